@@ -1,0 +1,43 @@
+package io.portwatch.analysis.ports;
+
+/**
+ * What one (transport, server port) did in one window. Immutable.
+ *
+ * @param transport       {@code tcp} or {@code udp}
+ * @param port            the server port
+ * @param service         IANA service name, or null when the port has none
+ * @param portClass       IANA range of the port
+ * @param flows           flows that started in the window
+ * @param activeFlows     flows with at least one packet in the window
+ * @param packetsToServer packets client to server
+ * @param packetsToClient packets server to client
+ * @param bytesToServer   IP-layer bytes client to server
+ * @param bytesToClient   IP-layer bytes server to client
+ * @param uniqueClients   distinct client addresses among the active flows (exact while small, then
+ *                        an HLL estimate)
+ * @param uniqueServers   distinct server addresses among the active flows
+ * @param tcp             TCP counts, null for UDP
+ */
+public record PortStats(
+        String transport,
+        int port,
+        String service,
+        PortClass portClass,
+        long flows,
+        long activeFlows,
+        long packetsToServer,
+        long packetsToClient,
+        long bytesToServer,
+        long bytesToClient,
+        long uniqueClients,
+        long uniqueServers,
+        TcpCounts tcp) {
+
+    public long packets() {
+        return packetsToServer + packetsToClient;
+    }
+
+    public long bytes() {
+        return bytesToServer + bytesToClient;
+    }
+}

@@ -1,0 +1,30 @@
+package io.portwatch.capture.decode;
+
+import java.util.Locale;
+
+/** Why a frame could not be decoded to a transport header. Each reason is counted, none is fatal. */
+public enum DecodeError {
+    /** The frame ends before the link-layer header does. */
+    TRUNCATED_LINK,
+    /** The frame ends before the IP header does (fewer than 20 / 40 bytes). */
+    TRUNCATED_IP,
+    /** The frame ends before the TCP or UDP ports (the IP lengths are still counted in the summary). */
+    TRUNCATED_TRANSPORT,
+    /** IPv4 version/IHL wrong, IHL below 5, or total length below the header length. */
+    BAD_IPV4_HEADER,
+    /** IPv6 version field is not 6. */
+    BAD_IPV6_HEADER,
+    /** An IPv6 extension header runs past the payload, or too many of them. */
+    BAD_IPV6_EXTENSION,
+    /** TCP data offset below 5 words, or past the IP payload. */
+    BAD_TCP_HEADER,
+    /** UDP length below 8 or past the IP payload. */
+    BAD_UDP_HEADER,
+    /** The frame carries too many VLAN tags (more than a sane QinQ stack). */
+    TOO_MANY_VLAN_TAGS;
+
+    /** The lower-case name used in output, e.g. {@code truncated_ip}. */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

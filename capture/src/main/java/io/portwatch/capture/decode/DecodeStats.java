@@ -1,0 +1,93 @@
+package io.portwatch.capture.decode;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Counts what the decoder saw that is not TCP/UDP traffic: errors by reason, non-IP frames, other IP
+ * protocols, and unknown link types. Owned by the decoding thread; read it after the input ends (or
+ * take a {@link #copy()} on that thread).
+ */
+public final class DecodeStats {
+    private final long[] errors = new long[DecodeError.values().length];
+    private final Map<Integer, Long> unknownLinkTypes = new TreeMap<>();
+    private long nonIp;
+    private long otherIp;
+
+    public void countError(DecodeError e) {
+        errors[e.ordinal()]++;
+    }
+
+    /** @return true the first time this link type is seen (so a caller can name it once). */
+    public boolean countUnknownLinkType(int linkType) {
+        Long prev = unknownLinkTypes.merge(linkType, 1L, Long::sum);
+        return prev == 1L;
+    }
+
+    public void countNonIp() {
+        nonIp++;
+    }
+
+    public void countOtherIp() {
+        otherIp++;
+    }
+
+    public long errors(DecodeError e) {
+        return errors[e.ordinal()];
+    }
+
+    public long totalErrors() {
+        long t = 0;
+        for (long e : errors) {
+            t += e;
+        }
+        return t;
+    }
+
+    public long nonIp() {
+        return nonIp;
+    }
+
+    public long otherIp() {
+        return otherIp;
+    }
+
+    /** Unknown link type code to frame count, ascending by code. */
+    public Map<Integer, Long> unknownLinkTypes() {
+        return new TreeMap<>(unknownLinkTypes);
+    }
+
+    public long unknownLinkTypeFrames() {
+        long t = 0;
+        for (long v : unknownLinkTypes.values()) {
+            t += v;
+        }
+        return t;
+    }
+
+    /** Errors by reason key, only the non-zero ones, in enum order. */
+    public Map<String, Long> errorsByReason() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (DecodeError e : DecodeError.values()) {
+            if (errors[e.ordinal()] != 0) {
+                m.put(e.key(), errors[e.ordinal()]);
+            }
+        }
+        return m;
+    }
+
+    public void addAll(DecodeStats other) {
+        for (int i = 0; i < errors.length; i++) {
+            errors[i] += other.errors[i];
+        }
+        other.unknownLinkTypes.forEach((k, v) -> unknownLinkTypes.merge(k, v, Long::sum));
+        nonIp += other.nonIp;
+        otherIp += other.otherIp;
+    }
+
+    public DecodeStats copy() {
+        DecodeStats c = new DecodeStats();
+        c.addAll(this);
+        return c;
+    }
+}

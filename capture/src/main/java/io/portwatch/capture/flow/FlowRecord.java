@@ -1,0 +1,48 @@
+package io.portwatch.capture.flow;
+
+/**
+ * One finished flow (or one part of a long flow, see {@link EndReason#ACTIVE}). Immutable.
+ *
+ * @param input           the capture input the flow was seen on
+ * @param communityId     Community ID v1 of the 5-tuple, e.g. {@code 1:LQU9qZlK+B5F3KDmev6m5PMibrg=}
+ * @param transport       {@code tcp} or {@code udp}
+ * @param clientIp        client address in text form (IPv4 dotted, IPv6 RFC 5952)
+ * @param clientPort      client port
+ * @param serverIp        server address
+ * @param serverPort      server port
+ * @param startNanos      first packet time, ns since the epoch
+ * @param endNanos        last packet time, ns since the epoch
+ * @param packetsToServer packets client to server
+ * @param packetsToClient packets server to client
+ * @param bytesToServer   IP-layer bytes client to server
+ * @param bytesToClient   IP-layer bytes server to client
+ * @param tcpFlags        union of the TCP flags seen both ways (0 for UDP)
+ * @param state           Zeek conn_state (S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH)
+ * @param endReason       why the record was emitted
+ */
+public record FlowRecord(
+        String input,
+        String communityId,
+        String transport,
+        String clientIp,
+        int clientPort,
+        String serverIp,
+        int serverPort,
+        long startNanos,
+        long endNanos,
+        long packetsToServer,
+        long packetsToClient,
+        long bytesToServer,
+        long bytesToClient,
+        int tcpFlags,
+        String state,
+        EndReason endReason) {
+
+    public long packets() {
+        return packetsToServer + packetsToClient;
+    }
+
+    public long bytes() {
+        return bytesToServer + bytesToClient;
+    }
+}

@@ -1,0 +1,25 @@
+package io.portwatch.capture.source;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Receives packets from a {@link PacketSource}, one call per captured frame, on the source's thread.
+ *
+ * <p>The frame is {@code buffer[offset, offset + capturedLength)}. The buffer is big-endian and is
+ * reused: its contents are valid only for the duration of the call, and the sink must not change
+ * its position, limit or contents.
+ */
+@FunctionalInterface
+public interface PacketSink {
+
+    /**
+     * @param linkType        the DLT/LINKTYPE code of the frame (see {@code LinkType})
+     * @param timestampNanos  capture time, nanoseconds since the Unix epoch
+     * @param buffer          holds the frame; absolute reads only
+     * @param offset          where the frame starts in {@code buffer}
+     * @param capturedLength  bytes of the frame present in the buffer
+     * @param originalLength  length of the frame on the wire (at least capturedLength)
+     */
+    void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset,
+                  int capturedLength, int originalLength);
+}
