@@ -1,0 +1,283 @@
+package io.portwatch.analysis;
+
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortTable;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.decode.DecodeStats;
+import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.decode.PacketDecoder;
+import io.portwatch.capture.flow.CommunityId;
+import io.portwatch.capture.flow.EndReason;
+import io.portwatch.capture.flow.FlowRecord;
+import io.portwatch.capture.flow.FlowTable;
+import io.portwatch.capture.flow.FragmentTracker;
+import io.portwatch.capture.flow.IanaServices;
+import io.portwatch.capture.flow.InetText;
+import io.portwatch.capture.source.PacketSink;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-packet path of one capture: decode, demultiplex into flows, count per server port, cut
+ * windows on packet time. Frames come in through {@link PacketSink#onPacket}; records go out to a
+ * {@link RecordSink}. One thread owns an analyzer (and its tables) from the first packet to
+ * {@link #finish()}.
+ *
+ * <p>Several inputs read as one capture share one analyzer: feed them in order, then call finish once.
+ */
+public final class TrafficAnalyzer implements PacketSink {
+
+    private final AnalyzerConfig config;
+    private final String input;
+    private final RecordSink sink;
+
+    private final DecodedPacket pkt = new DecodedPacket();
+    private final PacketDecoder decoder;
+    private final FlowTable flows;
+    private final FragmentTracker fragments = new FragmentTracker(65_536);
+    private final PortTable ports = new PortTable();
+    private final CommunityId communityId = new CommunityId(0);
+    private final List<String> inputErrors = new ArrayList<>();
+
+    private int windowSeq = 1;
+    private boolean windowOpen;
+    private long windowStart;
+    private long windowEnd;
+    private long windowPackets;
+    private long windowBytes;
+
+    private long firstNanos;
+    private long lastNanos;
+    private long packets;
+    private long bytes;
+    private long tcpPackets;
+    private long udpPackets;
+    private long fragmentPackets;
+    private long otherIpPackets;
+    private long nonIpPackets;
+    private boolean finished;
+
+    public TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink) {
+        this.config = config;
+        this.input = input;
+        this.sink = sink;
+        this.decoder = new PacketDecoder(new DecodeStats());
+        this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
+    }
+
+    public String input() {
+        return input;
+    }
+
+    public DecodeStats decodeStats() {
+        return decoder.stats();
+    }
+
+    /** The flow table, for inspection (size, memory); owned by the analyzer's thread. */
+    public FlowTable flowTable() {
+        return flows;
+    }
+
+    /** Records a fault of an input (one line, naming it) for the summary. */
+    public void inputError(String message) {
+        inputErrors.add(message);
+    }
+
+    @Override
+    public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
+                         int originalLength) {
+        final DecodedPacket p = pkt;
+        final int kind = decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, p);
+        advanceTime(timestampNanos);
+        packets++;
+        windowPackets++;
+        switch (kind) {
+            case DecodedPacket.KIND_TRANSPORT -> {
+                countIp(p);
+                if (p.protocol == DecodedPacket.PROTO_TCP) {
+                    tcpPackets++;
+                } else {
+                    udpPackets++;
+                }
+                if (p.fragmented) {
+                    long pending = fragments.onFirstFragment(p);
+                    int slot = transport(p);
+                    if (pending > 0) {
+                        addHeldFragments(slot, pending, fragments.lastPendingBytes());
+                    }
+                } else {
+                    transport(p);
+                }
+            }
+            case DecodedPacket.KIND_FRAGMENT -> {
+                countIp(p);
+                fragmentPackets++;
+                if ((p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP)
+                        && fragments.onLaterFragment(p)) {
+                    transport(p);
+                }
+            }
+            case DecodedPacket.KIND_OTHER_IP -> {
+                countIp(p);
+                otherIpPackets++;
+            }
+            case DecodedPacket.KIND_NON_IP -> nonIpPackets++;
+            default -> {
+                if (p.ipLength > 0) {
+                    countIp(p);
+                }
+            }
+        }
+    }
+
+    private void countIp(DecodedPacket p) {
+        bytes += p.ipLength;
+        windowBytes += p.ipLength;
+    }
+
+    private int transport(DecodedPacket p) {
+        final FlowTable ft = flows;
+        final int slot = ft.track(p);
+        final int events = ft.lastEvents();
+        final boolean toServer = ft.lastToServer();
+        final PortTable pt = ports;
+        final int ps = pt.slot(p.protocol, ft.serverPort(slot));
+        if ((events & FlowTable.EV_NEW) != 0) {
+            pt.increment(ps, PortTable.FLOWS);
+        }
+        if (ft.mark(slot) != windowSeq) {
+            ft.setMark(slot, windowSeq);
+            pt.active(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
+        }
+        if (toServer) {
+            pt.increment(ps, PortTable.PKTS_TO_SERVER);
+            pt.add(ps, PortTable.BYTES_TO_SERVER, p.ipLength);
+        } else {
+            pt.increment(ps, PortTable.PKTS_TO_CLIENT);
+            pt.add(ps, PortTable.BYTES_TO_CLIENT, p.ipLength);
+        }
+        if (p.protocol == DecodedPacket.PROTO_TCP) {
+            final int f = p.tcpFlags;
+            if ((f & DecodedPacket.TCP_SYN) != 0) {
+                pt.increment(ps, (f & DecodedPacket.TCP_ACK) != 0 ? PortTable.SYN_ACK : PortTable.SYN);
+            }
+            if ((f & DecodedPacket.TCP_RST) != 0) {
+                pt.increment(ps, PortTable.RST);
+            }
+            if ((f & DecodedPacket.TCP_FIN) != 0) {
+                pt.increment(ps, PortTable.FIN);
+            }
+            if ((events & FlowTable.EV_ESTABLISHED) != 0) {
+                pt.increment(ps, PortTable.ESTABLISHED);
+            }
+            if ((events & FlowTable.EV_REJECTED) != 0) {
+                pt.increment(ps, PortTable.REJECTED);
+            }
+        }
+        return slot;
+    }
+
+    /** Fragments that came before their datagram's first fragment: same direction as the first. */
+    private void addHeldFragments(int slot, long count, long ipBytes) {
+        final boolean toServer = flows.lastToServer();
+        flows.addPackets(slot, toServer, count, ipBytes);
+        int ps = ports.slot(flows.protocol(slot), flows.serverPort(slot));
+        ports.add(ps, toServer ? PortTable.PKTS_TO_SERVER : PortTable.PKTS_TO_CLIENT, count);
+        ports.add(ps, toServer ? PortTable.BYTES_TO_SERVER : PortTable.BYTES_TO_CLIENT, ipBytes);
+    }
+
+    private void onFlowEnd(FlowTable table, int slot, EndReason reason) {
+        if (reason != EndReason.ACTIVE && table.isUnanswered(slot)) {
+            ports.increment(ports.slot(table.protocol(slot), table.serverPort(slot)), PortTable.UNANSWERED);
+        }
+        if (config.emitFlows()) {
+            sink.flow(record(table, slot, reason));
+        }
+    }
+
+    private FlowRecord record(FlowTable t, int slot, EndReason reason) {
+        int v = t.ipVersion(slot);
+        int proto = t.protocol(slot);
+        String cid = communityId.compute(v, t.clientHi(slot), t.clientLo(slot), t.serverHi(slot), t.serverLo(slot),
+                proto, t.clientPort(slot), t.serverPort(slot));
+        return new FlowRecord(input, cid, proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
+                InetText.format(v, t.clientHi(slot), t.clientLo(slot)), t.clientPort(slot),
+                InetText.format(v, t.serverHi(slot), t.serverLo(slot)), t.serverPort(slot),
+                t.startNanos(slot), t.lastNanos(slot), t.packetsToServer(slot), t.packetsToClient(slot),
+                t.bytesToServer(slot), t.bytesToClient(slot),
+                proto == DecodedPacket.PROTO_TCP ? t.tcpFlags(slot) : 0, t.connState(slot), reason);
+    }
+
+    // ---------------------------------------------------------------- windows
+
+    private void advanceTime(long ts) {
+        if (packets == 0) {
+            firstNanos = ts;
+            lastNanos = ts;
+        } else if (ts > lastNanos) {
+            lastNanos = ts;
+        }
+        final long interval = config.intervalNanos();
+        if (!windowOpen) {
+            openWindow(ts);
+        } else if (interval > 0 && ts >= windowEnd) {
+            closeWindow();
+            openWindow(ts);
+        }
+    }
+
+    private void openWindow(long ts) {
+        final long interval = config.intervalNanos();
+        windowOpen = true;
+        if (interval > 0) {
+            windowStart = Math.floorDiv(ts, interval) * interval;
+            windowEnd = windowStart + interval;
+        } else {
+            windowStart = ts;
+            windowEnd = ts;
+        }
+    }
+
+    private void closeWindow() {
+        long end = config.intervalNanos() > 0 ? windowEnd : lastNanos;
+        sink.window(new WindowReport(input, windowStart, end, ports.drain(), windowPackets, windowBytes));
+        windowSeq++;
+        windowPackets = 0;
+        windowBytes = 0;
+        windowOpen = false;
+    }
+
+    /**
+     * Ends the capture: open flows end (END_OF_INPUT), the open window closes, the summary goes out.
+     * Idempotent.
+     */
+    public void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        flows.endAll(EndReason.END_OF_INPUT);
+        fragments.clear();
+        if (windowOpen) {
+            closeWindow();
+        }
+        sink.summary(summary());
+        sink.flush();
+    }
+
+    /** Totals so far. */
+    public Summary summary() {
+        DecodeStats ds = decoder.stats();
+        Map<String, Long> unknown = new LinkedHashMap<>();
+        ds.unknownLinkTypes().forEach((lt, n) -> unknown.put(LinkType.name(lt), n));
+        return new Summary(input, packets == 0 ? 0 : firstNanos, packets == 0 ? 0 : lastNanos, packets, bytes,
+                tcpPackets, udpPackets, fragmentPackets, otherIpPackets, nonIpPackets, flows.flowsStarted(),
+                flows.flowsEvicted(), ds.errorsByReason(), unknown, inputErrors);
+    }
+}

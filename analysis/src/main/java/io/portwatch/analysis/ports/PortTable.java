@@ -1,0 +1,124 @@
+package io.portwatch.analysis.ports;
+
+import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.flow.IanaServices;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Per (transport, server port) counters of one window. Dense index over the 2 x 65,536 ports, counters
+ * of the ports in use packed in one {@code long[]} ({@value #STRIDE} longs a port), so that a packet's
+ * update touches one or two cache lines. Single writer; {@link #drain} turns the window into records
+ * and clears only the ports it used.
+ */
+public final class PortTable {
+
+    public static final int FLOWS = 0;
+    public static final int ACTIVE = 1;
+    public static final int PKTS_TO_SERVER = 2;
+    public static final int PKTS_TO_CLIENT = 3;
+    public static final int BYTES_TO_SERVER = 4;
+    public static final int BYTES_TO_CLIENT = 5;
+    public static final int SYN = 6;
+    public static final int SYN_ACK = 7;
+    public static final int RST = 8;
+    public static final int FIN = 9;
+    public static final int ESTABLISHED = 10;
+    public static final int REJECTED = 11;
+    public static final int UNANSWERED = 12;
+    public static final int STRIDE = 13;
+
+    private static final Comparator<PortStats> BUSIEST_FIRST = Comparator
+            .comparingLong(PortStats::packets).reversed()
+            .thenComparing(Comparator.comparingLong(PortStats::bytes).reversed())
+            .thenComparing(PortStats::transport)
+            .thenComparingInt(PortStats::port);
+
+    /** key (transport index << 16 | port) to slot + 1; 0 when the port is not in use this window. */
+    private final int[] index = new int[2 << 16];
+    private int[] keys = new int[64];
+    private long[] c = new long[64 * STRIDE];
+    private DistinctCounter[] clients = new DistinctCounter[64];
+    private DistinctCounter[] servers = new DistinctCounter[64];
+    private int used;
+
+    /** Transport index: 0 TCP, 1 UDP. */
+    public static int transportIndex(int ipProtocol) {
+        return ipProtocol == DecodedPacket.PROTO_TCP ? 0 : 1;
+    }
+
+    /** The slot of a port, created for this window if needed. */
+    public int slot(int ipProtocol, int port) {
+        int key = (transportIndex(ipProtocol) << 16) | port;
+        int s = index[key] - 1;
+        if (s >= 0) {
+            return s;
+        }
+        if (used == keys.length) {
+            int n = used * 2;
+            keys = java.util.Arrays.copyOf(keys, n);
+            c = java.util.Arrays.copyOf(c, n * STRIDE);
+            clients = java.util.Arrays.copyOf(clients, n);
+            servers = java.util.Arrays.copyOf(servers, n);
+        }
+        s = used++;
+        keys[s] = key;
+        index[key] = s + 1;
+        if (clients[s] == null) {
+            clients[s] = new DistinctCounter();
+            servers[s] = new DistinctCounter();
+        }
+        return s;
+    }
+
+    public void add(int slot, int counter, long value) {
+        c[slot * STRIDE + counter] += value;
+    }
+
+    public void increment(int slot, int counter) {
+        c[slot * STRIDE + counter]++;
+    }
+
+    /** Counts a flow as active in this window: its client and server go to the distinct counters. */
+    public void active(int slot, long clientHi, long clientLo, long serverHi, long serverLo) {
+        c[slot * STRIDE + ACTIVE]++;
+        clients[slot].add(clientHi, clientLo);
+        servers[slot].add(serverHi, serverLo);
+    }
+
+    public long get(int slot, int counter) {
+        return c[slot * STRIDE + counter];
+    }
+
+    /** Ports in use this window. */
+    public int size() {
+        return used;
+    }
+
+    /** The window's records, busiest first; the table is empty afterwards. */
+    public List<PortStats> drain() {
+        List<PortStats> out = new ArrayList<>(used);
+        for (int s = 0; s < used; s++) {
+            int key = keys[s];
+            int port = key & 0xFFFF;
+            boolean tcp = (key >>> 16) == 0;
+            int proto = tcp ? DecodedPacket.PROTO_TCP : DecodedPacket.PROTO_UDP;
+            int b = s * STRIDE;
+            TcpCounts tc = tcp ? new TcpCounts(c[b + SYN], c[b + SYN_ACK], c[b + RST], c[b + FIN],
+                    c[b + ESTABLISHED], c[b + REJECTED], c[b + UNANSWERED]) : null;
+            out.add(new PortStats(tcp ? "tcp" : "udp", port, IanaServices.serviceName(proto, port),
+                    PortClass.of(port), c[b + FLOWS], c[b + ACTIVE], c[b + PKTS_TO_SERVER],
+                    c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
+                    clients[s].estimate(), servers[s].estimate(), tc));
+            index[key] = 0;
+            java.util.Arrays.fill(c, b, b + STRIDE, 0L);
+            clients[s].clear();
+            servers[s].clear();
+        }
+        used = 0;
+        out.sort(BUSIEST_FIRST);
+        return out;
+    }
+}

@@ -1,0 +1,202 @@
+package io.portwatch.app.cli;
+
+import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.app.Main;
+import io.portwatch.app.sink.JsonLinesSink;
+import io.portwatch.app.sink.TableSink;
+import io.portwatch.capture.flow.FlowConfig;
+import io.portwatch.capture.source.BpfFilterSet;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureFileSource;
+import io.portwatch.capture.source.Libpcap;
+import io.portwatch.capture.source.LibpcapFileSource;
+import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.source.PacketSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code portwatch read}: per-port statistics of capture files. */
+@Command(name = "read",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        description = {"Analyse capture files (pcap, pcapng, gzip-compressed, or - for standard input) "
+                + "and report per-port statistics.",
+                "Several files are one capture, in the order given (as tcpdump's rotation writes them), "
+                        + "unless --separate is given."})
+public final class ReadCommand implements Callable<Integer> {
+
+    /** Output formats. */
+    public enum Format { table, json }
+
+    /** Capture file readers. */
+    public enum Reader { java, libpcap }
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files; - reads standard input.")
+    List<String> files;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "table or json (JSON lines). Default: table on a terminal, json otherwise.")
+    Format format;
+
+    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Tumbling windows aligned on packet time, e.g. 500ms, 10s, 5m. "
+                    + "Default: one window of the whole input.")
+    Long intervalNanos;
+
+    @Option(names = "--flows", description = "Also report each finished flow.")
+    boolean flows;
+
+    @Option(names = "--top", paramLabel = "N", description = "Report the N busiest ports of each window (0: all). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "0")
+    int top;
+
+    @Option(names = "--filter", paramLabel = "BPF", description = "Only frames matching this libpcap filter, e.g. 'tcp port 80'.")
+    String filter;
+
+    @Option(names = "--reader", paramLabel = "READER",
+            description = "java (pure Java, the default: needs no libpcap) or libpcap (through pcap4j).",
+            defaultValue = "java")
+    Reader reader;
+
+    @Option(names = "--separate", description = "Report each file on its own instead of as one capture.")
+    boolean separate;
+
+    @Option(names = "--sensor", paramLabel = "NAME", description = "Sensor name in JSON records. Default: the host name.")
+    String sensor;
+
+    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "1048576",
+            description = "Flows tracked at once; beyond it the longest idle are evicted (counted). Default: ${DEFAULT-VALUE}.")
+    int maxFlows;
+
+    @Option(names = "--tcp-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5m",
+            description = "Idle timeout of established TCP flows. Default: ${DEFAULT-VALUE}.")
+    long tcpTimeout;
+
+    @Option(names = "--tcp-handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s", description = "Idle timeout of TCP flows whose handshake is not complete. Default: ${DEFAULT-VALUE}.")
+    long tcpHandshakeTimeout;
+
+    @Option(names = "--tcp-closed-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "5s", description = "How long a TCP flow lingers after FIN both ways or RST. Default: ${DEFAULT-VALUE}.")
+    long tcpClosedTimeout;
+
+    @Option(names = "--udp-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1m",
+            description = "Idle timeout of UDP flows. Default: ${DEFAULT-VALUE}.")
+    long udpTimeout;
+
+    @Option(names = "--active-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30m", description = "Flows lasting longer are reported in parts. Default: ${DEFAULT-VALUE}.")
+    long activeTimeout;
+
+    @Option(names = "--verbose", description = "Say more about faults (stack traces of internal errors).")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private int exit = Main.EXIT_OK;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        if (top < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--top must be 0 or more: " + top);
+        }
+        if (maxFlows < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-flows must be at least 1: " + maxFlows);
+        }
+        FlowConfig flowConfig = new FlowConfig(maxFlows, tcpTimeout, tcpHandshakeTimeout, tcpClosedTimeout,
+                udpTimeout, activeTimeout);
+        AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos, flowConfig, flows);
+
+        BpfFilterSet filters = null;
+        if (filter != null || reader == Reader.libpcap) {
+            try {
+                Libpcap.load();
+                if (filter != null) {
+                    filters = BpfFilterSet.compile(filter);
+                }
+            } catch (CaptureException e) {
+                err.println("portwatch: " + e.getMessage());
+                err.flush();
+                return e.getMessage().startsWith("libpcap not found") ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE;
+            }
+        }
+
+        Format fmt = format != null ? format : (System.console() != null ? Format.table : Format.json);
+        OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        try (RecordSink sink = fmt == Format.json
+                ? new JsonLinesSink(stdout, sensor != null ? sensor : Hosts.localName(), top)
+                : new TableSink(new PrintStream(stdout, false, StandardCharsets.UTF_8), top, flows)) {
+            if (separate) {
+                for (String f : files) {
+                    TrafficAnalyzer a = new TrafficAnalyzer(config, f, sink);
+                    readInto(f, a, filters, err);
+                    a.finish();
+                }
+            } else {
+                TrafficAnalyzer a = new TrafficAnalyzer(config, String.join(",", files), sink);
+                for (String f : files) {
+                    readInto(f, a, filters, err);
+                }
+                a.finish();
+            }
+        }
+        err.flush();
+        return exit;
+    }
+
+    private void readInto(String file, TrafficAnalyzer analyzer, BpfFilterSet filters, PrintWriter err) {
+        PacketSink target = analyzer;
+        if (filters != null && reader == Reader.java) {
+            final BpfFilterSet f = filters;
+            target = (lt, ts, buf, off, cap, orig) -> {
+                if (f.matches(lt, buf, off, cap, orig)) {
+                    analyzer.onPacket(lt, ts, buf, off, cap, orig);
+                }
+            };
+        }
+        try (PacketSource source = open(file)) {
+            source.run(target);
+        } catch (CaptureException e) {
+            fault(e.getMessage(), analyzer, err);
+        }
+    }
+
+    private PacketSource open(String file) throws CaptureException {
+        return reader == Reader.libpcap ? LibpcapFileSource.open(file, filter) : CaptureFileSource.open(file);
+    }
+
+    private void fault(String message, TrafficAnalyzer analyzer, PrintWriter err) {
+        err.println("portwatch: " + message);
+        err.flush();
+        analyzer.inputError(message);
+        exit = Main.EXIT_INPUT;
+    }
+
+    /** Parses durations such as 500ms, 10s, 5m. */
+    public static final class DurationConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Durations.parseNanos(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}
