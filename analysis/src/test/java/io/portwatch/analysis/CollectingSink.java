@@ -1,0 +1,49 @@
+package io.portwatch.analysis;
+
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.flow.FlowRecord;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Keeps every record, for tests. */
+public final class CollectingSink implements RecordSink {
+    public final List<WindowReport> windows = new ArrayList<>();
+    public final List<FlowRecord> flows = new ArrayList<>();
+    public final List<Summary> summaries = new ArrayList<>();
+
+    @Override
+    public void window(WindowReport report) {
+        windows.add(report);
+    }
+
+    @Override
+    public void flow(FlowRecord flow) {
+        flows.add(flow);
+    }
+
+    @Override
+    public void summary(Summary summary) {
+        summaries.add(summary);
+    }
+
+    /** Per-port statistics summed over all windows, keyed "tcp/8080". */
+    public Map<String, long[]> portTotals() {
+        Map<String, long[]> m = new HashMap<>();
+        for (WindowReport w : windows) {
+            for (PortStats p : w.ports()) {
+                long[] t = m.computeIfAbsent(p.transport() + "/" + p.port(), k -> new long[4]);
+                t[0] += p.flows();
+                t[1] += p.packets();
+                t[2] += p.bytes();
+                t[3] += p.uniqueClients();
+            }
+        }
+        return m;
+    }
+}
