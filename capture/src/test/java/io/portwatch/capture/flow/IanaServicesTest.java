@@ -76,6 +76,9 @@ class IanaServicesTest {
             }
         }
         assertTrue(agree >= expected.size() * 0.99, agree + " of " + expected.size() + " agree; " + disagree);
+        long ports = expected.keySet().stream().map(k -> k.substring(4)).distinct().count();
+        assertTrue(Math.abs(ports - IanaServices.portCount()) <= ports / 100,
+                ports + " named ports in the Debian file, " + IanaServices.portCount() + " bundled");
     }
 
     @Test
