@@ -115,6 +115,31 @@ class CommunityIdTest {
     }
 
     @Test
+    void allocatesOnlyTheResultString() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean tmx = (com.sun.management.ThreadMXBean) mx;
+        assumeTrue(tmx.isThreadAllocatedMemorySupported() && tmx.isThreadAllocatedMemoryEnabled());
+        CommunityId cid = new CommunityId(0);
+        long[] a = InetText.parse("2001:470:e5bf:dead:4957:2174:e82c:4887");
+        long[] b = InetText.parse("2607:f8b0:400c:c03::1a");
+        String expected = cid.compute(6, a[0], a[1], b[0], b[1], 6, 63943, 25);
+        int calls = 20_000;
+        long tid = Thread.currentThread().getId();
+        long before = tmx.getThreadAllocatedBytes(tid);
+        int same = 0;
+        for (int i = 0; i < calls; i++) {
+            if (cid.compute(6, b[0], b[1], a[0], a[1], 6, 25, 63943).equals(expected)) {
+                same++;
+            }
+        }
+        long perCall = (tmx.getThreadAllocatedBytes(tid) - before) / calls;
+        assertEquals(calls, same);
+        // a 30-character Latin-1 String is a 24-byte object and a 48-byte array
+        assertTrue(perCall <= 80, perCall + " bytes allocated per call");
+    }
+
+    @Test
     void rejectsSeedsOutside16Bits() {
         assertThrows(IllegalArgumentException.class, () -> new CommunityId(65536));
         assertThrows(IllegalArgumentException.class, () -> new CommunityId(-1));
