@@ -140,6 +140,18 @@ class CommunityIdTest {
     }
 
     @Test
+    void sameAddressBothEndsPutsTheSmallerPortFirst() throws Exception {
+        // the spec: "If the IP addresses are equal, the ports decide"; hash laid out by hand here
+        byte[] layout = {0, 0, 127, 0, 0, 1, 127, 0, 0, 1, 6, 0, 0, 80, 0x04, (byte) 0xD2}; // 80 then 1234
+        String expected = "1:" + java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-1").digest(layout));
+        long[] lo = InetText.parse("127.0.0.1");
+        CommunityId cid = new CommunityId(0);
+        assertEquals(expected, cid.compute(4, lo[0], lo[1], lo[0], lo[1], 6, 1234, 80));
+        assertEquals(expected, cid.compute(4, lo[0], lo[1], lo[0], lo[1], 6, 80, 1234));
+    }
+
+    @Test
     void rejectsSeedsOutside16Bits() {
         assertThrows(IllegalArgumentException.class, () -> new CommunityId(65536));
         assertThrows(IllegalArgumentException.class, () -> new CommunityId(-1));
