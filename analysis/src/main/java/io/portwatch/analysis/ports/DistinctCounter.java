@@ -1,0 +1,203 @@
+package io.portwatch.analysis.ports;
+
+import java.util.Arrays;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.datasketches.hll.TgtHllType;
+
+/**
+ * Counts distinct 128-bit values, such as client addresses of one port: exactly while few, then
+ * approximately with a HyperLogLog sketch, in bounded memory whatever is added.
+ *
+ * <p>Up to {@code exactLimit} distinct values live in a small open-addressing hash set of long pairs
+ * that starts with room for a handful and doubles as needed; adding one more moves every value
+ * into an {@link HllSketch} (relative error about {@code 0.8 / sqrt(2^lgK)}) and frees the set.
+ * Adding a value already seen allocates nothing. Not thread-safe.
+ */
+public final class DistinctCounter {
+
+    /** Default number of distinct values counted exactly. */
+    public static final int DEFAULT_EXACT_LIMIT = 4096;
+    /** Default log2 of the number of HLL buckets (4096 buckets, about 1.3% error). */
+    public static final int DEFAULT_LG_K = 12;
+
+    private static final int INITIAL_SLOTS = 4;
+    private static final TgtHllType HLL_TYPE = TgtHllType.HLL_8;
+
+    private final int exactLimit;
+    private final int lgK;
+
+    /** Pairs (hi, lo) at [2i, 2i+1]; the pair (0, 0) marks an empty slot and is tracked by {@link #hasZero}. */
+    private long[] table;
+    private int size;
+    private boolean hasZero;
+    private HllSketch sketch;
+    private boolean exact = true;
+    private final long[] scratch = new long[2];
+
+    /** A counter with the default exact limit (4096) and sketch size (lgK 12). */
+    public DistinctCounter() {
+        this(DEFAULT_EXACT_LIMIT, DEFAULT_LG_K);
+    }
+
+    /**
+     * A counter with its own limits.
+     *
+     * @param exactLimit distinct values counted exactly before switching to the sketch, 1 to 2^20
+     * @param lgK        log2 of the sketch's bucket count, 4 to 21
+     * @throws IllegalArgumentException when a limit is out of range
+     */
+    public DistinctCounter(int exactLimit, int lgK) {
+        if (exactLimit < 1 || exactLimit > (1 << 20)) {
+            throw new IllegalArgumentException("exactLimit must be 1 to 2^20, not " + exactLimit);
+        }
+        if (lgK < 4 || lgK > 21) {
+            throw new IllegalArgumentException("lgK must be 4 to 21, not " + lgK);
+        }
+        this.exactLimit = exactLimit;
+        this.lgK = lgK;
+        this.table = new long[2 * INITIAL_SLOTS];
+    }
+
+    /**
+     * Adds one value.
+     *
+     * @param hi high 64 bits
+     * @param lo low 64 bits
+     */
+    public void add(long hi, long lo) {
+        if (!exact) {
+            toSketch(hi, lo);
+            return;
+        }
+        if (hi == 0 && lo == 0) {
+            if (!hasZero) {
+                if (size == exactLimit) {
+                    switchToSketch(hi, lo);
+                    return;
+                }
+                hasZero = true;
+                size++;
+            }
+            return;
+        }
+        int mask = (table.length >>> 1) - 1;
+        int i = slot(hi, lo, mask);
+        while (true) {
+            long h = table[2 * i];
+            long l = table[2 * i + 1];
+            if (h == hi && l == lo) {
+                return; // seen before
+            }
+            if (h == 0 && l == 0) {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        if (size == exactLimit) {
+            switchToSketch(hi, lo);
+            return;
+        }
+        table[2 * i] = hi;
+        table[2 * i + 1] = lo;
+        size++;
+        if (size * 4 > (mask + 1) * 3) {
+            grow();
+        }
+    }
+
+    /** The number of distinct values added: exact while {@link #isExact()}, else the sketch's estimate. */
+    public long estimate() {
+        return exact ? size : Math.round(sketch.getEstimate());
+    }
+
+    /** Whether {@link #estimate()} is an exact count (no more than the exact limit of values so far). */
+    public boolean isExact() {
+        return exact;
+    }
+
+    /** Forgets every value; the counter is exact again and keeps its sketch for reuse. */
+    public void clear() {
+        if (table.length <= 2 * INITIAL_SLOTS * 16) { // small: keep it (after the sketch it is tiny)
+            Arrays.fill(table, 0L);
+        } else {
+            table = new long[2 * INITIAL_SLOTS];
+        }
+        size = 0;
+        hasZero = false;
+        exact = true;
+        if (sketch != null) {
+            sketch.reset();
+        }
+    }
+
+    /** Approximate heap bytes held for values (the set's table and the sketch), to check the bound. */
+    public long retainedBytes() {
+        long bytes = 16L + 8L * table.length;
+        if (sketch != null) {
+            bytes += sketch.getUpdatableSerializationBytes();
+        }
+        return bytes;
+    }
+
+    /** The most {@link #retainedBytes()} can reach for given limits, whatever is added. */
+    public static long maxRetainedBytes(int exactLimit, int lgK) {
+        int slots = INITIAL_SLOTS;
+        while (exactLimit * 4L > slots * 3L) {
+            slots <<= 1;
+        }
+        return 16L + 16L * slots + HllSketch.getMaxUpdatableSerializationBytes(lgK, HLL_TYPE);
+    }
+
+    private void grow() {
+        long[] old = table;
+        table = new long[old.length * 2];
+        int mask = (table.length >>> 1) - 1;
+        for (int j = 0; j < old.length; j += 2) {
+            long h = old[j];
+            long l = old[j + 1];
+            if (h != 0 || l != 0) {
+                int i = slot(h, l, mask);
+                while (table[2 * i] != 0 || table[2 * i + 1] != 0) {
+                    i = (i + 1) & mask;
+                }
+                table[2 * i] = h;
+                table[2 * i + 1] = l;
+            }
+        }
+    }
+
+    private void switchToSketch(long hi, long lo) {
+        if (sketch == null) {
+            sketch = new HllSketch(lgK, HLL_TYPE);
+        }
+        for (int j = 0; j < table.length; j += 2) {
+            if (table[j] != 0 || table[j + 1] != 0) {
+                toSketch(table[j], table[j + 1]);
+            }
+        }
+        if (hasZero) {
+            toSketch(0, 0);
+        }
+        toSketch(hi, lo);
+        table = new long[2 * INITIAL_SLOTS];
+        size = 0;
+        hasZero = false;
+        exact = false;
+    }
+
+    private void toSketch(long hi, long lo) {
+        scratch[0] = hi;
+        scratch[1] = lo;
+        sketch.update(scratch);
+    }
+
+    private static int slot(long hi, long lo, int mask) {
+        long h = hi * 0x9E37_79B9_7F4A_7C15L + lo;
+        h ^= h >>> 33;
+        h *= 0xFF51_AFD7_ED55_8CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CE_B9FE_1A85_EC53L;
+        h ^= h >>> 33;
+        return (int) h & mask;
+    }
+}

@@ -1,0 +1,186 @@
+package io.portwatch.analysis.ports;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class DistinctCounterTest {
+
+    private record Pair(long hi, long lo) {
+    }
+
+    /** IPv4 address as DecodedPacket keeps it: IPv4-mapped IPv6. */
+    private static long v4(long addr) {
+        return 0x0000_FFFF_0000_0000L | (addr & 0xFFFF_FFFFL);
+    }
+
+    private static void assertWithin(double tolerance, long expected, long actual, String what) {
+        double err = Math.abs(actual - expected) / (double) expected;
+        assertTrue(err <= tolerance, what + ": estimate " + actual + " for " + expected
+                + " is off by " + String.format("%.2f%%", 100 * err));
+    }
+
+    @Test
+    void exactBelowTheLimitWithDuplicates() {
+        SplittableRandom rnd = new SplittableRandom(1);
+        Pair[] pool = new Pair[3000];
+        for (int i = 0; i < pool.length; i++) {
+            // a mix of IPv4-mapped, IPv6 and the all-zero address (which is also the empty-slot pattern)
+            pool[i] = i == 17 ? new Pair(0, 0)
+                    : i % 3 == 0 ? new Pair(0, v4(rnd.nextLong()))
+                    : new Pair(rnd.nextLong(), rnd.nextLong());
+        }
+        DistinctCounter counter = new DistinctCounter();
+        Set<Pair> seen = new HashSet<>();
+        for (int i = 0; i < 30_000; i++) {
+            Pair p = pool[rnd.nextInt(i < 2000 ? 50 : pool.length)];
+            counter.add(p.hi, p.lo);
+            seen.add(p);
+            if (i % 997 == 0) {
+                assertEquals(seen.size(), counter.estimate(), "after " + (i + 1) + " adds");
+            }
+        }
+        assertTrue(counter.isExact());
+        assertEquals(seen.size(), counter.estimate());
+        assertTrue(seen.size() > 2900, "pool mostly drawn: " + seen.size());
+    }
+
+    @Test
+    void switchesToTheSketchOnlyPastTheLimit() {
+        DistinctCounter counter = new DistinctCounter();
+        for (int i = 0; i < DistinctCounter.DEFAULT_EXACT_LIMIT; i++) {
+            counter.add(0, v4(0x0A00_0000L + i));
+        }
+        for (int i = 0; i < 100; i++) { // repeats do not count
+            counter.add(0, v4(0x0A00_0000L + i));
+        }
+        assertTrue(counter.isExact());
+        assertEquals(DistinctCounter.DEFAULT_EXACT_LIMIT, counter.estimate());
+        counter.add(0, v4(0x0B00_0000L));
+        assertFalse(counter.isExact());
+        assertWithin(0.03, DistinctCounter.DEFAULT_EXACT_LIMIT + 1, counter.estimate(), "at the switch");
+    }
+
+    @Test
+    void estimateWithin3PercentAt1e5And1e6() {
+        for (String kind : List.of("random", "sequential-v4", "sequential-v6")) {
+            SplittableRandom rnd = new SplittableRandom(kind.hashCode());
+            DistinctCounter counter = new DistinctCounter();
+            for (int i = 1; i <= 1_000_000; i++) {
+                switch (kind) {
+                    case "random" -> counter.add(rnd.nextLong(), rnd.nextLong());
+                    case "sequential-v4" -> counter.add(0, v4(0x0A00_0000L + i));
+                    default -> counter.add(0x2001_0db8_0000_0001L, i);
+                }
+                if (i % 3 == 0) { // and every third value again
+                    switch (kind) {
+                        case "sequential-v4" -> counter.add(0, v4(0x0A00_0000L + i));
+                        case "sequential-v6" -> counter.add(0x2001_0db8_0000_0001L, i);
+                        default -> { }
+                    }
+                }
+                if (i == 100_000 || i == 1_000_000) {
+                    assertFalse(counter.isExact());
+                    assertWithin(0.03, i, counter.estimate(), kind);
+                }
+            }
+        }
+    }
+
+    @Test
+    void clearForgetsAndReusesTheCounter() {
+        DistinctCounter counter = new DistinctCounter();
+        for (int i = 0; i < 100_000; i++) {
+            counter.add(1, i);
+        }
+        assertFalse(counter.isExact());
+        counter.clear();
+        assertTrue(counter.isExact());
+        assertEquals(0, counter.estimate());
+        for (int i = 0; i < 1000; i++) {
+            counter.add(2, i % 500);
+        }
+        assertTrue(counter.isExact());
+        assertEquals(500, counter.estimate());
+        // over the limit again: the reset sketch must not remember the first round
+        for (int i = 0; i < 50_000; i++) {
+            counter.add(3, i);
+        }
+        assertWithin(0.03, 50_500, counter.estimate(), "after clear");
+        counter.clear();
+        counter.add(3, 7);
+        assertEquals(1, counter.estimate());
+    }
+
+    @Test
+    void memoryStaysBounded() {
+        long bound = DistinctCounter.maxRetainedBytes(DistinctCounter.DEFAULT_EXACT_LIMIT, DistinctCounter.DEFAULT_LG_K);
+        assertTrue(bound < 160_000, "bound " + bound);
+        DistinctCounter counter = new DistinctCounter();
+        long fresh = counter.retainedBytes();
+        assertTrue(fresh <= 128, "a new counter is tiny: " + fresh);
+        SplittableRandom rnd = new SplittableRandom(3);
+        long peak = 0;
+        long at1e5 = 0;
+        for (int i = 1; i <= 1_000_000; i++) {
+            counter.add(rnd.nextLong(), rnd.nextLong());
+            if ((i & 255) == 0 || i == DistinctCounter.DEFAULT_EXACT_LIMIT) {
+                peak = Math.max(peak, counter.retainedBytes());
+            }
+            if (i == 100_000) {
+                at1e5 = counter.retainedBytes();
+            }
+        }
+        assertTrue(peak <= bound, "peak " + peak + " > bound " + bound);
+        assertEquals(at1e5, counter.retainedBytes(), "no growth from 1e5 to 1e6 values");
+        assertTrue(counter.retainedBytes() < 8192, "sketch mode holds only the sketch: " + counter.retainedBytes());
+        counter.clear();
+        assertTrue(counter.retainedBytes() < 8192);
+    }
+
+    @Test
+    void addingKnownValuesAllocatesNothing() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean tmx = (com.sun.management.ThreadMXBean) mx;
+        assumeTrue(tmx.isThreadAllocatedMemorySupported() && tmx.isThreadAllocatedMemoryEnabled());
+        DistinctCounter counter = new DistinctCounter();
+        for (int i = 0; i < 3000; i++) {
+            counter.add(0, v4(i));
+        }
+        long tid = Thread.currentThread().getId();
+        long before = tmx.getThreadAllocatedBytes(tid);
+        for (int round = 0; round < 100; round++) {
+            for (int i = 0; i < 3000; i++) {
+                counter.add(0, v4(i));
+            }
+        }
+        long allocated = tmx.getThreadAllocatedBytes(tid) - before;
+        assertEquals(3000, counter.estimate());
+        assertTrue(allocated < 4096, "300000 repeated adds allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void rejectsLimitsOutOfRange() {
+        assertThrows(IllegalArgumentException.class, () -> new DistinctCounter(0, 12));
+        assertThrows(IllegalArgumentException.class, () -> new DistinctCounter(4096, 3));
+        assertThrows(IllegalArgumentException.class, () -> new DistinctCounter(4096, 22));
+        DistinctCounter one = new DistinctCounter(1, 4);
+        one.add(5, 5);
+        one.add(5, 5);
+        assertTrue(one.isExact());
+        assertEquals(1, one.estimate());
+        one.add(6, 6);
+        assertFalse(one.isExact());
+        assertEquals(2, one.estimate());
+    }
+}
