@@ -57,8 +57,17 @@ final class Formats {
         return sb.append(digits, 0, end).toString();
     }
 
-    /** A short duration for people: {@code 0.012s}, {@code 59.000s}, {@code 2m03s}, {@code 1h02m03s}. */
+    /**
+     * A short duration for people: {@code 123us}, {@code 0.012s}, {@code 59.000s}, {@code 2m03s},
+     * {@code 1h02m03s}.
+     */
     static String shortDuration(long nanos) {
+        if (nanos < 0) {
+            return "-" + shortDuration(nanos == Long.MIN_VALUE ? Long.MAX_VALUE : -nanos);
+        }
+        if (nanos < 1_000_000L) {
+            return (nanos + 500) / 1000 + "us";
+        }
         if (nanos < 60 * NANOS_PER_SECOND) {
             return String.format(Locale.ROOT, "%.3fs", nanos / 1e9);
         }

@@ -404,7 +404,8 @@ class JsonLinesSinkTest {
             long portPackets = 0;
             long flowBytes = 0;
             for (JsonNode n : lines) {
-                assertTrue(RecordSchema.validate(n).isEmpty(), () -> capture + ": " + RecordSchema.validate(n) + " in " + n);
+                assertTrue(RecordSchema.validate(n).isEmpty(),
+                        () -> capture + ": " + RecordSchema.validate(n) + " in " + n);
                 switch (n.get("type").asText()) {
                     case "port_stats" -> {
                         portPackets += n.get("packets").asLong();

@@ -22,7 +22,10 @@ import java.util.Random;
  */
 final class SampleRecords {
 
-    /** The first frame time of http-sessions.pcap (2026-11-24T18:05:15.615515Z) plus 123 ns, so all nine fraction digits are in use. */
+    /**
+     * The first frame time of http-sessions.pcap (2026-11-24T18:05:15.615515Z) plus 123 ns, so that all
+     * nine fraction digits are in use.
+     */
     static final long T0 = 1_795_543_515_615_515_123L;
     static final long MINUTE = 60_000_000_000L;
 
