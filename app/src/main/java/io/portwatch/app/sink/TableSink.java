@@ -1,0 +1,192 @@
+package io.portwatch.app.sink;
+
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.TcpCounts;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.flow.FlowRecord;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes what a person scans: per window a header line and the busiest ports in aligned columns, the
+ * flows that ended (when asked for), and a summary block at the end. Plain text, no colour.
+ *
+ * <p>Flows are held until the next window, flush or summary (at most {@value #FLOW_BLOCK} at a time) so
+ * their columns can be aligned. Not thread-safe. {@link #close()} prints what is held and flushes but
+ * leaves the stream open.
+ */
+public final class TableSink implements RecordSink {
+
+    /** Flows printed as one aligned block at most. */
+    static final int FLOW_BLOCK = 1000;
+
+    private static final String INDENT = "  ";
+
+    private final PrintStream out;
+    private final int topN;
+    private final boolean flows;
+    private final List<FlowRecord> pending = new ArrayList<>();
+
+    /**
+     * @param out   where the text goes
+     * @param topN  at most this many ports per window, busiest first; 0 for all
+     * @param flows true to list the flows that ended, false to ignore flow records
+     */
+    public TableSink(PrintStream out, int topN, boolean flows) {
+        this.out = Objects.requireNonNull(out, "out");
+        if (topN < 0) {
+            throw new IllegalArgumentException("topN must be 0 (all) or positive, not " + topN);
+        }
+        this.topN = topN;
+        this.flows = flows;
+    }
+
+    @Override
+    public void window(WindowReport report) {
+        out.println("== " + report.input() + INDENT + Formats.instant(report.startNanos()) + " - "
+                + Formats.instant(report.endNanos()) + INDENT + "packets " + report.packets() + INDENT
+                + "bytes " + Formats.humanBytes(report.bytes()));
+        List<PortStats> ports = Formats.busiestFirst(report.ports());
+        int shown = Formats.shown(ports.size(), topN);
+        if (ports.isEmpty()) {
+            out.println(INDENT + "(no TCP or UDP ports in this window)");
+        } else {
+            portTable(ports, shown).print(out, INDENT);
+            int more = ports.size() - shown;
+            if (more > 0) {
+                out.println(INDENT + "(" + more + (more == 1 ? " more port)" : " more ports)"));
+            }
+        }
+        printFlows();
+        out.println();
+        out.flush();
+    }
+
+    private static TextTable portTable(List<PortStats> ports, int shown) {
+        boolean anyTcp = false;
+        for (int i = 0; i < shown; i++) {
+            anyTcp |= ports.get(i).tcp() != null;
+        }
+        TextTable t = new TextTable(false, false, false, true, true, true, true, true, true, true,
+                true, true, true, true);
+        List<String> head = new ArrayList<>(List.of("PORT", "SERVICE", "CLASS", "FLOWS", "ACTIVE", "PACKETS",
+                "TO SRV", "TO CLI", "BYTES", "CLIENTS"));
+        if (anyTcp) {
+            head.addAll(List.of("SYN", "REJ", "UNANS", "RST"));
+        }
+        t.row(head.toArray(String[]::new));
+        for (int i = 0; i < shown; i++) {
+            PortStats p = ports.get(i);
+            String[] cells = {
+                p.transport() + "/" + p.port(),
+                p.service(),
+                p.portClass().key(),
+                Long.toString(p.flows()),
+                Long.toString(p.activeFlows()),
+                Long.toString(p.packets()),
+                Long.toString(p.packetsToServer()),
+                Long.toString(p.packetsToClient()),
+                Formats.humanBytes(p.bytes()),
+                Long.toString(p.uniqueClients()),
+                null, null, null, null};
+            TcpCounts c = p.tcp();
+            if (c != null) {
+                cells[10] = Long.toString(c.syn());
+                cells[11] = Long.toString(c.rejected());
+                cells[12] = Long.toString(c.unanswered());
+                cells[13] = Long.toString(c.rst());
+            }
+            t.row(anyTcp ? cells : Arrays.copyOf(cells, 10));
+        }
+        return t;
+    }
+
+    @Override
+    public void flow(FlowRecord flow) {
+        if (!flows) {
+            return;
+        }
+        pending.add(flow);
+        if (pending.size() >= FLOW_BLOCK) {
+            printFlows();
+        }
+    }
+
+    private void printFlows() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        out.println(INDENT + "flows ended: " + pending.size());
+        TextTable t = new TextTable(false, false, false, false, false, true, true, true, false, false, false);
+        for (FlowRecord f : pending) {
+            t.row(f.transport(),
+                    Formats.endpoint(f.clientIp(), f.clientPort()),
+                    "->",
+                    Formats.endpoint(f.serverIp(), f.serverPort()),
+                    Formats.instant(f.startNanos()),
+                    Formats.shortDuration(f.endNanos() - f.startNanos()),
+                    f.packets() + " pkts",
+                    Formats.humanBytes(f.bytes()),
+                    f.state(),
+                    f.endReason().key(),
+                    Formats.tcpFlagList(f.tcpFlags()));
+        }
+        t.print(out, INDENT + INDENT);
+        pending.clear();
+    }
+
+    @Override
+    public void summary(Summary s) {
+        printFlows();
+        out.println("== summary" + INDENT + s.input() + INDENT + (s.packets() == 0 ? "no packets"
+                : Formats.instant(s.firstNanos()) + " - " + Formats.instant(s.lastNanos())));
+        TextTable t = new TextTable(false, true, true);
+        t.row("packets", Long.toString(s.packets()));
+        t.row("bytes", Formats.humanBytes(s.bytes()));
+        share(t, "tcp", s.tcpPackets(), s.packets());
+        share(t, "udp", s.udpPackets(), s.packets());
+        share(t, "fragments", s.fragmentPackets(), s.packets());
+        share(t, "other ip", s.otherIpPackets(), s.packets());
+        share(t, "non-ip", s.nonIpPackets(), s.packets());
+        t.row("flows", Long.toString(s.flows()));
+        t.row("flows evicted", Long.toString(s.flowsEvicted()));
+        counts(t, "decode errors", s.decodeErrors());
+        counts(t, "unknown link types", s.unknownLinkTypes());
+        t.row("input errors", Integer.toString(s.inputErrors().size()));
+        t.print(out, INDENT);
+        for (String e : s.inputErrors()) {
+            out.println(INDENT + INDENT + e);
+        }
+        out.flush();
+    }
+
+    private static void share(TextTable t, String label, long n, long total) {
+        t.row(label, Long.toString(n),
+                total == 0 ? "" : String.format(Locale.ROOT, "%.1f%%", 100.0 * n / total));
+    }
+
+    private static void counts(TextTable t, String label, Map<String, Long> counts) {
+        long total = 0;
+        for (long v : counts.values()) {
+            total += v;
+        }
+        t.row(label, Long.toString(total));
+        for (Map.Entry<String, Long> e : counts.entrySet()) {
+            t.row(INDENT + e.getKey(), Long.toString(e.getValue()));
+        }
+    }
+
+    @Override
+    public void flush() {
+        printFlows();
+        out.flush();
+    }
+}

@@ -1,0 +1,446 @@
+package io.portwatch.app.sink;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.TcpCounts;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.flow.FlowRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JsonLinesSinkTest {
+
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    static final String SENSOR = "lab-sensor-1";
+
+    private static final List<String> PORT_FIELDS = List.of("type", "sensor", "input", "window_start",
+            "window_end", "transport", "port", "service", "port_class", "flows", "active_flows", "packets",
+            "bytes", "packets_to_server", "packets_to_client", "bytes_to_server", "bytes_to_client",
+            "unique_clients", "unique_servers");
+    private static final List<String> TCP_FIELDS = List.of("syn", "syn_ack", "rst", "fin", "established",
+            "rejected", "unanswered");
+    private static final List<String> FLOW_FIELDS = List.of("type", "sensor", "input", "community_id",
+            "transport", "client_ip", "client_port", "server_ip", "server_port", "start", "end", "duration",
+            "packets_to_server", "packets_to_client", "bytes_to_server", "bytes_to_client", "packets", "bytes",
+            "state", "end_reason");
+    private static final List<String> SUMMARY_FIELDS = List.of("type", "sensor", "input", "start", "end",
+            "packets", "bytes", "tcp_packets", "udp_packets", "fragments", "other_ip_packets",
+            "non_ip_packets", "flows", "flows_evicted", "decode_errors", "unknown_link_types", "input_errors");
+
+    /** Runs {@code body} against a fresh sink and returns the lines parsed, checking the line framing. */
+    static List<JsonNode> write(int topN, Consumer<RecordSink> body) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonLinesSink sink = new JsonLinesSink(out, SENSOR, topN)) {
+            body.accept(sink);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        List<JsonNode> nodes = new ArrayList<>();
+        if (text.isEmpty()) {
+            return nodes;
+        }
+        assertTrue(text.endsWith("\n"), "output ends with a newline");
+        for (String line : text.substring(0, text.length() - 1).split("\n", -1)) {
+            assertFalse(line.isBlank(), "no blank lines");
+            JsonNode n = MAPPER.readTree(line);
+            assertTrue(n.isObject(), "one object per line: " + line);
+            nodes.add(n);
+        }
+        return nodes;
+    }
+
+    static long nanos(JsonNode timestamp) {
+        String s = timestamp.asText();
+        assertTrue(s.endsWith("Z"), "UTC: " + s);
+        Instant t = Instant.parse(s);
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    static Set<String> names(JsonNode n) {
+        Set<String> names = new LinkedHashSet<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void portStatsCarryEveryFieldOfTheWindowBusiestFirst() throws IOException {
+        WindowReport w = SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts());
+        List<JsonNode> lines = write(0, s -> s.window(w));
+
+        List<PortStats> expected = new ArrayList<>(w.ports());
+        expected.sort(Comparator.comparingLong((PortStats p) -> p.packetsToServer() + p.packetsToClient())
+                .reversed());
+        assertEquals(expected.size(), lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode n = lines.get(i);
+            PortStats p = expected.get(i);
+            Set<String> want = new LinkedHashSet<>(PORT_FIELDS);
+            if (p.tcp() != null) {
+                want.add("tcp");
+            }
+            assertEquals(want, names(n), "field names of " + p.transport() + "/" + p.port());
+            assertEquals("port_stats", n.get("type").asText());
+            assertEquals(SENSOR, n.get("sensor").asText());
+            assertEquals(w.input(), n.get("input").asText());
+            assertEquals(w.startNanos(), nanos(n.get("window_start")));
+            assertEquals(w.endNanos(), nanos(n.get("window_end")));
+            assertEquals(p.transport(), n.get("transport").asText());
+            assertEquals(p.port(), n.get("port").asInt());
+            if (p.service() == null) {
+                assertTrue(n.get("service").isNull(), "unknown service is null");
+            } else {
+                assertEquals(p.service(), n.get("service").asText());
+            }
+            assertEquals(p.portClass().key(), n.get("port_class").asText());
+            assertEquals(p.flows(), n.get("flows").asLong());
+            assertEquals(p.activeFlows(), n.get("active_flows").asLong());
+            assertEquals(p.packetsToServer() + p.packetsToClient(), n.get("packets").asLong());
+            assertEquals(p.bytesToServer() + p.bytesToClient(), n.get("bytes").asLong());
+            assertEquals(p.packetsToServer(), n.get("packets_to_server").asLong());
+            assertEquals(p.packetsToClient(), n.get("packets_to_client").asLong());
+            assertEquals(p.bytesToServer(), n.get("bytes_to_server").asLong());
+            assertEquals(p.bytesToClient(), n.get("bytes_to_client").asLong());
+            assertEquals(p.uniqueClients(), n.get("unique_clients").asLong());
+            assertEquals(p.uniqueServers(), n.get("unique_servers").asLong());
+            for (JsonNode field : n) {
+                if (field.isNumber()) {
+                    assertTrue(field.isIntegralNumber(), "counts are integers: " + n);
+                }
+            }
+            if (p.tcp() != null) {
+                JsonNode t = n.get("tcp");
+                TcpCounts c = p.tcp();
+                assertEquals(new LinkedHashSet<>(TCP_FIELDS), names(t));
+                assertEquals(c.syn(), t.get("syn").asLong());
+                assertEquals(c.synAck(), t.get("syn_ack").asLong());
+                assertEquals(c.rst(), t.get("rst").asLong());
+                assertEquals(c.fin(), t.get("fin").asLong());
+                assertEquals(c.established(), t.get("established").asLong());
+                assertEquals(c.rejected(), t.get("rejected").asLong());
+                assertEquals(c.unanswered(), t.get("unanswered").asLong());
+            }
+        }
+        // the names the brief's example gives, literally
+        JsonNode http = lines.stream().filter(n -> n.get("port").asInt() == 8080).findFirst().orElseThrow();
+        assertEquals("http-alt", http.get("service").asText());
+        assertEquals("registered", http.get("port_class").asText());
+        assertEquals("tcp", http.get("transport").asText());
+    }
+
+    @Test
+    void timestampsAreUtcWithThePrecisionTheDataHas() throws IOException {
+        long whole = 1_795_543_515_000_000_000L;
+        long[] starts = {SampleRecords.T0, whole, whole + 615_000_000L, whole + 615_515_000L, whole + 1L};
+        int[] digits = {9, 0, 3, 6, 9};
+        for (int i = 0; i < starts.length; i++) {
+            long start = starts[i];
+            WindowReport w = new WindowReport("x.pcap", start, start + 7, List.of(SampleRecords.udp(53, "domain",
+                    2, 2)), 4, 200);
+            JsonNode n = write(0, s -> s.window(w)).get(0);
+            String text = n.get("window_start").asText();
+            assertEquals(start, nanos(n.get("window_start")), text);
+            assertEquals(start + 7, nanos(n.get("window_end")), n.get("window_end").asText());
+            int dot = text.indexOf('.');
+            assertEquals(digits[i], dot < 0 ? 0 : text.length() - dot - 2, "fraction digits of " + text);
+            assertTrue(text.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z"), text);
+        }
+    }
+
+    @Test
+    void flowsCarryEveryField() throws IOException {
+        List<FlowRecord> flows = List.of(SampleRecords.tcpFlow(), SampleRecords.udpFlow());
+        List<JsonNode> lines = write(0, s -> flows.forEach(s::flow));
+        assertEquals(2, lines.size());
+        for (int i = 0; i < flows.size(); i++) {
+            FlowRecord f = flows.get(i);
+            JsonNode n = lines.get(i);
+            Set<String> want = new LinkedHashSet<>(FLOW_FIELDS);
+            if (f.transport().equals("tcp")) {
+                want.add("tcp_flags");
+            }
+            assertEquals(want, names(n));
+            assertEquals("flow", n.get("type").asText());
+            assertEquals(SENSOR, n.get("sensor").asText());
+            assertEquals(f.input(), n.get("input").asText());
+            assertEquals(f.communityId(), n.get("community_id").asText());
+            assertEquals(f.transport(), n.get("transport").asText());
+            assertEquals(f.clientIp(), n.get("client_ip").asText());
+            assertEquals(f.clientPort(), n.get("client_port").asInt());
+            assertEquals(f.serverIp(), n.get("server_ip").asText());
+            assertEquals(f.serverPort(), n.get("server_port").asInt());
+            assertEquals(f.startNanos(), nanos(n.get("start")));
+            assertEquals(f.endNanos(), nanos(n.get("end")));
+            assertTrue(n.get("duration").isNumber(), "duration is a number");
+            assertEquals(0, BigDecimal.valueOf(f.endNanos() - f.startNanos(), 9)
+                    .compareTo(n.get("duration").decimalValue()), "duration " + n.get("duration"));
+            assertEquals(f.packetsToServer(), n.get("packets_to_server").asLong());
+            assertEquals(f.packetsToClient(), n.get("packets_to_client").asLong());
+            assertEquals(f.bytesToServer(), n.get("bytes_to_server").asLong());
+            assertEquals(f.bytesToClient(), n.get("bytes_to_client").asLong());
+            assertEquals(f.packetsToServer() + f.packetsToClient(), n.get("packets").asLong());
+            assertEquals(f.bytesToServer() + f.bytesToClient(), n.get("bytes").asLong());
+            assertEquals(f.state(), n.get("state").asText());
+            assertEquals(f.endReason().name().toLowerCase(), n.get("end_reason").asText());
+            if (f.transport().equals("tcp")) {
+                List<String> flags = new ArrayList<>();
+                n.get("tcp_flags").forEach(x -> flags.add(x.asText()));
+                assertEquals(flagNames(f.tcpFlags()), flags);
+            }
+        }
+        // 1.500000001 s: nanoseconds kept in the decimal
+        assertEquals("1.500000001", lines.get(0).get("duration").decimalValue().toPlainString());
+    }
+
+    /** The flag names, FIN first, from the header bits. */
+    private static List<String> flagNames(int flags) {
+        Map<Integer, String> bits = new LinkedHashMap<>();
+        bits.put(DecodedPacket.TCP_FIN, "FIN");
+        bits.put(DecodedPacket.TCP_SYN, "SYN");
+        bits.put(DecodedPacket.TCP_RST, "RST");
+        bits.put(DecodedPacket.TCP_PSH, "PSH");
+        bits.put(DecodedPacket.TCP_ACK, "ACK");
+        bits.put(DecodedPacket.TCP_URG, "URG");
+        bits.put(DecodedPacket.TCP_ECE, "ECE");
+        bits.put(DecodedPacket.TCP_CWR, "CWR");
+        List<String> names = new ArrayList<>();
+        bits.forEach((bit, name) -> {
+            if ((flags & bit) != 0) {
+                names.add(name);
+            }
+        });
+        return names;
+    }
+
+    @Test
+    void summaryCarriesEveryField() throws IOException {
+        Summary s = SampleRecords.summary();
+        JsonNode n = write(0, k -> k.summary(s)).get(0);
+        assertEquals(new LinkedHashSet<>(SUMMARY_FIELDS), names(n));
+        assertEquals("summary", n.get("type").asText());
+        assertEquals(SENSOR, n.get("sensor").asText());
+        assertEquals(s.input(), n.get("input").asText());
+        assertEquals(s.firstNanos(), nanos(n.get("start")));
+        assertEquals(s.lastNanos(), nanos(n.get("end")));
+        assertEquals(s.packets(), n.get("packets").asLong());
+        assertEquals(s.bytes(), n.get("bytes").asLong());
+        assertEquals(s.tcpPackets(), n.get("tcp_packets").asLong());
+        assertEquals(s.udpPackets(), n.get("udp_packets").asLong());
+        assertEquals(s.fragmentPackets(), n.get("fragments").asLong());
+        assertEquals(s.otherIpPackets(), n.get("other_ip_packets").asLong());
+        assertEquals(s.nonIpPackets(), n.get("non_ip_packets").asLong());
+        assertEquals(s.flows(), n.get("flows").asLong());
+        assertEquals(s.flowsEvicted(), n.get("flows_evicted").asLong());
+        assertEquals(s.decodeErrors(), counts(n.get("decode_errors")));
+        assertEquals(List.copyOf(s.decodeErrors().keySet()), List.copyOf(counts(n.get("decode_errors")).keySet()),
+                "reasons in the summary's order");
+        assertEquals(s.unknownLinkTypes(), counts(n.get("unknown_link_types")));
+        List<String> errors = new ArrayList<>();
+        n.get("input_errors").forEach(e -> errors.add(e.asText()));
+        assertEquals(s.inputErrors(), errors);
+    }
+
+    private static Map<String, Long> counts(JsonNode obj) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            assertTrue(e.getValue().isIntegralNumber(), e.toString());
+            m.put(e.getKey(), e.getValue().asLong());
+        }
+        return m;
+    }
+
+    @Test
+    void summaryWithoutPacketsHasNullStartAndEnd() throws IOException {
+        Summary s = SampleRecords.emptySummary();
+        JsonNode n = write(0, k -> k.summary(s)).get(0);
+        assertTrue(n.get("start").isNull(), "start");
+        assertTrue(n.get("end").isNull(), "end");
+        assertEquals(0, n.get("packets").asLong());
+        assertTrue(n.get("decode_errors").isObject() && n.get("decode_errors").isEmpty(), "empty object");
+        assertTrue(n.get("unknown_link_types").isObject() && n.get("unknown_link_types").isEmpty(),
+                "empty object");
+        assertEquals(s.inputErrors().get(0), n.get("input_errors").get(0).asText());
+        assertTrue(RecordSchema.validate(n).isEmpty(), () -> RecordSchema.validate(n).toString());
+    }
+
+    @Test
+    void topNKeepsTheBusiestPortsOfEachWindow() throws IOException {
+        List<PortStats> ports = SampleRecords.shuffledPorts(9, 42);
+        List<PortStats> busiest = new ArrayList<>(ports);
+        busiest.sort(Comparator.comparingLong(PortStats::packets).reversed());
+        WindowReport w1 = SampleRecords.window(SampleRecords.T0, ports);
+        WindowReport w2 = SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE,
+                SampleRecords.shuffledPorts(5, 7));
+
+        for (int topN : new int[] {1, 3, 5, 9, 20, 0}) {
+            List<JsonNode> lines = write(topN, s -> {
+                s.window(w1);
+                s.window(w2);
+            });
+            int expect1 = topN == 0 ? 9 : Math.min(topN, 9);
+            int expect2 = topN == 0 ? 5 : Math.min(topN, 5);
+            assertEquals(expect1 + expect2, lines.size(), "topN " + topN);
+            for (int i = 0; i < expect1; i++) {
+                assertEquals(busiest.get(i).port(), lines.get(i).get("port").asInt(), "topN " + topN + " row " + i);
+                assertEquals(w1.startNanos(), nanos(lines.get(i).get("window_start")));
+            }
+            for (int i = expect1; i < lines.size(); i++) {
+                assertEquals(w2.startNanos(), nanos(lines.get(i).get("window_start")));
+                if (i > expect1) {
+                    assertTrue(lines.get(i - 1).get("packets").asLong() >= lines.get(i).get("packets").asLong());
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new JsonLinesSink(new ByteArrayOutputStream(), SENSOR, -1));
+    }
+
+    @Test
+    void eachWindowIsFlushedWhenItClosesAndCloseLeavesTheStreamOpen() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean[] closed = {false};
+        OutputStream out = new FilterOutputStream(bytes) {
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        WindowReport w = SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts());
+        JsonLinesSink sink = new JsonLinesSink(out, SENSOR, 2);
+        sink.window(w);
+        String afterWindow = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(2, afterWindow.split("\n", -1).length - 1, "both lines visible before close: " + afterWindow);
+        assertTrue(afterWindow.endsWith("\n"));
+        sink.summary(SampleRecords.summary());
+        String afterSummary = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(afterSummary.startsWith(afterWindow));
+        assertEquals("summary", MAPPER.readTree(afterSummary.substring(afterWindow.length())).get("type").asText());
+        sink.close();
+        assertFalse(closed[0], "the caller's stream stays open");
+    }
+
+    @Test
+    void aFailedWriteIsReportedAsAnIoError() {
+        OutputStream broken = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+        };
+        JsonLinesSink sink = new JsonLinesSink(broken, SENSOR, 0);
+        WindowReport w = SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts());
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> sink.window(w));
+        assertTrue(e.getMessage().contains("Broken pipe"), e.getMessage());
+    }
+
+    @Test
+    void textIsEscapedAndUtf8() throws IOException {
+        String odd = "caps/\"quoted\" \\ tab\t é 端口.pcap";
+        WindowReport w = new WindowReport(odd, SampleRecords.T0, SampleRecords.T0 + 1,
+                List.of(SampleRecords.tcp(80, "http", 10, 9)), 19, 2_000);
+        JsonNode n = write(0, s -> s.window(w)).get(0);
+        assertEquals(odd, n.get("input").asText());
+        assertTrue(RecordSchema.validate(n).isEmpty());
+    }
+
+    /** Every line of a run with every kind of record, ready for the schema tests. */
+    static List<JsonNode> everyKindOfLine() throws IOException {
+        return write(0, s -> {
+            s.window(SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts()));
+            s.flow(SampleRecords.tcpFlow());
+            s.flow(SampleRecords.udpFlow());
+            s.window(SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
+            s.summary(SampleRecords.summary());
+            s.summary(SampleRecords.emptySummary());
+        });
+    }
+
+    @Test
+    void recordsOfTheCorpusReferencesAreWrittenWhole() throws IOException {
+        for (String capture : new String[] {"nmap-syn-scan.pcap", "dns-queries.pcap", "http-sessions.pcapng"}) {
+            JsonNode ref = CorpusRecords.reference(capture);
+            WindowReport w = CorpusRecords.window(ref, SampleRecords.T0);
+            List<FlowRecord> flows = CorpusRecords.flows(ref, SampleRecords.T0);
+            Summary sum = CorpusRecords.summary(ref, SampleRecords.T0, flows.size());
+            List<JsonNode> lines = write(0, s -> {
+                flows.forEach(s::flow);
+                s.window(w);
+                s.summary(sum);
+            });
+            assertEquals(flows.size() + ref.get("ports").size() + 1, lines.size(), capture);
+            long portPackets = 0;
+            long flowBytes = 0;
+            for (JsonNode n : lines) {
+                assertTrue(RecordSchema.validate(n).isEmpty(),
+                        () -> capture + ": " + RecordSchema.validate(n) + " in " + n);
+                switch (n.get("type").asText()) {
+                    case "port_stats" -> {
+                        portPackets += n.get("packets").asLong();
+                        JsonNode p = ref.get("ports").get(n.get("transport").asText() + "/" + n.get("port").asInt());
+                        assertEquals(p.get("packets").asLong(), n.get("packets").asLong());
+                        assertEquals(p.get("bytes").asLong(), n.get("bytes").asLong());
+                        assertEquals(p.get("flows").asLong(), n.get("flows").asLong());
+                    }
+                    case "flow" -> flowBytes += n.get("bytes").asLong();
+                    case "summary" -> assertEquals(ref.get("totals").get("frames").asLong(), n.get("packets").asLong());
+                    default -> throw new AssertionError(n.toString());
+                }
+            }
+            long refPackets = 0;
+            for (JsonNode p : ref.get("ports")) {
+                refPackets += p.get("packets").asLong();
+            }
+            long refFlowBytes = 0;
+            for (JsonNode f : ref.get("flows")) {
+                refFlowBytes += f.get("bytes").asLong();
+            }
+            assertEquals(refPackets, portPackets, capture);
+            assertEquals(refFlowBytes, flowBytes, capture);
+        }
+    }
+
+    @Test
+    void communityIdsOfCorpusFlowsMatchTshark() {
+        // tshark --enable-protocol communityid, first packet of each capture
+        assertEquals("1:GyQvkEiqY6TLumCIDsq6aHvyXmU=",
+                CorpusRecords.communityId(6, "127.0.0.24", 52662, "127.0.0.10", 8080));
+        assertEquals("1:z5hi0tqgIyRaj/T4nLhQ+SHlmXU=",
+                CorpusRecords.communityId(17, "127.0.0.33", 60887, "127.0.0.10", 5353));
+        // the order of the endpoints does not matter
+        assertEquals(CorpusRecords.communityId(17, "127.0.0.33", 60887, "127.0.0.10", 5353),
+                CorpusRecords.communityId(17, "127.0.0.10", 5353, "127.0.0.33", 60887));
+    }
+}

@@ -1,0 +1,167 @@
+package io.portwatch.app.sink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaId;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The JSON Schema of the records: valid itself, accepts what the sink writes, rejects what it must not. */
+class RecordSchemaTest {
+
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    @Test
+    void schemaIsAValidDraft202012Schema() {
+        JsonNode schema = RecordSchema.node();
+        assertEquals("https://json-schema.org/draft/2020-12/schema", schema.get("$schema").asText());
+        Set<ValidationMessage> problems = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                .getSchema(SchemaLocation.of(SchemaId.V202012))
+                .validate(schema);
+        assertTrue(problems.isEmpty(), problems.toString());
+        assertEquals(3, schema.get("oneOf").size(), "one branch per record type");
+    }
+
+    @Test
+    void everyFieldIsTypedDescribedAndClosed() {
+        JsonNode defs = RecordSchema.node().get("$defs");
+        Map<String, String> optional = Map.of("port_stats", "tcp", "flow", "tcp_flags", "summary", "");
+        assertEquals(optional.keySet(), names(defs));
+        for (String def : optional.keySet()) {
+            checkObject(def, defs.get(def), optional.get(def));
+        }
+        checkObject("port_stats.tcp", defs.get("port_stats").get("properties").get("tcp"), "");
+    }
+
+    private static void checkObject(String where, JsonNode obj, String optional) {
+        assertEquals("object", obj.get("type").asText(), where);
+        assertTrue(obj.hasNonNull("description"), where + " described");
+        assertFalse(obj.get("additionalProperties").asBoolean(true), where + " additionalProperties false");
+        Set<String> required = new HashSet<>();
+        obj.get("required").forEach(r -> required.add(r.asText()));
+        Set<String> props = names(obj.get("properties"));
+        Set<String> expectRequired = new HashSet<>(props);
+        expectRequired.remove(optional);
+        assertEquals(expectRequired, required, where + ": every field but '" + optional + "' is required");
+        for (String p : props) {
+            JsonNode field = obj.get("properties").get(p);
+            assertTrue(field.hasNonNull("description") && field.get("description").asText().length() > 5,
+                    where + "." + p + " described");
+            assertTrue(field.has("type") || field.has("anyOf"), where + "." + p + " typed");
+        }
+    }
+
+    private static Set<String> names(JsonNode obj) {
+        Set<String> names = new HashSet<>();
+        obj.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void everyLineTheSinkWritesIsValid() throws IOException {
+        List<JsonNode> lines = JsonLinesSinkTest.everyKindOfLine();
+        Set<String> types = new HashSet<>();
+        for (JsonNode n : lines) {
+            Set<ValidationMessage> problems = RecordSchema.validate(n);
+            assertTrue(problems.isEmpty(), problems + " in " + n);
+            types.add(n.get("type").asText());
+        }
+        assertEquals(Set.of("port_stats", "flow", "summary"), types);
+    }
+
+    @Test
+    void wrongOrMissingFieldsFailValidation() throws IOException {
+        Map<String, JsonNode> samples = new LinkedHashMap<>();
+        for (JsonNode n : JsonLinesSinkTest.everyKindOfLine()) {
+            String key = n.get("type").asText() + "/" + n.path("transport").asText("");
+            samples.putIfAbsent(key, n);
+        }
+        JsonNode tcpPort = samples.get("port_stats/tcp");
+        JsonNode udpPort = samples.get("port_stats/udp");
+        JsonNode tcpFlow = samples.get("flow/tcp");
+        JsonNode udpFlow = samples.get("flow/udp");
+        JsonNode summary = samples.get("summary/");
+
+        Map<String, JsonNode> bad = new LinkedHashMap<>();
+        bad.put("empty object", JSON.objectNode());
+        bad.put("unknown type", edit(tcpPort, o -> o.put("type", "ports")));
+        bad.put("port_stats without packets", edit(tcpPort, o -> o.remove("packets")));
+        bad.put("port_stats without service", edit(udpPort, o -> o.remove("service")));
+        bad.put("packets as a string", edit(tcpPort, o -> o.put("packets", "12")));
+        bad.put("negative count", edit(tcpPort, o -> o.put("unique_clients", -1)));
+        bad.put("fractional count", edit(tcpPort, o -> o.put("flows", 1.5)));
+        bad.put("port out of range", edit(udpPort, o -> o.put("port", 65536)));
+        bad.put("unknown port class", edit(udpPort, o -> o.put("port_class", "private")));
+        bad.put("unknown transport", edit(udpPort, o -> o.put("transport", "sctp")));
+        bad.put("extra field", edit(tcpPort, o -> o.put("portclass", "registered")));
+        bad.put("tcp port without tcp counts", edit(tcpPort, o -> o.remove("tcp")));
+        bad.put("udp port with tcp counts", edit(udpPort, o -> o.set("tcp", tcpPort.get("tcp"))));
+        bad.put("tcp counts missing one", edit(tcpPort, o -> ((ObjectNode) o.get("tcp")).remove("rejected")));
+        bad.put("tcp counts with an extra", edit(tcpPort, o -> ((ObjectNode) o.get("tcp")).put("ack", 1)));
+        bad.put("timestamp with an offset", edit(tcpPort, o -> o.put("window_start", "2026-11-24T19:05:15+01:00")));
+        bad.put("timestamp without zone", edit(tcpPort, o -> o.put("window_end", "2026-11-24T18:05:15.615")));
+        bad.put("timestamp as a number", edit(tcpPort, o -> o.put("window_end", 1795543515615L)));
+        bad.put("null sensor", edit(tcpPort, o -> o.putNull("sensor")));
+        bad.put("flow without community_id", edit(tcpFlow, o -> o.remove("community_id")));
+        bad.put("malformed community_id", edit(tcpFlow, o -> o.put("community_id", "GyQvkEiqY6TLumCIDsq6aHvyXmU=")));
+        bad.put("duration as a string", edit(tcpFlow, o -> o.put("duration", "1.5")));
+        bad.put("negative duration", edit(tcpFlow, o -> o.put("duration", -0.5)));
+        bad.put("unknown end reason", edit(tcpFlow, o -> o.put("end_reason", "timeout")));
+        bad.put("unknown state", edit(tcpFlow, o -> o.put("state", "ESTABLISHED")));
+        bad.put("unknown tcp flag", edit(tcpFlow, o -> ((ArrayNode) o.get("tcp_flags")).add("BOGUS")));
+        bad.put("repeated tcp flag", edit(tcpFlow, o -> ((ArrayNode) o.get("tcp_flags")).add("SYN")));
+        bad.put("tcp flow without flags", edit(tcpFlow, o -> o.remove("tcp_flags")));
+        bad.put("udp flow with flags", edit(udpFlow, o -> o.set("tcp_flags", tcpFlow.get("tcp_flags"))));
+        bad.put("flow with a window field", edit(udpFlow, o -> o.put("window_start", "2026-11-24T18:05:15Z")));
+        bad.put("summary without start", edit(summary, o -> o.remove("start")));
+        bad.put("summary with a string count", edit(summary,
+                o -> ((ObjectNode) o.get("decode_errors")).put("truncated_ip", "3")));
+        bad.put("summary with an odd reason key", edit(summary,
+                o -> ((ObjectNode) o.get("decode_errors")).put("Truncated IP", 3)));
+        bad.put("summary input errors not strings", edit(summary,
+                o -> ((ArrayNode) o.get("input_errors")).add(7)));
+        bad.put("summary decode_errors as a list", edit(summary, o -> o.set("decode_errors", JSON.arrayNode())));
+
+        List<String> accepted = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : bad.entrySet()) {
+            if (RecordSchema.validate(e.getValue()).isEmpty()) {
+                accepted.add(e.getKey());
+            }
+        }
+        if (!accepted.isEmpty()) {
+            fail("the schema accepts: " + accepted);
+        }
+        // and the unedited samples pass, so each rejection above is the edit's doing
+        for (Iterator<JsonNode> it = samples.values().iterator(); it.hasNext(); ) {
+            JsonNode n = it.next();
+            assertTrue(RecordSchema.validate(n).isEmpty(), n.toString());
+        }
+        assertEquals(5, samples.size(), samples.keySet().toString());
+    }
+
+    private static JsonNode edit(JsonNode n, Consumer<ObjectNode> change) {
+        ObjectNode copy = n.deepCopy();
+        change.accept(copy);
+        return copy;
+    }
+}

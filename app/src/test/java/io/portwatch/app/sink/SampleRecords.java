@@ -1,0 +1,111 @@
+package io.portwatch.app.sink;
+
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortClass;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.TcpCounts;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.flow.EndReason;
+import io.portwatch.capture.flow.FlowRecord;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Records for the sink tests, with values taken from the corpus captures' traffic (addresses, ports,
+ * times) and every field distinct so that a swapped field shows.
+ */
+final class SampleRecords {
+
+    /**
+     * The first frame time of http-sessions.pcap (2026-11-24T18:05:15.615515Z) plus 123 ns, so that all
+     * nine fraction digits are in use.
+     */
+    static final long T0 = 1_795_543_515_615_515_123L;
+    static final long MINUTE = 60_000_000_000L;
+
+    static final String INPUT = "http-sessions.pcap";
+
+    private SampleRecords() {
+    }
+
+    static PortStats tcp(int port, String service, long toServer, long toClient) {
+        return new PortStats("tcp", port, service, PortClass.of(port), toServer / 6 + 1, toServer / 5 + 2,
+                toServer, toClient, toServer * 61 + 7, toClient * 227 + 3, toServer % 7 + 1, 1,
+                new TcpCounts(toServer / 6 + 3, toServer / 6 + 1, toServer % 5, toServer / 3 + 4,
+                        toServer / 6, toServer % 3, toServer % 4 + 2));
+    }
+
+    static PortStats udp(int port, String service, long toServer, long toClient) {
+        return new PortStats("udp", port, service, PortClass.of(port), toServer / 2 + 1, toServer / 2 + 3,
+                toServer, toClient, toServer * 73 + 11, toClient * 89 + 5, toServer % 3 + 1, 2, null);
+    }
+
+    /** Five ports of different widths, transports and ranges, deliberately not busiest first. */
+    static List<PortStats> mixedPorts() {
+        return List.of(
+                udp(53, "domain", 310, 300),
+                tcp(8080, "http-alt", 1_201_000, 1_187_654),
+                tcp(49200, null, 14, 12),
+                udp(5353, "mdns", 4_000, 0),
+                tcp(443, "https", 2_880, 2_700));
+    }
+
+    static WindowReport window(long start, List<PortStats> ports) {
+        long packets = 0;
+        long bytes = 0;
+        for (PortStats p : ports) {
+            packets += p.packets();
+            bytes += p.bytes();
+        }
+        return new WindowReport(INPUT, start, start + MINUTE, ports, packets + 17, bytes + 1_234);
+    }
+
+    /** {@code n} ports with distinct packet counts, in a shuffled order (fixed seed). */
+    static List<PortStats> shuffledPorts(int n, long seed) {
+        List<PortStats> ports = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int port = 1000 + 37 * i;
+            long pkts = 10L * (i + 1) * (i + 1);
+            ports.add(i % 3 == 0 ? udp(port, null, pkts, pkts / 2) : tcp(port, null, pkts, pkts - 1));
+        }
+        Collections.shuffle(ports, new Random(seed));
+        return ports;
+    }
+
+    static FlowRecord tcpFlow() {
+        return new FlowRecord(INPUT, "1:GyQvkEiqY6TLumCIDsq6aHvyXmU=", "tcp", "127.0.0.24", 52662,
+                "127.0.0.10", 8080, T0, T0 + 1_500_000_001L, 7, 5, 612, 872,
+                DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK | DecodedPacket.TCP_FIN | DecodedPacket.TCP_PSH,
+                "SF", EndReason.FIN);
+    }
+
+    /** A DNS query and its answer over IPv6 (the addresses of dns-queries.pcap, moved to 2001:db8::/32). */
+    static FlowRecord udpFlow() {
+        return new FlowRecord("dns-queries.pcap",
+                CorpusRecords.communityId(17, "2001:db8::33", 60887, "2001:db8::10", 5353), "udp", "2001:db8::33",
+                60887, "2001:db8::10", 5353, T0 + 2_000, T0 + 2_000 + 123_000L, 1, 1, 88, 104, 0, "SF",
+                EndReason.IDLE);
+    }
+
+    static Summary summary() {
+        Map<String, Long> errors = new LinkedHashMap<>();
+        errors.put("truncated_ip", 3L);
+        errors.put("bad_tcp_header", 11L);
+        Map<String, Long> links = new LinkedHashMap<>();
+        links.put("linktype 147", 5L);
+        return new Summary(INPUT, T0, T0 + 3 * MINUTE + 999L, 2_880_123, 356_160_777, 2_790_000, 80_000,
+                12, 9_997, 104, 240, 2, errors, links,
+                List.of("missing.pcap: no such file", "cut.pcap: truncated record at offset 1234 (read 2 packets)"));
+    }
+
+    static Summary emptySummary() {
+        return new Summary("empty.pcap", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(),
+                List.of("empty.pcap: no packets (file of 24 bytes, header only)"));
+    }
+}

@@ -1,0 +1,399 @@
+package io.portwatch.app.sink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.flow.FlowRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TableSinkTest {
+
+    /** A cell: text between runs of two or more blanks, with its offsets in the line. */
+    record Cell(int start, int end, String text) {
+    }
+
+    /** One window's output: header line, column titles, port rows and the lines after them. */
+    record Block(String header, List<Cell> titles, List<List<Cell>> rows, List<String> after) {
+        int column(String title) {
+            for (int i = 0; i < titles.size(); i++) {
+                if (titles.get(i).text().equals(title)) {
+                    return i;
+                }
+            }
+            throw new AssertionError("no column " + title + " in " + titles);
+        }
+
+        String cell(int row, String title) {
+            return rows.get(row).get(column(title)).text();
+        }
+    }
+
+    private static final Pattern CELL = Pattern.compile("\\S+(?: \\S+)*");
+    private static final Pattern HEADER = Pattern.compile(
+            "== (.+)  (\\S+) - (\\S+)  packets (\\d+)  bytes (\\S+ \\S+)");
+    private static final List<String> LEFT = List.of("PORT", "SERVICE", "CLASS");
+
+    static List<Cell> cells(String line) {
+        List<Cell> cells = new ArrayList<>();
+        Matcher m = CELL.matcher(line);
+        while (m.find()) {
+            cells.add(new Cell(m.start(), m.end(), m.group()));
+        }
+        return cells;
+    }
+
+    static String run(int topN, boolean flows, Consumer<TableSink> body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            TableSink sink = new TableSink(out, topN, flows);
+            body.accept(sink);
+            sink.close();
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertFalse(text.contains("\u001b"), "no escape codes");
+        for (String line : text.split("\n")) {
+            assertFalse(line.endsWith(" "), "no trailing blanks: '" + line + "'");
+        }
+        return text;
+    }
+
+    static List<Block> blocks(String text) {
+        List<Block> blocks = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (!lines[i].startsWith("== ") || lines[i].startsWith("== summary")) {
+                continue;
+            }
+            String header = lines[i++];
+            List<Cell> titles = List.of();
+            List<List<Cell>> rows = new ArrayList<>();
+            if (lines[i].startsWith("  PORT")) {
+                titles = cells(lines[i++]);
+                while (lines[i].startsWith("  ") && !lines[i].startsWith("  (")
+                        && !lines[i].startsWith("  flows ended")) {
+                    rows.add(cells(lines[i++]));
+                }
+            }
+            List<String> after = new ArrayList<>();
+            while (i < lines.length && !lines[i].isEmpty()) {
+                after.add(lines[i++]);
+            }
+            blocks.add(new Block(header, titles, rows, after));
+        }
+        return blocks;
+    }
+
+    /** Checks that every row has a cell under each title, left columns starting and numbers ending with it. */
+    static void assertAligned(Block b) {
+        for (List<Cell> row : b.rows()) {
+            assertEquals(b.titles().size(), row.size(), "cells in " + row + " under " + b.titles());
+            for (int c = 0; c < row.size(); c++) {
+                Cell title = b.titles().get(c);
+                Cell cell = row.get(c);
+                if (LEFT.contains(title.text())) {
+                    assertEquals(title.start(), cell.start(), title.text() + " starts: " + row);
+                } else {
+                    assertEquals(title.end(), cell.end(), title.text() + " ends: " + row);
+                }
+            }
+        }
+    }
+
+    static long nanos(String iso) {
+        Instant t = Instant.parse(iso);
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    /** Reads {@code 342.9 MB} back and checks it is {@code raw} rounded to one decimal of its unit. */
+    static void assertHumanBytes(long raw, String text) {
+        String[] parts = text.split(" ");
+        assertEquals(2, parts.length, text);
+        List<String> units = List.of("B", "kB", "MB", "GB", "TB", "PB", "EB");
+        int unit = units.indexOf(parts[1]);
+        assertTrue(unit >= 0, "unit of " + text);
+        double scale = Math.pow(1000, unit);
+        double value = Double.parseDouble(parts[0]);
+        if (unit == 0) {
+            assertEquals(raw, (long) value, text);
+        } else {
+            assertTrue(Math.abs(value * scale - raw) <= 0.05 * scale + 1e-6, raw + " shown as " + text);
+            assertTrue(value >= 1 && value < 1000, "value within its unit: " + text);
+        }
+    }
+
+    @Test
+    void portColumnsAreAlignedBusiestFirstWithEveryValue() {
+        WindowReport w1 = SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts());
+        WindowReport w2 = SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE,
+                SampleRecords.shuffledPorts(12, 3));
+        List<Block> blocks = blocks(run(0, false, s -> {
+            s.window(w1);
+            s.window(w2);
+        }));
+        assertEquals(2, blocks.size());
+        List<WindowReport> windows = List.of(w1, w2);
+        for (int k = 0; k < 2; k++) {
+            Block b = blocks.get(k);
+            WindowReport w = windows.get(k);
+            assertAligned(b);
+
+            Matcher h = HEADER.matcher(b.header());
+            assertTrue(h.matches(), b.header());
+            assertEquals(w.input(), h.group(1));
+            assertEquals(w.startNanos(), nanos(h.group(2)));
+            assertEquals(w.endNanos(), nanos(h.group(3)));
+            assertEquals(w.packets(), Long.parseLong(h.group(4)));
+            assertHumanBytes(w.bytes(), h.group(5));
+
+            List<PortStats> busiest = new ArrayList<>(w.ports());
+            busiest.sort(Comparator.comparingLong(PortStats::packets).reversed());
+            assertEquals(busiest.size(), b.rows().size());
+            for (int r = 0; r < busiest.size(); r++) {
+                PortStats p = busiest.get(r);
+                assertEquals(p.transport() + "/" + p.port(), b.cell(r, "PORT"), "busiest first, row " + r);
+                assertEquals(p.service() == null ? "-" : p.service(), b.cell(r, "SERVICE"));
+                assertEquals(p.portClass().key(), b.cell(r, "CLASS"));
+                assertEquals(Long.toString(p.flows()), b.cell(r, "FLOWS"));
+                assertEquals(Long.toString(p.activeFlows()), b.cell(r, "ACTIVE"));
+                assertEquals(Long.toString(p.packetsToServer() + p.packetsToClient()), b.cell(r, "PACKETS"));
+                assertEquals(Long.toString(p.packetsToServer()), b.cell(r, "TO SRV"));
+                assertEquals(Long.toString(p.packetsToClient()), b.cell(r, "TO CLI"));
+                assertHumanBytes(p.bytesToServer() + p.bytesToClient(), b.cell(r, "BYTES"));
+                assertEquals(Long.toString(p.uniqueClients()), b.cell(r, "CLIENTS"));
+                if (p.tcp() != null) {
+                    assertEquals(Long.toString(p.tcp().syn()), b.cell(r, "SYN"));
+                    assertEquals(Long.toString(p.tcp().rejected()), b.cell(r, "REJ"));
+                    assertEquals(Long.toString(p.tcp().unanswered()), b.cell(r, "UNANS"));
+                    assertEquals(Long.toString(p.tcp().rst()), b.cell(r, "RST"));
+                } else {
+                    for (String t : List.of("SYN", "REJ", "UNANS", "RST")) {
+                        assertEquals("-", b.cell(r, t), "udp has no " + t);
+                    }
+                }
+            }
+        }
+        // the columns were sized from the data: the widest value sets a column's width
+        Block b = blocks.get(0);
+        int bytesCol = b.column("PACKETS");
+        int widest = 0;
+        for (List<Cell> row : b.rows()) {
+            widest = Math.max(widest, row.get(bytesCol).text().length());
+        }
+        Cell title = b.titles().get(bytesCol);
+        int previousEnd = b.titles().get(bytesCol - 1).end();
+        assertEquals(previousEnd + TextTable.GAP.length() + Math.max(widest, title.text().length()), title.end());
+    }
+
+    @Test
+    void udpOnlyWindowsHaveNoTcpColumns() {
+        WindowReport w = SampleRecords.window(SampleRecords.T0, List.of(SampleRecords.udp(5353, "mdns", 300, 0),
+                SampleRecords.udp(53, "domain", 30, 30)));
+        Block b = blocks(run(0, false, s -> s.window(w))).get(0);
+        assertAligned(b);
+        assertEquals(List.of("PORT", "SERVICE", "CLASS", "FLOWS", "ACTIVE", "PACKETS", "TO SRV", "TO CLI", "BYTES",
+                "CLIENTS"), b.titles().stream().map(Cell::text).toList());
+    }
+
+    @Test
+    void topNCutsRowsAndSaysHowManyMore() {
+        List<PortStats> ports = SampleRecords.shuffledPorts(5, 11);
+        WindowReport w = SampleRecords.window(SampleRecords.T0, ports);
+        List<PortStats> busiest = new ArrayList<>(ports);
+        busiest.sort(Comparator.comparingLong(PortStats::packets).reversed());
+        for (int topN : new int[] {1, 2, 4, 5, 6, 0}) {
+            Block b = blocks(run(topN, false, s -> s.window(w))).get(0);
+            int shown = topN == 0 ? ports.size() : Math.min(topN, ports.size());
+            assertEquals(shown, b.rows().size(), "topN " + topN);
+            for (int r = 0; r < shown; r++) {
+                assertEquals(busiest.get(r).transport() + "/" + busiest.get(r).port(), b.cell(r, "PORT"));
+            }
+            int more = ports.size() - shown;
+            List<String> moreLines = b.after().stream().filter(l -> l.contains("more port")).toList();
+            if (more == 0) {
+                assertEquals(List.of(), moreLines, "topN " + topN);
+            } else {
+                assertEquals(List.of("  (" + more + " more port" + (more == 1 ? "" : "s") + ")"), moreLines,
+                        "topN " + topN);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new TableSink(System.out, -1, false));
+    }
+
+    @Test
+    void aWindowWithoutPortsSaysSo() {
+        WindowReport w = SampleRecords.window(SampleRecords.T0, List.of());
+        Block b = blocks(run(0, false, s -> s.window(w))).get(0);
+        assertTrue(b.rows().isEmpty());
+        assertEquals(List.of("  (no TCP or UDP ports in this window)"), b.after());
+    }
+
+    @Test
+    void flowsAreListedAlignedWhenAskedFor() {
+        List<FlowRecord> flows = List.of(SampleRecords.tcpFlow(), SampleRecords.udpFlow());
+        WindowReport w = SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts());
+        String text = run(0, true, s -> {
+            flows.forEach(s::flow);
+            s.window(w);
+        });
+        Block b = blocks(text).get(0);
+        assertEquals("  flows ended: " + flows.size(), b.after().get(0));
+        List<List<Cell>> rows = b.after().subList(1, 1 + flows.size()).stream().map(TableSinkTest::cells).toList();
+        for (int i = 0; i < flows.size(); i++) {
+            FlowRecord f = flows.get(i);
+            List<Cell> row = rows.get(i);
+            assertEquals(f.transport(), row.get(0).text());
+            String client = f.clientIp().contains(":") ? "[" + f.clientIp() + "]:" + f.clientPort()
+                    : f.clientIp() + ":" + f.clientPort();
+            String server = f.serverIp().contains(":") ? "[" + f.serverIp() + "]:" + f.serverPort()
+                    : f.serverIp() + ":" + f.serverPort();
+            assertEquals(client, row.get(1).text());
+            assertEquals("->", row.get(2).text());
+            assertEquals(server, row.get(3).text());
+            assertEquals(f.startNanos(), nanos(row.get(4).text()));
+            assertEquals(f.packets() + " pkts", row.get(6).text());
+            assertHumanBytes(f.bytes(), row.get(7).text());
+            assertEquals(f.state(), row.get(8).text());
+            assertEquals(f.endReason().key(), row.get(9).text());
+        }
+        assertEquals("FIN,SYN,PSH,ACK", rows.get(0).get(10).text());
+        assertEquals(10, rows.get(1).size(), "no flags for udp");
+        for (int c = 0; c < 10; c++) {
+            boolean right = c >= 5 && c <= 7;
+            Cell a = rows.get(0).get(c);
+            Cell z = rows.get(1).get(c);
+            assertEquals(right ? a.end() : a.start(), right ? z.end() : z.start(), "flow column " + c);
+        }
+        // without flows asked for, flow records change nothing
+        String without = run(0, false, s -> {
+            flows.forEach(s::flow);
+            s.window(w);
+        });
+        assertEquals(run(0, false, s -> s.window(w)), without);
+        assertFalse(without.contains("flows ended"));
+    }
+
+    @Test
+    void heldFlowsArePrintedBeforeTheSummaryOnFlushAndInBlocks() {
+        String text = run(0, true, s -> {
+            s.flow(SampleRecords.udpFlow());
+            s.summary(SampleRecords.summary());
+        });
+        assertTrue(text.indexOf("flows ended: 1") < text.indexOf("== summary"), text);
+        assertTrue(text.indexOf("flows ended: 1") >= 0, text);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        TableSink sink = new TableSink(out, 0, true);
+        FlowRecord f = SampleRecords.tcpFlow();
+        for (int i = 1; i < TableSink.FLOW_BLOCK; i++) {
+            sink.flow(f);
+        }
+        assertEquals(0, bytes.size(), "held until the block is full");
+        sink.flow(f);
+        String block = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(block.startsWith("  flows ended: " + TableSink.FLOW_BLOCK + "\n"), block.substring(0, 40));
+        assertEquals(TableSink.FLOW_BLOCK + 1, block.split("\n").length);
+        sink.flow(SampleRecords.udpFlow());
+        sink.flush();
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).endsWith(":5353  " + Formats.instant(
+                SampleRecords.udpFlow().startNanos()) + "  123us  2 pkts  192 B  SF  idle\n"));
+    }
+
+    @Test
+    void summaryShowsTotalsProtocolsErrorsAndInputErrors() {
+        Summary s = SampleRecords.summary();
+        String text = run(0, false, k -> k.summary(s));
+        String[] lines = text.split("\n");
+        assertEquals("== summary  " + s.input() + "  " + Formats.instant(s.firstNanos()) + " - "
+                + Formats.instant(s.lastNanos()), lines[0]);
+        Matcher range = Pattern.compile("  (\\S+) - (\\S+)$").matcher(lines[0]);
+        assertTrue(range.find());
+        assertEquals(s.firstNanos(), nanos(range.group(1)));
+        assertEquals(s.lastNanos(), nanos(range.group(2)));
+
+        Map<String, List<String>> rows = new LinkedHashMap<>();
+        List<String> messages = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            List<Cell> c = cells(lines[i]);
+            if (lines[i].startsWith("    ") && c.size() == 1) {
+                messages.add(c.get(0).text());
+            } else {
+                rows.put(c.get(0).text(), c.subList(1, c.size()).stream().map(Cell::text).toList());
+            }
+        }
+        assertEquals(List.of(Long.toString(s.packets())), rows.get("packets"));
+        assertHumanBytes(s.bytes(), rows.get("bytes").get(0));
+        Map<String, Long> shares = Map.of("tcp", s.tcpPackets(), "udp", s.udpPackets(), "fragments",
+                s.fragmentPackets(), "other ip", s.otherIpPackets(), "non-ip", s.nonIpPackets());
+        shares.forEach((label, n) -> {
+            List<String> v = rows.get(label);
+            assertEquals(Long.toString(n), v.get(0), label);
+            double pct = Double.parseDouble(v.get(1).replace("%", ""));
+            assertEquals(100.0 * n / s.packets(), pct, 0.05, label);
+        });
+        assertEquals(List.of(Long.toString(s.flows())), rows.get("flows"));
+        assertEquals(List.of(Long.toString(s.flowsEvicted())), rows.get("flows evicted"));
+        assertEquals(List.of(Long.toString(s.decodeErrorTotal())), rows.get("decode errors"));
+        s.decodeErrors().forEach((reason, n) -> assertEquals(List.of(Long.toString(n)), rows.get(reason), reason));
+        long linkFrames = s.unknownLinkTypes().values().stream().mapToLong(Long::longValue).sum();
+        assertEquals(List.of(Long.toString(linkFrames)), rows.get("unknown link types"));
+        s.unknownLinkTypes().forEach((name, n) -> assertEquals(List.of(Long.toString(n)), rows.get(name), name));
+        assertEquals(List.of(Integer.toString(s.inputErrors().size())), rows.get("input errors"));
+        assertEquals(s.inputErrors(), messages);
+        // value columns line up: every count ends at the same offset
+        Map<Integer, Integer> ends = new HashMap<>();
+        for (int i = 1; i < lines.length - messages.size(); i++) {
+            ends.merge(cells(lines[i]).get(1).end(), 1, Integer::sum);
+        }
+        assertEquals(1, ends.size(), "one value column: " + ends);
+    }
+
+    @Test
+    void summaryWithoutPacketsSaysSo() {
+        Summary s = SampleRecords.emptySummary();
+        String text = run(0, false, k -> k.summary(s));
+        assertTrue(text.startsWith("== summary  " + s.input() + "  no packets\n"), text);
+        assertFalse(text.contains("%"), "no shares of nothing");
+        assertTrue(text.contains("\n    " + s.inputErrors().get(0) + "\n"), text);
+    }
+
+    @Test
+    void corpusScanShowsTheBusiestPortsAndCountsTheRest() throws IOException {
+        JsonNode ref = CorpusRecords.reference("nmap-connect-scan.pcap");
+        WindowReport w = CorpusRecords.window(ref, SampleRecords.T0);
+        int topN = 10;
+        Block b = blocks(run(topN, false, s -> s.window(w))).get(0);
+        assertAligned(b);
+        assertEquals(topN, b.rows().size());
+        long max = 0;
+        for (JsonNode p : ref.get("ports")) {
+            max = Math.max(max, p.get("packets").asLong());
+        }
+        assertEquals(Long.toString(max), b.cell(0, "PACKETS"));
+        for (int r = 1; r < topN; r++) {
+            assertTrue(Long.parseLong(b.cell(r - 1, "PACKETS")) >= Long.parseLong(b.cell(r, "PACKETS")));
+        }
+        assertTrue(b.after().contains("  (" + (ref.get("ports").size() - topN) + " more ports)"), b.after().toString());
+    }
+}
