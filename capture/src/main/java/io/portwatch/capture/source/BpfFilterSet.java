@@ -16,9 +16,13 @@ import java.util.function.Consumer;
  */
 public final class BpfFilterSet {
 
+    private static final int IEEE802_11 = 105;
+    private static final int IEEE802_11_RADIOTAP = 127;
+
     /** Link types an expression is tried on up front, to reject one that is valid for none of them. */
     private static final int[] PROBE_LINK_TYPES = {
-        LinkType.ETHERNET, LinkType.RAW, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL
+        LinkType.ETHERNET, LinkType.RAW, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL,
+        IEEE802_11, IEEE802_11_RADIOTAP
     };
 
     private final String expression;
@@ -47,8 +51,9 @@ public final class BpfFilterSet {
      * @param onInvalid  told once per link type the expression cannot be compiled for, with a
      *                   one-line message, e.g. {@code invalid filter "ether host 1:2:3:4:5:6" for RAW (101): ...}
      * @throws CaptureException when libpcap is missing, or the expression is invalid for every common
-     *                          link type (Ethernet, raw IP, Linux cooked v1/v2, BSD loopback); the message
-     *                          is the Ethernet one, {@code invalid filter "EXPR": <libpcap's text>}
+     *                          link type (Ethernet, raw IP, Linux cooked v1/v2, BSD loopback, 802.11,
+     *                          radiotap); the message is the Ethernet one,
+     *                          {@code invalid filter "EXPR": <libpcap's text>}
      */
     public static BpfFilterSet compile(String expression, int snaplen, Consumer<String> onInvalid)
             throws CaptureException {
