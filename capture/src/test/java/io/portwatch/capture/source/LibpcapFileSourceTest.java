@@ -429,6 +429,32 @@ class LibpcapFileSourceTest {
     }
 
     @Test
+    void readingAllocatesNothingPerFrame() throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
+        Path capture = captures().resolve("busy-client.pcap");
+        long[] sum = new long[2];
+        PacketSink sink = (lt, ts, buf, off, cap, len) -> {
+            sum[0]++;
+            sum[1] += buf.get(off + cap - 1) + ts;
+        };
+        for (int warm = 0; warm < 30; warm++) {
+            try (LibpcapFileSource source = LibpcapFileSource.open(capture.toString(), null)) {
+                source.run(sink);
+            }
+        }
+        sum[0] = 0;
+        try (LibpcapFileSource source = LibpcapFileSource.open(capture.toString(), null)) {
+            long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            source.run(sink);
+            long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+            assertTrue(sum[0] > 1000);
+            assertTrue(allocated < sum[0], allocated + " bytes allocated for " + sum[0] + " frames");
+        }
+    }
+
+    @Test
     void standardInputIsReadAsDash() throws Exception {
         Path capture = captures().resolve("http-sessions.pcapng");
         List<Frame> frames = readAll(capture, null);

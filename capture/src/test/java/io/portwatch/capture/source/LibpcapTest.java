@@ -124,6 +124,42 @@ class LibpcapTest {
         }
     }
 
+    /** Runs {@link LibpcapLoadMain} in a fresh JVM (pcap4j reads its property once per JVM). */
+    private static LibpcapTestSupport.Result loadInFreshJvm(String pcapLibName) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return LibpcapTestSupport.run(List.of(java, "-D" + Libpcap.PCAP_LIB_NAME_PROPERTY + "=" + pcapLibName,
+                "-cp", System.getProperty("java.class.path"), LibpcapLoadMain.class.getName()));
+    }
+
+    @Test
+    void aRuntimeLibraryFileNamedToPcap4jIsUsedByIt() throws Exception {
+        LibpcapTestSupport.requireLibpcap();
+        List<String> present = new ArrayList<>();
+        for (String dir : List.of("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
+                "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib")) {
+            for (String name : List.of("libpcap.so.0.8", "libpcap.so.1")) {
+                if (Files.exists(Path.of(dir, name))) {
+                    present.add(Path.of(dir, name).toString());
+                }
+            }
+        }
+        assumeTrue(!present.isEmpty(), "no versioned libpcap runtime library file on this machine");
+        String file = Libpcap.rankCandidates(present).get(0);
+        LibpcapTestSupport.Result r = loadInFreshJvm(file);
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertEquals("ok " + file + "|" + Libpcap.version(), r.stdout().strip());
+    }
+
+    @Test
+    void anUnloadableLibraryNameIsOneLineSayingWhatToInstall() {
+        LibpcapTestSupport.Result r = loadInFreshJvm("/nonexistent/libpcap.so.9");
+        assertEquals(2, r.exitCode(), r.stdout() + r.stderr());
+        String out = r.stdout().strip();
+        assertFalse(out.contains("\n"), out);
+        assertTrue(out.startsWith("error libpcap not found: cannot load \"/nonexistent/libpcap.so.9\" (named by "
+                + Libpcap.PCAP_LIB_NAME_PROPERTY + "): "), out);
+    }
+
     @Test
     void nativeErrorTextIsCollapsedToOneLine() {
         String one = Libpcap.oneLine("  first line\r\n  second line\n");
