@@ -22,7 +22,13 @@ import java.util.zip.ZipException;
  *
  * <p>Every frame is copied into one reusable big-endian buffer before the sink sees it; reading
  * allocates nothing per frame. Faults become one-line {@link CaptureException}s that start with the
- * path, after the frames read before the fault have been delivered.
+ * path, after the frames read before the fault have been delivered. Standard input is handed to
+ * libpcap as it is (not decompressed).
+ *
+ * <p>libpcap is called directly (JNA direct mapping, {@code pcap_next_ex}) rather than through
+ * pcap4j's {@code PcapHandle.loop}: that allocates a {@code byte[]}, a {@code Timestamp} and a task
+ * per frame, and drops a frame, printing a stack trace, when a corrupt file's fraction of a second
+ * is 10^9 or more.
  */
 public final class LibpcapFileSource implements PacketSource {
 
@@ -188,7 +194,12 @@ public final class LibpcapFileSource implements PacketSource {
         Pointer.nativeValue(data, Native.POINTER_SIZE == 8
                 ? outPointers.getLong(Native.POINTER_SIZE) : outPointers.getInt(Native.POINTER_SIZE));
         long seconds = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_SEC_OFFSET);
-        long nanos = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_FRAC_OFFSET);
+        if (seconds < 0) {
+            seconds &= 0xFFFF_FFFFL; // a pcap file's unsigned 32-bit seconds past 2038, which libpcap sign-extends
+        }
+        // The fraction is below 10^9 in a valid file. A corrupt one's is taken as tcpdump prints it: the
+        // unsigned 32 bits of libpcap's value (which it sign-extends, and scales by 1000 for microsecond files).
+        long nanos = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_FRAC_OFFSET) & 0xFFFF_FFFFL;
         int capturedLength = header.getInt(LibpcapNative.PKTHDR_CAPLEN_OFFSET);
         int originalLength = header.getInt(LibpcapNative.PKTHDR_LEN_OFFSET);
         if (capturedLength < 0) {

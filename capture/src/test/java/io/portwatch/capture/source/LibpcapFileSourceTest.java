@@ -145,6 +145,39 @@ class LibpcapFileSourceTest {
         }
     }
 
+    @Test
+    void corruptFractionsReadAsTcpdumpShowsThemAndLateSecondsAsTsharkDoes() throws Exception {
+        Path dir = LibpcapTestSupport.tcpdumpTests();
+        // Fractions of a second of 10^9 ns or more, and one of 2^31 (written so by the test files):
+        // tcpdump --nano prints seconds and the fraction as two unsigned integers; the timestamp is their sum.
+        assumeTrue(hasTool("tcpdump"), "tcpdump is not installed");
+        for (String name : List.of("timestamp_invalid_micro.pcap", "timestamp_invalid_nano.pcap")) {
+            Path file = dir.resolve(name);
+            assumeTrue(Files.exists(file), "no " + file);
+            List<String> lines = LibpcapTestSupport.run(List.of("tcpdump", "-nn", "-tt", "--nano", "-r",
+                    file.toString())).stdout().lines().filter(l -> l.matches("^\\d+\\.\\d+ .*")).toList();
+            List<Frame> frames = readAll(file, null);
+            assertEquals(lines.size(), frames.size(), name);
+            for (int i = 0; i < lines.size(); i++) {
+                String[] secFrac = lines.get(i).substring(0, lines.get(i).indexOf(' ')).split("\\.");
+                long expected = Long.parseLong(secFrac[0]) * 1_000_000_000L + Long.parseLong(secFrac[1]);
+                assertEquals(expected, frames.get(i).timestampNanos(), name + " frame " + (i + 1));
+            }
+        }
+        // Seconds past 2038 (2^31) in a pcap file's unsigned 32-bit field, which tcpdump cannot print.
+        assumeTrue(hasTool("tshark"), "tshark is not installed");
+        for (String name : List.of("time_2038_overflow.pcap", "time_2039.pcap", "time_2106.pcap")) {
+            Path file = dir.resolve(name);
+            List<String> lines = LibpcapTestSupport.run(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields",
+                    "-e", "frame.time_epoch")).stdout().lines().filter(l -> !l.isBlank()).toList();
+            List<Frame> frames = readAll(file, null);
+            assertEquals(lines.size(), frames.size(), name);
+            for (int i = 0; i < lines.size(); i++) {
+                assertEquals(epochNanos(lines.get(i)), frames.get(i).timestampNanos(), name);
+            }
+        }
+    }
+
     /** tshark's frame.time_epoch ("1795543515.615515000") as nanoseconds. */
     private static long epochNanos(String epoch) {
         int dot = epoch.indexOf('.');
