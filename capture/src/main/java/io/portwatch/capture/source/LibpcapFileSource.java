@@ -153,7 +153,7 @@ public final class LibpcapFileSource implements PacketSource {
         }
         try {
             String fault = readAll(sink);
-            if (gzipFault != null) {
+            if (gzipFault != null && !stopRequested) {
                 throw new CaptureException(path + ": " + gzipFault);
             }
             if (fault != null) {
@@ -217,7 +217,10 @@ public final class LibpcapFileSource implements PacketSource {
         sink.onPacket(linkType, seconds * 1_000_000_000L + nanos, buf, 0, capturedLength, originalLength);
     }
 
-    /** Asks a running {@link #run} to return after the frame being delivered (libpcap's breakloop). */
+    /**
+     * Asks a running {@link #run} to return after the frame being delivered ({@code pcap_breakloop});
+     * on standard input that blocks, it returns when the next frame or the end arrives.
+     */
     @Override
     public void stop() {
         stopRequested = true;
