@@ -1,0 +1,328 @@
+package io.portwatch.capture.source;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads a pcap or pcapng file (or standard input, {@code -}) through the system's libpcap, with
+ * nanosecond timestamps, the frames' original lengths and the file's link type (libpcap's DLT).
+ * A gzip-compressed file is first decompressed to a temporary file, deleted on {@link #close()}.
+ *
+ * <p>Every frame is copied into one reusable big-endian buffer before the sink sees it; reading
+ * allocates nothing per frame. Faults become one-line {@link CaptureException}s that start with the
+ * path, after the frames read before the fault have been delivered. Standard input is handed to
+ * libpcap as it is (not decompressed).
+ *
+ * <p>libpcap is called directly (JNA direct mapping, {@code pcap_next_ex}) rather than through
+ * pcap4j's {@code PcapHandle.loop}: that allocates a {@code byte[]}, a {@code Timestamp} and a task
+ * per frame, and drops a frame, printing a stack trace, when a corrupt file's fraction of a second
+ * is 10^9 or more.
+ */
+public final class LibpcapFileSource implements PacketSource {
+
+    private static final int GZIP_MAGIC = 0x1f8b;
+    private static final int INITIAL_BUFFER = 256 * 1024;
+
+    private final String path;
+    private final Path tempFile;
+    private final String gzipFault;
+    private final int linkType;
+    private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
+    private final Pointer header = new Pointer(0);
+    private final Pointer data = new Pointer(0);
+
+    private Pointer handle;
+    private ByteBuffer buffer = ByteBuffer.allocate(INITIAL_BUFFER);
+    private volatile boolean stopRequested;
+    private boolean running;
+    private boolean closeRequested;
+
+    private LibpcapFileSource(String path, Pointer handle, Path tempFile, String gzipFault) {
+        this.path = path;
+        this.handle = handle;
+        this.tempFile = tempFile;
+        this.gzipFault = gzipFault;
+        this.linkType = LibpcapNative.pcap_datalink(handle);
+    }
+
+    /**
+     * Opens a capture file through libpcap.
+     *
+     * @param path            a pcap or pcapng file, possibly gzip-compressed, or {@code -} for standard input
+     * @param bpfFilterOrNull a libpcap filter expression applied by libpcap, or null for every frame
+     * @throws CaptureException when libpcap is missing, or the file cannot be opened or is not a
+     *                          capture, or the filter is invalid; the message starts with the path
+     */
+    public static LibpcapFileSource open(String path, String bpfFilterOrNull) throws CaptureException {
+        Libpcap.load();
+        Path temp = null;
+        String gzipFault = null;
+        String readPath = path;
+        if (!"-".equals(path) && isGzip(path)) {
+            try {
+                temp = Files.createTempFile("portwatch-gunzip-", ".pcap");
+            } catch (IOException e) {
+                throw new CaptureException(path + ": cannot create a temporary file to decompress into: "
+                        + Libpcap.oneLine(e.getMessage()), e);
+            }
+            gzipFault = gunzip(Path.of(path), temp);
+            readPath = temp.toString();
+        }
+        Pointer handle;
+        try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
+            errbuf.setByte(0, (byte) 0);
+            handle = LibpcapNative.pcap_open_offline_with_tstamp_precision(readPath,
+                    LibpcapNative.TSTAMP_PRECISION_NANO, errbuf);
+            if (handle == null) {
+                deleteQuietly(temp);
+                String why = gzipFault != null ? gzipFault : stripPath(errbuf.getString(0), readPath);
+                throw new CaptureException(path + ": " + why);
+            }
+        }
+        LibpcapFileSource source = new LibpcapFileSource(path, handle, temp, gzipFault);
+        if (bpfFilterOrNull != null) {
+            try {
+                source.setFilter(bpfFilterOrNull);
+            } catch (CaptureException e) {
+                source.close();
+                throw e;
+            }
+        }
+        return source;
+    }
+
+    private void setFilter(String expression) throws CaptureException {
+        try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
+            program.clear();
+            synchronized (BpfFilter.COMPILE_LOCK) {
+                if (LibpcapNative.pcap_compile(handle, program, expression, 1, LibpcapNative.NETMASK_UNKNOWN) != 0) {
+                    throw new CaptureException(path + ": invalid filter \"" + expression + "\": "
+                            + LibpcapNative.lastError(handle));
+                }
+            }
+            try {
+                if (LibpcapNative.pcap_setfilter(handle, program) != 0) {
+                    throw new CaptureException(path + ": cannot set filter \"" + expression + "\": "
+                            + LibpcapNative.lastError(handle));
+                }
+            } finally {
+                LibpcapNative.pcap_freecode(program);
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return path;
+    }
+
+    /** The link type of the file's frames as libpcap reports it (a DLT, e.g. 12 for raw IP files). */
+    public int linkType() {
+        return linkType;
+    }
+
+    /**
+     * Delivers every frame (that passes the filter) to the sink, until the end of the file or
+     * {@link #stop()}.
+     *
+     * @throws CaptureException when the file is truncated or corrupt, after the frames before the
+     *                          fault; the message starts with the path
+     */
+    @Override
+    public void run(PacketSink sink) throws CaptureException {
+        synchronized (this) {
+            if (handle == null || closeRequested) {
+                throw new CaptureException(path + ": source is closed");
+            }
+            if (running) {
+                throw new IllegalStateException(path + ": run() is already running");
+            }
+            running = true;
+        }
+        try {
+            String fault = readAll(sink);
+            if (gzipFault != null && !stopRequested) {
+                throw new CaptureException(path + ": " + gzipFault);
+            }
+            if (fault != null) {
+                throw new CaptureException(path + ": " + fault);
+            }
+        } finally {
+            synchronized (this) {
+                running = false;
+                if (closeRequested) {
+                    release();
+                }
+            }
+        }
+    }
+
+    /** Reads until the end, a stop or a fault; returns libpcap's error text, or null. */
+    private String readAll(PacketSink sink) {
+        final Pointer p = handle;
+        final Pointer headerOut = outPointers.share(0);
+        final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
+        while (!stopRequested) {
+            int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
+            if (rc == 1) {
+                deliver(sink);
+            } else if (rc == LibpcapNative.ERROR_BREAK) {
+                return null;
+            } else if (rc == 0) {
+                continue;
+            } else {
+                return LibpcapNative.lastError(p);
+            }
+        }
+        return null;
+    }
+
+    private void deliver(PacketSink sink) {
+        Pointer.nativeValue(header, Native.POINTER_SIZE == 8 ? outPointers.getLong(0) : outPointers.getInt(0));
+        Pointer.nativeValue(data, Native.POINTER_SIZE == 8
+                ? outPointers.getLong(Native.POINTER_SIZE) : outPointers.getInt(Native.POINTER_SIZE));
+        long seconds = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_SEC_OFFSET);
+        if (seconds < 0) {
+            seconds &= 0xFFFF_FFFFL; // a pcap file's unsigned 32-bit seconds past 2038, which libpcap sign-extends
+        }
+        // The fraction is below 10^9 in a valid file. A corrupt one's is taken as tcpdump prints it: the
+        // unsigned 32 bits of libpcap's value (which it sign-extends, and scales by 1000 for microsecond files).
+        long nanos = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_FRAC_OFFSET) & 0xFFFF_FFFFL;
+        int capturedLength = header.getInt(LibpcapNative.PKTHDR_CAPLEN_OFFSET);
+        int originalLength = header.getInt(LibpcapNative.PKTHDR_LEN_OFFSET);
+        if (capturedLength < 0) {
+            return; // libpcap caps caplen far below 2^31; never seen, but never index with it
+        }
+        ByteBuffer buf = buffer;
+        if (capturedLength > buf.capacity()) {
+            buf = ByteBuffer.allocate(Math.max(capturedLength, 2 * buf.capacity()));
+            buffer = buf;
+        }
+        data.read(0, buf.array(), 0, capturedLength);
+        if (originalLength < capturedLength) {
+            originalLength = capturedLength; // a corrupt record; the sink's contract is len >= caplen
+        }
+        sink.onPacket(linkType, seconds * 1_000_000_000L + nanos, buf, 0, capturedLength, originalLength);
+    }
+
+    /**
+     * Asks a running {@link #run} to return after the frame being delivered ({@code pcap_breakloop});
+     * on standard input that blocks, it returns when the next frame or the end arrives.
+     */
+    @Override
+    public void stop() {
+        stopRequested = true;
+        synchronized (this) {
+            if (handle != null) {
+                LibpcapNative.pcap_breakloop(handle);
+            }
+        }
+    }
+
+    /**
+     * Closes the libpcap handle and deletes the temporary file; when {@link #run} is running on
+     * another thread it is stopped and the handle is closed when it returns.
+     */
+    @Override
+    public void close() {
+        stop();
+        synchronized (this) {
+            closeRequested = true;
+            if (!running) {
+                release();
+            }
+        }
+    }
+
+    private void release() {
+        if (handle != null) {
+            LibpcapNative.pcap_close(handle);
+            handle = null;
+            deleteQuietly(tempFile);
+        }
+    }
+
+    private static boolean isGzip(String path) {
+        Path file;
+        try {
+            file = Path.of(path);
+        } catch (InvalidPathException e) {
+            return false; // libpcap will name the problem when it opens the file
+        }
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            int b0 = in.read();
+            int b1 = in.read();
+            return b0 >= 0 && b1 >= 0 && ((b0 << 8) | b1) == GZIP_MAGIC;
+        } catch (IOException e) {
+            return false; // libpcap will name the problem when it opens the file
+        }
+    }
+
+    /**
+     * Decompresses as much of {@code gz} as can be read into {@code out}.
+     *
+     * @return null, or what is wrong with the compressed data (the frames before it are still read)
+     */
+    private static String gunzip(Path gz, Path out) throws CaptureException {
+        try (InputStream raw = Files.newInputStream(gz); OutputStream os = Files.newOutputStream(out)) {
+            GZIPInputStream in;
+            try {
+                in = new GZIPInputStream(raw, 64 * 1024);
+            } catch (EOFException e) {
+                return "truncated gzip data";
+            } catch (ZipException e) {
+                return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
+            }
+            byte[] chunk = new byte[64 * 1024];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(chunk);
+                } catch (EOFException e) {
+                    return "truncated gzip data";
+                } catch (ZipException e) {
+                    return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
+                }
+                if (n < 0) {
+                    return null;
+                }
+                os.write(chunk, 0, n);
+            }
+        } catch (IOException e) {
+            deleteQuietly(out);
+            throw new CaptureException(gz + ": cannot decompress: " + Libpcap.oneLine(e.getMessage()), e);
+        }
+    }
+
+    /** Drops libpcap's own "path: " prefix, so that the path is named once. */
+    private static String stripPath(String message, String readPath) {
+        String m = Libpcap.oneLine(message);
+        String prefix = readPath + ": ";
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                p.toFile().deleteOnExit();
+            }
+        }
+    }
+}
