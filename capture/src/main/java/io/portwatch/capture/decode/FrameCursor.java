@@ -22,8 +22,11 @@ final class FrameCursor {
     int pos;
     /** What the header at {@link #pos} is: an ethertype after the link layer, an IP protocol after IP. */
     int next;
-    /** End (exclusive) of the IP datagram as its header states it; may lie past {@link #end}. */
-    int ipEnd;
+    /**
+     * End (exclusive) of the IP datagram as its header states it; may lie past {@link #end}. A long,
+     * so that a huge length taken from the wire length cannot overflow or saturate.
+     */
+    long ipEnd;
 
     void reset(int start, int capturedLength, int wireLength) {
         this.start = start;
@@ -44,9 +47,14 @@ final class FrameCursor {
         return wireLength - (pos - start);
     }
 
-    /** Sets {@link #ipEnd} to {@code ipStart + length}, saturating instead of overflowing. */
+    /** Sets {@link #ipEnd} to {@code ipStart + length}. */
     void ipEnd(int ipStart, int length) {
-        ipEnd = length > Integer.MAX_VALUE - ipStart ? Integer.MAX_VALUE : ipStart + length;
+        ipEnd = (long) ipStart + length;
+    }
+
+    /** IP payload bytes from {@link #pos} on, as the IP header states them (pos is never past ipEnd). */
+    int ipRemaining() {
+        return (int) (ipEnd - pos);
     }
 
     /** Records the error on the packet and returns {@link DecodedPacket#KIND_ERROR}. */

@@ -51,7 +51,7 @@ public final class IcmpHeader {
     /** Fills type, code and any quoted packet; always KIND_OTHER_IP. */
     static int decode(ByteBuffer buf, FrameCursor c, DecodedPacket out) {
         int p = c.pos;
-        int end = Math.min(c.end, c.ipEnd);
+        int end = (int) Math.min(c.end, c.ipEnd);
         if (end - p < 2) {
             return DecodedPacket.KIND_OTHER_IP;
         }

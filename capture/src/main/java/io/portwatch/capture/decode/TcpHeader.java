@@ -56,7 +56,7 @@ public final class TcpHeader {
     /** Fills ports, flags and payload length; KIND_TRANSPORT or an error. */
     static int decode(ByteBuffer buf, FrameCursor c, DecodedPacket out) {
         int p = c.pos;
-        int ipPayload = c.ipEnd - p;
+        int ipPayload = c.ipRemaining();
         if (ipPayload < MIN_LENGTH) {
             return FrameCursor.fail(out, DecodeError.BAD_TCP_HEADER);
         }

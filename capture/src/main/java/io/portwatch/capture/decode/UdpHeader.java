@@ -34,7 +34,7 @@ public final class UdpHeader {
      */
     static int decode(ByteBuffer buf, FrameCursor c, DecodedPacket out) {
         int p = c.pos;
-        int ipPayload = c.ipEnd - p;
+        int ipPayload = c.ipRemaining();
         if (ipPayload < LENGTH) {
             return FrameCursor.fail(out, DecodeError.BAD_UDP_HEADER);
         }
