@@ -133,6 +133,19 @@ class TransportTest {
     }
 
     @Test
+    void udpLengthZeroInAnIpv4SegmentPastSixtyFourKilobytes() {
+        // a GSO'd UDP tunnel segment as Linux captures it before segmentation: IP total length 0 and UDP length 0
+        byte[] big = new Frames.Ip4().protocol(17).totalLength(0).build(Frames.udp(29804, 6081, 0, 80000));
+        DecodedPacket p = h.run(LinkType.IPV4, big, 96, big.length);
+        assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind, "error " + p.error);
+        assertEquals(big.length, p.ipLength);
+        assertEquals(80000, p.payloadLength);
+        // but not in an IPv4 packet whose payload the field could state
+        byte[] small = new Frames.Ip4().protocol(17).totalLength(0).build(Frames.udp(1, 2, 0, 100));
+        assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV4, small).error);
+    }
+
+    @Test
     void udpNeedsOnlyThePortsCaptured() {
         byte[] frame = v6(17, Frames.udp(5060, 5060, 400));
         for (int cut = 40; cut < 44; cut++) {
