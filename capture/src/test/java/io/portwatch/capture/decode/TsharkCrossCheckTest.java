@@ -127,6 +127,67 @@ class TsharkCrossCheckTest {
         assertTrue(compared > 40);
     }
 
+    /** tcpdump test captures of the supported link types with VLAN/QinQ, MPLS, PPPoE, IPv6 extensions, ICMP. */
+    private static final String[] TCPDUMP_CAPTURES = {
+        "802.1ad_QinQ.pcap", "LINKTYPE_IPV4.pcap", "LINKTYPE_IPV6.pcap", "LINKTYPE_RAW_ipv4.pcap", "LINKTYPE_RAW_ipv6.pcap",
+        "ipv6-routing-header.pcap", "ipv6-srh-ext-header.pcap", "ipv6_jumbogram_1.pcap", "ipv6_no_next_header.pcap",
+        "ipv6_mobility_1.pcap", "icmpv6.pcap", "mpls-ldp-hello.pcap", "mpls-traceroute.pcap", "pppoe.pcap", "pppoes.pcap",
+        "babel.pcap", "forces3.pcap", "mptcp-v1.pcap", "resp_1_benchmark.pcap", "tcp-handshake-nano.pcap",
+        "quic_retry.pcap", "ikev2four.pcap", "icmpv6-RFC2894-RR.pcap", "dns-badcookie.pcap", "babel_rtt.pcap",
+        "loopback.pcap",
+    };
+
+    /**
+     * Real frames from tcpdump's test captures. Where the decoder reports TCP/UDP, tshark must agree on
+     * the addresses, ports and IP length; later fragments and non-IP frames must show no ports in tshark
+     * either. Malformed frames (decode errors), and tunnels and ICMP quotes (where tshark's first
+     * TCP/UDP layer is the inner one), are not compared.
+     */
+    @Test
+    void decoderAgreesWithTsharkOnTcpdumpCaptures() throws Exception {
+        String tshark = tshark();
+        Assumptions.assumeTrue(tshark != null, "tshark not installed");
+        Path dir = CorpusCapturesTest.corpus().resolve("tcpdump-tests");
+        int transport = 0;
+        int other = 0;
+        for (String name : TCPDUMP_CAPTURES) {
+            Path file = dir.resolve(name);
+            Assumptions.assumeTrue(Files.exists(file), name + " not in the corpus");
+            List<CaptureFiles.Frame> frames = CaptureFiles.read(file);
+            List<Map<String, String>> rows = run(tshark, file);
+            assertEquals(frames.size(), rows.size(), name + ": frames");
+            Harness h = new Harness();
+            for (int i = 0; i < frames.size(); i++) {
+                CaptureFiles.Frame f = frames.get(i);
+                DecodedPacket p = h.run(f.linkType(), f.data(), f.data().length, f.originalLength());
+                Map<String, String> t = rows.get(i);
+                String where = name + " frame " + (i + 1);
+                boolean tsharkPorts = !t.get("tcp.srcport").isEmpty() || !t.get("udp.srcport").isEmpty();
+                switch (p.kind) {
+                    case DecodedPacket.KIND_TRANSPORT -> {
+                        if (p.ipVersion == 6 && "0".equals(t.get("ipv6.plen"))) {
+                            t.put("ipv6.plen", String.valueOf(p.ipLength - 40)); // jumbogram: tshark shows the field
+                        }
+                        compare(where, p, t);
+                        transport++;
+                    }
+                    case DecodedPacket.KIND_FRAGMENT -> {
+                        compare(where, p, t);
+                        other++;
+                    }
+                    case DecodedPacket.KIND_NON_IP -> {
+                        assertFalse(tsharkPorts, where + ": tshark found TCP/UDP in a non-IP frame");
+                        compare(where, p, t);
+                        other++;
+                    }
+                    default -> {
+                    }
+                }
+            }
+        }
+        assertTrue(transport > 0 && other > 0, transport + " TCP/UDP frames and " + other + " others compared");
+    }
+
     private static void compare(String name, DecodedPacket p, Map<String, String> t) {
         if (p.kind == DecodedPacket.KIND_NON_IP) {
             assertTrue(t.get("ip.src").isEmpty() && t.get("ipv6.src").isEmpty(), name + ": tshark sees IP");
