@@ -43,6 +43,8 @@ class DecoderFuzzTest {
             seeds.add(layout(LinkType.ETHERNET, Frames.ethernet(type, ip)));
             seeds.add(layout(LinkType.RAW, ip));
             seeds.add(layout(LinkType.LINUX_SLL2, Frames.sll2(type, ip)));
+            seeds.add(layout(type == EtherType.IPV4 ? LinkType.IPV4 : LinkType.IPV6, ip));
+            seeds.add(layout(type == EtherType.IPV4 ? LinkType.RAW_DLT : LinkType.RAW_OPENBSD, ip));
         }
         byte[] ip4 = new Frames.Ip4().build(Frames.tcp(1, 2, 2, 0));
         seeds.add(layout(LinkType.ETHERNET, Frames.ethernetTagged(new int[] {0x88A8, 0x8100, 0x8100, 0x8100}, 0x0800, ip4)));
