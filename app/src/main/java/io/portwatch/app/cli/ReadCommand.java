@@ -7,6 +7,7 @@ import io.portwatch.app.Main;
 import io.portwatch.app.sink.JsonLinesSink;
 import io.portwatch.app.sink.TableSink;
 import io.portwatch.capture.flow.FlowConfig;
+import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
@@ -128,7 +129,11 @@ public final class ReadCommand implements Callable<Integer> {
             try {
                 Libpcap.load();
                 if (filter != null) {
-                    filters = BpfFilterSet.compile(filter);
+                    final PrintWriter e = err;
+                    filters = BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, msg -> {
+                        e.println("portwatch: " + msg);
+                        e.flush();
+                    });
                 }
             } catch (CaptureException e) {
                 err.println("portwatch: " + e.getMessage());
