@@ -10,7 +10,9 @@ import java.util.TreeMap;
  */
 public final class DecodeStats {
     private final long[] errors = new long[DecodeError.values().length];
-    private final Map<Integer, Long> unknownLinkTypes = new TreeMap<>();
+    /** Frames by unknown link type: an array for the usual codes (no boxing per frame), a map beyond. */
+    private final long[] unknownSmall = new long[1024];
+    private final Map<Integer, Long> unknownLarge = new TreeMap<>();
     private long nonIp;
     private long otherIp;
 
@@ -20,8 +22,10 @@ public final class DecodeStats {
 
     /** @return true the first time this link type is seen (so a caller can name it once). */
     public boolean countUnknownLinkType(int linkType) {
-        Long prev = unknownLinkTypes.merge(linkType, 1L, Long::sum);
-        return prev == 1L;
+        if (linkType >= 0 && linkType < unknownSmall.length) {
+            return ++unknownSmall[linkType] == 1;
+        }
+        return unknownLarge.merge(linkType, 1L, Long::sum) == 1L;
     }
 
     public void countNonIp() {
@@ -54,12 +58,18 @@ public final class DecodeStats {
 
     /** Unknown link type code to frame count, ascending by code. */
     public Map<Integer, Long> unknownLinkTypes() {
-        return new TreeMap<>(unknownLinkTypes);
+        Map<Integer, Long> m = new TreeMap<>(unknownLarge);
+        for (int i = 0; i < unknownSmall.length; i++) {
+            if (unknownSmall[i] != 0) {
+                m.put(i, unknownSmall[i]);
+            }
+        }
+        return m;
     }
 
     public long unknownLinkTypeFrames() {
         long t = 0;
-        for (long v : unknownLinkTypes.values()) {
+        for (long v : unknownLinkTypes().values()) {
             t += v;
         }
         return t;
@@ -80,7 +90,10 @@ public final class DecodeStats {
         for (int i = 0; i < errors.length; i++) {
             errors[i] += other.errors[i];
         }
-        other.unknownLinkTypes.forEach((k, v) -> unknownLinkTypes.merge(k, v, Long::sum));
+        for (int i = 0; i < unknownSmall.length; i++) {
+            unknownSmall[i] += other.unknownSmall[i];
+        }
+        other.unknownLarge.forEach((k, v) -> unknownLarge.merge(k, v, Long::sum));
         nonIp += other.nonIp;
         otherIp += other.otherIp;
     }
