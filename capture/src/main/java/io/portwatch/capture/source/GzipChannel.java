@@ -147,7 +147,9 @@ final class GzipChannel implements ReadableByteChannel {
         try {
             inflater.inflate(dst);
         } catch (DataFormatException e) {
-            throw corrupt(compressedOffset(), e.getMessage() == null ? "invalid deflate data" : e.getMessage());
+            // zlib has consumed the bad bits by now: the fault lies before the input position
+            throw new ZipException("corrupt gzip data before compressed byte " + compressedOffset() + ": "
+                    + (e.getMessage() == null ? "invalid deflate data" : e.getMessage()));
         } finally {
             dst.limit(limit);
         }

@@ -12,8 +12,6 @@ final class Timestamps {
     static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final long MAX_SECONDS = Long.MAX_VALUE / NANOS_PER_SECOND;
     private static final long MIN_SECONDS = Long.MIN_VALUE / NANOS_PER_SECOND;
-    /** Seconds clamp applied before adding an offset, far beyond the representable range. */
-    private static final long CLAMP_SECONDS = 1L << 40;
 
     /** 10^0 .. 10^19; 10^19 does not fit a signed long and is stored as its unsigned bit pattern. */
     private static final long[] POW10 = new long[20];
@@ -81,16 +79,26 @@ final class Timestamps {
 
     /** seconds (unsigned) + offsetSeconds (signed), in nanoseconds plus fractionNanos, saturating. */
     static long combine(long seconds, long fractionNanos, long offsetSeconds) {
-        if (seconds < 0 || seconds > CLAMP_SECONDS) {
-            seconds = CLAMP_SECONDS;
+        long total = seconds + offsetSeconds;
+        if (seconds >= 0) {
+            if (offsetSeconds > 0 && total < 0) {
+                return Long.MAX_VALUE;
+            }
+        } else if (offsetSeconds >= 0 || total < 0) {
+            // seconds is 2^63 or more (unsigned): the sum is representable only when it wraps to >= 0
+            return Long.MAX_VALUE;
         }
-        long offset = Math.max(-CLAMP_SECONDS, Math.min(CLAMP_SECONDS, offsetSeconds));
-        long total = seconds + offset;
         if (total > MAX_SECONDS) {
             return Long.MAX_VALUE;
         }
         if (total < MIN_SECONDS) {
-            return Long.MIN_VALUE;
+            if (total < MIN_SECONDS - 1) {
+                return Long.MIN_VALUE;
+            }
+            // one second below: representable only for a large enough fraction
+            long whole = (total + 1) * NANOS_PER_SECOND;
+            long rest = fractionNanos - NANOS_PER_SECOND;
+            return rest < Long.MIN_VALUE - whole ? Long.MIN_VALUE : whole + rest;
         }
         long nanos = total * NANOS_PER_SECOND + fractionNanos;
         if (total > 0 && nanos < 0) {

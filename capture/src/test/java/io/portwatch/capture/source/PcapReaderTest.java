@@ -38,6 +38,10 @@ class PcapReaderTest {
 
     /** A capture file and the frames it must deliver. */
     record Sample(String name, byte[] file, List<Frame> expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
     static Stream<Arguments> variants() {
