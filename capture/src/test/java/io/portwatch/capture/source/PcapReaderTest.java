@@ -124,6 +124,22 @@ class PcapReaderTest {
     }
 
     @Test
+    void fractionFieldsBeyondOneSecondAreAddedAsTheyAre() throws CaptureException {
+        long[] fractions = {1_000_000, 2_147_483_648L, 0xFFFF_FFFFL};
+        for (int magic : new int[] {PCAP_MICROS, PCAP_NANOS}) {
+            long unit = magic == PCAP_NANOS ? 1 : 1000;
+            CaptureBytes w = new CaptureBytes(ByteOrder.LITTLE_ENDIAN).pcapHeader(magic, 1);
+            List<Frame> expected = new ArrayList<>();
+            for (long fraction : fractions) {
+                byte[] data = randomBytes(20);
+                w.pcapRecord(0xFFFF_FFFFL, fraction, data, 20);
+                expected.add(new Frame(1, nanos(0xFFFF_FFFFL, fraction, unit), data, 20));
+            }
+            assertEquals(expected, CollectingSink.read(CollectingSink.write(dir, "frac.pcap", w.toByteArray())));
+        }
+    }
+
+    @Test
     void oldVersionsWithTheLengthsTheOtherWayRoundAreRead() throws CaptureException {
         byte[] a = randomBytes(50);
         byte[] b = randomBytes(70);
