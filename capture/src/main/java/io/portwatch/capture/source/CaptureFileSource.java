@@ -27,7 +27,11 @@ public final class CaptureFileSource implements PacketSource {
 
     private final CaptureInput input;
     private final RecordReader reader;
+    private final Object lock = new Object();
     private volatile boolean stopped;
+    /** Guarded by {@link #lock}. */
+    private boolean running;
+    /** Guarded by {@link #lock}. */
     private boolean closed;
 
     private CaptureFileSource(CaptureInput input, RecordReader reader) {
@@ -49,6 +53,7 @@ public final class CaptureFileSource implements PacketSource {
             return new CaptureFileSource(input, readHeader(input));
         } catch (CaptureException | RuntimeException e) {
             input.close();
+            input.release();
             throw e;
         }
     }
@@ -105,18 +110,40 @@ public final class CaptureFileSource implements PacketSource {
     }
 
     /**
-     * Delivers every frame to the sink until the input ends, {@link #stop()} is called (checked
-     * before every record, so a sink may call it), or a fault.
+     * Delivers every frame to the sink until the input ends, {@link #stop()} or {@link #close()}
+     * is called (checked before every record, so a sink may call it), or a fault.
+     *
+     * @throws IllegalStateException when the source is already running on another thread
      */
     @Override
     public void run(PacketSink sink) throws CaptureException {
         Objects.requireNonNull(sink, "sink");
-        if (closed) {
-            throw new CaptureException(input.name() + ": closed");
+        synchronized (lock) {
+            if (closed) {
+                throw new CaptureException(input.name() + ": closed");
+            }
+            if (running) {
+                throw new IllegalStateException(input.name() + " is already running");
+            }
+            running = true;
         }
-        final RecordReader r = reader;
-        while (!stopped && r.next(sink)) {
-            // one record or block per step
+        try {
+            final RecordReader r = reader;
+            while (!stopped && r.next(sink)) {
+                // one record or block per step
+            }
+        } catch (CaptureException e) {
+            if (!stopped) {
+                throw e;
+            }
+            // stopped or closed meanwhile: the fault is the interrupted read, not the input's
+        } finally {
+            synchronized (lock) {
+                running = false;
+                if (closed) {
+                    input.release();
+                }
+            }
         }
     }
 
@@ -126,12 +153,22 @@ public final class CaptureFileSource implements PacketSource {
         stopped = true;
     }
 
-    /** Closes the file (or standard input). */
+    /**
+     * Closes the file (or standard input). Called from another thread during {@link #run}, it
+     * also stops the run, which returns without a fault.
+     */
     @Override
     public void close() {
-        if (!closed) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
             closed = true;
+            stopped = true;
             input.close();
+            if (!running) {
+                input.release();
+            }
         }
     }
 }

@@ -3,9 +3,10 @@ package io.portwatch.capture.source;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayDeque;
 import java.util.zip.ZipException;
 
 /**
@@ -19,6 +20,13 @@ import java.util.zip.ZipException;
 final class CaptureInput implements AutoCloseable {
 
     static final int INITIAL_CAPACITY = 1 << 20;
+    /**
+     * Buffers of {@link #INITIAL_CAPACITY} kept for the next input: a direct buffer's memory is
+     * freed only when the collector finds it, so opening many small files one after another would
+     * otherwise pile up native memory (and stall in the JDK's reservation back-off).
+     */
+    private static final int POOLED_BUFFERS = 4;
+    private static final ArrayDeque<ByteBuffer> POOL = new ArrayDeque<>(POOLED_BUFFERS);
 
     private final String name;
     private ReadableByteChannel channel;
@@ -35,7 +43,18 @@ final class CaptureInput implements AutoCloseable {
     CaptureInput(String name, ReadableByteChannel channel) {
         this.name = name;
         this.channel = channel;
-        this.buf = ByteBuffer.allocateDirect(INITIAL_CAPACITY).order(ByteOrder.BIG_ENDIAN);
+        this.buf = acquire();
+    }
+
+    private static ByteBuffer acquire() {
+        ByteBuffer b;
+        synchronized (POOL) {
+            b = POOL.pollFirst();
+        }
+        if (b == null) {
+            b = ByteBuffer.allocateDirect(INITIAL_CAPACITY).order(ByteOrder.BIG_ENDIAN);
+        }
+        return b.clear();
     }
 
     String name() {
@@ -148,7 +167,7 @@ final class CaptureInput implements AutoCloseable {
             throw new CaptureException(name + ": " + e.getMessage(), e);
         } catch (ClosedByInterruptException e) {
             throw new CaptureException(name + ": interrupted while reading", e);
-        } catch (AsynchronousCloseException e) {
+        } catch (ClosedChannelException e) {
             throw new CaptureException(name + ": closed while reading", e);
         } catch (IOException e) {
             throw new CaptureException(name + ": read error: " + e.getMessage(), e);
@@ -161,12 +180,28 @@ final class CaptureInput implements AutoCloseable {
         return true;
     }
 
+    /** Closes the channel; the buffer stays readable until {@link #release()}. */
     @Override
     public void close() {
         try {
             channel.close();
         } catch (IOException e) {
             // nothing to do: the input is no longer read
+        }
+    }
+
+    /** Hands the buffer on to a later input; call once, after {@link #close()}, when nothing reads it. */
+    void release() {
+        ByteBuffer b = buf;
+        buf = null;
+        pos = 0;
+        end = 0;
+        if (b != null && b.capacity() == INITIAL_CAPACITY) {
+            synchronized (POOL) {
+                if (POOL.size() < POOLED_BUFFERS) {
+                    POOL.addFirst(b);
+                }
+            }
         }
     }
 }

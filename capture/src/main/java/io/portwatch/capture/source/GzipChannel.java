@@ -51,7 +51,7 @@ final class GzipChannel implements ReadableByteChannel {
      */
     GzipChannel(ReadableByteChannel source, ByteBuffer initial) {
         this.source = source;
-        this.in = ByteBuffer.allocateDirect(Math.max(INPUT_CAPACITY, initial.remaining()));
+        this.in = ByteBuffer.allocate(Math.max(INPUT_CAPACITY, initial.remaining()));
         in.put(initial).flip();
     }
 

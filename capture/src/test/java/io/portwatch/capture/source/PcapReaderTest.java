@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PcapReaderTest {
 
@@ -225,11 +226,11 @@ class PcapReaderTest {
         }
     }
 
-    @Test
-    void stopFromAnotherThreadEndsAnEndlessInput() throws Exception {
+    /** A pcap that never ends: a header, then the same record over and over. */
+    private InputStream endlessPcap() {
         byte[] header = new CaptureBytes(ByteOrder.LITTLE_ENDIAN).pcapHeader(PCAP_MICROS, 1).toByteArray();
         byte[] record = new CaptureBytes(ByteOrder.LITTLE_ENDIAN).pcapRecord(1, 1, randomBytes(200), 200).toByteArray();
-        InputStream endless = new InputStream() {
+        return new InputStream() {
             private long position;
 
             @Override
@@ -238,21 +239,30 @@ class PcapReaderTest {
                 return (p < header.length ? header[(int) p] : record[(int) ((p - header.length) % record.length)]) & 0xFF;
             }
         };
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void stopOrCloseFromAnotherThreadEndsAnEndlessInput(boolean close) throws Exception {
         InputStream saved = System.in;
         try {
-            System.setIn(endless);
+            System.setIn(endlessPcap());
             AtomicLong delivered = new AtomicLong();
             try (CaptureFileSource source = CaptureFileSource.open("-")) {
-                Thread stopper = new Thread(() -> {
+                Thread other = new Thread(() -> {
                     while (delivered.get() < 10_000) {
                         Thread.onSpinWait();
                     }
-                    source.stop();
+                    if (close) {
+                        source.close();
+                    } else {
+                        source.stop();
+                    }
                 });
-                stopper.start();
+                other.start();
                 assertTimeoutPreemptively(Duration.ofSeconds(30),
                         () -> source.run((lt, ts, buf, off, cap, orig) -> delivered.incrementAndGet()));
-                stopper.join();
+                other.join();
             }
             assertTrue(delivered.get() >= 10_000);
         } finally {
