@@ -1,0 +1,72 @@
+package io.portwatch.capture.source;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The shared corpus ({@code portwatch.corpus}) and Wireshark's command-line tools, when present. */
+final class CorpusFiles {
+    private CorpusFiles() {
+    }
+
+    /** A corpus folder; skips the calling test when the corpus or the folder is absent. */
+    static Path folder(String name) {
+        String root = System.getProperty("portwatch.corpus");
+        assumeTrue(root != null && !root.isBlank(), "portwatch.corpus is not set");
+        Path dir = Path.of(root, name);
+        assumeTrue(Files.isDirectory(dir), dir + " is absent");
+        return dir;
+    }
+
+    /** Output of a finished process. */
+    record Run(int exitCode, String stdout, String stderr) {
+    }
+
+    /** Runs a command to completion (at most 5 minutes); null when the program is not installed. */
+    static Run run(List<String> command) {
+        try {
+            Path out = Files.createTempFile("portwatch-reader", ".out");
+            Path err = Files.createTempFile("portwatch-reader", ".err");
+            try {
+                Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("timed out: " + command.get(0));
+                }
+                return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            return null; // not installed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Skips the calling test unless {@code program -v} runs. */
+    static void assumeInstalled(String program) {
+        Run r = run(List.of(program, "-v"));
+        assumeTrue(r != null && r.exitCode() == 0, program + " is not installed");
+    }
+
+    static List<Path> list(Path dir) {
+        try (var s = Files.list(dir)) {
+            List<Path> files = new ArrayList<>(s.filter(Files::isRegularFile).sorted().toList());
+            return files;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
