@@ -146,6 +146,9 @@ class GoldenCaptureTest {
     private void checkTruth(Path truthFile, Reader reader) throws Exception {
         JsonNode truth = JSON.readTree(truthFile.toFile());
         String name = truthFile.getFileName().toString().replace(".truth.json", "");
+        if (!name.endsWith(".pcap") && !name.endsWith(".pcapng")) {
+            name = Files.exists(truthFile.resolveSibling(name + ".pcap")) ? name + ".pcap" : name + ".pcapng";
+        }
         CollectingSink out = analyze(truthFile.resolveSibling(name), reader, withFlows());
         Map<String, String> expected = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = truth.get("ports").fields(); it.hasNext(); ) {

@@ -54,7 +54,7 @@ public final class LibpcapFileSource implements PacketSource {
         this.handle = handle;
         this.tempFile = tempFile;
         this.gzipFault = gzipFault;
-        this.linkType = LibpcapNative.pcap_datalink(handle);
+        this.linkType = linkTypeOfDlt(LibpcapNative.pcap_datalink(handle));
     }
 
     /**
@@ -324,5 +324,21 @@ public final class LibpcapFileSource implements PacketSource {
                 p.toFile().deleteOnExit();
             }
         }
+    }
+
+    /**
+     * The file's LINKTYPE_ value for libpcap's DLT_ value: libpcap maps the few link types whose DLT_
+     * numbers differ between platforms to the local DLT_; frames are reported with the value the file
+     * holds, as the pure-Java reader reports them.
+     */
+    static int linkTypeOfDlt(int dlt) {
+        return switch (dlt) {
+            case 11 -> 100; // ATM_RFC1483
+            case 12, 14 -> 101; // RAW
+            case 15 -> 102; // SLIP_BSDOS
+            case 16 -> 103; // PPP_BSDOS
+            case 19 -> 106; // ATM_CLIP (Linux)
+            default -> dlt;
+        };
     }
 }

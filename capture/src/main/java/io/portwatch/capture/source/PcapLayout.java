@@ -44,6 +44,10 @@ final class PcapLayout {
         return Fields.u16(buf, offset + VERSION_MINOR_OFFSET, swap);
     }
 
+    static int snaplen(ByteBuffer buf, int offset, boolean swap) {
+        return Fields.i32(buf, offset + SNAPLEN_OFFSET, swap);
+    }
+
     static int linkType(ByteBuffer buf, int offset, boolean swap) {
         return Fields.i32(buf, offset + LINKTYPE_OFFSET, swap) & LINKTYPE_MASK;
     }

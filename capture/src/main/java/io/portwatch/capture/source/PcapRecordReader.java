@@ -24,16 +24,19 @@ final class PcapRecordReader extends RecordReader {
     private final long nanosPerFractionUnit;
     private final int linkType;
     private final int maxCapturedLength;
+    /** The file's snapshot length as libpcap takes it: longer records are cut to it on delivery. */
+    private final int snapshot;
     private final int lengthOrder;
 
     private PcapRecordReader(CaptureInput in, boolean swap, int headerLength, long nanosPerFractionUnit,
-                             int linkType, int lengthOrder) {
+                             int linkType, int snaplen, int lengthOrder) {
         super(in);
         this.swap = swap;
         this.headerLength = headerLength;
         this.nanosPerFractionUnit = nanosPerFractionUnit;
         this.linkType = linkType;
         this.maxCapturedLength = maxCapturedLength(linkType);
+        this.snapshot = snaplen <= 0 || snaplen > maxCapturedLength ? maxCapturedLength : snaplen;
         this.lengthOrder = lengthOrder;
     }
 
@@ -80,7 +83,8 @@ final class PcapRecordReader extends RecordReader {
         long fractionUnit = canonical == MAGIC_NANOS ? 1 : 1000;
         int linkType = PcapLayout.linkType(b, p, swap);
         in.pos = p + FILE_HEADER_LENGTH;
-        return new PcapRecordReader(in, swap, headerLength, fractionUnit, linkType, lengthOrder);
+        int snaplen = PcapLayout.snaplen(b, p, swap);
+        return new PcapRecordReader(in, swap, headerLength, fractionUnit, linkType, snaplen, lengthOrder);
     }
 
     @Override
@@ -119,13 +123,14 @@ final class PcapRecordReader extends RecordReader {
         }
         long ts = Timestamps.fromPcap(PcapLayout.tsSeconds(b, p, swap), PcapLayout.tsFraction(b, p, swap),
                 nanosPerFractionUnit);
-        if (Integer.compareUnsigned(original, captured) < 0) {
-            original = captured;
+        int delivered = Math.min(captured, snapshot);
+        if (Integer.compareUnsigned(original, delivered) < 0) {
+            original = delivered;
         } else if (original < 0) {
             original = Integer.MAX_VALUE;
         }
         in.pos = p + total;
-        sink.onPacket(linkType, ts, b, p + h, captured, original);
+        sink.onPacket(linkType, ts, b, p + h, delivered, original);
         return true;
     }
 }

@@ -40,10 +40,15 @@ final class Timestamps {
         return (tsresol & 0x80) == 0 ? POW10[exponent] : 1L << exponent;
     }
 
-    /** A classic pcap timestamp: unsigned 32-bit seconds and fraction (micro- or nanoseconds). */
+    /**
+     * A classic pcap timestamp: unsigned 32-bit seconds and a fraction (micro- or nanoseconds). A valid
+     * fraction is below one second. A corrupt one is taken as libpcap (and so tcpdump and the libpcap
+     * reader) gives it: the file's signed 32-bit field scaled to nanoseconds, kept to its low 32 bits.
+     */
     static long fromPcap(int seconds, int fraction, long nanosPerFractionUnit) {
-        // at most (2^32 - 1) * 10^9 + (2^32 - 1) * 1000 < 2^63: no overflow
-        return (seconds & 0xFFFF_FFFFL) * NANOS_PER_SECOND + (fraction & 0xFFFF_FFFFL) * nanosPerFractionUnit;
+        long nanos = ((long) fraction * nanosPerFractionUnit) & 0xFFFF_FFFFL;
+        // at most (2^32 - 1) * 10^9 + (2^32 - 1) < 2^63: no overflow
+        return (seconds & 0xFFFF_FFFFL) * NANOS_PER_SECOND + nanos;
     }
 
     /**

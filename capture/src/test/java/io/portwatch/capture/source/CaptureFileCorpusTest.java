@@ -63,7 +63,7 @@ class CaptureFileCorpusTest {
                 "captures/linktype-raw.pcap",
                 "tcpdump-tests/tcp-handshake-nano.pcap", "tcpdump-tests/ipoib.pcap", "tcpdump-tests/vsock-1.pcapng",
                 "tcpdump-tests/time_2106_overflow.pcapng", "tcpdump-tests/time_2107.pcapng",
-                "tcpdump-tests/pim_header_asan-2.pcap", "tcpdump-tests/aoe-oobr-1.pcap",
+                "tcpdump-tests/pim_header_asan-2.pcap",
                 "tcpdump-tests/OSPFv2_Capture_FINAL.pcapng", "tcpdump-tests/of13_ericsson.pcapng");
     }
 
@@ -71,7 +71,9 @@ class CaptureFileCorpusTest {
      * Timestamps and lengths of every frame equal tshark's {@code frame.time_epoch},
      * {@code frame.cap_len} and {@code frame.len} (where a record's original length is below its
      * captured length, the reader reports the captured length, tshark the recorded one); the same
-     * for the gzip-compressed file.
+     * for the gzip-compressed file. (Files with records longer than their snapshot length, such as
+     * aoe-oobr-1.pcap, are left out: the reader cuts those as libpcap does, tshark does not; the
+     * reader-agreement test compares them with libpcap.)
      */
     @TestFactory
     Stream<DynamicTest> timestampsAndLengthsEqualTshark() {

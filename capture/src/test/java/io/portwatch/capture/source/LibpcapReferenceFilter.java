@@ -22,7 +22,8 @@ final class LibpcapReferenceFilter implements AutoCloseable {
     }
 
     /** Compiles with libpcap for a DLT, exactly as {@link BpfFilter#compile} does; null when libpcap rejects it. */
-    static LibpcapReferenceFilter compile(String expression, int dlt, int snaplen) {
+    static LibpcapReferenceFilter compile(String expression, int linkType, int snaplen) {
+        int dlt = BpfFilter.linkTypeToDlt(linkType);
         LibpcapReferenceFilter f = new LibpcapReferenceFilter(null, true);
         f.program.clear();
         synchronized (BpfFilter.COMPILE_LOCK) {

@@ -125,19 +125,37 @@ class PcapReaderTest {
     }
 
     @Test
-    void fractionFieldsBeyondOneSecondAreAddedAsTheyAre() throws CaptureException {
+    void fractionFieldsBeyondOneSecondAreTakenAsLibpcapTakesThem() throws CaptureException {
+        // libpcap reads the fraction as a signed 32-bit field, scales it to nanoseconds and the
+        // timestamp keeps its low 32 bits (what tcpdump prints and the libpcap reader delivers).
         long[] fractions = {1_000_000, 2_147_483_648L, 0xFFFF_FFFFL};
+        long[][] expectedNanos = {
+                {1_000_000_000L, (-2_147_483_648L * 1000) & 0xFFFF_FFFFL, (-1L * 1000) & 0xFFFF_FFFFL},
+                {1_000_000L, 2_147_483_648L, 0xFFFF_FFFFL}};
+        int m = 0;
         for (int magic : new int[] {PCAP_MICROS, PCAP_NANOS}) {
-            long unit = magic == PCAP_NANOS ? 1 : 1000;
             CaptureBytes w = new CaptureBytes(ByteOrder.LITTLE_ENDIAN).pcapHeader(magic, 1);
             List<Frame> expected = new ArrayList<>();
-            for (long fraction : fractions) {
+            for (int i = 0; i < fractions.length; i++) {
                 byte[] data = randomBytes(20);
-                w.pcapRecord(0xFFFF_FFFFL, fraction, data, 20);
-                expected.add(new Frame(1, nanos(0xFFFF_FFFFL, fraction, unit), data, 20));
+                w.pcapRecord(0xFFFF_FFFFL, fractions[i], data, 20);
+                expected.add(new Frame(1, nanos(0xFFFF_FFFFL, expectedNanos[m][i], 1), data, 20));
             }
             assertEquals(expected, CollectingSink.read(CollectingSink.write(dir, "frac.pcap", w.toByteArray())));
+            m++;
         }
+    }
+
+    @Test
+    void recordsLongerThanTheSnapshotLengthAreCutToIt() throws CaptureException {
+        // as libpcap delivers them: the captured length is cut to the file's snaplen, the rest skipped
+        byte[] a = randomBytes(100);
+        byte[] b = randomBytes(30);
+        byte[] file = new CaptureBytes(ByteOrder.LITTLE_ENDIAN).pcapHeader(PCAP_MICROS, 2, 4, 64, 1)
+                .pcapRecord(1, 0, a, 90).pcapRecord(2, 0, b, 30).toByteArray();
+        List<Frame> expected = List.of(new Frame(1, nanos(1, 0, 1000), java.util.Arrays.copyOf(a, 64), 90),
+                new Frame(1, nanos(2, 0, 1000), b, 30));
+        assertEquals(expected, CollectingSink.read(CollectingSink.write(dir, "snap.pcap", file)));
     }
 
     @Test
@@ -159,7 +177,8 @@ class PcapReaderTest {
 
     @Test
     void recordsStraddlingTheBufferEndAreDeliveredWhole() throws CaptureException {
-        CaptureBytes w = new CaptureBytes(ByteOrder.LITTLE_ENDIAN).pcapHeader(PCAP_NANOS, 1);
+        CaptureBytes w = new CaptureBytes(ByteOrder.LITTLE_ENDIAN)
+                .pcapHeader(PCAP_NANOS, 2, 4, RecordReader.DEFAULT_MAX_CAPTURED_LENGTH, 1);
         List<Frame> expected = new ArrayList<>();
         int i = 0;
         while (w.size() < 5 * CaptureInput.INITIAL_CAPACITY) {
@@ -183,7 +202,7 @@ class PcapReaderTest {
         int dbus = 231; // libpcap allows D-Bus messages up to 128 MiB
         byte[] small = randomBytes(33);
         byte[] huge = randomBytes(3 * CaptureInput.INITIAL_CAPACITY + 5);
-        byte[] file = new CaptureBytes(ByteOrder.BIG_ENDIAN).pcapHeader(PCAP_MICROS, dbus)
+        byte[] file = new CaptureBytes(ByteOrder.BIG_ENDIAN).pcapHeader(PCAP_MICROS, 2, 4, 0, dbus)
                 .pcapRecord(1, 0, small, 33).pcapRecord(2, 0, huge, huge.length).pcapRecord(3, 0, small, 33)
                 .toByteArray();
         List<Frame> expected = List.of(new Frame(dbus, nanos(1, 0, 1000), small, 33),
