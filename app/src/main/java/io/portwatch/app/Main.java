@@ -13,7 +13,7 @@ import java.io.PrintWriter;
         description = "Passive network traffic analyzer by port.",
         subcommands = {ReadCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success; 1 an input could not be read completely (the rest was analysed);",
-                "2 invalid usage (option, filter); 3 a needed facility is missing (libpcap); 70 internal error."})
+                "2 invalid usage (option, filter); 3 libpcap is missing or the output cannot be written; 70 internal error."})
 public final class Main implements Runnable {
 
     public static final int EXIT_OK = 0;

@@ -177,7 +177,7 @@ class ReadCommandIT {
             assertTrue(f.get("community_id").asText().matches("1:[A-Za-z0-9+/]{27}="), f.toString());
         }
         long sf = flows.stream().filter(f -> f.get("server_port").asInt() == 8080
-                && f.get("state").asText().equals("SF")).count();
+                && f.get("state").asText().equals("SF") && f.get("end_reason").asText().equals("fin")).count();
         assertEquals(24, sf, "every HTTP session closed normally");
     }
 

@@ -26,6 +26,7 @@ import java.io.FileDescriptor;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -61,9 +62,9 @@ public final class ReadCommand implements Callable<Integer> {
     @Option(names = "--flows", description = "Also report each finished flow.")
     boolean flows;
 
-    @Option(names = "--top", paramLabel = "N", description = "Report the N busiest ports of each window (0: all). Default: ${DEFAULT-VALUE}.",
-            defaultValue = "0")
-    int top;
+    @Option(names = "--top", paramLabel = "N",
+            description = "Report the N busiest ports of each window (0: all). Default: 25 in a table, all in JSON.")
+    Integer top;
 
     @Option(names = "--filter", paramLabel = "BPF", description = "Only frames matching this libpcap filter, e.g. 'tcp port 80'.")
     String filter;
@@ -114,7 +115,7 @@ public final class ReadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (top < 0) {
+        if (top != null && top < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--top must be 0 or more: " + top);
         }
         if (maxFlows < 1) {
@@ -143,10 +144,12 @@ public final class ReadCommand implements Callable<Integer> {
         }
 
         Format fmt = format != null ? format : (System.console() != null ? Format.table : Format.json);
+        int topN = top != null ? top : (fmt == Format.table ? 25 : 0);
         OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        try (RecordSink sink = fmt == Format.json
-                ? new JsonLinesSink(stdout, sensor != null ? sensor : Hosts.localName(), top)
-                : new TableSink(new PrintStream(stdout, false, StandardCharsets.UTF_8), top, flows)) {
+        RecordSink sink = fmt == Format.json
+                ? new JsonLinesSink(stdout, sensor != null ? sensor : Hosts.localName(), topN)
+                : new TableSink(new PrintStream(stdout, false, StandardCharsets.UTF_8), topN, flows);
+        try {
             if (separate) {
                 for (String f : files) {
                     TrafficAnalyzer a = new TrafficAnalyzer(config, f, sink);
@@ -160,6 +163,17 @@ public final class ReadCommand implements Callable<Integer> {
                 }
                 a.finish();
             }
+            sink.close();
+        } catch (UncheckedIOException e) {
+            // The reader of our output went away (a closed pipe: `portwatch read ... | head`) or the
+            // output cannot be written (disk full): stop, as other command-line tools do.
+            String why = String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            if (!why.contains("Broken pipe")) {
+                err.println("portwatch: cannot write the output: " + why);
+                err.flush();
+                return Main.EXIT_UNAVAILABLE;
+            }
+            return exit;
         }
         err.flush();
         return exit;

@@ -3,6 +3,8 @@ package io.portwatch.capture.flow;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
 
 /**
  * Bidirectional flows keyed by the 5-tuple, with client and server told apart and TCP state followed.
@@ -561,12 +563,23 @@ public final class FlowTable {
         size--;
     }
 
-    /** Ends every flow with the given reason (END_OF_INPUT at the end of a capture) and empties the table. */
+    /**
+     * Ends every flow, oldest first, and empties the table. With END_OF_INPUT (the end of a capture), a
+     * TCP flow that had already finished by FIN or RST (lingering for its last packets) ends with that
+     * reason; every other flow with the given one.
+     */
     public void endAll(EndReason reason) {
-        for (int i = 0; i < capacity; i++) {
-            if (t[i * STRIDE + META] != 0) {
-                onEnd.onFlowEnd(this, i, reason);
+        final long[] t = this.t;
+        int[] slots = IntStream.range(0, capacity).filter(i -> t[i * STRIDE + META] != 0).boxed()
+                .sorted(Comparator.comparingLong(i -> t[i * STRIDE + START]))
+                .mapToInt(Integer::intValue).toArray();
+        for (int i : slots) {
+            int b = i * STRIDE;
+            EndReason r = reason;
+            if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP && isFinished(t[b + STATE])) {
+                r = finishedReason(t[b + STATE]);
             }
+            onEnd.onFlowEnd(this, i, r);
         }
         Arrays.fill(t, 0L);
         size = 0;

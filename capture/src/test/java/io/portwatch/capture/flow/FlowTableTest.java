@@ -83,6 +83,7 @@ class FlowTableTest {
         assertEquals(s, last);
         assertEquals(1, t.size());
         assertEquals("SF", t.connState(s));
+        t.track(udp(8, CLIENT, 5000, SERVER, 53, 60));
         assertTrue(ended.isEmpty(), "lingers for the last ACK");
         // The linger ends at the closed timeout: a sweep after it emits the flow with reason FIN.
         assertEquals(1, t.sweep(7 + 6 * S));
@@ -97,6 +98,9 @@ class FlowTableTest {
         assertEquals(TCP_SYN | TCP_ACK | TCP_PSH | TCP_FIN, e.flags());
         assertEquals(0, e.start());
         assertEquals(7, e.end());
+        assertEquals(1, t.size());
+        t.endAll(EndReason.END_OF_INPUT);
+        assertEquals(EndReason.END_OF_INPUT, ended.get(1).reason(), "a live flow ends with the input");
         assertEquals(0, t.size());
     }
 
@@ -108,6 +112,7 @@ class FlowTableTest {
         assertEquals(FlowTable.EV_REJECTED, t.lastEvents());
         t.endAll(EndReason.END_OF_INPUT);
         assertEquals("REJ", ended.get(0).state());
+        assertEquals(EndReason.RST, ended.get(0).reason(), "it had ended by RST before the input ended");
         assertFalse(ended.get(0).unanswered());
     }
 
