@@ -22,4 +22,14 @@ public interface PacketSink {
      */
     void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset,
                   int capturedLength, int originalLength);
+
+    /**
+     * Live sources call this on their thread when no packet has come for a while (at least every few
+     * hundred milliseconds while idle), with the wall clock, so that the sink can close windows on the
+     * clock as well as on packet time. File sources never call it.
+     *
+     * @param epochNanos the wall clock, nanoseconds since the Unix epoch
+     */
+    default void onIdle(long epochNanos) {
+    }
 }
