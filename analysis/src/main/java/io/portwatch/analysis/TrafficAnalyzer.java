@@ -2,6 +2,7 @@ package io.portwatch.analysis;
 
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortTable;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodeStats;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The per-packet path of one capture: decode, demultiplex into flows, count per server port, cut
@@ -44,6 +46,15 @@ public final class TrafficAnalyzer implements PacketSink {
     private final PortTable ports = new PortTable();
     private final CommunityId communityId = new CommunityId(0);
     private final List<String> inputErrors = new ArrayList<>();
+
+    /** How long after a window's end the clock closes it, for packets still in the capture buffer. */
+    private static final long CLOCK_GRACE_NANOS = 250_000_000L;
+    private static final long IDLE_SWEEP_NANOS = 1_000_000_000L;
+
+    private Supplier<CaptureStats> captureStats;
+    private CaptureStats statsAtWindowStart;
+    private long decodeErrorsAtWindowStart;
+    private long lastIdleSweep = Long.MIN_VALUE;
 
     private int windowSeq = 1;
     private boolean windowOpen;
@@ -82,6 +93,44 @@ public final class TrafficAnalyzer implements PacketSink {
     /** The flow table, for inspection (size, memory); owned by the analyzer's thread. */
     public FlowTable flowTable() {
         return flows;
+    }
+
+    /**
+     * Live captures: the capture's own counters (cumulative, as libpcap reports them), read on the
+     * analyzer's thread when a window closes; each window reports their change over it.
+     */
+    public void captureStats(Supplier<CaptureStats> stats) {
+        this.captureStats = stats;
+        this.statsAtWindowStart = stats.get();
+    }
+
+    /**
+     * Live captures: starts the first window on the clock, so that an idle interface still reports a
+     * window each interval.
+     */
+    public void startClock(long epochNanos) {
+        if (!windowOpen && config.intervalNanos() > 0) {
+            openWindow(epochNanos);
+        }
+    }
+
+    /**
+     * Live captures: the clock moved on with no packet. Closes the window once the clock has passed its
+     * end (and opens the next one, empty until packets come), and ends timed-out flows.
+     */
+    @Override
+    public void onIdle(long epochNanos) {
+        if (finished) {
+            return;
+        }
+        if (config.intervalNanos() > 0 && windowOpen && epochNanos >= windowEnd + CLOCK_GRACE_NANOS) {
+            closeWindow();
+            openWindow(epochNanos);
+        }
+        if (epochNanos - lastIdleSweep >= IDLE_SWEEP_NANOS) {
+            lastIdleSweep = epochNanos;
+            flows.sweep(epochNanos);
+        }
     }
 
     /** Records a fault of an input (one line, naming it) for the summary. */
@@ -246,7 +295,16 @@ public final class TrafficAnalyzer implements PacketSink {
 
     private void closeWindow() {
         long end = config.intervalNanos() > 0 ? windowEnd : lastNanos;
-        sink.window(new WindowReport(input, windowStart, end, ports.drain(), windowPackets, windowBytes));
+        long errors = decoder.stats().totalErrors();
+        CaptureStats capture = null;
+        if (captureStats != null) {
+            CaptureStats now = captureStats.get();
+            capture = now.minus(statsAtWindowStart);
+            statsAtWindowStart = now;
+        }
+        sink.window(new WindowReport(input, windowStart, end, ports.drain(), windowPackets, windowBytes,
+                flows.size(), errors - decodeErrorsAtWindowStart, capture, 0));
+        decodeErrorsAtWindowStart = errors;
         windowSeq++;
         windowPackets = 0;
         windowBytes = 0;

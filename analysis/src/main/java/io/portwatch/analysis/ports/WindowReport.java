@@ -9,12 +9,23 @@ import java.util.List;
  * @param startNanos  window start, ns since the epoch (inclusive)
  * @param endNanos    window end, ns since the epoch (exclusive)
  * @param ports       per (transport, server port) statistics, busiest first
- * @param packets     all frames in the window, whatever they carried
- * @param bytes       IP-layer bytes of all IP frames in the window
+ * @param packets       all frames in the window, whatever they carried
+ * @param bytes         IP-layer bytes of all IP frames in the window
+ * @param activeFlows   flows tracked at the end of the window
+ * @param decodeErrors  frames of the window that could not be decoded
+ * @param capture       the capture's own counters over the window (live captures), or null
+ * @param outputDropped records the output dropped so far because it fell behind (set by the output)
  */
 public record WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports,
-                           long packets, long bytes) {
+                           long packets, long bytes, long activeFlows, long decodeErrors, CaptureStats capture,
+                           long outputDropped) {
     public WindowReport {
         ports = List.copyOf(ports);
+    }
+
+    /** This report with the output's drop count. */
+    public WindowReport withOutputDropped(long dropped) {
+        return new WindowReport(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors,
+                capture, dropped);
     }
 }

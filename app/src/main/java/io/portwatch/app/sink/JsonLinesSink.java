@@ -67,10 +67,35 @@ public final class JsonLinesSink implements RecordSink {
             for (int i = 0; i < shown; i++) {
                 writePort(report.input(), start, end, ports.get(i));
             }
+            writeWindow(report, start, end);
             gen.flush();
         } catch (IOException e) {
             throw failed(e);
         }
+    }
+
+    private void writeWindow(WindowReport w, String start, String end) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", "window");
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", w.input());
+        gen.writeStringField("window_start", start);
+        gen.writeStringField("window_end", end);
+        gen.writeNumberField("packets", w.packets());
+        gen.writeNumberField("bytes", w.bytes());
+        gen.writeNumberField("ports", w.ports().size());
+        gen.writeNumberField("active_flows", w.activeFlows());
+        gen.writeNumberField("decode_errors", w.decodeErrors());
+        if (w.capture() != null) {
+            gen.writeObjectFieldStart("capture");
+            gen.writeNumberField("received", w.capture().received());
+            gen.writeNumberField("dropped_kernel", w.capture().droppedByKernel());
+            gen.writeNumberField("dropped_interface", w.capture().droppedByInterface());
+            gen.writeEndObject();
+        }
+        gen.writeNumberField("output_dropped", w.outputDropped());
+        gen.writeEndObject();
+        gen.writeRaw('\n');
     }
 
     private void writePort(String input, String start, String end, PortStats p) throws IOException {

@@ -29,6 +29,7 @@ public final class TableSink implements RecordSink {
     static final int FLOW_BLOCK = 1000;
 
     private static final String INDENT = "  ";
+    private final boolean refresh;
 
     private final PrintStream out;
     private final int topN;
@@ -41,6 +42,14 @@ public final class TableSink implements RecordSink {
      * @param flows true to list the flows that ended, false to ignore flow records
      */
     public TableSink(PrintStream out, int topN, boolean flows) {
+        this(out, topN, flows, false);
+    }
+
+    /**
+     * @param refresh clear the terminal before each window, so that a live table redraws in place
+     */
+    public TableSink(PrintStream out, int topN, boolean flows, boolean refresh) {
+        this.refresh = refresh;
         this.out = Objects.requireNonNull(out, "out");
         if (topN < 0) {
             throw new IllegalArgumentException("topN must be 0 (all) or positive, not " + topN);
@@ -51,9 +60,27 @@ public final class TableSink implements RecordSink {
 
     @Override
     public void window(WindowReport report) {
+        if (refresh) {
+            out.print("\033[H\033[2J"); // a live table redraws in place on a terminal
+        }
         out.println("== " + report.input() + INDENT + Formats.instant(report.startNanos()) + " - "
                 + Formats.instant(report.endNanos()) + INDENT + "packets " + report.packets() + INDENT
-                + "bytes " + Formats.humanBytes(report.bytes()));
+                + "bytes " + Formats.humanBytes(report.bytes()) + INDENT + "flows " + report.activeFlows());
+        StringBuilder health = new StringBuilder();
+        if (report.capture() != null) {
+            health.append("received ").append(report.capture().received())
+                    .append(INDENT).append("dropped by kernel ").append(report.capture().droppedByKernel())
+                    .append(INDENT).append("by interface ").append(report.capture().droppedByInterface());
+        }
+        if (report.decodeErrors() > 0) {
+            health.append(health.length() > 0 ? INDENT : "").append("decode errors ").append(report.decodeErrors());
+        }
+        if (report.outputDropped() > 0) {
+            health.append(health.length() > 0 ? INDENT : "").append("output dropped ").append(report.outputDropped());
+        }
+        if (health.length() > 0) {
+            out.println("   " + health);
+        }
         List<PortStats> ports = Formats.busiestFirst(report.ports());
         int shown = Formats.shown(ports.size(), topN);
         if (ports.isEmpty()) {

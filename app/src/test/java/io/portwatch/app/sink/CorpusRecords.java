@@ -77,7 +77,7 @@ final class CorpusRecords {
         JsonNode totals = ref.get("totals");
         long bytes = ports.stream().mapToLong(PortStats::bytes).sum();
         return new WindowReport(ref.get("capture").asText(), start, start + SampleRecords.MINUTE, ports,
-                totals.get("frames").asLong(), bytes);
+                totals.get("frames").asLong(), bytes, 0, 0, null, 0);
     }
 
     /** Every flow of the reference, with its Community ID computed from the 5-tuple. */

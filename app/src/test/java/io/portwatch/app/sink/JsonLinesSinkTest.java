@@ -163,7 +163,7 @@ class JsonLinesSinkTest {
         for (int i = 0; i < starts.length; i++) {
             long start = starts[i];
             WindowReport w = new WindowReport("x.pcap", start, start + 7, List.of(SampleRecords.udp(53, "domain",
-                    2, 2)), 4, 200);
+                    2, 2)), 4, 200, 0, 0, null, 0);
             JsonNode n = write(0, s -> s.window(w)).get(0);
             String text = n.get("window_start").asText();
             assertEquals(start, nanos(n.get("window_start")), text);
@@ -370,7 +370,7 @@ class JsonLinesSinkTest {
     void textIsEscapedAndUtf8() throws IOException {
         String odd = "caps/\"quoted\" \\ tab\t é 端口.pcap";
         WindowReport w = new WindowReport(odd, SampleRecords.T0, SampleRecords.T0 + 1,
-                List.of(SampleRecords.tcp(80, "http", 10, 9)), 19, 2_000);
+                List.of(SampleRecords.tcp(80, "http", 10, 9)), 19, 2_000, 0, 0, null, 0);
         JsonNode n = write(0, s -> s.window(w)).get(0);
         assertEquals(odd, n.get("input").asText());
         assertTrue(RecordSchema.validate(n).isEmpty());

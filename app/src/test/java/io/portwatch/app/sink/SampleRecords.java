@@ -63,7 +63,8 @@ final class SampleRecords {
             packets += p.packets();
             bytes += p.bytes();
         }
-        return new WindowReport(INPUT, start, start + MINUTE, ports, packets + 17, bytes + 1_234);
+        return new WindowReport(INPUT, start, start + MINUTE, ports, packets + 17, bytes + 1_234,
+                ports.size() + 3L, 2, new io.portwatch.analysis.ports.CaptureStats(packets + 20, 1, 0), 5);
     }
 
     /** {@code n} ports with distinct packet counts, in a shuffled order (fixed seed). */
