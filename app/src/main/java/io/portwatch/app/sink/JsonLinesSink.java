@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Writes records as JSON lines, one object per line ({@code port_stats}, {@code flow}, {@code summary}),
- * in the form {@code src/schema/portwatch-records.schema.json} describes. Flushes when a window closes and
+ * Writes records as JSON lines, one object per line ({@code port_stats}, {@code window}, {@code flow},
+ * {@code summary}), in the form {@code src/schema/portwatch-records.schema.json} describes: per window its
+ * busiest ports, then one {@code window} record with its totals. Flushes when a window closes and
  * at the summary, so a consumer reading a pipe sees each window as it closes.
  *
  * <p>Not thread-safe: call it from one thread (the analysis thread). {@link #close()} flushes but leaves

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.analysis.ports.TcpCounts;
 import io.portwatch.analysis.ports.WindowReport;
@@ -52,6 +53,9 @@ class JsonLinesSinkTest {
             "transport", "client_ip", "client_port", "server_ip", "server_port", "start", "end", "duration",
             "packets_to_server", "packets_to_client", "bytes_to_server", "bytes_to_client", "packets", "bytes",
             "state", "end_reason");
+    private static final List<String> WINDOW_FIELDS = List.of("type", "sensor", "input", "window_start",
+            "window_end", "packets", "bytes", "ports", "active_flows", "decode_errors", "output_dropped");
+    private static final List<String> CAPTURE_FIELDS = List.of("received", "dropped_kernel", "dropped_interface");
     private static final List<String> SUMMARY_FIELDS = List.of("type", "sensor", "input", "start", "end",
             "packets", "bytes", "tcp_packets", "udp_packets", "fragments", "other_ip_packets",
             "non_ip_packets", "flows", "flows_evicted", "decode_errors", "unknown_link_types", "input_errors");
@@ -98,8 +102,9 @@ class JsonLinesSinkTest {
         List<PortStats> expected = new ArrayList<>(w.ports());
         expected.sort(Comparator.comparingLong((PortStats p) -> p.packetsToServer() + p.packetsToClient())
                 .reversed());
-        assertEquals(expected.size(), lines.size());
-        for (int i = 0; i < lines.size(); i++) {
+        assertEquals(expected.size() + 1, lines.size(), "the ports, then the window record");
+        assertWindowRecord(w, lines.get(expected.size()));
+        for (int i = 0; i < expected.size(); i++) {
             JsonNode n = lines.get(i);
             PortStats p = expected.get(i);
             Set<String> want = new LinkedHashSet<>(PORT_FIELDS);
@@ -155,6 +160,73 @@ class JsonLinesSinkTest {
         assertEquals("tcp", http.get("transport").asText());
     }
 
+    /** Checks that {@code n} is the window record of {@code w}: every field, and nothing else. */
+    static void assertWindowRecord(WindowReport w, JsonNode n) {
+        Set<String> want = new LinkedHashSet<>(WINDOW_FIELDS);
+        if (w.capture() != null) {
+            want.add("capture");
+        }
+        assertEquals(want, names(n), "field names of " + n);
+        assertEquals("window", n.get("type").asText());
+        assertEquals(SENSOR, n.get("sensor").asText());
+        assertEquals(w.input(), n.get("input").asText());
+        assertEquals(w.startNanos(), nanos(n.get("window_start")));
+        assertEquals(w.endNanos(), nanos(n.get("window_end")));
+        assertEquals(w.packets(), n.get("packets").longValue());
+        assertEquals(w.bytes(), n.get("bytes").longValue());
+        assertEquals(w.ports().size(), n.get("ports").longValue(), "ports before any top-N cut");
+        assertEquals(w.activeFlows(), n.get("active_flows").longValue());
+        assertEquals(w.decodeErrors(), n.get("decode_errors").longValue());
+        assertEquals(w.outputDropped(), n.get("output_dropped").longValue());
+        for (String f : want) {
+            if (!f.equals("capture")) {
+                assertTrue(n.get(f).isTextual() || n.get(f).isIntegralNumber(), f + " of " + n);
+            }
+        }
+        if (w.capture() != null) {
+            JsonNode c = n.get("capture");
+            assertEquals(new LinkedHashSet<>(CAPTURE_FIELDS), names(c));
+            assertEquals(w.capture().received(), c.get("received").longValue());
+            assertEquals(w.capture().droppedByKernel(), c.get("dropped_kernel").longValue());
+            assertEquals(w.capture().droppedByInterface(), c.get("dropped_interface").longValue());
+            c.forEach(v -> assertTrue(v.isIntegralNumber(), "counts are integers: " + c));
+        }
+        assertTrue(RecordSchema.validate(n).isEmpty(), () -> RecordSchema.validate(n) + " in " + n);
+    }
+
+    @Test
+    void everyWindowEndsWithItsWindowRecordWhateverTheTopN() throws IOException {
+        long t1 = SampleRecords.T0 + SampleRecords.MINUTE;
+        List<WindowReport> windows = List.of(
+                SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts()),
+                SampleRecords.fileWindow(SampleRecords.T0, SampleRecords.mixedPorts()),
+                SampleRecords.window(t1, List.of()),
+                SampleRecords.fileWindow(t1, List.of()),
+                // counts beyond 32 bits, each different, on an interface
+                new WindowReport("eth0", t1, t1 + SampleRecords.MINUTE, SampleRecords.shuffledPorts(4, 5),
+                        9_000_000_001L, 7_000_000_000_003L, 3_000_000_007L, 123_456,
+                        new CaptureStats(9_000_000_050L, 4_294_967_297L, 65_537), 2_147_483_651L));
+        for (int topN : new int[] {0, 2}) {
+            for (WindowReport w : windows) {
+                List<JsonNode> lines = write(topN, s -> s.window(w));
+                int shown = topN == 0 ? w.ports().size() : Math.min(topN, w.ports().size());
+                assertEquals(shown + 1, lines.size(), w + " top " + topN);
+                for (int i = 0; i < shown; i++) {
+                    assertEquals("port_stats", lines.get(i).get("type").asText());
+                }
+                assertWindowRecord(w, lines.get(shown));
+            }
+        }
+        // a window without ports is still reported, as its window record alone
+        JsonNode idle = write(0, s -> s.window(windows.get(2))).get(0);
+        assertEquals(0, idle.get("ports").asInt());
+        assertEquals(windows.get(2).packets(), idle.get("packets").longValue());
+        // a capture file's window has no capture object at all (not a null one)
+        List<JsonNode> file = write(0, s -> s.window(windows.get(3)));
+        assertEquals(List.of("window"), file.stream().map(n -> n.get("type").asText()).toList());
+        assertFalse(file.get(0).has("capture"), file.get(0).toString());
+    }
+
     @Test
     void timestampsAreUtcWithThePrecisionTheDataHas() throws IOException {
         long whole = 1_795_543_515_000_000_000L;
@@ -164,8 +236,11 @@ class JsonLinesSinkTest {
             long start = starts[i];
             WindowReport w = new WindowReport("x.pcap", start, start + 7, List.of(SampleRecords.udp(53, "domain",
                     2, 2)), 4, 200, 0, 0, null, 0);
-            JsonNode n = write(0, s -> s.window(w)).get(0);
+            List<JsonNode> lines = write(0, s -> s.window(w));
+            JsonNode n = lines.get(0);
             String text = n.get("window_start").asText();
+            assertEquals(text, lines.get(1).get("window_start").asText(), "the window record's start");
+            assertEquals(n.get("window_end").asText(), lines.get(1).get("window_end").asText());
             assertEquals(start, nanos(n.get("window_start")), text);
             assertEquals(start + 7, nanos(n.get("window_end")), n.get("window_end").asText());
             int dot = text.indexOf('.');
@@ -308,17 +383,20 @@ class JsonLinesSinkTest {
             });
             int expect1 = topN == 0 ? 9 : Math.min(topN, 9);
             int expect2 = topN == 0 ? 5 : Math.min(topN, 5);
-            assertEquals(expect1 + expect2, lines.size(), "topN " + topN);
+            assertEquals(expect1 + 1 + expect2 + 1, lines.size(), "topN " + topN);
             for (int i = 0; i < expect1; i++) {
                 assertEquals(busiest.get(i).port(), lines.get(i).get("port").asInt(), "topN " + topN + " row " + i);
                 assertEquals(w1.startNanos(), nanos(lines.get(i).get("window_start")));
             }
-            for (int i = expect1; i < lines.size(); i++) {
+            assertWindowRecord(w1, lines.get(expect1));
+            for (int i = expect1 + 1; i < lines.size() - 1; i++) {
+                assertEquals("port_stats", lines.get(i).get("type").asText());
                 assertEquals(w2.startNanos(), nanos(lines.get(i).get("window_start")));
-                if (i > expect1) {
+                if (i > expect1 + 1) {
                     assertTrue(lines.get(i - 1).get("packets").asLong() >= lines.get(i).get("packets").asLong());
                 }
             }
+            assertWindowRecord(w2, lines.get(lines.size() - 1));
         }
         assertThrows(IllegalArgumentException.class, () -> new JsonLinesSink(new ByteArrayOutputStream(), SENSOR, -1));
     }
@@ -337,8 +415,10 @@ class JsonLinesSinkTest {
         JsonLinesSink sink = new JsonLinesSink(out, SENSOR, 2);
         sink.window(w);
         String afterWindow = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals(2, afterWindow.split("\n", -1).length - 1, "both lines visible before close: " + afterWindow);
+        String[] visible = afterWindow.split("\n", -1);
+        assertEquals(3, visible.length - 1, "two ports and the window record visible before close: " + afterWindow);
         assertTrue(afterWindow.endsWith("\n"));
+        assertWindowRecord(w, MAPPER.readTree(visible[2]));
         sink.summary(SampleRecords.summary());
         String afterSummary = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(afterSummary.startsWith(afterWindow));
@@ -371,9 +451,10 @@ class JsonLinesSinkTest {
         String odd = "caps/\"quoted\" \\ tab\t é 端口.pcap";
         WindowReport w = new WindowReport(odd, SampleRecords.T0, SampleRecords.T0 + 1,
                 List.of(SampleRecords.tcp(80, "http", 10, 9)), 19, 2_000, 0, 0, null, 0);
-        JsonNode n = write(0, s -> s.window(w)).get(0);
-        assertEquals(odd, n.get("input").asText());
-        assertTrue(RecordSchema.validate(n).isEmpty());
+        List<JsonNode> lines = write(0, s -> s.window(w));
+        assertEquals(odd, lines.get(0).get("input").asText());
+        assertTrue(RecordSchema.validate(lines.get(0)).isEmpty());
+        assertWindowRecord(w, lines.get(1));
     }
 
     /** Every line of a run with every kind of record, ready for the schema tests. */
@@ -383,6 +464,8 @@ class JsonLinesSinkTest {
             s.flow(SampleRecords.tcpFlow());
             s.flow(SampleRecords.udpFlow());
             s.window(SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
+            s.window(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
+                    List.of(SampleRecords.udp(53, "domain", 4, 4))));
             s.summary(SampleRecords.summary());
             s.summary(SampleRecords.emptySummary());
         });
@@ -400,7 +483,8 @@ class JsonLinesSinkTest {
                 s.window(w);
                 s.summary(sum);
             });
-            assertEquals(flows.size() + ref.get("ports").size() + 1, lines.size(), capture);
+            assertEquals(flows.size() + ref.get("ports").size() + 1 + 1, lines.size(), capture);
+            int windows = 0;
             long portPackets = 0;
             long flowBytes = 0;
             for (JsonNode n : lines) {
@@ -415,6 +499,12 @@ class JsonLinesSinkTest {
                         assertEquals(p.get("flows").asLong(), n.get("flows").asLong());
                     }
                     case "flow" -> flowBytes += n.get("bytes").asLong();
+                    case "window" -> {
+                        windows++;
+                        assertWindowRecord(w, n);
+                        assertEquals(ref.get("ports").size(), n.get("ports").asInt(), capture);
+                        assertEquals(ref.get("totals").get("frames").asLong(), n.get("packets").asLong(), capture);
+                    }
                     case "summary" -> assertEquals(ref.get("totals").get("frames").asLong(), n.get("packets").asLong());
                     default -> throw new AssertionError(n.toString());
                 }
@@ -427,6 +517,7 @@ class JsonLinesSinkTest {
             for (JsonNode f : ref.get("flows")) {
                 refFlowBytes += f.get("bytes").asLong();
             }
+            assertEquals(1, windows, capture);
             assertEquals(refPackets, portPackets, capture);
             assertEquals(refFlowBytes, flowBytes, capture);
         }

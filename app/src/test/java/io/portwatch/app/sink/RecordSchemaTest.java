@@ -39,18 +39,26 @@ class RecordSchemaTest {
                 .getSchema(SchemaLocation.of(SchemaId.V202012))
                 .validate(schema);
         assertTrue(problems.isEmpty(), problems.toString());
-        assertEquals(3, schema.get("oneOf").size(), "one branch per record type");
+        assertEquals(4, schema.get("oneOf").size(), "one branch per record type");
+        Set<String> refs = new HashSet<>();
+        schema.get("oneOf").forEach(b -> refs.add(b.get("$ref").asText().replace("#/$defs/", "")));
+        assertEquals(names(schema.get("$defs")), refs, "every record type is a branch");
+        for (String type : refs) {
+            assertTrue(schema.get("description").asText().contains(type), "the description names " + type);
+        }
     }
 
     @Test
     void everyFieldIsTypedDescribedAndClosed() {
         JsonNode defs = RecordSchema.node().get("$defs");
-        Map<String, String> optional = Map.of("port_stats", "tcp", "flow", "tcp_flags", "summary", "");
+        Map<String, String> optional = Map.of("port_stats", "tcp", "flow", "tcp_flags", "summary", "",
+                "window", "capture");
         assertEquals(optional.keySet(), names(defs));
         for (String def : optional.keySet()) {
             checkObject(def, defs.get(def), optional.get(def));
         }
         checkObject("port_stats.tcp", defs.get("port_stats").get("properties").get("tcp"), "");
+        checkObject("window.capture", defs.get("window").get("properties").get("capture"), "");
     }
 
     private static void checkObject(String where, JsonNode obj, String optional) {
@@ -86,21 +94,24 @@ class RecordSchemaTest {
             assertTrue(problems.isEmpty(), problems + " in " + n);
             types.add(n.get("type").asText());
         }
-        assertEquals(Set.of("port_stats", "flow", "summary"), types);
+        assertEquals(Set.of("port_stats", "flow", "summary", "window"), types);
     }
 
     @Test
     void wrongOrMissingFieldsFailValidation() throws IOException {
         Map<String, JsonNode> samples = new LinkedHashMap<>();
         for (JsonNode n : JsonLinesSinkTest.everyKindOfLine()) {
-            String key = n.get("type").asText() + "/" + n.path("transport").asText("");
-            samples.putIfAbsent(key, n);
+            String kind = n.get("type").asText().equals("window") ? (n.has("capture") ? "live" : "file")
+                    : n.path("transport").asText("");
+            samples.putIfAbsent(n.get("type").asText() + "/" + kind, n);
         }
         JsonNode tcpPort = samples.get("port_stats/tcp");
         JsonNode udpPort = samples.get("port_stats/udp");
         JsonNode tcpFlow = samples.get("flow/tcp");
         JsonNode udpFlow = samples.get("flow/udp");
         JsonNode summary = samples.get("summary/");
+        JsonNode liveWindow = samples.get("window/live");
+        JsonNode fileWindow = samples.get("window/file");
 
         Map<String, JsonNode> bad = new LinkedHashMap<>();
         bad.put("empty object", JSON.objectNode());
@@ -141,6 +152,31 @@ class RecordSchemaTest {
         bad.put("summary input errors not strings", edit(summary,
                 o -> ((ArrayNode) o.get("input_errors")).add(7)));
         bad.put("summary decode_errors as a list", edit(summary, o -> o.set("decode_errors", JSON.arrayNode())));
+        for (String field : List.of("sensor", "input", "window_start", "window_end", "packets", "bytes", "ports",
+                "active_flows", "decode_errors", "output_dropped")) {
+            bad.put("window without " + field, edit(liveWindow, o -> o.remove(field)));
+        }
+        bad.put("window typed as port_stats", edit(fileWindow, o -> o.put("type", "port_stats")));
+        bad.put("window with a negative decode count", edit(liveWindow, o -> o.put("decode_errors", -1)));
+        bad.put("window with a negative output drop", edit(fileWindow, o -> o.put("output_dropped", -3)));
+        bad.put("window with fractional flows", edit(liveWindow, o -> o.put("active_flows", 2.5)));
+        bad.put("window ports as a string", edit(fileWindow, o -> o.put("ports", "1")));
+        bad.put("window with a port's field", edit(fileWindow, o -> o.put("transport", "udp")));
+        bad.put("window with a summary's field", edit(liveWindow, o -> o.put("flows_evicted", 0)));
+        bad.put("window with decode errors by reason", edit(liveWindow,
+                o -> o.set("decode_errors", summary.get("decode_errors"))));
+        bad.put("window timestamp with an offset", edit(liveWindow,
+                o -> o.put("window_end", "2026-11-24T19:06:15+01:00")));
+        bad.put("window with an empty sensor", edit(fileWindow, o -> o.put("sensor", "")));
+        bad.put("window with a null capture", edit(fileWindow, o -> o.putNull("capture")));
+        bad.put("window with capture as a number", edit(fileWindow, o -> o.put("capture", 20)));
+        for (String field : List.of("received", "dropped_kernel", "dropped_interface")) {
+            bad.put("capture without " + field, edit(liveWindow, o -> ((ObjectNode) o.get("capture")).remove(field)));
+            bad.put("capture with a negative " + field,
+                    edit(liveWindow, o -> ((ObjectNode) o.get("capture")).put(field, -1)));
+        }
+        bad.put("capture with an extra", edit(liveWindow, o -> ((ObjectNode) o.get("capture")).put("dropped", 0)));
+        bad.put("port_stats with a window's field", edit(udpPort, o -> o.put("decode_errors", 0)));
 
         List<String> accepted = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : bad.entrySet()) {
@@ -156,7 +192,8 @@ class RecordSchemaTest {
             JsonNode n = it.next();
             assertTrue(RecordSchema.validate(n).isEmpty(), n.toString());
         }
-        assertEquals(5, samples.size(), samples.keySet().toString());
+        assertEquals(Set.of("port_stats/tcp", "port_stats/udp", "flow/tcp", "flow/udp", "summary/", "window/live",
+                "window/file"), samples.keySet());
     }
 
     private static JsonNode edit(JsonNode n, Consumer<ObjectNode> change) {

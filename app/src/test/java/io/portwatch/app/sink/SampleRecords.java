@@ -1,6 +1,7 @@
 package io.portwatch.app.sink;
 
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.analysis.ports.TcpCounts;
@@ -56,6 +57,10 @@ final class SampleRecords {
                 tcp(443, "https", 2_880, 2_700));
     }
 
+    /**
+     * A window of a live capture over {@code ports}: frames and bytes beyond the ports' own, flows still
+     * tracked, decode errors, capture counters and output drops all set, each to a different value.
+     */
     static WindowReport window(long start, List<PortStats> ports) {
         long packets = 0;
         long bytes = 0;
@@ -64,7 +69,14 @@ final class SampleRecords {
             bytes += p.bytes();
         }
         return new WindowReport(INPUT, start, start + MINUTE, ports, packets + 17, bytes + 1_234,
-                ports.size() + 3L, 2, new io.portwatch.analysis.ports.CaptureStats(packets + 20, 1, 0), 5);
+                ports.size() + 3L, 2, new CaptureStats(packets + 20, 4, 1), 6);
+    }
+
+    /** The same window as a capture file gives it: no capture counters, nothing dropped, no errors. */
+    static WindowReport fileWindow(long start, List<PortStats> ports) {
+        WindowReport w = window(start, ports);
+        return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
+                w.activeFlows(), 0, null, 0);
     }
 
     /** {@code n} ports with distinct packet counts, in a shuffled order (fixed seed). */

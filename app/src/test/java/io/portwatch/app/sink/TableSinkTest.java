@@ -2,6 +2,7 @@ package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.flow.FlowRecord;
@@ -33,8 +34,11 @@ class TableSinkTest {
     record Cell(int start, int end, String text) {
     }
 
-    /** One window's output: header line, column titles, port rows and the lines after them. */
-    record Block(String header, List<Cell> titles, List<List<Cell>> rows, List<String> after) {
+    /**
+     * One window's output: header line, capture health line (null when there is none), column titles, port
+     * rows and the lines after them.
+     */
+    record Block(String header, String health, List<Cell> titles, List<List<Cell>> rows, List<String> after) {
         int column(String title) {
             for (int i = 0; i < titles.size(); i++) {
                 if (titles.get(i).text().equals(title)) {
@@ -51,7 +55,10 @@ class TableSinkTest {
 
     private static final Pattern CELL = Pattern.compile("\\S+(?: \\S+)*");
     private static final Pattern HEADER = Pattern.compile(
-            "== (.+)  (\\S+) - (\\S+)  packets (\\d+)  bytes (\\S+ \\S+)");
+            "== (.+)  (\\S+) - (\\S+)  packets (\\d+)  bytes (\\S+ \\S+)  flows (\\d+)");
+    /** The escape sequence that homes the cursor and clears the screen (refresh mode). */
+    private static final String CLEAR = "\u001b[H\u001b[2J";
+    private static final String HEALTH_INDENT = "   ";
     private static final List<String> LEFT = List.of("PORT", "SERVICE", "CLASS");
 
     static List<Cell> cells(String line) {
@@ -64,14 +71,27 @@ class TableSinkTest {
     }
 
     static String run(int topN, boolean flows, Consumer<TableSink> body) {
+        String text = raw(new TableSinkFactory(topN, flows, null), body);
+        assertFalse(text.contains("\u001b"), "no escape codes");
+        return text;
+    }
+
+    /** How to make the sink under test: {@code refresh} null for the three-argument constructor. */
+    record TableSinkFactory(int topN, boolean flows, Boolean refresh) {
+        TableSink make(PrintStream out) {
+            return refresh == null ? new TableSink(out, topN, flows) : new TableSink(out, topN, flows, refresh);
+        }
+    }
+
+    /** The text a fresh sink writes for {@code body}, escape codes included. */
+    static String raw(TableSinkFactory factory, Consumer<TableSink> body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            TableSink sink = new TableSink(out, topN, flows);
+            TableSink sink = factory.make(out);
             body.accept(sink);
             sink.close();
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertFalse(text.contains("\u001b"), "no escape codes");
         for (String line : text.split("\n")) {
             assertFalse(line.endsWith(" "), "no trailing blanks: '" + line + "'");
         }
@@ -86,6 +106,10 @@ class TableSinkTest {
                 continue;
             }
             String header = lines[i++];
+            String health = null;
+            if (lines[i].startsWith(HEALTH_INDENT) && lines[i].charAt(HEALTH_INDENT.length()) != ' ') {
+                health = lines[i++];
+            }
             List<Cell> titles = List.of();
             List<List<Cell>> rows = new ArrayList<>();
             if (lines[i].startsWith("  PORT")) {
@@ -99,9 +123,46 @@ class TableSinkTest {
             while (i < lines.length && !lines[i].isEmpty()) {
                 after.add(lines[i++]);
             }
-            blocks.add(new Block(header, titles, rows, after));
+            blocks.add(new Block(header, health, titles, rows, after));
         }
         return blocks;
+    }
+
+    private static final Pattern HEALTH_ITEM = Pattern.compile("([a-z][a-z ]*[a-z]) (\\d+)");
+
+    /** The items of a block's health line, label and count, in their order; empty when it has none. */
+    static List<Map.Entry<String, Long>> health(Block b) {
+        List<Map.Entry<String, Long>> items = new ArrayList<>();
+        if (b.health() == null) {
+            return items;
+        }
+        for (Cell c : cells(b.health())) {
+            Matcher m = HEALTH_ITEM.matcher(c.text());
+            assertTrue(m.matches(), "'label count' items: " + b.health());
+            items.add(Map.entry(m.group(1), Long.parseLong(m.group(2))));
+        }
+        assertFalse(items.isEmpty(), "a health line says something: '" + b.health() + "'");
+        return items;
+    }
+
+    /**
+     * What the health line of {@code w} says: a live capture's own counters, then decode errors and output
+     * drops when there are any. Nothing at all for a clean window of a capture file.
+     */
+    static List<Map.Entry<String, Long>> health(WindowReport w) {
+        List<Map.Entry<String, Long>> items = new ArrayList<>();
+        if (w.capture() != null) {
+            items.add(Map.entry("received", w.capture().received()));
+            items.add(Map.entry("dropped by kernel", w.capture().droppedByKernel()));
+            items.add(Map.entry("by interface", w.capture().droppedByInterface()));
+        }
+        if (w.decodeErrors() > 0) {
+            items.add(Map.entry("decode errors", w.decodeErrors()));
+        }
+        if (w.outputDropped() > 0) {
+            items.add(Map.entry("output dropped", w.outputDropped()));
+        }
+        return items;
     }
 
     /** Checks that every row has a cell under each title, left columns starting and numbers ending with it. */
@@ -165,6 +226,8 @@ class TableSinkTest {
             assertEquals(w.endNanos(), nanos(h.group(3)));
             assertEquals(w.packets(), Long.parseLong(h.group(4)));
             assertHumanBytes(w.bytes(), h.group(5));
+            assertEquals(w.activeFlows(), Long.parseLong(h.group(6)));
+            assertEquals(health(w), health(b), "health line of window " + k);
 
             List<PortStats> busiest = new ArrayList<>(w.ports());
             busiest.sort(Comparator.comparingLong(PortStats::packets).reversed());
@@ -203,6 +266,101 @@ class TableSinkTest {
         Cell title = b.titles().get(bytesCol);
         int previousEnd = b.titles().get(bytesCol - 1).end();
         assertEquals(previousEnd + TextTable.GAP.length() + Math.max(widest, title.text().length()), title.end());
+    }
+
+    @Test
+    void healthLineSaysWhatThereIsToReportAndIsAbsentOtherwise() {
+        List<PortStats> ports = SampleRecords.mixedPorts();
+        WindowReport clean = SampleRecords.fileWindow(SampleRecords.T0, ports);
+        WindowReport live = SampleRecords.window(SampleRecords.T0, ports);
+        Map<String, WindowReport> cases = new LinkedHashMap<>();
+        cases.put("clean file window", clean);
+        cases.put("clean window without ports", SampleRecords.fileWindow(SampleRecords.T0, List.of()));
+        cases.put("live, everything", live);
+        cases.put("live, capture counters only", with(live, live.capture(), 0, 0));
+        cases.put("live, idle: counters all zero", with(live, new CaptureStats(0, 0, 0), 0, 0));
+        cases.put("live, counters beyond 32 bits", with(live,
+                new CaptureStats(9_000_000_050L, 4_294_967_297L, 65_537), 0, 2_147_483_651L));
+        cases.put("file, decode errors only", with(clean, null, 13, 0));
+        cases.put("file, output drops only", with(clean, null, 0, 21));
+        cases.put("file, errors and drops", with(clean, null, 13, 21));
+
+        for (Map.Entry<String, WindowReport> c : cases.entrySet()) {
+            WindowReport w = c.getValue();
+            String text = run(0, false, s -> s.window(w));
+            String[] lines = text.split("\n");
+            Block b = blocks(text).get(0);
+            assertEquals(lines[0], b.header(), c.getKey());
+            assertEquals(health(w), health(b), c.getKey() + ": " + b.health());
+            if (b.health() == null) {
+                assertTrue(lines[1].startsWith("  PORT") || lines[1].equals("  (no TCP or UDP ports in this window)"),
+                        c.getKey() + ": no health line, the ports come next: " + lines[1]);
+            } else {
+                assertEquals(b.health(), lines[1], c.getKey() + ": right under the header");
+                assertTrue(lines[1].startsWith(HEALTH_INDENT) && !lines[1].startsWith(HEALTH_INDENT + " "),
+                        "indented by three: '" + lines[1] + "'");
+                assertTrue(lines[2].startsWith("  PORT") || lines[2].startsWith("  (no TCP"), c.getKey());
+            }
+            assertEquals(w.ports().size(), b.rows().size(), c.getKey());
+        }
+        // the counts it shows are each the record's own, and every one of the five is named
+        WindowReport all = cases.get("live, everything");
+        assertEquals(List.of(Map.entry("received", all.capture().received()),
+                Map.entry("dropped by kernel", all.capture().droppedByKernel()),
+                Map.entry("by interface", all.capture().droppedByInterface()),
+                Map.entry("decode errors", all.decodeErrors()),
+                Map.entry("output dropped", all.outputDropped())),
+                health(blocks(run(0, false, s -> s.window(all))).get(0)));
+        assertTrue(all.capture().received() > 0 && all.capture().droppedByKernel() > 0
+                && all.capture().droppedByInterface() > 0 && all.decodeErrors() > 0 && all.outputDropped() > 0,
+                "the sample sets every count");
+    }
+
+    /** {@code w} with other capture counters, decode errors and output drops. */
+    private static WindowReport with(WindowReport w, CaptureStats capture, long decodeErrors, long outputDropped) {
+        return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
+                w.activeFlows(), decodeErrors, capture, 0).withOutputDropped(outputDropped);
+    }
+
+    @Test
+    void refreshClearsTheScreenBeforeEachWindowAndTheDefaultNever() {
+        long t = SampleRecords.T0;
+        List<WindowReport> windows = List.of(
+                SampleRecords.window(t, SampleRecords.mixedPorts()),
+                SampleRecords.window(t + SampleRecords.MINUTE, List.of()),
+                SampleRecords.fileWindow(t + 2 * SampleRecords.MINUTE, SampleRecords.shuffledPorts(12, 3)));
+        Consumer<TableSink> body = s -> {
+            s.flow(SampleRecords.tcpFlow());
+            s.window(windows.get(0));
+            s.window(windows.get(1));
+            s.flow(SampleRecords.udpFlow());
+            s.window(windows.get(2));
+            s.summary(SampleRecords.summary());
+        };
+        String plain = run(0, true, body);
+        String refreshed = raw(new TableSinkFactory(0, true, true), body);
+
+        assertEquals(plain, refreshed.replace(CLEAR, ""), "refresh adds the clear sequence and nothing else");
+        List<Integer> clears = new ArrayList<>();
+        for (int at = refreshed.indexOf(CLEAR); at >= 0; at = refreshed.indexOf(CLEAR, at + 1)) {
+            clears.add(at);
+        }
+        List<Block> blocks = blocks(plain);
+        assertEquals(windows.size(), blocks.size());
+        assertEquals(windows.size(), clears.size(), "one clear per window");
+        assertEquals(0, (int) clears.get(0), "nothing before the first clear");
+        for (int i = 0; i < windows.size(); i++) {
+            assertTrue(refreshed.startsWith(blocks.get(i).header() + "\n", clears.get(i) + CLEAR.length()),
+                    "window " + i + "'s header right after its clear");
+            Matcher h = HEADER.matcher(blocks.get(i).header());
+            assertTrue(h.matches(), blocks.get(i).header());
+            assertEquals(windows.get(i).startNanos(), nanos(h.group(2)), "windows in their order");
+        }
+        assertTrue(refreshed.indexOf("== summary") > clears.get(clears.size() - 1), "the summary stays on screen");
+
+        // the default, with either constructor, never writes an escape code (run() checks)
+        assertEquals(plain, raw(new TableSinkFactory(0, true, false), body));
+        assertFalse(plain.contains(CLEAR));
     }
 
     @Test
