@@ -4,9 +4,6 @@ import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
-import io.portwatch.app.sink.JsonLinesSink;
-import io.portwatch.app.sink.TableSink;
-import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
@@ -20,14 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -41,30 +32,16 @@ import java.util.concurrent.Callable;
                         + "unless --separate is given."})
 public final class ReadCommand implements Callable<Integer> {
 
-    /** Output formats. */
-    public enum Format { table, json }
-
     /** Capture file readers. */
     public enum Reader { java, libpcap }
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files; - reads standard input.")
     List<String> files;
 
-    @Option(names = "--format", paramLabel = "FORMAT",
-            description = "table or json (JSON lines). Default: table on a terminal, json otherwise.")
-    Format format;
-
     @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Tumbling windows aligned on packet time, e.g. 500ms, 10s, 5m. "
                     + "Default: one window of the whole input.")
     Long intervalNanos;
-
-    @Option(names = "--flows", description = "Also report each finished flow.")
-    boolean flows;
-
-    @Option(names = "--top", paramLabel = "N",
-            description = "Report the N busiest ports of each window (0: all). Default: 25 in a table, all in JSON.")
-    Integer top;
 
     @Option(names = "--filter", paramLabel = "BPF", description = "Only frames matching this libpcap filter, e.g. 'tcp port 80'.")
     String filter;
@@ -77,32 +54,11 @@ public final class ReadCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "Report each file on its own instead of as one capture.")
     boolean separate;
 
-    @Option(names = "--sensor", paramLabel = "NAME", description = "Sensor name in JSON records. Default: the host name.")
-    String sensor;
+    @CommandLine.Mixin
+    OutputOptions output;
 
-    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "1048576",
-            description = "Flows tracked at once; beyond it the longest idle are evicted (counted). Default: ${DEFAULT-VALUE}.")
-    int maxFlows;
-
-    @Option(names = "--tcp-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5m",
-            description = "Idle timeout of established TCP flows. Default: ${DEFAULT-VALUE}.")
-    long tcpTimeout;
-
-    @Option(names = "--tcp-handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "30s", description = "Idle timeout of TCP flows whose handshake is not complete. Default: ${DEFAULT-VALUE}.")
-    long tcpHandshakeTimeout;
-
-    @Option(names = "--tcp-closed-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "5s", description = "How long a TCP flow lingers after FIN both ways or RST. Default: ${DEFAULT-VALUE}.")
-    long tcpClosedTimeout;
-
-    @Option(names = "--udp-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1m",
-            description = "Idle timeout of UDP flows. Default: ${DEFAULT-VALUE}.")
-    long udpTimeout;
-
-    @Option(names = "--active-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "30m", description = "Flows lasting longer are reported in parts. Default: ${DEFAULT-VALUE}.")
-    long activeTimeout;
+    @CommandLine.Mixin
+    FlowOptions flowOptions;
 
     @Option(names = "--verbose", description = "Say more about faults (stack traces of internal errors).")
     boolean verbose;
@@ -115,15 +71,8 @@ public final class ReadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (top != null && top < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--top must be 0 or more: " + top);
-        }
-        if (maxFlows < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--max-flows must be at least 1: " + maxFlows);
-        }
-        FlowConfig flowConfig = new FlowConfig(maxFlows, tcpTimeout, tcpHandshakeTimeout, tcpClosedTimeout,
-                udpTimeout, activeTimeout);
-        AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos, flowConfig, flows);
+        AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos,
+                flowOptions.toConfig(spec.commandLine()), output.flows);
 
         BpfFilterSet filters = null;
         if (filter != null || reader == Reader.libpcap) {
@@ -143,12 +92,7 @@ public final class ReadCommand implements Callable<Integer> {
             }
         }
 
-        Format fmt = format != null ? format : (System.console() != null ? Format.table : Format.json);
-        int topN = top != null ? top : (fmt == Format.table ? 25 : 0);
-        OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        RecordSink sink = fmt == Format.json
-                ? new JsonLinesSink(stdout, sensor != null ? sensor : Hosts.localName(), topN)
-                : new TableSink(new PrintStream(stdout, false, StandardCharsets.UTF_8), topN, flows);
+        RecordSink sink = output.open(spec.commandLine(), false);
         try {
             if (separate) {
                 for (String f : files) {
@@ -205,17 +149,5 @@ public final class ReadCommand implements Callable<Integer> {
         err.flush();
         analyzer.inputError(message);
         exit = Main.EXIT_INPUT;
-    }
-
-    /** Parses durations such as 500ms, 10s, 5m. */
-    public static final class DurationConverter implements CommandLine.ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            try {
-                return Durations.parseNanos(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

@@ -1,0 +1,41 @@
+package io.portwatch.app.cli;
+
+import io.portwatch.capture.flow.FlowConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** Flow table options, shared by the commands that track flows. */
+public final class FlowOptions {
+
+    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "1048576",
+            description = "Flows tracked at once; beyond it the longest idle are evicted (counted). Default: ${DEFAULT-VALUE}.")
+    int maxFlows;
+
+    @Option(names = "--tcp-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5m",
+            description = "Idle timeout of established TCP flows. Default: ${DEFAULT-VALUE}.")
+    long tcpTimeout;
+
+    @Option(names = "--tcp-handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s", description = "Idle timeout of TCP flows whose handshake is not complete. Default: ${DEFAULT-VALUE}.")
+    long tcpHandshakeTimeout;
+
+    @Option(names = "--tcp-closed-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "5s", description = "How long a TCP flow lingers after FIN both ways or RST. Default: ${DEFAULT-VALUE}.")
+    long tcpClosedTimeout;
+
+    @Option(names = "--udp-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1m",
+            description = "Idle timeout of UDP flows. Default: ${DEFAULT-VALUE}.")
+    long udpTimeout;
+
+    @Option(names = "--active-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30m", description = "Flows lasting longer are reported in parts. Default: ${DEFAULT-VALUE}.")
+    long activeTimeout;
+
+    /** The flow configuration these options describe; a usage error when one is out of range. */
+    FlowConfig toConfig(CommandLine cmd) {
+        if (maxFlows < 1) {
+            throw new CommandLine.ParameterException(cmd, "--max-flows must be at least 1: " + maxFlows);
+        }
+        return new FlowConfig(maxFlows, tcpTimeout, tcpHandshakeTimeout, tcpClosedTimeout, udpTimeout, activeTimeout);
+    }
+}
