@@ -1,0 +1,447 @@
+package io.portwatch.capture.source;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Captures frames from a network interface through the system's libpcap ({@code pcap_create},
+ * {@code pcap_activate}), with nanosecond timestamps where the platform gives them.
+ *
+ * <p>{@link #run} reads on the calling thread until {@link #stop()}: frames are copied into one
+ * reusable big-endian buffer, allocating nothing per frame. The handle is non-blocking and the thread
+ * waits in {@code poll} for at most {@value #IDLE_MILLIS} ms at a time, because libpcap's own blocking
+ * read on Linux (TPACKET_V3) does not return while no frame comes, whatever the timeout. Whenever the
+ * kernel buffer is empty and {@value #IDLE_MILLIS} ms have passed since the last call, the sink gets
+ * {@link PacketSink#onIdle} with the wall clock; on Linux the interface is then also checked to be up,
+ * since libpcap keeps waiting on an interface that was taken down.
+ *
+ * <p>Faults are one-line {@link CaptureException}s that start with the interface name.
+ */
+public final class LibpcapLiveSource implements PacketSource {
+
+    /** The longest wait for frames, hence the longest time between idle calls and a stop's latency. */
+    static final int IDLE_MILLIS = 100;
+    private static final long IDLE_NANOS = IDLE_MILLIS * 1_000_000L;
+    private static final int MIN_BUFFER = 2048;
+    private static final int MAX_INITIAL_BUFFER = 256 * 1024;
+    private static final NativeLong ONE = new NativeLong(1);
+
+    private final String iface;
+    private final int linkType;
+    private final boolean nanoTimestamps;
+    private final String warning;
+    private final int pollFd;
+    private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
+    private final Memory pollFds;
+    private final Memory ifreq;
+    private final Memory stats = new Memory(LibpcapNative.STAT_SIZE);
+    private final Pointer header = new Pointer(0);
+    private final Pointer data = new Pointer(0);
+
+    private Pointer handle;
+    private ByteBuffer buffer;
+    private CaptureHealth lastHealth = CaptureHealth.NONE;
+    private volatile boolean stopRequested;
+    private boolean running;
+    private boolean closeRequested;
+
+    private LibpcapLiveSource(String iface, Pointer handle, int snaplen, String warning, int pollFd,
+                              Memory ifreq) {
+        this.iface = iface;
+        this.handle = handle;
+        this.warning = warning;
+        this.pollFd = pollFd;
+        this.ifreq = ifreq;
+        this.linkType = LibpcapFileSource.linkTypeOfDlt(LibpcapNative.pcap_datalink(handle));
+        this.nanoTimestamps =
+                LibpcapNative.pcap_get_tstamp_precision(handle) == LibpcapNative.TSTAMP_PRECISION_NANO;
+        this.buffer = ByteBuffer.allocate(Math.max(MIN_BUFFER, Math.min(snaplen, MAX_INITIAL_BUFFER)));
+        if (pollFd >= 0) {
+            pollFds = new Memory(LiveLibc.POLLFD_SIZE);
+            pollFds.clear();
+            pollFds.setInt(LiveLibc.POLLFD_FD_OFFSET, pollFd);
+            pollFds.setShort(LiveLibc.POLLFD_EVENTS_OFFSET, LiveLibc.POLLIN);
+        } else {
+            pollFds = null;
+        }
+    }
+
+    /**
+     * Opens an interface for capture and starts capturing into the kernel buffer; frames are read by
+     * {@link #run}.
+     *
+     * @param iface   the interface, as {@link CaptureInterfaces#list()} names it (e.g. {@code eth0},
+     *                {@code any})
+     * @param options snapshot length, promiscuous and immediate modes, buffer size, timeout, filter
+     * @throws CaptureException when libpcap is missing, the interface does not exist or is down, this
+     *                          process may not capture, or the filter is invalid; the message names
+     *                          the interface and, where it helps, what to do
+     */
+    public static LibpcapLiveSource open(String iface, LiveOptions options) throws CaptureException {
+        Objects.requireNonNull(iface, "iface");
+        Objects.requireNonNull(options, "options");
+        Libpcap.load();
+        Pointer p;
+        try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
+            errbuf.setByte(0, (byte) 0);
+            p = LibpcapNative.pcap_create(iface, errbuf);
+            if (p == null) {
+                throw new CaptureException(iface + ": " + Libpcap.oneLine(errbuf.getString(0)));
+            }
+        }
+        Memory ifreq = null;
+        try {
+            set(p, iface, "snapshot length", LibpcapNative.pcap_set_snaplen(p, options.snaplen()));
+            set(p, iface, "promiscuous mode", LibpcapNative.pcap_set_promisc(p, options.promiscuous() ? 1 : 0));
+            set(p, iface, "buffer size", LibpcapNative.pcap_set_buffer_size(p, options.bufferSizeBytes()));
+            set(p, iface, "immediate mode", LibpcapNative.pcap_set_immediate_mode(p, options.immediate() ? 1 : 0));
+            set(p, iface, "timeout", LibpcapNative.pcap_set_timeout(p, options.timeoutMillis()));
+            // PCAP_ERROR_TSTAMP_PRECISION_NOTSUP leaves microseconds, which the frames are then read in.
+            LibpcapNative.pcap_set_tstamp_precision(p, LibpcapNative.TSTAMP_PRECISION_NANO);
+            int rc = LibpcapNative.pcap_activate(p);
+            if (rc < 0) {
+                throw activationFailure(iface, p, rc);
+            }
+            String warning = rc > 0 ? activationWarning(p, rc) : null;
+            if (options.filter() != null) {
+                setFilter(p, iface, options.filter());
+            }
+            int fd = LibpcapNative.pcap_get_selectable_fd(p);
+            if (fd >= 0) {
+                try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
+                    errbuf.setByte(0, (byte) 0);
+                    if (LibpcapNative.pcap_setnonblock(p, 1, errbuf) != 0) {
+                        throw new CaptureException(iface + ": cannot read without blocking: "
+                                + Libpcap.oneLine(errbuf.getString(0)));
+                    }
+                }
+                ifreq = interfaceFlagsRequest(iface, fd);
+            }
+            return new LibpcapLiveSource(iface, p, options.snaplen(), warning, fd, ifreq);
+        } catch (CaptureException | RuntimeException | Error e) {
+            LibpcapNative.pcap_close(p);
+            if (ifreq != null) {
+                ifreq.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void set(Pointer p, String iface, String what, int rc) throws CaptureException {
+        if (rc != 0) {
+            throw new CaptureException(iface + ": cannot set the " + what + ": " + statusText(p, rc));
+        }
+    }
+
+    private static CaptureException activationFailure(String iface, Pointer p, int rc) {
+        switch (rc) {
+            case LibpcapNative.ERROR_NO_SUCH_DEVICE: {
+                String names = CaptureInterfaces.namesOrNull();
+                return new CaptureException(iface + ": no such interface"
+                        + (names == null ? "" : " (interfaces: " + names + ")"));
+            }
+            case LibpcapNative.ERROR_PERM_DENIED:
+                return new CaptureException(iface + ": no permission to capture: " + permissionAdvice());
+            case LibpcapNative.ERROR_PROMISC_PERM_DENIED:
+                return new CaptureException(iface + ": no permission to capture in promiscuous mode: "
+                        + permissionAdvice());
+            case LibpcapNative.ERROR_IFACE_NOT_UP:
+                return new CaptureException(iface + ": the interface is down");
+            default:
+                return new CaptureException(iface + ": " + statusText(p, rc));
+        }
+    }
+
+    /** What to do about a permission failure, naming the real java binary for {@code setcap}. */
+    static String permissionAdvice() {
+        return "run as root, or grant the capabilities with: setcap cap_net_raw,cap_net_admin=eip " + javaBinary();
+    }
+
+    /** The running JVM's {@code java} executable with symbolic links resolved ({@code setcap} needs the file). */
+    static String javaBinary() {
+        String command = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        try {
+            return Path.of(command).toRealPath().toString();
+        } catch (IOException | InvalidPathException | SecurityException e) {
+            return command;
+        }
+    }
+
+    private static String activationWarning(Pointer p, int rc) {
+        String text = LibpcapNative.lastError(p);
+        boolean blank = text.isBlank() || "unknown error".equals(text);
+        return switch (rc) {
+            case LibpcapNative.WARNING_PROMISC_NOTSUP -> "promiscuous mode is not supported" + (blank ? "" : ": " + text);
+            case LibpcapNative.WARNING_TSTAMP_TYPE_NOTSUP -> "the time stamp type is not supported";
+            default -> blank ? statusText(p, rc) : text;
+        };
+    }
+
+    /** libpcap's message for the handle, or its text for the status code when the handle has none. */
+    private static String statusText(Pointer p, int rc) {
+        String text = p == null ? "" : LibpcapNative.lastError(p);
+        if (text.isBlank() || "unknown error".equals(text)) {
+            text = Libpcap.oneLine(LibpcapNative.pcap_statustostr(rc));
+        }
+        return text;
+    }
+
+    private static void setFilter(Pointer p, String iface, String expression) throws CaptureException {
+        int netmask = LibpcapNative.NETMASK_UNKNOWN;
+        try (Memory net = new Memory(4); Memory mask = new Memory(4);
+             Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
+            if (LibpcapNative.pcap_lookupnet(iface, net, mask, errbuf) == 0) {
+                netmask = mask.getInt(0); // for "ip broadcast"; unknown when the device has no IPv4 address
+            }
+        }
+        try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
+            program.clear();
+            synchronized (BpfFilter.COMPILE_LOCK) {
+                if (LibpcapNative.pcap_compile(p, program, expression, 1, netmask) != 0) {
+                    throw new CaptureException(iface + ": invalid filter \"" + expression + "\": "
+                            + LibpcapNative.lastError(p));
+                }
+            }
+            try {
+                if (LibpcapNative.pcap_setfilter(p, program) != 0) {
+                    throw new CaptureException(iface + ": cannot set filter \"" + expression + "\": "
+                            + LibpcapNative.lastError(p));
+                }
+            } finally {
+                LibpcapNative.pcap_freecode(program);
+            }
+        }
+    }
+
+    /** A reusable {@code struct ifreq} naming the interface, when its flags can be read; else null. */
+    private static Memory interfaceFlagsRequest(String iface, int fd) {
+        byte[] name = iface.getBytes(StandardCharsets.UTF_8);
+        if (!LiveLibc.canReadInterfaceFlags() || name.length >= LiveLibc.IFNAMSIZ) {
+            return null;
+        }
+        Memory ifreq = new Memory(LiveLibc.IFREQ_SIZE);
+        ifreq.clear();
+        ifreq.write(0, name, 0, name.length);
+        if (LiveLibc.ioctl(fd, LiveLibc.SIOCGIFFLAGS, ifreq) != 0) {
+            ifreq.close(); // e.g. "any": not one interface
+            return null;
+        }
+        return ifreq;
+    }
+
+    @Override
+    public String name() {
+        return iface;
+    }
+
+    /** The link type of the frames, as {@link PacketSink#onPacket} reports it (e.g. 1 for Ethernet). */
+    public int linkType() {
+        return linkType;
+    }
+
+    /** Whether the timestamps come with nanosecond precision (else microseconds, scaled). */
+    public boolean nanosecondTimestamps() {
+        return nanoTimestamps;
+    }
+
+    /** libpcap's warning on activation (e.g. promiscuous mode not supported), or null. */
+    public String warning() {
+        return warning;
+    }
+
+    /**
+     * Delivers frames (that pass the filter) to the sink until {@link #stop()}, and calls
+     * {@link PacketSink#onIdle} at most every {@value #IDLE_MILLIS} ms whenever no frame is waiting.
+     *
+     * @throws CaptureException when the interface goes down or disappears, or libpcap fails, after the
+     *                          frames captured before; the message starts with the interface name
+     */
+    @Override
+    public void run(PacketSink sink) throws CaptureException {
+        Objects.requireNonNull(sink, "sink");
+        synchronized (this) {
+            if (handle == null || closeRequested) {
+                throw new CaptureException(iface + ": source is closed");
+            }
+            if (running) {
+                throw new IllegalStateException(iface + ": run() is already running");
+            }
+            running = true;
+        }
+        try {
+            String fault = pollFds != null ? readPolling(sink) : readBlocking(sink);
+            if (fault != null) {
+                throw new CaptureException(iface + ": " + fault);
+            }
+        } finally {
+            synchronized (this) {
+                running = false;
+                if (closeRequested) {
+                    release();
+                }
+            }
+        }
+    }
+
+    /** Non-blocking reads, waiting in {@code poll}; returns the fault, or null after a stop. */
+    private String readPolling(PacketSink sink) {
+        final Pointer p = handle;
+        final Pointer headerOut = outPointers.share(0);
+        final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
+        long nextIdle = System.nanoTime() + IDLE_NANOS;
+        while (!stopRequested) {
+            int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
+            if (rc == 1) {
+                deliver(sink);
+                continue;
+            }
+            if (rc == LibpcapNative.ERROR_BREAK) {
+                continue; // stop() called pcap_breakloop
+            }
+            if (rc != 0) {
+                return LibpcapNative.lastError(p);
+            }
+            // The kernel buffer is empty: everything captured so far has been delivered.
+            long wait = nextIdle - System.nanoTime();
+            if (wait <= 0) {
+                String down = interfaceState();
+                if (down != null) {
+                    return down;
+                }
+                sink.onIdle(wallClockNanos());
+                nextIdle = System.nanoTime() + IDLE_NANOS;
+                continue;
+            }
+            int millis = (int) ((wait + 999_999) / 1_000_000);
+            pollFds.setShort(LiveLibc.POLLFD_REVENTS_OFFSET, (short) 0);
+            LiveLibc.poll(pollFds, ONE, millis); // an error (EINTR) is as a timeout: read again
+        }
+        return null;
+    }
+
+    /** Blocking reads, where libpcap gives no descriptor to wait on; returns the fault, or null after a stop. */
+    private String readBlocking(PacketSink sink) {
+        final Pointer p = handle;
+        final Pointer headerOut = outPointers.share(0);
+        final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
+        long nextIdle = System.nanoTime() + IDLE_NANOS;
+        while (!stopRequested) {
+            int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
+            if (rc == 1) {
+                deliver(sink);
+            } else if (rc == 0) {
+                if (System.nanoTime() - nextIdle >= 0) {
+                    sink.onIdle(wallClockNanos());
+                    nextIdle = System.nanoTime() + IDLE_NANOS;
+                }
+            } else if (rc != LibpcapNative.ERROR_BREAK) {
+                return LibpcapNative.lastError(p);
+            }
+        }
+        return null;
+    }
+
+    /** Null while the interface is up (or cannot be checked); otherwise what happened to it. */
+    private String interfaceState() {
+        if (ifreq == null) {
+            return null;
+        }
+        ifreq.setShort(LiveLibc.IFREQ_FLAGS_OFFSET, (short) 0);
+        if (LiveLibc.ioctl(pollFd, LiveLibc.SIOCGIFFLAGS, ifreq) != 0) {
+            int errno = Native.getLastError();
+            return errno == LiveLibc.ENODEV || errno == LiveLibc.ENXIO ? "the interface disappeared" : null;
+        }
+        return (ifreq.getShort(LiveLibc.IFREQ_FLAGS_OFFSET) & LiveLibc.IFF_UP) == 0 ? "the interface went down" : null;
+    }
+
+    private static long wallClockNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    private void deliver(PacketSink sink) {
+        Pointer.nativeValue(header, Native.POINTER_SIZE == 8 ? outPointers.getLong(0) : outPointers.getInt(0));
+        Pointer.nativeValue(data, Native.POINTER_SIZE == 8
+                ? outPointers.getLong(Native.POINTER_SIZE) : outPointers.getInt(Native.POINTER_SIZE));
+        long seconds = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_SEC_OFFSET);
+        long fraction = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_FRAC_OFFSET);
+        int capturedLength = header.getInt(LibpcapNative.PKTHDR_CAPLEN_OFFSET);
+        int originalLength = header.getInt(LibpcapNative.PKTHDR_LEN_OFFSET);
+        if (capturedLength < 0) {
+            return; // libpcap caps caplen far below 2^31; never seen, but never index with it
+        }
+        ByteBuffer buf = buffer;
+        if (capturedLength > buf.capacity()) {
+            buf = ByteBuffer.allocate(Math.max(capturedLength, 2 * buf.capacity()));
+            buffer = buf;
+        }
+        data.read(0, buf.array(), 0, capturedLength);
+        if (originalLength < capturedLength) {
+            originalLength = capturedLength;
+        }
+        long nanos = nanoTimestamps ? fraction : fraction * 1000L;
+        sink.onPacket(linkType, seconds * 1_000_000_000L + nanos, buf, 0, capturedLength, originalLength);
+    }
+
+    /**
+     * The capture's counters now ({@code pcap_stats}, a system call on Linux): cheap enough to call
+     * once per report window. After {@link #close()}, or if libpcap cannot tell, the last known ones.
+     */
+    public synchronized CaptureHealth health() {
+        if (handle != null && LibpcapNative.pcap_stats(handle, stats) == 0) {
+            lastHealth = new CaptureHealth(
+                    stats.getInt(LibpcapNative.STAT_RECV_OFFSET) & 0xFFFF_FFFFL,
+                    stats.getInt(LibpcapNative.STAT_DROP_OFFSET) & 0xFFFF_FFFFL,
+                    stats.getInt(LibpcapNative.STAT_IFDROP_OFFSET) & 0xFFFF_FFFFL);
+        }
+        return lastHealth;
+    }
+
+    /**
+     * Asks a running {@link #run} to return, within about {@value #IDLE_MILLIS} ms; safe from any
+     * thread (e.g. a signal handler). A stopped source stays stopped.
+     */
+    @Override
+    public void stop() {
+        stopRequested = true;
+        synchronized (this) {
+            if (handle != null) {
+                LibpcapNative.pcap_breakloop(handle);
+            }
+        }
+    }
+
+    /**
+     * Closes the libpcap handle; when {@link #run} is running on another thread it is stopped and the
+     * handle is closed when it returns.
+     */
+    @Override
+    public void close() {
+        stop();
+        synchronized (this) {
+            closeRequested = true;
+            if (!running) {
+                release();
+            }
+        }
+    }
+
+    private void release() {
+        if (handle != null) {
+            health(); // keep the final counters for health() after close
+            LibpcapNative.pcap_close(handle);
+            handle = null;
+        }
+    }
+}
