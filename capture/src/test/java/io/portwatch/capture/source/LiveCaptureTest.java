@@ -484,6 +484,33 @@ class LiveCaptureTest {
 
     @Test
     @Timeout(30)
+    void bufferedModeDeliversWithinTheTimeout() throws Exception {
+        requireCaptureOnLoopback();
+        try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             DatagramSocket sender = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             LibpcapLiveSource source = LibpcapLiveSource.open(LO, new LiveOptions(128, false, 1 << 20, false, 50,
+                     "udp dst port " + receiver.getLocalPort()))) {
+            RecordingSink sink = new RecordingSink();
+            Runner runner = new Runner(source, sink);
+            int[] sizes = {5, 500, 5000};
+            for (int size : sizes) {
+                sender.send(new DatagramPacket(pattern(size, size), size, receiver.getLocalSocketAddress()));
+            }
+            // not immediate: the kernel hands frames over in blocks, at the latest when the timeout expires
+            await("three frames", 5000, () -> sink.frames().size() >= sizes.length);
+            source.stop();
+            assertNull(runner.join(2000));
+            List<RecordingSink.Frame> frames = sink.frames();
+            assertEquals(sizes.length, frames.size());
+            for (int i = 0; i < sizes.length; i++) {
+                assertEquals(14 + 28 + sizes[i], frames.get(i).originalLength());
+                assertEquals(Math.min(128, 14 + 28 + sizes[i]), frames.get(i).data().length, "snaplen 128");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
     void closeWhileRunningStopsAndThenReleases() throws Exception {
         requireCaptureOnLoopback();
         LibpcapLiveSource source = LibpcapLiveSource.open(LO, LiveOptions.defaults().withFilter("udp port 9"));
