@@ -325,7 +325,12 @@ public final class LibpcapLiveSource implements PacketSource {
             }
             int millis = (int) ((wait + 999_999) / 1_000_000);
             pollFds.setShort(LiveLibc.POLLFD_REVENTS_OFFSET, (short) 0);
-            LiveLibc.poll(pollFds, ONE, millis); // an error (EINTR) is as a timeout: read again
+            if (LiveLibc.poll(pollFds, ONE, millis) < 0) {
+                int errno = Native.getLastError();
+                if (errno != LiveLibc.EINTR) {
+                    return "cannot wait for frames (poll: errno " + errno + ")";
+                }
+            }
         }
         return null;
     }

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -358,8 +360,15 @@ class LiveCaptureTest {
             try (LibpcapLiveSource source = LibpcapLiveSource.open(LO, options)) {
                 RecordingSink sink = new RecordingSink();
                 Runner runner = new Runner(source, sink);
+                ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+                long cpu0 = threads.getThreadCpuTime(runner.thread.getId());
                 Thread.sleep(5 * LibpcapLiveSource.IDLE_MILLIS + 50);
+                long cpu = threads.getThreadCpuTime(runner.thread.getId()) - cpu0;
                 assertTrue(runner.thread.isAlive(), "run keeps waiting while nothing comes");
+                if (cpu0 >= 0) {
+                    assertTrue(cpu < 100_000_000L, "the capture thread waits rather than spins: "
+                            + cpu / 1_000_000 + " ms of CPU in 550 ms");
+                }
                 int idle = sink.idleCount();
                 assertTrue(idle >= 2 && idle <= 7, "about one idle call per " + LibpcapLiveSource.IDLE_MILLIS
                         + " ms while idle: " + idle + " in 550 ms");
@@ -372,6 +381,130 @@ class LiveCaptureTest {
                 assertTrue(tookMillis < 1000, "run returned " + tookMillis + " ms after stop()");
                 assertEquals(0, sink.frames().size());
                 assertNull(new Runner(source, sink).join(1000), "a stopped source stays stopped");
+            }
+        }
+    }
+
+    /** Counts frames without allocating; reads the capture thread's allocation counter at two frames. */
+    private static final class CountingSink implements PacketSink {
+        private final com.sun.management.ThreadMXBean threads;
+        private final int first;
+        private final int last;
+        volatile int frames;
+        long checksum;
+        volatile long allocatedAtFirst = -1;
+        volatile long allocatedAtLast = -1;
+
+        CountingSink(com.sun.management.ThreadMXBean threads, int first, int last) {
+            this.threads = threads;
+            this.first = first;
+            this.last = last;
+        }
+
+        @Override
+        public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
+                             int originalLength) {
+            checksum += linkType + timestampNanos + capturedLength + buffer.get(offset + capturedLength - 1);
+            int n = frames + 1;
+            frames = n;
+            if (n == first) {
+                allocatedAtFirst = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            } else if (n == last) {
+                allocatedAtLast = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void capturingAllocatesNothingPerFrame() throws Exception {
+        requireCaptureOnLoopback();
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no allocation counter");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        assumeTrue(threads.isThreadAllocatedMemorySupported(), "no allocation counter");
+        threads.setThreadAllocatedMemoryEnabled(true);
+        int warmUp = 5_000;
+        int measured = 20_000;
+        try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             DatagramSocket sender = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             LibpcapLiveSource source = LibpcapLiveSource.open(LO,
+                     LiveOptions.defaults().withFilter("udp dst port " + receiver.getLocalPort()))) {
+            CountingSink sink = new CountingSink(threads, warmUp, warmUp + measured);
+            Runner runner = new Runner(source, sink);
+            byte[][] payloads = {pattern(10, 1), pattern(300, 2), pattern(1200, 3)};
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            int sent = 0;
+            while (sink.allocatedAtLast < 0) {
+                if (sent - sink.frames < 500) { // keep the kernel buffer far from full
+                    byte[] p = payloads[sent % payloads.length];
+                    sender.send(new DatagramPacket(p, p.length, receiver.getLocalSocketAddress()));
+                    sent++;
+                } else {
+                    Thread.onSpinWait();
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    fail("only " + sink.frames + " of " + (warmUp + measured) + " frames captured; sent " + sent);
+                }
+            }
+            source.stop();
+            assertNull(runner.join(5000));
+            long allocated = sink.allocatedAtLast - sink.allocatedAtFirst;
+            assertTrue(sink.checksum != 0);
+            // a few idle calls may build an Instant; anything per frame would be hundreds of kilobytes
+            assertTrue(allocated < 16 * 1024, allocated + " bytes allocated capturing " + measured + " frames");
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void theAnyPseudoDeviceCapturesWithCookedHeaders() throws Exception {
+        requireCaptureOnLoopback();
+        try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             DatagramSocket sender = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             LibpcapLiveSource source = LibpcapLiveSource.open("any",
+                     LiveOptions.defaults().withFilter("udp dst port " + receiver.getLocalPort()))) {
+            assertEquals(LinkType.LINUX_SLL, source.linkType(), "\"any\" has no link header: Linux cooked capture");
+            RecordingSink sink = new RecordingSink();
+            Runner runner = new Runner(source, sink);
+            await("two idle calls", 5000, () -> sink.idleCount() >= 2); // "any" has no flags to check: not a fault
+            sender.send(new DatagramPacket(pattern(77, 0), 77, receiver.getLocalSocketAddress()));
+            await("the datagram", 5000, () -> sink.frames().size() >= 1);
+            Thread.sleep(2 * LibpcapLiveSource.IDLE_MILLIS);
+            source.stop();
+            assertNull(runner.join(2000));
+            List<RecordingSink.Frame> frames = sink.frames();
+            assertEquals(1, frames.size(), "lo's datagram once, though \"any\" sees every interface");
+            byte[] f = frames.get(0).data();
+            assertEquals(LinkType.LINUX_SLL, frames.get(0).linkType());
+            assertEquals(0x0800, u16(f, 14), "SLL protocol: IPv4");
+            assertEquals(16 + 20 + 8 + 77, frames.get(0).originalLength());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void bufferedModeDeliversWithinTheTimeout() throws Exception {
+        requireCaptureOnLoopback();
+        try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             DatagramSocket sender = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             LibpcapLiveSource source = LibpcapLiveSource.open(LO, new LiveOptions(128, false, 1 << 20, false, 50,
+                     "udp dst port " + receiver.getLocalPort()))) {
+            RecordingSink sink = new RecordingSink();
+            Runner runner = new Runner(source, sink);
+            int[] sizes = {5, 500, 5000};
+            for (int size : sizes) {
+                sender.send(new DatagramPacket(pattern(size, size), size, receiver.getLocalSocketAddress()));
+            }
+            // not immediate: the kernel hands frames over in blocks, at the latest when the timeout expires
+            await("three frames", 5000, () -> sink.frames().size() >= sizes.length);
+            source.stop();
+            assertNull(runner.join(2000));
+            List<RecordingSink.Frame> frames = sink.frames();
+            assertEquals(sizes.length, frames.size());
+            for (int i = 0; i < sizes.length; i++) {
+                assertEquals(14 + 28 + sizes[i], frames.get(i).originalLength());
+                assertEquals(Math.min(128, 14 + 28 + sizes[i]), frames.get(i).data().length, "snaplen 128");
             }
         }
     }
