@@ -1,5 +1,7 @@
 package io.portwatch.app;
 
+import io.portwatch.app.cli.InterfacesCommand;
+import io.portwatch.app.cli.LiveCommand;
 import io.portwatch.app.cli.ReadCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +13,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Passive network traffic analyzer by port.",
-        subcommands = {ReadCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ReadCommand.class, LiveCommand.class, InterfacesCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success; 1 an input could not be read completely (the rest was analysed);",
                 "2 invalid usage (option, filter); 3 libpcap is missing or the output cannot be written; 70 internal error."})
 public final class Main implements Runnable {
@@ -27,7 +29,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (read)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (read, live, interfaces)");
     }
 
     public static void main(String[] args) {

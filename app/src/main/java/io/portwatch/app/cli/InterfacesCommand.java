@@ -1,0 +1,52 @@
+package io.portwatch.app.cli;
+
+import io.portwatch.app.Main;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureInterfaces;
+import io.portwatch.capture.source.InterfaceInfo;
+import io.portwatch.capture.source.Libpcap;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code portwatch interfaces}: what can be captured on. */
+@Command(name = "interfaces", mixinStandardHelpOptions = true,
+        description = "List capture interfaces: name, state, addresses, description.")
+public final class InterfacesCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<InterfaceInfo> list;
+        try {
+            Libpcap.load();
+            list = CaptureInterfaces.list();
+        } catch (CaptureException e) {
+            err.println("portwatch: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_UNAVAILABLE;
+        }
+        int width = 4;
+        for (InterfaceInfo i : list) {
+            width = Math.max(width, i.name().length());
+        }
+        out.printf("%-" + width + "s  %-4s  %-8s  %s%n", "NAME", "UP", "LOOPBACK", "ADDRESSES / DESCRIPTION");
+        for (InterfaceInfo i : list) {
+            String addresses = String.join(", ", i.addresses());
+            String description = i.description() == null ? "" : i.description();
+            String tail = addresses.isEmpty() ? description
+                    : description.isEmpty() ? addresses : addresses + "  (" + description + ")";
+            out.printf("%-" + width + "s  %-4s  %-8s  %s%n", i.name(), i.up() ? "up" : "down",
+                    i.loopback() ? "yes" : "", tail);
+        }
+        out.flush();
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,204 @@
+package io.portwatch.app.cli;
+
+import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.ports.CaptureStats;
+import io.portwatch.app.Main;
+import io.portwatch.app.sink.QueuedSink;
+import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.Libpcap;
+import io.portwatch.capture.source.LibpcapLiveSource;
+import io.portwatch.capture.source.LiveOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code portwatch live}: per-port statistics of live interfaces, every interval, until stopped.
+ *
+ * <p>One capture thread per interface owns its analyzer (decoder, flow table, port table); records
+ * go to the output through a bounded hand-off ({@link QueuedSink}), so output never runs on a capture
+ * thread. SIGINT/SIGTERM stops capture (breakLoop, join, close), closes the open window and flows
+ * (end_of_input), flushes the output and exits 0; a second signal exits at once.
+ */
+@Command(name = "live",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        description = {"Capture on live interfaces and report per-port statistics every interval until stopped "
+                + "(Ctrl-C or SIGTERM: the open window and flows are reported, then portwatch exits).",
+                "Capturing needs root, or the capabilities: setcap cap_net_raw,cap_net_admin=eip <java binary>."})
+public final class LiveCommand implements Callable<Integer> {
+
+    @Option(names = {"-i", "--interface"}, required = true, paramLabel = "IFACE",
+            description = "Interface to capture on; repeat for several (see 'portwatch interfaces').")
+    List<String> interfaces;
+
+    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
+            description = "Window length, aligned on the clock. Default: ${DEFAULT-VALUE}.")
+    long intervalNanos;
+
+    @Option(names = "--filter", paramLabel = "BPF", description = "libpcap capture filter, e.g. 'tcp or udp'.")
+    String filter;
+
+    @Option(names = "--snaplen", paramLabel = "BYTES", defaultValue = "256",
+            description = "Bytes captured of each packet (headers are enough). Default: ${DEFAULT-VALUE}.")
+    int snaplen;
+
+    @Option(names = "--promisc", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Put the interface in promiscuous mode (--no-promisc: only traffic to this host). Default: on.")
+    boolean promiscuous;
+
+    @Option(names = "--buffer-size", paramLabel = "BYTES", converter = SizeConverter.class, defaultValue = "4MiB",
+            description = "Kernel capture buffer, e.g. 4MiB, 64MiB. Default: ${DEFAULT-VALUE}.")
+    int bufferSize;
+
+    @Option(names = "--immediate", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Deliver packets as they arrive rather than in kernel batches. Default: on.")
+    boolean immediate;
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "65536",
+            description = "Records that may wait for the output; beyond it they are dropped and counted. Default: ${DEFAULT-VALUE}.")
+    int queueCapacity;
+
+    @CommandLine.Mixin
+    OutputOptions output;
+
+    @CommandLine.Mixin
+    FlowOptions flowOptions;
+
+    @Option(names = "--verbose", description = "Say more about faults.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final List<LibpcapLiveSource> sources = new ArrayList<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (snaplen < 64 || snaplen > 262144) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--snaplen must be 64 to 262144: " + snaplen);
+        }
+        if (queueCapacity < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--queue must be at least 1: " + queueCapacity);
+        }
+        AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
+                output.flows);
+        try {
+            Libpcap.load();
+        } catch (CaptureException e) {
+            return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
+        }
+        LiveOptions options = new LiveOptions(snaplen, promiscuous, bufferSize, immediate, 100, filter);
+        for (String iface : interfaces) {
+            try {
+                sources.add(LibpcapLiveSource.open(iface, options));
+            } catch (CaptureException e) {
+                sources.forEach(LibpcapLiveSource::close);
+                String m = e.getMessage();
+                return fail(err, m, m.contains("permission") ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
+            }
+        }
+
+        for (LibpcapLiveSource s : sources) {
+            err.println("portwatch: listening on " + s.name() + ", link-type " + LinkType.name(s.linkType())
+                    + ", snapshot length " + snaplen + " bytes" + (s.warning() != null ? " (" + s.warning() + ")" : ""));
+        }
+        err.flush();
+        QueuedSink sink = new QueuedSink(output.open(spec.commandLine(), true), queueCapacity);
+        installSignalHandlers();
+        AtomicInteger exit = new AtomicInteger(Main.EXIT_OK);
+        List<Thread> threads = new ArrayList<>();
+        for (LibpcapLiveSource source : sources) {
+            TrafficAnalyzer analyzer = new TrafficAnalyzer(config, source.name(), sink);
+            analyzer.captureStats(() -> stats(source.health()));
+            analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
+            Thread t = new Thread(() -> capture(source, analyzer, sink, err, exit), "capture-" + source.name());
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        sources.forEach(LibpcapLiveSource::close);
+        sink.close();
+        RuntimeException outputFailure = sink.failure();
+        if (outputFailure != null && !isBrokenPipe(outputFailure)) {
+            return fail(err, "cannot write the output: " + outputFailure.getMessage(), Main.EXIT_UNAVAILABLE);
+        }
+        if (sink.dropped() > 0) {
+            err.println("portwatch: the output fell behind: " + sink.dropped() + " records dropped");
+        }
+        err.flush();
+        return exit.get();
+    }
+
+    /** The body of a capture thread: it owns the analyzer from the first packet to finish(). */
+    private void capture(LibpcapLiveSource source, TrafficAnalyzer analyzer, QueuedSink sink, PrintWriter err,
+                         AtomicInteger exit) {
+        try {
+            source.run(analyzer);
+        } catch (CaptureException e) {
+            synchronized (err) {
+                err.println("portwatch: " + e.getMessage());
+                err.flush();
+            }
+            analyzer.inputError(e.getMessage());
+            exit.set(Main.EXIT_INPUT);
+        } finally {
+            analyzer.finish();
+        }
+        if (sink.failure() != null) {
+            stopAll(); // the output went away (a closed pipe): nothing more can be reported
+        }
+    }
+
+    private void stopAll() {
+        for (LibpcapLiveSource s : sources) {
+            s.stop();
+        }
+    }
+
+    private void installSignalHandlers() {
+        for (String name : List.of("INT", "TERM")) {
+            try {
+                Signal.handle(new Signal(name), sig -> {
+                    if (stopping.getAndSet(true)) {
+                        Runtime.getRuntime().halt(128 + sig.getNumber()); // a second signal: at once
+                    }
+                    stopAll();
+                });
+            } catch (IllegalArgumentException e) {
+                // the signal is not available on this platform (or is taken by the JVM): the default stays
+            }
+        }
+    }
+
+    private static CaptureStats stats(CaptureHealth h) {
+        return new CaptureStats(h.received(), h.droppedByKernel(), h.droppedByInterface());
+    }
+
+    private static boolean isBrokenPipe(RuntimeException e) {
+        Throwable c = e instanceof UncheckedIOException u ? u.getCause() : e;
+        return c != null && String.valueOf(c.getMessage()).contains("Broken pipe");
+    }
+
+    private static int fail(PrintWriter err, String message, int status) {
+        err.println("portwatch: " + message);
+        err.flush();
+        return status;
+    }
+}

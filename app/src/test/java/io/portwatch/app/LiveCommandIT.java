@@ -1,0 +1,296 @@
+package io.portwatch.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The jar's {@code live} command capturing real traffic on {@code lo}: a JDK HTTP server and client and
+ * a UDP exchange on ports the test picks, checked against what the test sent and against tcpdump's
+ * capture of the same traffic; a graceful stop by SIGTERM reporting the flows still open. Needs root.
+ */
+class LiveCommandIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Path jar;
+
+    @TempDir
+    Path tmp;
+
+    private HttpServer http;
+    private DatagramSocket udpServer;
+    private Thread udpEcho;
+    private Process portwatch;
+    private Path out;
+    private Path err;
+
+    @BeforeAll
+    static void locate() throws Exception {
+        Path root = Path.of(System.getProperty("portwatch.root", ".."));
+        jar = root.resolve("app/target/portwatch.jar");
+        Process id = new ProcessBuilder("id", "-u").start();
+        String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        assumeTrue(uid.equals("0"), "live capture needs root (CI runs as root)");
+    }
+
+    @BeforeEach
+    void servers() throws IOException {
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        byte[] body = "x".repeat(3000).getBytes(StandardCharsets.US_ASCII);
+        http.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(body);
+            }
+        });
+        http.start();
+        udpServer = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        udpEcho = new Thread(() -> {
+            byte[] buf = new byte[2048];
+            while (!udpServer.isClosed()) {
+                try {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    udpServer.receive(p);
+                    udpServer.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        udpEcho.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (portwatch != null && portwatch.isAlive()) {
+            portwatch.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        http.stop(0);
+        udpServer.close();
+        udpEcho.join(5000);
+    }
+
+    private int httpPort() {
+        return http.getAddress().getPort();
+    }
+
+    private int udpPort() {
+        return udpServer.getLocalPort();
+    }
+
+    /** Starts portwatch live and waits until its first (empty) window shows it is capturing. */
+    private void startPortwatch(String interval) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-jar", jar.toString(), "live", "-i", "lo", "--interval", interval, "--format", "json",
+                "--flows", "--sensor", "it", "--filter", "tcp port " + httpPort() + " or udp port " + udpPort()));
+        out = tmp.resolve("portwatch.out");
+        err = tmp.resolve("portwatch.err");
+        portwatch = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(err).contains("listening on lo")) {
+            assertTrue(portwatch.isAlive(), "portwatch live is running: " + Files.readString(err));
+            assertTrue(System.nanoTime() < deadline, "capturing within 20 s: " + Files.readString(err));
+            Thread.sleep(50);
+        }
+    }
+
+    private List<JsonNode> records(String type) throws IOException {
+        List<JsonNode> found = new ArrayList<>();
+        for (String l : Files.readAllLines(out)) {
+            JsonNode n = JSON.readTree(l);
+            if (n.get("type").asText().equals(type)) {
+                found.add(n);
+            }
+        }
+        return found;
+    }
+
+    private String stderr() throws IOException {
+        return Files.readString(err);
+    }
+
+    private long sum(String transport, int port, String field) throws IOException {
+        return records("port_stats").stream()
+                .filter(r -> r.get("transport").asText().equals(transport) && r.get("port").asInt() == port)
+                .mapToLong(r -> r.at(field).asLong()).sum();
+    }
+
+    private int stopPortwatch() throws Exception {
+        portwatch.destroy(); // SIGTERM
+        assertTrue(portwatch.waitFor(30, TimeUnit.SECONDS), "portwatch stops on SIGTERM");
+        return portwatch.exitValue();
+    }
+
+    private void httpSessions(int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), httpPort())) {
+                s.getOutputStream().write(("GET /" + i + " HTTP/1.0\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                s.getInputStream().readAllBytes();
+            }
+        }
+    }
+
+    /** Sends datagrams of the given payload sizes and waits for each echo; returns the IP bytes both ways. */
+    private long udpExchange(int[] sizes) throws IOException {
+        long ipBytes = 0;
+        try (DatagramSocket c = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            c.setSoTimeout(5000);
+            for (int size : sizes) {
+                c.send(new DatagramPacket(new byte[size], size, udpServer.getLocalSocketAddress()));
+                c.receive(new DatagramPacket(new byte[2048], 2048));
+                ipBytes += 2L * (20 + 8 + size);
+            }
+        }
+        return ipBytes;
+    }
+
+    @Test
+    void countsWhatTheTestSentAndAgreesWithTcpdump() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/tcpdump")) || Files.isExecutable(Path.of("/usr/sbin/tcpdump")),
+                "tcpdump is not installed");
+        startPortwatch("1s");
+        Path pcap = tmp.resolve("lo.pcap");
+        Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-U", "-w", pcap.toString(),
+                "tcp port " + httpPort() + " or udp port " + udpPort()).redirectErrorStream(true).start();
+        BufferedReader tcpdumpOut = new BufferedReader(new InputStreamReader(tcpdump.getInputStream()));
+        assertTrue(tcpdumpOut.readLine().contains("listening"), "tcpdump is listening");
+        int[] sizes = {1, 100, 200, 500, 1000, 1400, 7, 64, 512, 1200};
+        long udpBytes = udpExchange(sizes);
+        httpSessions(5);
+        Thread.sleep(2500); // the windows of this traffic close on the clock
+        tcpdump.destroy();
+        tcpdump.waitFor(10, TimeUnit.SECONDS);
+        assertEquals(0, stopPortwatch(), stderr());
+
+        int u = udpPort();
+        assertEquals(2L * sizes.length, sum("udp", u, "/packets"));
+        assertEquals(udpBytes, sum("udp", u, "/bytes"));
+        assertEquals(sizes.length, sum("udp", u, "/packets_to_server"));
+        assertEquals(1, sum("udp", u, "/flows"));
+        int h = httpPort();
+        assertEquals(5, sum("tcp", h, "/flows"));
+        assertEquals(5, sum("tcp", h, "/tcp/established"));
+        assertEquals(5, sum("tcp", h, "/tcp/syn"));
+
+        // tcpdump's capture of the same traffic, read by portwatch, counts the same per port
+        Process read = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), "read", "--format", "json", pcap.toString()).start();
+        List<JsonNode> fromFile = new ArrayList<>();
+        for (String l : new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            JsonNode n = JSON.readTree(l);
+            if (n.get("type").asText().equals("port_stats")) {
+                fromFile.add(n);
+            }
+        }
+        assertTrue(read.waitFor(60, TimeUnit.SECONDS));
+        for (JsonNode f : fromFile) {
+            String t = f.get("transport").asText();
+            int p = f.get("port").asInt();
+            assertEquals(f.get("packets").asLong(), sum(t, p, "/packets"), t + "/" + p + " packets");
+            assertEquals(f.get("bytes").asLong(), sum(t, p, "/bytes"), t + "/" + p + " bytes");
+        }
+        assertEquals(2, fromFile.size(), "the two ports");
+
+        List<JsonNode> windows = records("window");
+        assertTrue(windows.size() >= 3, "a window every second: " + windows.size());
+        for (JsonNode w : windows) {
+            assertEquals(0, w.at("/capture/dropped_kernel").asLong(), w.toString());
+            assertTrue(w.has("capture"), "capture health in every live window: " + w);
+        }
+        assertTrue(windows.stream().mapToLong(w -> w.at("/capture/received").asLong()).sum()
+                >= sum("tcp", h, "/packets") + sum("udp", u, "/packets"), "received counts every packet");
+        List<String> all = Files.readAllLines(out);
+        assertEquals("summary", JSON.readTree(all.get(all.size() - 1)).get("type").asText(), "the summary comes last");
+    }
+
+    @Test
+    void sigtermReportsTheFlowsStillOpen() throws Exception {
+        startPortwatch("1h");
+        try (Socket open = new Socket(InetAddress.getLoopbackAddress(), httpPort())) {
+            open.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            open.getOutputStream().flush();
+            Thread.sleep(500); // the packets are captured
+            assertEquals(0, stopPortwatch(), stderr());
+        }
+        List<JsonNode> flows = records("flow");
+        assertTrue(flows.stream().anyMatch(f -> f.get("server_port").asInt() == httpPort()
+                && f.get("end_reason").asText().equals("end_of_input")), "the open flow is reported: " + flows);
+        assertEquals(1, sum("tcp", httpPort(), "/flows"), "the open window is reported at the stop");
+        assertEquals(1, records("summary").size());
+    }
+
+    @Test
+    void anIdleInterfaceStillReportsEachWindow() throws Exception {
+        startPortwatch("1s");
+        Thread.sleep(3200);
+        assertEquals(0, stopPortwatch(), stderr());
+        List<JsonNode> windows = records("window");
+        assertTrue(windows.size() >= 3, "windows while idle: " + windows.size());
+        for (int i = 1; i < windows.size(); i++) {
+            assertEquals(windows.get(i - 1).get("window_end").asText(), windows.get(i).get("window_start").asText(),
+                    "consecutive windows");
+        }
+        assertTrue(records("port_stats").isEmpty());
+    }
+
+    @Test
+    void unknownInterfaceListsTheRealOnes() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), "live", "-i", "nosuch0").start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        assertTrue(err.startsWith("portwatch: nosuch0") && err.contains("lo"), err);
+        assertEquals(1, err.split("\n").length, err);
+    }
+
+    @Test
+    void invalidFilterIsRejectedBeforeCapture() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), "live", "-i", "lo", "--filter", "tcp prt 1").start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        assertTrue(err.contains("tcp prt 1"), err);
+        assertEquals(1, err.split("\n").length, err);
+    }
+
+    @Test
+    void interfacesAreListed() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), "interfaces").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("lo ") && l.contains("127.0.0.1")), out);
+    }
+}
