@@ -1,5 +1,6 @@
 package io.portwatch.analysis.output;
 
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.flow.FlowRecord;
 
@@ -14,6 +15,10 @@ public interface RecordSink extends AutoCloseable {
 
     /** A flow finished (only when flow records were asked for). */
     void flow(FlowRecord flow);
+
+    /** A detector raised an alert. */
+    default void alert(Alert alert) {
+    }
 
     /** An analysis run ended. */
     void summary(Summary summary);
