@@ -263,6 +263,21 @@ class LiveCommandIT {
     }
 
     @Test
+    void aClosedPipeEndsTheCaptureQuietly() throws Exception {
+        Path errFile = tmp.resolve("pipe.err");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), "live", "-i", "lo", "--interval", "1s", "--format", "json")
+                .redirectError(errFile.toFile()).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertTrue(r.readLine().contains("\"type\":\"window\""), "a first window");
+        r.close(); // as `portwatch live ... | head -1` does
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "portwatch stops when its output goes away");
+        assertEquals(0, p.exitValue());
+        String err = Files.readString(errFile);
+        assertTrue(err.lines().allMatch(l -> l.startsWith("portwatch: listening")), "nothing but the start line: " + err);
+    }
+
+    @Test
     void unknownInterfaceListsTheRealOnes() throws Exception {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 jar.toString(), "live", "-i", "nosuch0").start();

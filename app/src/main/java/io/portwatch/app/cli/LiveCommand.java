@@ -126,18 +126,25 @@ public final class LiveCommand implements Callable<Integer> {
             TrafficAnalyzer analyzer = new TrafficAnalyzer(config, source.name(), sink);
             analyzer.captureStats(() -> stats(source.health()));
             analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
-            Thread t = new Thread(() -> capture(source, analyzer, sink, err, exit), "capture-" + source.name());
+            Thread t = new Thread(() -> capture(source, analyzer, err, exit), "capture-" + source.name());
             threads.add(t);
             t.start();
         }
         for (Thread t : threads) {
-            t.join();
+            while (t.isAlive()) {
+                t.join(200);
+                if (sink.failure() != null) {
+                    stopAll(); // the output went away (a closed pipe): nothing more can be reported
+                }
+            }
         }
         sources.forEach(LibpcapLiveSource::close);
         sink.close();
         RuntimeException outputFailure = sink.failure();
-        if (outputFailure != null && !isBrokenPipe(outputFailure)) {
-            return fail(err, "cannot write the output: " + outputFailure.getMessage(), Main.EXIT_UNAVAILABLE);
+        if (outputFailure != null) {
+            // a closed pipe (`portwatch live ... | head`) ends quietly, as command-line tools do
+            return isBrokenPipe(outputFailure) ? exit.get()
+                    : fail(err, "cannot write the output: " + outputFailure.getMessage(), Main.EXIT_UNAVAILABLE);
         }
         if (sink.dropped() > 0) {
             err.println("portwatch: the output fell behind: " + sink.dropped() + " records dropped");
@@ -147,8 +154,7 @@ public final class LiveCommand implements Callable<Integer> {
     }
 
     /** The body of a capture thread: it owns the analyzer from the first packet to finish(). */
-    private void capture(LibpcapLiveSource source, TrafficAnalyzer analyzer, QueuedSink sink, PrintWriter err,
-                         AtomicInteger exit) {
+    private void capture(LibpcapLiveSource source, TrafficAnalyzer analyzer, PrintWriter err, AtomicInteger exit) {
         try {
             source.run(analyzer);
         } catch (CaptureException e) {
@@ -160,9 +166,6 @@ public final class LiveCommand implements Callable<Integer> {
             exit.set(Main.EXIT_INPUT);
         } finally {
             analyzer.finish();
-        }
-        if (sink.failure() != null) {
-            stopAll(); // the output went away (a closed pipe): nothing more can be reported
         }
     }
 

@@ -54,7 +54,13 @@ public final class QueuedSink implements RecordSink {
             for (;;) {
                 Object r = queue.take();
                 if (r == END) {
-                    target.flush();
+                    if (failure == null) {
+                        try {
+                            target.flush();
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                    }
                     return;
                 }
                 if (failure != null) {
