@@ -3,8 +3,6 @@ package io.portwatch.capture.flow;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.IntStream;
 
 /**
  * Bidirectional flows keyed by the 5-tuple, with client and server told apart and TCP state followed.
@@ -84,6 +82,7 @@ public final class FlowTable {
     private final ServicePortPredicate services;
     private final FlowEndHandler onEnd;
     private final int maxCapacity;
+    private final long minTimeout;
 
     private long[] t;
     private int capacity;
@@ -102,6 +101,8 @@ public final class FlowTable {
         this.config = config;
         this.services = services;
         this.onEnd = onEnd;
+        this.minTimeout = Math.min(Math.min(config.tcpClosedNanos(), config.tcpHandshakeNanos()),
+                Math.min(config.tcpIdleNanos(), config.udpIdleNanos()));
         this.maxCapacity = (int) Math.min(Integer.MAX_VALUE / STRIDE,
                 Math.max(MIN_CAPACITY, (long) Math.ceil(config.maxFlows() / MAX_LOAD) + 1));
         allocate(Math.min(maxCapacity, Math.max(MIN_CAPACITY, 1 << 16)));
@@ -330,8 +331,11 @@ public final class FlowTable {
 
     /** The reason the flow at base b has ended by {@code now}, or null while it is live. */
     private EndReason expiredReason(int b, long now) {
-        final long st = t[b + STATE];
         final long idle = now - t[b + LAST];
+        if (idle <= minTimeout) {
+            return null; // the common case in a sweep: nothing else to read
+        }
+        final long st = t[b + STATE];
         final int proto = (int) (t[b + META] >>> 32) & 0xFF;
         if (proto != DecodedPacket.PROTO_TCP) {
             return idle > config.udpIdleNanos() ? EndReason.IDLE : null;
@@ -465,7 +469,9 @@ public final class FlowTable {
             lastSweepNanos = now;
             return;
         }
-        if (now - lastSweepNanos >= SWEEP_INTERVAL_NANOS && packetsSinceSweep >= size / 4) {
+        // A sweep visits every slot: run it at most once a second of packet time, and no more often than
+        // once per `capacity` packets, so that it costs at most about one slot visit per packet.
+        if (now - lastSweepNanos >= SWEEP_INTERVAL_NANOS && packetsSinceSweep >= capacity) {
             sweep(now);
         }
     }
@@ -570,9 +576,16 @@ public final class FlowTable {
      */
     public void endAll(EndReason reason) {
         final long[] t = this.t;
-        int[] slots = IntStream.range(0, capacity).filter(i -> t[i * STRIDE + META] != 0).boxed()
-                .sorted(Comparator.comparingLong(i -> t[i * STRIDE + START]))
-                .mapToInt(Integer::intValue).toArray();
+        int[] slots = new int[size];
+        long[] starts = new long[size];
+        int n = 0;
+        for (int i = 0; i < capacity; i++) {
+            if (t[i * STRIDE + META] != 0) {
+                slots[n] = i;
+                starts[n++] = t[i * STRIDE + START];
+            }
+        }
+        sortByKey(starts, slots, 0, n - 1);
         for (int i : slots) {
             int b = i * STRIDE;
             EndReason r = reason;
@@ -583,6 +596,56 @@ public final class FlowTable {
         }
         Arrays.fill(t, 0L);
         size = 0;
+    }
+
+    /** Sorts vals by keys (ascending), in place: a quicksort on primitives, ties in any order. */
+    private static void sortByKey(long[] keys, int[] vals, int lo, int hi) {
+        while (lo < hi) {
+            if (hi - lo < 16) {
+                for (int i = lo + 1; i <= hi; i++) {
+                    long k = keys[i];
+                    int v = vals[i];
+                    int j = i - 1;
+                    while (j >= lo && keys[j] > k) {
+                        keys[j + 1] = keys[j];
+                        vals[j + 1] = vals[j];
+                        j--;
+                    }
+                    keys[j + 1] = k;
+                    vals[j + 1] = v;
+                }
+                return;
+            }
+            long pivot = keys[(lo + hi) >>> 1];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (keys[i] < pivot) {
+                    i++;
+                }
+                while (keys[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long k = keys[i];
+                    keys[i] = keys[j];
+                    keys[j] = k;
+                    int v = vals[i];
+                    vals[i] = vals[j];
+                    vals[j] = v;
+                    i++;
+                    j--;
+                }
+            }
+            // recurse into the smaller part, loop on the larger: bounded stack depth
+            if (j - lo < hi - i) {
+                sortByKey(keys, vals, lo, j);
+                lo = i;
+            } else {
+                sortByKey(keys, vals, i, hi);
+                hi = j;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- accessors by slot
