@@ -221,9 +221,11 @@ public final class MetricsSink implements RecordSink {
                     .description("Packets dropped before portwatch saw them (libpcap's statistics, live only)")
                     .register(registry);
             Gauge.builder("portwatch.active.flows", activeFlows, AtomicLong::get).tags(tags)
-                    .description("Flows tracked when the last window closed").register(registry);
+                    .description("Flows tracked when the last window closed")
+                    .strongReference(true).register(registry);
             Gauge.builder("portwatch.window.ports", ports, AtomicLong::get).tags(tags)
-                    .description("Ports with traffic in the last window").register(registry);
+                    .description("Ports with traffic in the last window")
+                    .strongReference(true).register(registry);
         }
 
         /** Shows the window's N busiest ports (its ports come busiest first) and drops the other series. */
