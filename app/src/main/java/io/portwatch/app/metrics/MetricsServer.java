@@ -80,6 +80,11 @@ public final class MetricsServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** Where to scrape, e.g. {@code http://0.0.0.0:9464/metrics}, for a start-up message. */
+    public String url() {
+        return "http://" + hostPort(server.getAddress()) + "/metrics";
+    }
+
     /** What it serves. */
     public PortwatchMetrics metrics() {
         return metrics;

@@ -138,6 +138,7 @@ class MetricsServerTest {
         try (MetricsServer s = on.options.start(cl, metrics)) {
             assertTrue(s.port() > 0);
             assertEquals("127.0.0.1", s.address().getAddress().getHostAddress());
+            assertEquals("http://127.0.0.1:" + s.port() + "/metrics", s.url());
             assertEquals(200, Scrape.HTTP.send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + s.port() + "/health")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode());
