@@ -1,0 +1,166 @@
+package io.portwatch.app.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portwatch.capture.decode.DecodeError;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * portwatch's meters, in one Prometheus registry: the meters other parts of the program feed (output
+ * queue, Kafka, decode errors by reason), JVM and process meters, and the registry {@link MetricsSink}
+ * records into and {@link MetricsServer} serves. Every portwatch meter is named {@code portwatch_*};
+ * every tag takes values from a small fixed set (interfaces aside), so the number of series stays bounded.
+ * Thread-safe.
+ */
+public final class PortwatchMetrics implements AutoCloseable {
+
+    /** The {@code reason} of decode errors whose key is not one of {@link DecodeError}'s. */
+    public static final String OTHER_REASON = "other";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Map<DecodeError, Counter> decodeErrors = new EnumMap<>(DecodeError.class);
+    private final Counter decodeErrorsOther;
+    private final Counter kafkaSent;
+    private final Counter kafkaFailed;
+    private final Counter kafkaRetried;
+    private final Timer kafkaLatency;
+    private final List<Object> suppliers = new CopyOnWriteArrayList<>();
+
+    /** A registry with the JVM and process meters bound and every fixed portwatch meter at zero. */
+    public PortwatchMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmInfoMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+
+        for (DecodeError e : DecodeError.values()) {
+            decodeErrors.put(e, decodeErrorCounter(e.key()));
+        }
+        decodeErrorsOther = decodeErrorCounter(OTHER_REASON);
+        kafkaSent = Counter.builder("portwatch.kafka.records.sent")
+                .description("Records the Kafka broker acknowledged").register(registry);
+        kafkaFailed = Counter.builder("portwatch.kafka.records.failed")
+                .description("Records Kafka failed to send (after the producer's retries)").register(registry);
+        kafkaRetried = Counter.builder("portwatch.kafka.records.retried")
+                .description("Sends the Kafka producer retried").register(registry);
+        kafkaLatency = Timer.builder("portwatch.kafka.send.latency")
+                .description("Time from handing a record to the Kafka producer to its acknowledgement or failure")
+                .register(registry);
+    }
+
+    private Counter decodeErrorCounter(String reason) {
+        return Counter.builder("portwatch.decode.errors.by.reason")
+                .description("Frames that could not be decoded, by reason")
+                .tag("reason", reason)
+                .register(registry);
+    }
+
+    /** The registry, to add meters or read them. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The registry's meters in Prometheus text format (version 0.0.4). */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /**
+     * Frames that could not be decoded, counted by reason ({@code portwatch_decode_errors_by_reason_total}).
+     *
+     * @param reason a {@link DecodeError#key()} such as {@code truncated_ip}; any other key counts as
+     *               {@value #OTHER_REASON}
+     * @param count  frames to add; 0 or less adds nothing
+     */
+    public void decodeErrors(String reason, long count) {
+        if (count <= 0) {
+            return;
+        }
+        Counter c = decodeErrorsOther;
+        for (DecodeError e : DecodeError.values()) {
+            if (e.key().equals(reason)) {
+                c = decodeErrors.get(e);
+                break;
+            }
+        }
+        c.increment(count);
+    }
+
+    /** As {@link #decodeErrors(String, long)}, for a reason at hand. */
+    public void decodeErrors(DecodeError reason, long count) {
+        if (count > 0) {
+            decodeErrors.get(reason).increment(count);
+        }
+    }
+
+    /**
+     * The output queue: records waiting ({@code portwatch_output_queue_depth}, read at each scrape) and
+     * its capacity ({@code portwatch_output_queue_capacity}). Call once.
+     */
+    public void outputQueue(IntSupplier depth, int capacity) {
+        Gauge.builder("portwatch.output.queue.depth", depth, IntSupplier::getAsInt)
+                .description("Records waiting for the output").strongReference(true).register(registry);
+        Gauge.builder("portwatch.output.queue.capacity", () -> capacity)
+                .description("Records that may wait for the output").register(registry);
+    }
+
+    /**
+     * Records the output dropped because it fell behind ({@code portwatch_output_dropped_total}): a running
+     * total, read at each scrape. Call once.
+     */
+    public void outputDropped(LongSupplier total) {
+        suppliers.add(total); // function counters hold their object weakly
+        FunctionCounter.builder("portwatch.output.dropped", total, LongSupplier::getAsLong)
+                .description("Records the output dropped because it fell behind").register(registry);
+    }
+
+    /** A record the Kafka broker acknowledged, {@code latencyNanos} after it was handed to the producer. */
+    public void kafkaSent(long latencyNanos) {
+        kafkaSent.increment();
+        kafkaLatency.record(Math.max(0, latencyNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** A record Kafka failed to send, {@code latencyNanos} after it was handed to the producer. */
+    public void kafkaFailed(long latencyNanos) {
+        kafkaFailed.increment();
+        kafkaLatency.record(Math.max(0, latencyNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Sends the Kafka producer retried (e.g. the change of its {@code record-retry-total}). */
+    public void kafkaRetried(long count) {
+        if (count > 0) {
+            kafkaRetried.increment(count);
+        }
+    }
+
+    /** Unbinds the JVM meters and closes the registry. */
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

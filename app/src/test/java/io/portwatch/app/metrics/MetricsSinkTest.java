@@ -1,0 +1,280 @@
+package io.portwatch.app.metrics;
+
+import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.CaptureStats;
+import io.portwatch.analysis.ports.PortClass;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.flow.EndReason;
+import io.portwatch.capture.flow.FlowConfig;
+import io.portwatch.capture.source.CaptureFileSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * MetricsSink over real records (the project's sample capture through the analyzer) and over windows
+ * with thousands of ports, scraped over HTTP from a running MetricsServer.
+ */
+class MetricsSinkTest {
+
+    private static final long MS = 1_000_000L;
+
+    private PortwatchMetrics metrics;
+    private MetricsServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        metrics = new PortwatchMetrics();
+        server = MetricsServer.start(metrics, "127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        metrics.close();
+    }
+
+    static Path sample() {
+        Path p = Path.of(System.getProperty("portwatch.root", "..")).resolve("src/samples/sample.pcap");
+        assertTrue(Files.isRegularFile(p), "the project's sample capture: " + p);
+        return p;
+    }
+
+    /** Runs the analyzer over the sample capture into {@code sink}, in windows of {@code intervalMs}. */
+    static void analyzeSample(io.portwatch.analysis.output.RecordSink sink, long intervalMs) throws Exception {
+        TrafficAnalyzer analyzer = new TrafficAnalyzer(
+                new AnalyzerConfig(intervalMs * MS, FlowConfig.defaults(), true), "sample.pcap", sink);
+        try (CaptureFileSource source = CaptureFileSource.open(sample().toString())) {
+            source.run(analyzer);
+        }
+        analyzer.finish();
+    }
+
+    @Test
+    void sampleCaptureScrapedOverHttpAgreesWithTheRecords() throws Exception {
+        RecordingSink out = new RecordingSink();
+        analyzeSample(new MetricsSink(out, metrics, 5), 100);
+        assertTrue(out.windows.size() >= 3, "the sample spans several 100 ms windows: " + out.windows.size());
+        assertEquals(1, out.summaries.size());
+        assertFalse(out.flows.isEmpty());
+        Summary summary = out.summaries.get(0);
+
+        Scrape s = Scrape.of(server.port());
+        String[] iface = {"interface", "sample.pcap"};
+        long packets = out.windows.stream().mapToLong(WindowReport::packets).sum();
+        assertEquals(summary.packets(), packets);
+        assertEquals(packets, s.value("portwatch_packets_total", iface));
+        long bytes = out.windows.stream().mapToLong(WindowReport::bytes).sum();
+        assertEquals(summary.bytes(), bytes);
+        assertEquals(bytes, s.value("portwatch_bytes_total", iface));
+        assertEquals(out.windows.size(), s.value("portwatch_windows_total", iface));
+        assertEquals(out.windows.stream().mapToLong(WindowReport::decodeErrors).sum(),
+                s.value("portwatch_decode_errors_total", iface));
+        WindowReport last = out.windows.get(out.windows.size() - 1);
+        assertEquals(last.activeFlows(), s.value("portwatch_active_flows", iface));
+        assertEquals(last.ports().size(), s.value("portwatch_window_ports", iface));
+        // a file has no capture statistics: the series exist, at zero
+        assertEquals(0, s.value("portwatch_capture_received_total", iface));
+        assertEquals(0, s.sum("portwatch_drops_total", iface));
+
+        // traffic by transport and port class: sums over every port record
+        int classesSeen = 0;
+        for (String transport : List.of("tcp", "udp")) {
+            for (PortClass c : PortClass.values()) {
+                List<PortStats> ps = out.windows.stream().flatMap(w -> w.ports().stream())
+                        .filter(p -> p.transport().equals(transport) && p.portClass() == c).toList();
+                String[] tags = {"transport", transport, "port_class", c.key()};
+                assertEquals(ps.stream().mapToLong(PortStats::packets).sum(), s.value("portwatch_traffic_packets_total", tags));
+                assertEquals(ps.stream().mapToLong(PortStats::bytes).sum(), s.value("portwatch_traffic_bytes_total", tags));
+                assertEquals(ps.stream().mapToLong(PortStats::flows).sum(), s.value("portwatch_traffic_flows_total", tags));
+                classesSeen += ps.isEmpty() ? 0 : 1;
+            }
+        }
+        assertTrue(classesSeen >= 3, "the sample has TCP and UDP, well-known and registered ports");
+
+        // the top N of the last window, in its order, and nothing else
+        List<Scrape.Sample> top = s.find("portwatch_top_port_packets", iface);
+        assertEquals(Math.min(5, last.ports().size()), top.size());
+        for (Scrape.Sample t : top) {
+            PortStats p = last.ports().get(Integer.parseInt(t.labels().get("rank")) - 1);
+            assertEquals(p.transport(), t.labels().get("transport"));
+            assertEquals(Integer.toString(p.port()), t.labels().get("port"));
+            assertEquals(p.packets(), t.value());
+        }
+
+        // flows by end reason, alerts (none here), evictions
+        for (EndReason r : EndReason.values()) {
+            long n = out.flows.stream().filter(f -> f.endReason() == r).count();
+            assertEquals(n, s.value("portwatch_flows_ended_total", "end_reason", r.key()), r.key());
+        }
+        assertEquals(out.flows.size(), s.sum("portwatch_flows_ended_total"));
+        for (Alert.Kind k : Alert.Kind.values()) {
+            assertEquals(0, s.value("portwatch_alerts_total", "kind", k.key()));
+        }
+        assertEquals(summary.flowsEvicted(), s.value("portwatch_flows_evicted_total"));
+
+        // every meter is portwatch's own or one of Micrometer's JVM and process binders
+        Set<String> foreign = s.samples.stream().map(Scrape.Sample::name)
+                .filter(n -> !n.matches("(portwatch|jvm|process|system|disk)_.*")).collect(Collectors.toSet());
+        assertEquals(Set.of(), foreign);
+    }
+
+    @Test
+    void topSeriesFollowEachWindowAndStaleOnesGo() throws Exception {
+        int n = 3;
+        List<String> scrapes = new ArrayList<>();
+        RecordingSink out = new RecordingSink(w -> scrapes.add(metrics.scrape()));
+        analyzeSample(new MetricsSink(out, metrics, n), 50);
+        assertTrue(out.windows.size() >= 5, "windows: " + out.windows.size());
+
+        Set<String> seenTops = new java.util.HashSet<>();
+        for (int i = 0; i < out.windows.size(); i++) {
+            WindowReport w = out.windows.get(i);
+            Scrape s = Scrape.parseText(scrapes.get(i));
+            List<Scrape.Sample> top = s.find("portwatch_top_port_packets");
+            assertEquals(Math.min(n, w.ports().size()), top.size(), "window " + i);
+            for (int r = 0; r < top.size(); r++) {
+                PortStats p = w.ports().get(r);
+                assertEquals(p.packets(), s.value("portwatch_top_port_packets", "rank", Integer.toString(r + 1),
+                        "transport", p.transport(), "port", Integer.toString(p.port())), "window " + i);
+                seenTops.add(p.transport() + "/" + p.port());
+            }
+        }
+        assertTrue(seenTops.size() > n, "the busiest ports change from window to window: " + seenTops);
+    }
+
+    @Test
+    void recordsReachTheWrappedSinkUnchanged() {
+        RecordingSink out = new RecordingSink();
+        MetricsSink sink = new MetricsSink(out, metrics, 2);
+        WindowReport w = window("eth0", 0, ports(new Random(1), 20, 1000), new CaptureStats(10, 1, 2));
+        Alert a = new Alert("eth0", Alert.Kind.PORT_SCAN, 5, "10.0.0.1", "10.0.0.2", "tcp", null,
+                Alert.Severity.HIGH, Map.of("ports", 40));
+        Summary sum = new Summary("eth0", 1, 2, 3, 4, 1, 1, 0, 1, 0, 2, 7, Map.of(), Map.of(), List.of());
+        sink.window(w);
+        sink.alert(a);
+        sink.alert(a);
+        sink.summary(sum);
+        sink.flush();
+        sink.close();
+        assertSame(w, out.windows.get(0));
+        assertEquals(List.of(a, a), out.alerts);
+        assertSame(sum, out.summaries.get(0));
+        assertEquals(1, out.flushes);
+        assertTrue(out.closed);
+        Scrape s = Scrape.parseText(metrics.scrape());
+        assertEquals(2, s.value("portwatch_alerts_total", "kind", "port_scan"));
+        assertEquals(0, s.value("portwatch_alerts_total", "kind", "syn_flood"));
+        assertEquals(7, s.value("portwatch_flows_evicted_total"));
+    }
+
+    @Test
+    void captureCountersAddUpPerInterface() throws Exception {
+        RecordingSink out = new RecordingSink();
+        MetricsSink sink = new MetricsSink(out, metrics, 3);
+        Random rnd = new Random(7);
+        List<WindowReport> sent = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            for (String iface : List.of("eth0", "eth1")) {
+                // the last eth1 window has a negative change (a wrapped libpcap counter): it adds nothing
+                CaptureStats c = iface.equals("eth1") && i == 5 ? new CaptureStats(-5, -1, -1)
+                        : new CaptureStats(rnd.nextInt(10_000), rnd.nextInt(50), rnd.nextInt(5));
+                WindowReport w = window(iface, i, ports(rnd, 1 + rnd.nextInt(30), 100), c);
+                sink.window(w);
+                sent.add(w);
+            }
+        }
+        Scrape s = Scrape.of(server.port());
+        for (String iface : List.of("eth0", "eth1")) {
+            List<CaptureStats> cs = sent.stream().filter(w -> w.input().equals(iface)).map(WindowReport::capture).toList();
+            assertEquals(cs.stream().mapToLong(c -> Math.max(0, c.received())).sum(),
+                    s.value("portwatch_capture_received_total", "interface", iface));
+            assertEquals(cs.stream().mapToLong(c -> Math.max(0, c.droppedByKernel())).sum(),
+                    s.value("portwatch_drops_total", "interface", iface, "dropped_by", "kernel"));
+            assertEquals(cs.stream().mapToLong(c -> Math.max(0, c.droppedByInterface())).sum(),
+                    s.value("portwatch_drops_total", "interface", iface, "dropped_by", "interface"));
+            assertEquals(sent.stream().filter(w -> w.input().equals(iface)).mapToLong(WindowReport::packets).sum(),
+                    s.value("portwatch_packets_total", "interface", iface));
+            WindowReport last = sent.stream().filter(w -> w.input().equals(iface)).reduce((a, b) -> b).orElseThrow();
+            assertEquals(last.activeFlows(), s.value("portwatch_active_flows", "interface", iface));
+        }
+    }
+
+    @Test
+    void seriesStayBoundedWhenWindowsTouchThousandsOfPorts() throws Exception {
+        int n = 10;
+        MetricsSink sink = new MetricsSink(new RecordingSink(), metrics, n);
+        Random rnd = new Random(42);
+        List<String> ifaces = List.of("eth0", "eth1");
+        // a baseline: small windows, every transport and class touched
+        for (String iface : ifaces) {
+            sink.window(window(iface, 0, ports(rnd, 40, 65536), new CaptureStats(1, 0, 0)));
+        }
+        long baseline = portwatchSeries(Scrape.of(server.port()));
+
+        for (int i = 1; i <= 4; i++) {
+            for (String iface : ifaces) {
+                List<PortStats> ports = ports(rnd, 5_000, 65536);
+                sink.window(window(iface, i, ports, new CaptureStats(1, 0, 0)));
+            }
+            Scrape s = Scrape.of(server.port());
+            assertEquals(baseline, portwatchSeries(s), "window " + i + ": as many series as with 40 ports");
+            for (String iface : ifaces) {
+                assertEquals(n, s.find("portwatch_top_port_packets", "interface", iface).size());
+            }
+            assertEquals(0, s.count(x -> x.labels().containsKey("port")
+                    && !x.name().equals("portwatch_top_port_packets")), "a raw port only in the top N");
+            assertTrue(s.text.length() < 64 * 1024, "scrape size " + s.text.length());
+        }
+    }
+
+    private static long portwatchSeries(Scrape s) {
+        return s.count(x -> x.name().startsWith("portwatch_"));
+    }
+
+    /** {@code count} distinct ports (TCP and UDP, all classes) below {@code maxPort}, busiest first. */
+    static List<PortStats> ports(Random rnd, int count, int maxPort) {
+        Set<String> used = new java.util.HashSet<>();
+        List<PortStats> out = new ArrayList<>();
+        while (out.size() < count) {
+            String transport = rnd.nextBoolean() ? "tcp" : "udp";
+            int port = rnd.nextInt(maxPort);
+            if (!used.add(transport + "/" + port)) {
+                continue;
+            }
+            long toServer = 1 + rnd.nextInt(5_000);
+            long toClient = rnd.nextInt(5_000);
+            out.add(new PortStats(transport, port, null, PortClass.of(port), rnd.nextInt(20), 1 + rnd.nextInt(20),
+                    toServer, toClient, toServer * 60, toClient * 600, 1, 1, null));
+        }
+        out.sort(Comparator.comparingLong(PortStats::packets).reversed());
+        return out;
+    }
+
+    static WindowReport window(String iface, int seq, List<PortStats> ports, CaptureStats capture) {
+        long packets = ports.stream().mapToLong(PortStats::packets).sum();
+        long bytes = ports.stream().mapToLong(PortStats::bytes).sum();
+        long start = (1_700_000_000L + seq * 10L) * 1_000 * MS;
+        return new WindowReport(iface, start, start + 10_000 * MS, ports, packets + 3, bytes, ports.size() * 2L,
+                seq % 3, capture, 0);
+    }
+}
