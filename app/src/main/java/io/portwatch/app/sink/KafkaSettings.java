@@ -197,7 +197,7 @@ public final class KafkaSettings {
             }
             Matcher m = JAAS_OPTION.matcher(v);
             while (m.find()) {
-                if (SECRET_NAME.matcher(m.group(1)).find() || m.group(1).equalsIgnoreCase("username")) {
+                if (SECRET_NAME.matcher(m.group(1)).find()) {
                     if (!m.group(2).isEmpty()) {
                         s.add(m.group(2));
                     }
@@ -217,7 +217,13 @@ public final class KafkaSettings {
         }
         String t = text;
         for (String secret : secrets) {
-            t = t.replace(secret, HIDDEN);
+            if (secret.length() >= 6) {
+                t = t.replace(secret, HIDDEN);
+            } else {
+                // a short secret is hidden where it stands alone, not inside every word that contains it
+                t = t.replaceAll("(?<![A-Za-z0-9])" + Pattern.quote(secret) + "(?![A-Za-z0-9])",
+                        Matcher.quoteReplacement(HIDDEN));
+            }
         }
         return t;
     }
