@@ -388,4 +388,66 @@ class KafkaIT {
                 sasl.err());
         assertTrue(bad.err().contains("Invalid value maybe for configuration acks"), "readable: " + bad.err());
     }
+
+    @Test
+    void liveCaptureSendsItsWindowsAndStopsCleanly() throws Exception {
+        Process id = new ProcessBuilder("id", "-u").start();
+        String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        org.junit.jupiter.api.Assumptions.assumeTrue(uid.equals("0"), "live capture needs root (CI runs as root)");
+        Topics t = topics();
+        try (java.net.DatagramSocket server = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket client = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            int port = server.getLocalPort();
+            long started = System.nanoTime();
+            Process p = launch(concat(List.of("live", "-i", "lo", "--interval", "1s", "--flows", "--sensor", "it",
+                    "--filter", "udp port " + port, "--kafka-format", "ecs"), kafkaArgs(t)));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Thread to = pump(p.getInputStream(), out);
+            Thread te = pump(p.getErrorStream(), err);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!err.toString(StandardCharsets.UTF_8).contains("listening on lo")) {
+                assertTrue(p.isAlive() && System.nanoTime() < deadline, "capturing: " + err);
+                Thread.sleep(50);
+            }
+            byte[] payload = "portwatch".getBytes(StandardCharsets.US_ASCII);
+            int sent = 25;
+            for (int i = 0; i < sent; i++) {
+                client.send(new java.net.DatagramPacket(payload, payload.length, InetAddress.getLoopbackAddress(), port));
+                Thread.sleep(40);
+            }
+            Thread.sleep(1500); // a window closes on the clock with the datagrams in it
+            p.destroy(); // SIGTERM: the open window and flow are reported, then the producer is flushed
+            Run r = finish(p, started, to, te, out, err);
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("", r.out());
+            long packets = 0;
+            int windows = 0;
+            int flows = 0;
+            for (ConsumerRecord<byte[], byte[]> rec : kafka.readAll(t.both())) {
+                JsonNode d = JSON.readTree(rec.value());
+                assertEquals("lo", d.get("observer").get("ingress").get("interface").get("name").asText());
+                switch (d.get("event").get("dataset").asText()) {
+                    case "portwatch.ports" -> {
+                        assertEquals("udp/" + port, text(rec.key()));
+                        packets += d.get("client").get("packets").asLong();
+                    }
+                    case "portwatch.window" -> {
+                        windows++;
+                        assertEquals("window/lo", text(rec.key()));
+                        assertEquals(0, d.get("portwatch").get("output_dropped").asLong());
+                    }
+                    case "portwatch.flow" -> {
+                        flows++;
+                        assertEquals(port, d.get("destination").get("port").asInt());
+                    }
+                    case "portwatch.summary" -> assertEquals("summary/lo", text(rec.key()));
+                    default -> throw new AssertionError(d.toString());
+                }
+            }
+            assertEquals(sent, packets, "every datagram counted once, in the windows on Kafka");
+            assertTrue(windows >= 2, "windows: " + windows);
+            assertEquals(1, flows, "the datagrams are one flow, ended by the stop");
+        }
+    }
 }
