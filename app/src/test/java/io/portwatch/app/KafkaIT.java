@@ -303,6 +303,52 @@ class KafkaIT {
     }
 
     @Test
+    void aReadThatCannotDeliverEverythingSaysSoAndExits3() throws Exception {
+        byte[] file = Files.readAllBytes(sample);
+        List<byte[]> parts = pcapParts(file);
+        Topics t = topics();
+        long started = System.nanoTime();
+        Process p = launch(concat(List.of("read", "--interval", "10ms", "--kafka-close-timeout", "2s", "-"),
+                kafkaArgs(t)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread to = pump(p.getInputStream(), out);
+        Thread te = pump(p.getErrorStream(), err);
+        Run r;
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                for (byte[] part : parts.subList(0, parts.size() / 3)) {
+                    in.write(part);
+                }
+                in.flush();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (countAll(t) == 0) {
+                    assertTrue(p.isAlive() && System.nanoTime() < deadline, "records arrive: " + err);
+                    Thread.sleep(100);
+                }
+                kafka.stop(); // and it stays away until portwatch has given up
+                for (byte[] part : parts.subList(parts.size() / 3, parts.size())) {
+                    in.write(part);
+                }
+            }
+            r = finish(p, started, to, te, out, err);
+        } finally {
+            kafka.start();
+        }
+        assertEquals(3, r.exit(), r.err());
+        String e = r.err().strip();
+        assertFalse(e.contains("\n"), "one line: " + e);
+        assertTrue(e.matches("portwatch: cannot write the output: kafka: \\d+ of \\d+ records were not delivered to "
+                + "Kafka at " + java.util.regex.Pattern.quote(kafka.bootstrap()) + ": .*"), e);
+        System.out.println("KafkaIT: " + e);
+        int delivered = countAll(t);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kafka: (\\d+) of (\\d+) records").matcher(e);
+        assertTrue(m.find());
+        assertEquals(Integer.parseInt(m.group(2)) - Integer.parseInt(m.group(1)), delivered,
+                "what the message says was delivered is what the topic holds");
+    }
+
+    @Test
     void ecsOfTheSampleSaysWhatItsJsonSays() throws Exception {
         List<String> args = List.of("read", "--flows", "--interval", "100ms", "--sensor", "it", sample.toString());
         Run json = run(null, concat(args, List.of("--format", "json")));

@@ -206,7 +206,7 @@ public final class KafkaSink implements RecordSink {
     }
 
     private void remember(Throwable e) {
-        if (firstError == null) {
+        if (firstError == null && !closed) { // at close, the count says it all
             String m = e.getMessage();
             firstError = mask.apply(e.getClass().getSimpleName() + (m == null ? "" : ": " + m.strip().replace('\n', ' ')));
         }
@@ -247,32 +247,39 @@ public final class KafkaSink implements RecordSink {
             return;
         }
         closed = true;
+        long failedBefore = failed.get();
         try {
             producer.close(closeTimeout);
         } catch (RuntimeException e) {
             remember(e);
         }
+        long atClose = failed.get() - failedBefore; // still on their way when the close timeout ran out
         long total = records.get();
         long lost = total - acked.get();
         if (lost > 0) {
             StringBuilder sb = new StringBuilder("kafka: ").append(lost).append(" of ").append(total)
                     .append(" records were not delivered to ").append(where).append(':');
+            String sep = " ";
             long d = dropped.get();
-            long f = failed.get();
             if (d > 0) {
-                sb.append(' ').append(d).append(" dropped while it did not take them");
+                sb.append(sep).append(d).append(" dropped while it did not take them");
                 if (maxPending > 0) {
                     sb.append(" (at most ").append(maxPending).append(" may wait)");
                 }
-                if (f > 0) {
-                    sb.append(',');
+                sep = ", ";
+            }
+            if (failedBefore > 0) {
+                sb.append(sep).append(failedBefore).append(" failed");
+                if (firstError != null) {
+                    sb.append(" (first error: ").append(firstError).append(')');
                 }
+                sep = ", ";
             }
-            if (f > 0) {
-                sb.append(' ').append(f).append(" failed");
-            }
-            if (firstError != null) {
-                sb.append(" (first error: ").append(firstError).append(')');
+            if (atClose > 0) {
+                sb.append(sep).append(atClose).append(" still on their way when the close timeout (")
+                        .append(closeTimeout.toMillis() % 1000 == 0 ? closeTimeout.toSeconds() + "s"
+                                : closeTimeout.toMillis() + "ms")
+                        .append(") ran out");
             }
             onLoss.accept(sb.toString());
         }

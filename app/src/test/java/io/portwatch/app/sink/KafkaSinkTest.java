@@ -256,7 +256,9 @@ class KafkaSinkTest {
         assertEquals(1, lost.size(), lost.toString());
         String m = lost.get(0);
         assertTrue(m.startsWith("kafka: 8 of 8 records were not delivered to Kafka at " + kafka.bootstrap()), m);
-        assertTrue(m.contains("3 dropped") && m.contains("5 failed") && m.contains("at most 5 may wait"), m);
+        assertEquals("kafka: 8 of 8 records were not delivered to Kafka at " + kafka.bootstrap() + ": 3 dropped while "
+                + "it did not take them (at most 5 may wait), 5 still on their way when the close timeout (500ms) "
+                + "ran out", m);
         assertFalse(m.contains("\n"), "one line");
     }
 
