@@ -2,8 +2,10 @@ package io.portwatch.app.cli;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.app.Main;
+import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.app.sink.QueuedSink;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.CaptureException;
@@ -118,7 +120,17 @@ public final class LiveCommand implements Callable<Integer> {
                     + ", snapshot length " + snaplen + " bytes" + (s.warning() != null ? " (" + s.warning() + ")" : ""));
         }
         err.flush();
-        QueuedSink sink = new QueuedSink(output.open(spec.commandLine(), true), queueCapacity);
+        RecordSink out;
+        try {
+            out = output.open(spec.commandLine(), true);
+        } catch (OutputUnavailableException | CommandLine.ParameterException e) {
+            sources.forEach(LibpcapLiveSource::close);
+            if (e instanceof CommandLine.ParameterException p) {
+                throw p;
+            }
+            return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
+        }
+        QueuedSink sink = new QueuedSink(out, queueCapacity);
         installSignalHandlers();
         AtomicInteger exit = new AtomicInteger(Main.EXIT_OK);
         List<Thread> threads = new ArrayList<>();

@@ -2,25 +2,51 @@ package io.portwatch.app.cli;
 
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.sink.JsonLinesSink;
+import io.portwatch.app.sink.KafkaSettings;
+import io.portwatch.app.sink.KafkaSink;
+import io.portwatch.app.sink.KafkaTopics;
+import io.portwatch.app.sink.OutputUnavailableException;
+import io.portwatch.app.sink.QueuedSink;
+import io.portwatch.app.sink.RecordEncoder;
 import io.portwatch.app.sink.TableSink;
+import io.portwatch.app.sink.TeeSink;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** How records are written to standard output, shared by the commands that analyse traffic. */
+/**
+ * Where and how records are written, shared by the commands that analyse traffic: standard output
+ * (a table, JSON lines or ECS lines) and/or Apache Kafka.
+ */
 public final class OutputOptions {
 
     /** Output formats. */
-    public enum Format { table, json }
+    public enum Format { table, json, ecs }
+
+    /** Records a file read may have waiting for Kafka (the reader waits beyond it). */
+    private static final int FILE_QUEUE = 8192;
 
     @Option(names = "--format", paramLabel = "FORMAT",
-            description = "table or json (JSON lines). Default: table on a terminal, json otherwise.")
+            description = "table, json (JSON lines) or ecs (Elastic Common Schema JSON lines). "
+                    + "Default: table on a terminal, json otherwise. With --kafka: the records' format on Kafka "
+                    + "unless --kafka-format is given.")
     Format format;
 
     @Option(names = "--flows", description = "Also report each finished flow.")
@@ -33,25 +59,184 @@ public final class OutputOptions {
     @Option(names = "--sensor", paramLabel = "NAME", description = "Sensor name in JSON records. Default: the host name.")
     String sensor;
 
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+            description = "Send records to the Kafka cluster at host:port[,host:port...] instead of standard output.")
+    String kafka;
+
+    @Option(names = "--stdout", description = "With --kafka: write to standard output as well.")
+    boolean stdout;
+
+    @Option(names = "--kafka-format", paramLabel = "FORMAT",
+            description = "json or ecs: the records' format on Kafka. Default: --format when it is json or ecs, else json.")
+    RecordEncoder.Format kafkaFormat;
+
+    @Option(names = "--topic-ports", paramLabel = "TOPIC", defaultValue = KafkaTopics.DEFAULT_PORTS,
+            description = "Topic of per-port statistics, keyed transport/port; window and summary records too "
+                    + "(keyed window/INPUT, summary/INPUT). Default: ${DEFAULT-VALUE}.")
+    String topicPorts;
+
+    @Option(names = "--topic-flows", paramLabel = "TOPIC", defaultValue = KafkaTopics.DEFAULT_FLOWS,
+            description = "Topic of flow records (--flows), keyed by Community ID. Default: ${DEFAULT-VALUE}.")
+    String topicFlows;
+
+    @Option(names = "--topic-alerts", paramLabel = "TOPIC", defaultValue = KafkaTopics.DEFAULT_ALERTS,
+            description = "Topic of alerts, keyed by source address (alerts come in a later version). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String topicAlerts;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "A Kafka producer setting (repeatable), e.g. security.protocol=SASL_SSL; over --kafka-config.")
+    List<String> kafkaProperties;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka producer settings from a Java properties file (TLS, SASL, tuning).")
+    Path kafkaConfig;
+
+    @Option(names = "--kafka-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "10s",
+            description = "How long to wait at start for the cluster to answer. Default: ${DEFAULT-VALUE}.")
+    long kafkaTimeoutNanos;
+
+    @Option(names = "--kafka-close-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s",
+            description = "How long to wait at the end for records still on their way. Default: ${DEFAULT-VALUE}.")
+    long kafkaCloseTimeoutNanos;
+
+    @Option(names = "--kafka-buffer", paramLabel = "N", defaultValue = "" + KafkaSettings.DEFAULT_MAX_PENDING,
+            description = "live: records that may wait while the broker is away; beyond it they are dropped and "
+                    + "counted. Default: ${DEFAULT-VALUE}.")
+    int kafkaMaxPending;
+
     Format format() {
         return format != null ? format : (System.console() != null ? Format.table : Format.json);
     }
 
+    private String sensorName() {
+        return sensor != null ? sensor : Hosts.localName();
+    }
+
+    private int topN(boolean table) {
+        return top != null ? top : (table ? 25 : 0);
+    }
+
     /**
-     * A sink writing to standard output.
+     * Where the records go: standard output, Kafka, or both. A Kafka output is checked first (the
+     * cluster answers, the topics exist); for a file read ({@code live} false) it comes behind a
+     * lossless queue, so that sending runs on an output thread; a live command puts its own queue in
+     * front.
      *
-     * @param live a live table redraws in place on a terminal
+     * @param live a live table redraws in place on a terminal; ECS names the interface
+     * @throws CommandLine.ParameterException for invalid options
+     * @throws OutputUnavailableException     when Kafka cannot be reached or a topic is missing
      */
     RecordSink open(CommandLine cmd, boolean live) {
         if (top != null && top < 0) {
             throw new CommandLine.ParameterException(cmd, "--top must be 0 or more: " + top);
         }
-        Format fmt = format();
-        int topN = top != null ? top : (fmt == Format.table ? 25 : 0);
-        OutputStream stdout = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        return fmt == Format.json
-                ? new JsonLinesSink(stdout, sensor != null ? sensor : Hosts.localName(), topN)
-                : new TableSink(new PrintStream(stdout, false, StandardCharsets.UTF_8), topN, flows,
-                live && System.console() != null);
+        if (kafka == null) {
+            requireKafkaFor(cmd);
+            return stdoutSink(format(), live);
+        }
+        if (kafkaMaxPending < 1) {
+            throw new CommandLine.ParameterException(cmd, "--kafka-buffer must be at least 1: " + kafkaMaxPending);
+        }
+        RecordEncoder.Format kf = kafkaFormat != null ? kafkaFormat
+                : format == Format.ecs ? RecordEncoder.Format.ecs : RecordEncoder.Format.json;
+        if (format == Format.table && !stdout && kafkaFormat == null) {
+            throw new CommandLine.ParameterException(cmd,
+                    "--format table cannot go to Kafka: use --kafka-format json|ecs (and --stdout for the table)");
+        }
+        KafkaSettings settings = settings(cmd);
+        PrintWriter err = cmd.getErr();
+        for (String k : settings.unknownSettings()) {
+            err.println("portwatch: warning: '" + k + "' is not a Kafka producer setting (passed on as given)");
+        }
+        err.flush();
+        List<String> needed = new ArrayList<>(List.of(settings.topics().ports()));
+        if (flows && !needed.contains(settings.topics().flows())) {
+            needed.add(settings.topics().flows());
+        }
+        settings.check(needed);
+        Producer<byte[], byte[]> producer = settings.newProducer();
+        try {
+            for (String t : needed) {
+                producer.partitionsFor(t); // the topics' metadata, before the broker may go away
+            }
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw new OutputUnavailableException("Kafka at " + settings.mask(settings.bootstrap())
+                    + ": cannot get the topics' partitions: " + settings.mask(String.valueOf(e.getMessage())));
+        }
+        KafkaSink k = new KafkaSink(producer, RecordEncoder.of(kf, sensorName(), live), settings.topics(),
+                topN(false), live ? kafkaMaxPending : 0, settings.closeTimeout(), settings,
+                live ? message -> {
+                    synchronized (err) {
+                        err.println("portwatch: " + message);
+                        err.flush();
+                    }
+                } : message -> {
+                    throw new UncheckedIOException(new IOException(message));
+                });
+        RecordSink sink = stdout ? new TeeSink(List.of(stdoutSink(format(), live), k)) : k;
+        if (live) {
+            return sink;
+        }
+        long maxBlock = Long.parseLong(String.valueOf(settings.producerConfig().get(ProducerConfig.MAX_BLOCK_MS_CONFIG)));
+        return QueuedSink.lossless(sink, FILE_QUEUE, Duration.ofMillis(maxBlock).plusSeconds(10));
+    }
+
+    private void requireKafkaFor(CommandLine cmd) {
+        List<String> given = new ArrayList<>();
+        if (stdout) {
+            given.add("--stdout");
+        }
+        if (kafkaFormat != null) {
+            given.add("--kafka-format");
+        }
+        if (kafkaProperties != null) {
+            given.add("--kafka-property");
+        }
+        if (kafkaConfig != null) {
+            given.add("--kafka-config");
+        }
+        if (!topicPorts.equals(KafkaTopics.DEFAULT_PORTS) || !topicFlows.equals(KafkaTopics.DEFAULT_FLOWS)
+                || !topicAlerts.equals(KafkaTopics.DEFAULT_ALERTS)) {
+            given.add("--topic-*");
+        }
+        if (!given.isEmpty()) {
+            throw new CommandLine.ParameterException(cmd, String.join(", ", given) + " need --kafka");
+        }
+    }
+
+    private KafkaSettings settings(CommandLine cmd) {
+        Map<String, String> props = new LinkedHashMap<>();
+        if (kafkaProperties != null) {
+            for (String kv : kafkaProperties) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    // the text may be a secret typed without its key: never echo it
+                    throw new CommandLine.ParameterException(cmd, "--kafka-property needs KEY=VALUE"
+                            + (eq == 0 ? " (the key is empty)" : " (no '=' in it)"));
+                }
+                props.put(kv.substring(0, eq).trim(), kv.substring(eq + 1));
+            }
+        }
+        try {
+            return KafkaSettings.of(kafka, kafkaConfig, props, new KafkaTopics(topicPorts, topicFlows, topicAlerts),
+                    Duration.ofNanos(kafkaCloseTimeoutNanos), Duration.ofNanos(kafkaTimeoutNanos));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+    }
+
+    private RecordSink stdoutSink(Format fmt, boolean live) {
+        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        return switch (fmt) {
+            case json -> new JsonLinesSink(out, RecordEncoder.json(sensorName()), topN(false));
+            case ecs -> new JsonLinesSink(out, RecordEncoder.of(RecordEncoder.Format.ecs, sensorName(), live),
+                    topN(false));
+            case table -> new TableSink(new PrintStream(out, false, StandardCharsets.UTF_8), topN(true), flows,
+                    live && System.console() != null);
+        };
     }
 }

@@ -4,6 +4,7 @@ import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
+import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
@@ -92,7 +93,14 @@ public final class ReadCommand implements Callable<Integer> {
             }
         }
 
-        RecordSink sink = output.open(spec.commandLine(), false);
+        RecordSink sink;
+        try {
+            sink = output.open(spec.commandLine(), false);
+        } catch (OutputUnavailableException e) {
+            err.println("portwatch: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_UNAVAILABLE;
+        }
         try {
             if (separate) {
                 for (String f : files) {

@@ -130,4 +130,59 @@ class QueuedSinkTest {
         assertTrue(q.failure().getCause().getMessage().contains("Broken pipe"));
         assertTrue(q.dropped() > 0);
     }
+
+    @Test
+    void aLosslessQueueMakesTheCallerWaitAndDropsNothing() throws Exception {
+        Target t = new Target(true);
+        QueuedSink q = QueuedSink.lossless(t, 4, java.time.Duration.ofSeconds(10));
+        Thread caller = new Thread(() -> {
+            for (int i = 0; i < 50; i++) {
+                q.window(window(i));
+            }
+            q.summary(summary());
+        });
+        caller.start();
+        caller.join(300);
+        assertTrue(caller.isAlive(), "the caller waits for room while the output is stuck");
+        t.release.countDown();
+        caller.join(10_000);
+        q.close();
+        assertEquals(51, t.got.size());
+        for (int i = 0; i < 50; i++) {
+            assertEquals(i, ((WindowReport) t.got.get(i)).startNanos());
+        }
+        assertEquals(0, q.dropped());
+        assertTrue(t.closed);
+    }
+
+    @Test
+    void aLosslessQueueThrowsTheOutputsFailureToTheCaller() {
+        Target t = new Target(false);
+        t.failWith = "No space left on device";
+        QueuedSink q = QueuedSink.lossless(t, 2, java.time.Duration.ofSeconds(10));
+        UncheckedIOException e = org.junit.jupiter.api.Assertions.assertThrows(UncheckedIOException.class, () -> {
+            for (int i = 0; i < 1000; i++) {
+                q.window(window(i));
+            }
+        });
+        assertTrue(e.getCause().getMessage().contains("No space left"));
+        UncheckedIOException c = org.junit.jupiter.api.Assertions.assertThrows(UncheckedIOException.class, q::close);
+        assertTrue(c.getCause().getMessage().contains("No space left"));
+    }
+
+    @Test
+    void aLosslessQueueSaysWhatAStuckOutputDidNotTakeAtClose() throws Exception {
+        Target t = new Target(true);
+        QueuedSink q = QueuedSink.lossless(t, 10, java.time.Duration.ofMillis(300));
+        for (int i = 0; i < 5; i++) {
+            q.window(window(i));
+        }
+        long started = System.nanoTime();
+        UncheckedIOException e = org.junit.jupiter.api.Assertions.assertThrows(UncheckedIOException.class, q::close);
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(8), "close is bounded");
+        // the first record is in the stuck output's hands; four were still queued
+        assertTrue(e.getCause().getMessage().startsWith("4 records were not written"), e.getCause().getMessage());
+        assertTrue(t.closed, "the target is closed all the same");
+        t.release.countDown();
+    }
 }

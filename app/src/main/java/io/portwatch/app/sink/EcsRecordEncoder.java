@@ -1,0 +1,298 @@
+package io.portwatch.app.sink;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.TcpCounts;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.flow.FlowRecord;
+import io.portwatch.capture.flow.IanaServices;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Elastic Common Schema (8.x) documents. Flows are events ({@code event.kind: event}, category
+ * {@code network}, type {@code connection, end}); port statistics, windows and summaries are metrics
+ * ({@code event.kind: metric}, type {@code info}). {@code @timestamp} is the start of what the document
+ * covers (the window, the flow, the run), {@code event.start}/{@code event.end}/{@code event.duration}
+ * (nanoseconds) its span. For flows and ports the client is the source and the server the destination;
+ * {@code source.bytes} are the bytes the client sent. Counters ECS has no field for are under
+ * {@code portwatch.*}. README.md lists every field.
+ */
+final class EcsRecordEncoder extends RecordEncoder {
+
+    /** The ECS version the documents follow. */
+    static final String ECS_VERSION = "8.11.0";
+
+    private final String sensor;
+    private final boolean live;
+    private final Clock clock;
+
+    EcsRecordEncoder(String sensor, boolean live, Clock clock) {
+        this.sensor = Objects.requireNonNull(sensor, "sensor");
+        this.live = live;
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public void portStats(JsonGenerator g, WindowReport w, PortStats p) throws IOException {
+        g.writeStartObject();
+        head(g, windowStart(w));
+        event(g, "metric", "info", "portwatch.ports", w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
+        observer(g, w.input());
+        side(g, "source", null, -1, p.bytesToServer(), p.packetsToServer());
+        side(g, "destination", null, p.port(), p.bytesToClient(), p.packetsToClient());
+        side(g, "client", null, -1, p.bytesToServer(), p.packetsToServer());
+        side(g, "server", null, p.port(), p.bytesToClient(), p.packetsToClient());
+        g.writeObjectFieldStart("network");
+        g.writeStringField("transport", p.transport());
+        g.writeStringField("iana_number", ianaNumber(p.transport()));
+        g.writeNumberField("bytes", p.bytes());
+        g.writeNumberField("packets", p.packets());
+        g.writeEndObject();
+        service(g, p.service());
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", "port_stats");
+        g.writeStringField("input", w.input());
+        g.writeStringField("port_class", p.portClass().key());
+        g.writeNumberField("flows", p.flows());
+        g.writeNumberField("active_flows", p.activeFlows());
+        g.writeNumberField("unique_clients", p.uniqueClients());
+        g.writeNumberField("unique_servers", p.uniqueServers());
+        TcpCounts t = p.tcp();
+        if (t != null) {
+            g.writeObjectFieldStart("tcp");
+            g.writeNumberField("syn", t.syn());
+            g.writeNumberField("syn_ack", t.synAck());
+            g.writeNumberField("rst", t.rst());
+            g.writeNumberField("fin", t.fin());
+            g.writeNumberField("established", t.established());
+            g.writeNumberField("rejected", t.rejected());
+            g.writeNumberField("unanswered", t.unanswered());
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    @Override
+    public void window(JsonGenerator g, WindowReport w) throws IOException {
+        g.writeStartObject();
+        head(g, windowStart(w));
+        event(g, "metric", "info", "portwatch.window", w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
+        observer(g, w.input());
+        g.writeObjectFieldStart("network");
+        g.writeNumberField("bytes", w.bytes());
+        g.writeNumberField("packets", w.packets());
+        g.writeEndObject();
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", "window");
+        g.writeStringField("input", w.input());
+        g.writeNumberField("ports", w.ports().size());
+        g.writeNumberField("active_flows", w.activeFlows());
+        g.writeNumberField("decode_errors", w.decodeErrors());
+        if (w.capture() != null) {
+            g.writeObjectFieldStart("capture");
+            g.writeNumberField("received", w.capture().received());
+            g.writeNumberField("dropped_kernel", w.capture().droppedByKernel());
+            g.writeNumberField("dropped_interface", w.capture().droppedByInterface());
+            g.writeEndObject();
+        }
+        g.writeNumberField("output_dropped", w.outputDropped());
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    @Override
+    public void flow(JsonGenerator g, FlowRecord f) throws IOException {
+        String start = Formats.instant(f.startNanos());
+        g.writeStartObject();
+        head(g, start);
+        g.writeObjectFieldStart("event");
+        g.writeStringField("kind", "event");
+        category(g);
+        g.writeArrayFieldStart("type");
+        g.writeString("connection");
+        g.writeString("end");
+        g.writeEndArray();
+        g.writeStringField("dataset", "portwatch.flow");
+        g.writeStringField("module", "portwatch");
+        g.writeStringField("start", start);
+        g.writeStringField("end", Formats.instant(f.endNanos()));
+        g.writeNumberField("duration", f.endNanos() - f.startNanos());
+        g.writeStringField("reason", f.endReason().key());
+        g.writeEndObject();
+        observer(g, f.input());
+        side(g, "source", f.clientIp(), f.clientPort(), f.bytesToServer(), f.packetsToServer());
+        side(g, "destination", f.serverIp(), f.serverPort(), f.bytesToClient(), f.packetsToClient());
+        side(g, "client", f.clientIp(), f.clientPort(), f.bytesToServer(), f.packetsToServer());
+        side(g, "server", f.serverIp(), f.serverPort(), f.bytesToClient(), f.packetsToClient());
+        g.writeObjectFieldStart("network");
+        g.writeStringField("transport", f.transport());
+        g.writeStringField("type", f.clientIp().indexOf(':') >= 0 ? "ipv6" : "ipv4");
+        g.writeStringField("iana_number", ianaNumber(f.transport()));
+        g.writeNumberField("bytes", f.bytes());
+        g.writeNumberField("packets", f.packets());
+        g.writeStringField("community_id", f.communityId());
+        g.writeEndObject();
+        g.writeObjectFieldStart("related");
+        g.writeArrayFieldStart("ip");
+        g.writeString(f.clientIp());
+        if (!f.serverIp().equals(f.clientIp())) {
+            g.writeString(f.serverIp());
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+        service(g, IanaServices.serviceName(protocol(f.transport()), f.serverPort()));
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", "flow");
+        g.writeStringField("input", f.input());
+        g.writeStringField("state", f.state());
+        g.writeStringField("end_reason", f.endReason().key());
+        if ("tcp".equals(f.transport())) {
+            JsonRecordEncoder.writeTcpFlags(g, "tcp_flags", f.tcpFlags());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    @Override
+    public void summary(JsonGenerator g, Summary s) throws IOException {
+        boolean any = s.packets() > 0;
+        String start = any ? Formats.instant(s.firstNanos()) : null;
+        g.writeStartObject();
+        if (any) {
+            head(g, start);
+            event(g, "metric", "info", "portwatch.summary", s.firstNanos(), s.lastNanos(), start,
+                    Formats.instant(s.lastNanos()));
+        } else {
+            // no packet gave a time: the document is stamped when it is written
+            Instant now = clock.instant();
+            head(g, Formats.instant(now.getEpochSecond() * 1_000_000_000L + now.getNano()));
+            g.writeObjectFieldStart("event");
+            g.writeStringField("kind", "metric");
+            category(g);
+            g.writeArrayFieldStart("type");
+            g.writeString("info");
+            g.writeEndArray();
+            g.writeStringField("dataset", "portwatch.summary");
+            g.writeStringField("module", "portwatch");
+            g.writeEndObject();
+        }
+        observer(g, s.input());
+        g.writeObjectFieldStart("network");
+        g.writeNumberField("bytes", s.bytes());
+        g.writeNumberField("packets", s.packets());
+        g.writeEndObject();
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", "summary");
+        g.writeStringField("input", s.input());
+        g.writeNumberField("tcp_packets", s.tcpPackets());
+        g.writeNumberField("udp_packets", s.udpPackets());
+        g.writeNumberField("fragments", s.fragmentPackets());
+        g.writeNumberField("other_ip_packets", s.otherIpPackets());
+        g.writeNumberField("non_ip_packets", s.nonIpPackets());
+        g.writeNumberField("flows", s.flows());
+        g.writeNumberField("flows_evicted", s.flowsEvicted());
+        // one type per field name across documents: the total here (a long, as in windows), the
+        // reasons beside it
+        g.writeNumberField("decode_errors", s.decodeErrorTotal());
+        counts(g, "decode_errors_by_reason", s.decodeErrors());
+        counts(g, "unknown_link_types", s.unknownLinkTypes());
+        g.writeArrayFieldStart("input_errors");
+        for (String e : s.inputErrors()) {
+            g.writeString(e);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static void counts(JsonGenerator g, String name, Map<String, Long> counts) throws IOException {
+        g.writeObjectFieldStart(name);
+        for (Map.Entry<String, Long> e : counts.entrySet()) {
+            g.writeNumberField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+    }
+
+    private static void head(JsonGenerator g, String timestamp) throws IOException {
+        g.writeStringField("@timestamp", timestamp);
+        g.writeObjectFieldStart("ecs");
+        g.writeStringField("version", ECS_VERSION);
+        g.writeEndObject();
+    }
+
+    private static void event(JsonGenerator g, String kind, String type, String dataset, long startNanos,
+                              long endNanos, String start, String end) throws IOException {
+        g.writeObjectFieldStart("event");
+        g.writeStringField("kind", kind);
+        category(g);
+        g.writeArrayFieldStart("type");
+        g.writeString(type);
+        g.writeEndArray();
+        g.writeStringField("dataset", dataset);
+        g.writeStringField("module", "portwatch");
+        g.writeStringField("start", start);
+        g.writeStringField("end", end);
+        g.writeNumberField("duration", endNanos - startNanos);
+        g.writeEndObject();
+    }
+
+    private static void category(JsonGenerator g) throws IOException {
+        g.writeArrayFieldStart("category");
+        g.writeString("network");
+        g.writeEndArray();
+    }
+
+    private void observer(JsonGenerator g, String input) throws IOException {
+        g.writeObjectFieldStart("observer");
+        g.writeStringField("hostname", sensor);
+        g.writeStringField("type", "sensor");
+        g.writeStringField("product", "portwatch");
+        if (live) {
+            g.writeObjectFieldStart("ingress");
+            g.writeObjectFieldStart("interface");
+            g.writeStringField("name", input);
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+    }
+
+    /** One side of the traffic: address and port when known (port -1: none), what it sent. */
+    private static void side(JsonGenerator g, String name, String ip, int port, long bytes, long packets)
+            throws IOException {
+        g.writeObjectFieldStart(name);
+        if (ip != null) {
+            g.writeStringField("ip", ip);
+        }
+        if (port >= 0) {
+            g.writeNumberField("port", port);
+        }
+        g.writeNumberField("bytes", bytes);
+        g.writeNumberField("packets", packets);
+        g.writeEndObject();
+    }
+
+    private static void service(JsonGenerator g, String name) throws IOException {
+        if (name != null) {
+            g.writeObjectFieldStart("service");
+            g.writeStringField("name", name);
+            g.writeEndObject();
+        }
+    }
+
+    private static int protocol(String transport) {
+        return "tcp".equals(transport) ? 6 : "udp".equals(transport) ? 17 : -1;
+    }
+
+    private static String ianaNumber(String transport) {
+        int p = protocol(transport);
+        return p < 0 ? null : Integer.toString(p);
+    }
+}

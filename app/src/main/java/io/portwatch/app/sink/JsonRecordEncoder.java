@@ -1,0 +1,163 @@
+package io.portwatch.app.sink;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.TcpCounts;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.flow.FlowRecord;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * portwatch's JSON records ({@code port_stats}, {@code window}, {@code flow}, {@code summary}) in the
+ * form {@code src/schema/portwatch-records.schema.json} describes.
+ */
+final class JsonRecordEncoder extends RecordEncoder {
+
+    private final String sensor;
+
+    JsonRecordEncoder(String sensor) {
+        this.sensor = Objects.requireNonNull(sensor, "sensor");
+    }
+
+    @Override
+    public void window(JsonGenerator gen, WindowReport w) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", "window");
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", w.input());
+        gen.writeStringField("window_start", windowStart(w));
+        gen.writeStringField("window_end", windowEnd(w));
+        gen.writeNumberField("packets", w.packets());
+        gen.writeNumberField("bytes", w.bytes());
+        gen.writeNumberField("ports", w.ports().size());
+        gen.writeNumberField("active_flows", w.activeFlows());
+        gen.writeNumberField("decode_errors", w.decodeErrors());
+        if (w.capture() != null) {
+            gen.writeObjectFieldStart("capture");
+            gen.writeNumberField("received", w.capture().received());
+            gen.writeNumberField("dropped_kernel", w.capture().droppedByKernel());
+            gen.writeNumberField("dropped_interface", w.capture().droppedByInterface());
+            gen.writeEndObject();
+        }
+        gen.writeNumberField("output_dropped", w.outputDropped());
+        gen.writeEndObject();
+    }
+
+    @Override
+    public void portStats(JsonGenerator gen, WindowReport w, PortStats p) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", "port_stats");
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", w.input());
+        gen.writeStringField("window_start", windowStart(w));
+        gen.writeStringField("window_end", windowEnd(w));
+        gen.writeStringField("transport", p.transport());
+        gen.writeNumberField("port", p.port());
+        gen.writeStringField("service", p.service());
+        gen.writeStringField("port_class", p.portClass().key());
+        gen.writeNumberField("flows", p.flows());
+        gen.writeNumberField("active_flows", p.activeFlows());
+        gen.writeNumberField("packets", p.packets());
+        gen.writeNumberField("bytes", p.bytes());
+        gen.writeNumberField("packets_to_server", p.packetsToServer());
+        gen.writeNumberField("packets_to_client", p.packetsToClient());
+        gen.writeNumberField("bytes_to_server", p.bytesToServer());
+        gen.writeNumberField("bytes_to_client", p.bytesToClient());
+        gen.writeNumberField("unique_clients", p.uniqueClients());
+        gen.writeNumberField("unique_servers", p.uniqueServers());
+        TcpCounts t = p.tcp();
+        if (t != null) {
+            gen.writeObjectFieldStart("tcp");
+            gen.writeNumberField("syn", t.syn());
+            gen.writeNumberField("syn_ack", t.synAck());
+            gen.writeNumberField("rst", t.rst());
+            gen.writeNumberField("fin", t.fin());
+            gen.writeNumberField("established", t.established());
+            gen.writeNumberField("rejected", t.rejected());
+            gen.writeNumberField("unanswered", t.unanswered());
+            gen.writeEndObject();
+        }
+        gen.writeEndObject();
+    }
+
+    @Override
+    public void flow(JsonGenerator gen, FlowRecord f) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", "flow");
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", f.input());
+        gen.writeStringField("community_id", f.communityId());
+        gen.writeStringField("transport", f.transport());
+        gen.writeStringField("client_ip", f.clientIp());
+        gen.writeNumberField("client_port", f.clientPort());
+        gen.writeStringField("server_ip", f.serverIp());
+        gen.writeNumberField("server_port", f.serverPort());
+        gen.writeStringField("start", Formats.instant(f.startNanos()));
+        gen.writeStringField("end", Formats.instant(f.endNanos()));
+        gen.writeFieldName("duration");
+        gen.writeNumber(Formats.seconds(f.endNanos() - f.startNanos()));
+        gen.writeNumberField("packets_to_server", f.packetsToServer());
+        gen.writeNumberField("packets_to_client", f.packetsToClient());
+        gen.writeNumberField("bytes_to_server", f.bytesToServer());
+        gen.writeNumberField("bytes_to_client", f.bytesToClient());
+        gen.writeNumberField("packets", f.packets());
+        gen.writeNumberField("bytes", f.bytes());
+        if ("tcp".equals(f.transport())) {
+            writeTcpFlags(gen, "tcp_flags", f.tcpFlags());
+        }
+        gen.writeStringField("state", f.state());
+        gen.writeStringField("end_reason", f.endReason().key());
+        gen.writeEndObject();
+    }
+
+    @Override
+    public void summary(JsonGenerator gen, Summary s) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", "summary");
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", s.input());
+        gen.writeStringField("start", s.packets() == 0 ? null : Formats.instant(s.firstNanos()));
+        gen.writeStringField("end", s.packets() == 0 ? null : Formats.instant(s.lastNanos()));
+        gen.writeNumberField("packets", s.packets());
+        gen.writeNumberField("bytes", s.bytes());
+        gen.writeNumberField("tcp_packets", s.tcpPackets());
+        gen.writeNumberField("udp_packets", s.udpPackets());
+        gen.writeNumberField("fragments", s.fragmentPackets());
+        gen.writeNumberField("other_ip_packets", s.otherIpPackets());
+        gen.writeNumberField("non_ip_packets", s.nonIpPackets());
+        gen.writeNumberField("flows", s.flows());
+        gen.writeNumberField("flows_evicted", s.flowsEvicted());
+        writeCounts(gen, "decode_errors", s.decodeErrors());
+        writeCounts(gen, "unknown_link_types", s.unknownLinkTypes());
+        gen.writeArrayFieldStart("input_errors");
+        for (String e : s.inputErrors()) {
+            gen.writeString(e);
+        }
+        gen.writeEndArray();
+        gen.writeEndObject();
+    }
+
+    /** The flags set in {@code flags} as an array of names, FIN first. */
+    static void writeTcpFlags(JsonGenerator gen, String field, int flags) throws IOException {
+        gen.writeArrayFieldStart(field);
+        for (int i = 0; i < Formats.tcpFlagCount(); i++) {
+            String name = Formats.tcpFlagName(flags, i);
+            if (name != null) {
+                gen.writeString(name);
+            }
+        }
+        gen.writeEndArray();
+    }
+
+    private static void writeCounts(JsonGenerator gen, String name, Map<String, Long> counts) throws IOException {
+        gen.writeObjectFieldStart(name);
+        for (Map.Entry<String, Long> e : counts.entrySet()) {
+            gen.writeNumberField(e.getKey(), e.getValue());
+        }
+        gen.writeEndObject();
+    }
+}

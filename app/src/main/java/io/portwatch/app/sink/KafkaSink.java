@@ -1,0 +1,287 @@
+package io.portwatch.app.sink;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.capture.flow.FlowRecord;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Sends records to Kafka, one message per record, the value encoded by a {@link RecordEncoder}
+ * (exactly the bytes of a line of {@code --format json} or {@code ecs}, without the newline).
+ *
+ * <p>Topics and keys: per-port statistics go to {@link KafkaTopics#ports()} keyed
+ * {@code transport/port} (so all windows of a port are in one partition, in order); window and summary
+ * records go there too, keyed {@code window/<input>} and {@code summary/<input>}; flows go to
+ * {@link KafkaTopics#flows()} keyed by Community ID. Alerts (not produced yet) are to go to
+ * {@link KafkaTopics#alerts()} keyed by {@link #alertKey}.
+ *
+ * <p>Delivery: {@code send()} hands records to the producer, which batches, compresses and retries
+ * them on its own thread; this sink must itself run on an output thread ({@link QueuedSink}), never on
+ * a capture thread. While the broker is away records wait in the producer's buffer. In a
+ * <em>bounded</em> sink (live capture) at most {@code maxPending} records wait: beyond that new ones
+ * are dropped at once, so the output thread never stalls. In a <em>lossless</em> sink (files) sending
+ * waits for room instead (the producer's {@code max.block.ms}). Either way, after a send timed out
+ * waiting for room, records are dropped at once until the broker acknowledges one again. Records
+ * dropped, or failed after the producer's retries, are counted: every window record sent afterwards
+ * adds them to its {@code output_dropped}, and {@link #close()} reports the total through
+ * {@code onLoss}. Closing waits at most the close timeout for records on their way.
+ *
+ * <p>The record methods are called from one thread; {@link #close()} and the counters may be called
+ * from another.
+ */
+public final class KafkaSink implements RecordSink {
+
+    private final Producer<byte[], byte[]> producer;
+    private final RecordEncoder encoder;
+    private final KafkaTopics topics;
+    private final int topN;
+    private final long maxPending;
+    private final Duration closeTimeout;
+    private final String where;
+    private final java.util.function.UnaryOperator<String> mask;
+    private final Consumer<String> onLoss;
+
+    private final ByteArrayOutputStream buf = new ByteArrayOutputStream(2048);
+    private final JsonGenerator gen;
+
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong acked = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong pending = new AtomicLong();
+    private volatile String firstError;
+    private volatile boolean stalled;
+    private volatile boolean closed;
+    private final Callback callback = this::completed;
+
+    /**
+     * @param producer     the producer; this sink closes it
+     * @param encoder      the record format
+     * @param topics       where records go
+     * @param topN         at most this many ports per window, busiest first; 0 for all
+     * @param maxPending   records that may wait for the broker before new ones are dropped; 0: no bound
+     *                     (lossless: sending waits for room in the producer's buffer)
+     * @param closeTimeout how long {@link #close()} waits for records on their way
+     * @param settings     for the servers' name and hiding secrets in messages
+     * @param onLoss       told at close, in one line, when records were not delivered (it may throw)
+     */
+    public KafkaSink(Producer<byte[], byte[]> producer, RecordEncoder encoder, KafkaTopics topics, int topN,
+                     long maxPending, Duration closeTimeout, KafkaSettings settings, Consumer<String> onLoss) {
+        this.producer = Objects.requireNonNull(producer, "producer");
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        if (topN < 0 || maxPending < 0) {
+            throw new IllegalArgumentException("topN and maxPending must be 0 or more");
+        }
+        this.topN = topN;
+        this.maxPending = maxPending;
+        this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+        this.where = "Kafka at " + settings.mask(settings.bootstrap());
+        this.mask = settings::mask;
+        this.onLoss = Objects.requireNonNull(onLoss, "onLoss");
+        try {
+            this.gen = JsonLinesSink.newGenerator(buf);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The key of a port's records: {@code tcp/8080}. */
+    public static String portKey(PortStats p) {
+        return p.transport() + "/" + p.port();
+    }
+
+    /** The key of a window record: {@code window/<input>}. */
+    public static String windowKey(String input) {
+        return "window/" + input;
+    }
+
+    /** The key of a summary record: {@code summary/<input>}. */
+    public static String summaryKey(String input) {
+        return "summary/" + input;
+    }
+
+    /** The key of an alert: its source address, so that one source's alerts stay in order. */
+    public static String alertKey(String sourceAddress) {
+        return sourceAddress;
+    }
+
+    @Override
+    public void window(WindowReport report) {
+        List<PortStats> ports = Formats.busiestFirst(report.ports());
+        int shown = Formats.shown(ports.size(), topN);
+        for (int i = 0; i < shown; i++) {
+            PortStats p = ports.get(i);
+            try {
+                encoder.portStats(gen, report, p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            send(topics.ports(), portKey(p));
+        }
+        long lost = dropped.get() + failed.get();
+        WindowReport w = lost == 0 ? report : report.withOutputDropped(report.outputDropped() + lost);
+        try {
+            encoder.window(gen, w);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        send(topics.ports(), windowKey(report.input()));
+    }
+
+    @Override
+    public void flow(FlowRecord flow) {
+        try {
+            encoder.flow(gen, flow);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        send(topics.flows(), flow.communityId());
+    }
+
+    @Override
+    public void summary(Summary summary) {
+        try {
+            encoder.summary(gen, summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        send(topics.ports(), summaryKey(summary.input()));
+    }
+
+    /** Sends what the generator holds. */
+    private void send(String topic, String key) {
+        byte[] value;
+        try {
+            gen.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array: cannot happen
+        }
+        value = buf.toByteArray();
+        buf.reset();
+        records.incrementAndGet();
+        if (closed || stalled || (maxPending > 0 && pending.get() >= maxPending)) {
+            dropped.incrementAndGet();
+            return;
+        }
+        pending.incrementAndGet();
+        try {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value), callback);
+        } catch (RuntimeException e) {
+            // not an ApiException (those go to the callback): interrupted, closed, misconfigured
+            pending.decrementAndGet();
+            failed.incrementAndGet();
+            remember(e);
+        }
+    }
+
+    private void completed(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+        pending.decrementAndGet();
+        if (e == null) {
+            acked.incrementAndGet();
+            stalled = false;
+        } else {
+            failed.incrementAndGet();
+            if (e instanceof TimeoutException) {
+                stalled = true; // no room for a while: drop at once until the broker answers again
+            }
+            remember(e);
+        }
+    }
+
+    private void remember(Throwable e) {
+        if (firstError == null && !closed) { // at close, the count says it all
+            String m = e.getMessage();
+            firstError = mask.apply(e.getClass().getSimpleName() + (m == null ? "" : ": " + m.strip().replace('\n', ' ')));
+        }
+    }
+
+    /** Records given to this sink. */
+    public long records() {
+        return records.get();
+    }
+
+    /** Records the broker acknowledged. */
+    public long delivered() {
+        return acked.get();
+    }
+
+    /** Records that failed after the producer's retries (or could not be handed to it). */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Records dropped without being sent: the bound was reached, sending was stalled, or the sink closed. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Sending happens on the producer's own thread: nothing to do here (see {@link #close()}). */
+    @Override
+    public void flush() {
+    }
+
+    /**
+     * Waits at most the close timeout for the records on their way, closes the producer (what is still
+     * not delivered then fails), and tells {@code onLoss} when any record was not delivered.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long failedBefore = failed.get();
+        try {
+            producer.close(closeTimeout);
+        } catch (RuntimeException e) {
+            remember(e);
+        }
+        long atClose = failed.get() - failedBefore; // still on their way when the close timeout ran out
+        long total = records.get();
+        long lost = total - acked.get();
+        if (lost > 0) {
+            StringBuilder sb = new StringBuilder("kafka: ").append(lost).append(" of ").append(total)
+                    .append(" records were not delivered to ").append(where).append(':');
+            String sep = " ";
+            long d = dropped.get();
+            if (d > 0) {
+                sb.append(sep).append(d).append(" dropped while it did not take them");
+                if (maxPending > 0) {
+                    sb.append(" (at most ").append(maxPending).append(" may wait)");
+                }
+                sep = ", ";
+            }
+            if (failedBefore > 0) {
+                sb.append(sep).append(failedBefore).append(" failed");
+                if (firstError != null) {
+                    sb.append(" (first error: ").append(firstError).append(')');
+                }
+                sep = ", ";
+            }
+            if (atClose > 0) {
+                sb.append(sep).append(atClose).append(" still on their way when the close timeout (")
+                        .append(closeTimeout.toMillis() % 1000 == 0 ? closeTimeout.toSeconds() + "s"
+                                : closeTimeout.toMillis() + "ms")
+                        .append(") ran out");
+            }
+            onLoss.accept(sb.toString());
+        }
+    }
+}

@@ -1,0 +1,499 @@
+package io.portwatch.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.app.sink.EcsChecks;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The jar sending to a real Kafka broker (KRaft, in this JVM) as a user runs it:
+ * {@code java -jar app/target/portwatch.jar read --kafka ...}. What arrives is read back with a
+ * KafkaConsumer and compared with what {@code --format json} prints for the same input.
+ */
+class KafkaIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger TOPIC = new AtomicInteger();
+    private static EmbeddedKafka kafka;
+    private static Path jar;
+    private static Path sample;
+
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out, String err, long nanos) {
+        List<String> lines() {
+            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+        }
+    }
+
+    record Topics(String ports, String flows) {
+        List<String> both() {
+            return List.of(ports, flows);
+        }
+    }
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path root = Path.of(System.getProperty("portwatch.root", ".."));
+        jar = root.resolve("app/target/portwatch.jar");
+        assertTrue(Files.isRegularFile(jar), "the build makes " + jar);
+        sample = root.resolve("src/samples/sample.pcap");
+        kafka = new EmbeddedKafka(false, 3);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private static Topics topics() throws Exception {
+        int n = TOPIC.incrementAndGet();
+        Topics t = new Topics("it-ports-" + n, "it-flows-" + n);
+        kafka.createTopics(3, t.ports(), t.flows());
+        return t;
+    }
+
+    private static List<String> kafkaArgs(Topics t) {
+        return List.of("--kafka", kafka.bootstrap(), "--topic-ports", t.ports(), "--topic-flows", t.flows());
+    }
+
+    private static Process launch(List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).start();
+    }
+
+    private static Run finish(Process p, long started, Thread to, Thread te, ByteArrayOutputStream out,
+                              ByteArrayOutputStream err) throws Exception {
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "portwatch finished");
+        long took = System.nanoTime() - started;
+        to.join();
+        te.join();
+        return new Run(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), took);
+    }
+
+    static Run run(byte[] stdin, List<String> args) throws Exception {
+        long started = System.nanoTime();
+        Process p = launch(args);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread to = pump(p.getInputStream(), out);
+        Thread te = pump(p.getErrorStream(), err);
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin);
+            }
+        }
+        return finish(p, started, to, te, out, err);
+    }
+
+    static Run run(String... args) throws Exception {
+        return run(null, List.of(args));
+    }
+
+    private static Thread pump(InputStream in, OutputStream out) {
+        Thread t = new Thread(() -> {
+            try (in) {
+                in.transferTo(out);
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** The key a record must have, from its own fields. */
+    private static String keyOf(JsonNode n) {
+        return switch (n.get("type").asText()) {
+            case "port_stats" -> n.get("transport").asText() + "/" + n.get("port").asInt();
+            case "window" -> "window/" + n.get("input").asText();
+            case "summary" -> "summary/" + n.get("input").asText();
+            case "flow" -> n.get("community_id").asText();
+            default -> throw new AssertionError(n.toString());
+        };
+    }
+
+    /**
+     * What arrived is what {@code --format json} printed: each line once (byte for byte), on its
+     * topic, with its key, each key in one partition, and the records of a key in the printed order.
+     */
+    private static void assertArrivedAsPrinted(List<String> printed, List<ConsumerRecord<byte[], byte[]>> got,
+                                               Topics t) throws IOException {
+        assertEquals(printed.size(), got.size(), "every record once");
+        Map<String, Integer> want = new HashMap<>();
+        printed.forEach(l -> want.merge(l, 1, Integer::sum));
+        Map<String, Integer> have = new HashMap<>();
+        got.forEach(r -> have.merge(text(r.value()), 1, Integer::sum));
+        assertEquals(want, have, "the values are the printed lines, byte for byte");
+        Map<String, List<String>> printedByKey = new LinkedHashMap<>();
+        for (String l : printed) {
+            printedByKey.computeIfAbsent(keyOf(JSON.readTree(l)), k -> new ArrayList<>()).add(l);
+        }
+        Map<String, List<String>> gotByKey = new LinkedHashMap<>();
+        Map<String, Set<Integer>> partitions = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : got) { // partition, then offset order
+            JsonNode n = JSON.readTree(r.value());
+            String key = text(r.key());
+            assertEquals(keyOf(n), key, "key of " + n);
+            assertEquals(n.get("type").asText().equals("flow") ? t.flows() : t.ports(), r.topic(), "topic of " + n);
+            gotByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(text(r.value()));
+            partitions.computeIfAbsent(key, k -> new HashSet<>()).add(r.partition());
+        }
+        partitions.forEach((k, p) -> assertEquals(1, p.size(), "one partition for " + k));
+        assertEquals(printedByKey, gotByKey, "the records of each key in the printed order");
+    }
+
+    private static List<Path> captures() throws IOException {
+        List<Path> files = new ArrayList<>(List.of(sample));
+        String corpus = System.getProperty("portwatch.corpus");
+        Path dir = corpus == null ? null : Path.of(corpus, "captures");
+        if (dir != null && Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted()
+                        .forEach(files::add);
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void everyRecordOfARead() throws Exception {
+        List<Path> files = captures();
+        List<String> args = new ArrayList<>(List.of("read", "--flows", "--interval", "1s", "--sensor", "it",
+                "--separate"));
+        files.forEach(f -> args.add(f.toString()));
+        Run printed = run(null, concat(args, List.of("--format", "json")));
+        assertEquals(0, printed.exit(), printed.err());
+        Topics t = topics();
+        Run sent = run(null, concat(args, kafkaArgs(t)));
+        assertEquals(0, sent.exit(), sent.err());
+        assertEquals("", sent.err());
+        assertEquals("", sent.out(), "--kafka instead of standard output");
+        List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(t.both());
+        assertArrivedAsPrinted(printed.lines(), got, t);
+        long summaries = printed.lines().stream().filter(l -> l.startsWith("{\"type\":\"summary\"")).count();
+        assertEquals(files.size(), summaries, "one summary per file");
+        assertTrue(got.stream().anyMatch(r -> r.topic().equals(t.flows())), "flows sent");
+        System.out.printf("KafkaIT: %d records of %d captures sent in %.1f s%n", got.size(), files.size(),
+                sent.nanos() / 1e9);
+
+        // --stdout: both, the same records
+        Topics t2 = topics();
+        Run both = run(null, concat(concat(args, kafkaArgs(t2)), List.of("--stdout", "--format", "json")));
+        assertEquals(0, both.exit(), both.err());
+        assertEquals(printed.out(), both.out());
+        assertArrivedAsPrinted(printed.lines(), kafka.readAll(t2.both()), t2);
+    }
+
+    /** The sample's pcap header and its records, each as it is in the file. */
+    private static List<byte[]> pcapParts(byte[] file) {
+        List<byte[]> parts = new ArrayList<>();
+        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(0), "a little-endian microsecond pcap");
+        parts.add(java.util.Arrays.copyOfRange(file, 0, 24));
+        int off = 24;
+        while (off < file.length) {
+            int len = 16 + b.getInt(off + 8);
+            parts.add(java.util.Arrays.copyOfRange(file, off, off + len));
+            off += len;
+        }
+        return parts;
+    }
+
+    private static int countAll(Topics t) {
+        return kafka.readAll(t.both()).size();
+    }
+
+    @Test
+    void aBrokerRestartDuringAReadLosesNothingAndDuplicatesNothing() throws Exception {
+        byte[] file = Files.readAllBytes(sample);
+        List<String> args = List.of("read", "--flows", "--interval", "10ms", "--sensor", "it", "-");
+        Run printed = run(file, concat(args, List.of("--format", "json")));
+        assertEquals(0, printed.exit(), printed.err());
+        Topics t = topics();
+
+        List<byte[]> parts = pcapParts(file);
+        int third = parts.size() / 3;
+        long started = System.nanoTime();
+        Process p = launch(concat(args, kafkaArgs(t)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread to = pump(p.getInputStream(), out);
+        Thread te = pump(p.getErrorStream(), err);
+        int beforeStop;
+        try (OutputStream in = p.getOutputStream()) {
+            for (byte[] part : parts.subList(0, third)) {
+                in.write(part);
+            }
+            in.flush();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while ((beforeStop = countAll(t)) == 0) {
+                assertTrue(p.isAlive(), "portwatch runs: " + err);
+                assertTrue(System.nanoTime() < deadline, "records of the first third arrive: " + err);
+                Thread.sleep(100);
+            }
+            kafka.stop();
+            try {
+                for (byte[] part : parts.subList(third, 2 * third)) {
+                    in.write(part);
+                }
+                in.flush();
+                Thread.sleep(3000); // the windows of the second third close while the broker is away
+                assertTrue(p.isAlive(), "portwatch waits for the broker: " + err);
+            } finally {
+                kafka.start();
+            }
+            for (byte[] part : parts.subList(2 * third, parts.size())) {
+                in.write(part);
+            }
+        }
+        Run sent = finish(p, started, to, te, out, err);
+        assertEquals(0, sent.exit(), sent.err());
+        assertEquals("", sent.err());
+        List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(t.both());
+        assertTrue(beforeStop < printed.lines().size(), "records after the stop too");
+        assertArrivedAsPrinted(printed.lines(), got, t);
+        System.out.printf("KafkaIT: broker restart: %d records, %d before the stop, all delivered in %.1f s%n",
+                got.size(), beforeStop, sent.nanos() / 1e9);
+    }
+
+    @Test
+    void aReadThatCannotDeliverEverythingSaysSoAndExits3() throws Exception {
+        byte[] file = Files.readAllBytes(sample);
+        List<byte[]> parts = pcapParts(file);
+        Topics t = topics();
+        long started = System.nanoTime();
+        Process p = launch(concat(List.of("read", "--interval", "10ms", "--kafka-close-timeout", "2s", "-"),
+                kafkaArgs(t)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread to = pump(p.getInputStream(), out);
+        Thread te = pump(p.getErrorStream(), err);
+        Run r;
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                for (byte[] part : parts.subList(0, parts.size() / 3)) {
+                    in.write(part);
+                }
+                in.flush();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (countAll(t) == 0) {
+                    assertTrue(p.isAlive() && System.nanoTime() < deadline, "records arrive: " + err);
+                    Thread.sleep(100);
+                }
+                kafka.stop(); // and it stays away until portwatch has given up
+                for (byte[] part : parts.subList(parts.size() / 3, parts.size())) {
+                    in.write(part);
+                }
+            }
+            r = finish(p, started, to, te, out, err);
+        } finally {
+            kafka.start();
+        }
+        assertEquals(3, r.exit(), r.err());
+        String e = r.err().strip();
+        assertFalse(e.contains("\n"), "one line: " + e);
+        assertTrue(e.matches("portwatch: cannot write the output: kafka: \\d+ of \\d+ records were not delivered to "
+                + "Kafka at " + java.util.regex.Pattern.quote(kafka.bootstrap()) + ": .*"), e);
+        System.out.println("KafkaIT: " + e);
+        int delivered = countAll(t);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kafka: (\\d+) of (\\d+) records").matcher(e);
+        assertTrue(m.find());
+        assertEquals(Integer.parseInt(m.group(2)) - Integer.parseInt(m.group(1)), delivered,
+                "what the message says was delivered is what the topic holds");
+    }
+
+    @Test
+    void ecsOfTheSampleSaysWhatItsJsonSays() throws Exception {
+        List<String> args = List.of("read", "--flows", "--interval", "100ms", "--sensor", "it", sample.toString());
+        Run json = run(null, concat(args, List.of("--format", "json")));
+        Run ecs = run(null, concat(args, List.of("--format", "ecs")));
+        assertEquals(0, json.exit(), json.err());
+        assertEquals(0, ecs.exit(), ecs.err());
+        List<String> jl = json.lines();
+        List<String> el = ecs.lines();
+        assertEquals(jl.size(), el.size(), "one document per record");
+        for (int i = 0; i < jl.size(); i++) {
+            EcsChecks.assertEcsOf(JSON.readTree(jl.get(i)), JSON.readTree(el.get(i)), false);
+        }
+        // on Kafka: the same documents, keyed as the JSON records
+        Topics t = topics();
+        Run sent = run(null, concat(args, concat(kafkaArgs(t), List.of("--kafka-format", "ecs"))));
+        assertEquals(0, sent.exit(), sent.err());
+        List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(t.both());
+        assertEquals(el.size(), got.size());
+        Map<String, String> ecsOfJson = new HashMap<>();
+        for (int i = 0; i < jl.size(); i++) {
+            ecsOfJson.put(el.get(i), jl.get(i));
+        }
+        Set<String> seen = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : got) {
+            String doc = text(r.value());
+            String line = ecsOfJson.get(doc);
+            assertTrue(line != null, "a document --format ecs printed: " + doc);
+            assertTrue(seen.add(doc), "once: " + doc);
+            assertEquals(keyOf(JSON.readTree(line)), text(r.key()));
+        }
+    }
+
+    @Test
+    void anUnreachableClusterIsAOneLineErrorWithinSeconds() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Run r = run("read", "--kafka", "127.0.0.1:" + closed, sample.toString());
+        assertEquals(3, r.exit(), r.err());
+        assertEquals("portwatch: cannot reach Kafka at 127.0.0.1:" + closed + ": no broker answered within 10s\n",
+                r.err());
+        assertTrue(r.nanos() < TimeUnit.SECONDS.toNanos(25), "within seconds: " + r.nanos() / 1e9);
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void aMissingTopicIsNamed() throws Exception {
+        Topics t = topics();
+        Run r = run("read", "--kafka", kafka.bootstrap(), "--topic-ports", t.ports(), "--flows",
+                "--topic-flows", "no-such-flows", sample.toString());
+        assertEquals(3, r.exit(), r.err());
+        assertEquals("portwatch: topic 'no-such-flows' does not exist on Kafka at " + kafka.bootstrap()
+                + " and the brokers do not create topics (auto.create.topics.enable=false): create it, "
+                + "or choose another topic\n", r.err());
+        assertEquals(0, kafka.readAll(List.of(t.ports())).size(), "nothing sent");
+    }
+
+    @Test
+    void badKafkaOptionsAreUsageErrorsWithoutSecrets() throws Exception {
+        String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
+                + "password=\"pw-Secret-42\";";
+        Run bad = run("read", "--kafka", kafka.bootstrap(), "--kafka-property", "sasl.jaas.config=" + jaas,
+                "--kafka-property", "ssl.key.password=pw-Secret-42", "--kafka-property", "acks=maybe", sample.toString());
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().startsWith("portwatch: Kafka producer setting: ") && bad.err().contains("acks"), bad.err());
+        assertFalse(bad.err().contains("pw-Secret-42"), bad.err());
+        Run noKey = run("read", "--kafka", kafka.bootstrap(), "--kafka-property", "pw-Secret-42", sample.toString());
+        assertEquals(2, noKey.exit());
+        assertFalse(noKey.err().contains("pw-Secret-42"), noKey.err());
+        Run noKafka = run("read", "--stdout", sample.toString());
+        assertEquals(2, noKafka.exit());
+        assertTrue(noKafka.err().contains("--stdout need --kafka"), noKafka.err());
+        Path conf = Files.writeString(tmp.resolve("client.properties"),
+                "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=" + jaas + "\n");
+        // a SASL client against a plaintext listener: refused, and the password is never shown
+        Run sasl = run("read", "--kafka", kafka.bootstrap(), "--kafka-config", conf.toString(), "--kafka-timeout", "3s",
+                sample.toString());
+        assertEquals(3, sasl.exit(), sasl.err());
+        assertEquals(1, sasl.err().strip().split("\n").length, sasl.err());
+        assertFalse(sasl.err().contains("pw-Secret-42"), sasl.err());
+        assertTrue(sasl.err().startsWith("portwatch: Kafka at " + kafka.bootstrap() + ": authentication failed: "),
+                sasl.err());
+        assertTrue(bad.err().contains("Invalid value maybe for configuration acks"), "readable: " + bad.err());
+    }
+
+    @Test
+    void liveCaptureSendsItsWindowsAndStopsCleanly() throws Exception {
+        Process id = new ProcessBuilder("id", "-u").start();
+        String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        org.junit.jupiter.api.Assumptions.assumeTrue(uid.equals("0"), "live capture needs root (CI runs as root)");
+        Topics t = topics();
+        try (java.net.DatagramSocket server = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket client = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            int port = server.getLocalPort();
+            long started = System.nanoTime();
+            Process p = launch(concat(List.of("live", "-i", "lo", "--interval", "1s", "--flows", "--sensor", "it",
+                    "--filter", "udp port " + port, "--kafka-format", "ecs"), kafkaArgs(t)));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Thread to = pump(p.getInputStream(), out);
+            Thread te = pump(p.getErrorStream(), err);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!err.toString(StandardCharsets.UTF_8).contains("listening on lo")) {
+                assertTrue(p.isAlive() && System.nanoTime() < deadline, "capturing: " + err);
+                Thread.sleep(50);
+            }
+            byte[] payload = "portwatch".getBytes(StandardCharsets.US_ASCII);
+            int sent = 25;
+            for (int i = 0; i < sent; i++) {
+                client.send(new java.net.DatagramPacket(payload, payload.length, InetAddress.getLoopbackAddress(), port));
+                Thread.sleep(40);
+            }
+            Thread.sleep(1500); // a window closes on the clock with the datagrams in it
+            p.destroy(); // SIGTERM: the open window and flow are reported, then the producer is flushed
+            Run r = finish(p, started, to, te, out, err);
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("", r.out());
+            long packets = 0;
+            int windows = 0;
+            int flows = 0;
+            for (ConsumerRecord<byte[], byte[]> rec : kafka.readAll(t.both())) {
+                JsonNode d = JSON.readTree(rec.value());
+                assertEquals("lo", d.get("observer").get("ingress").get("interface").get("name").asText());
+                switch (d.get("event").get("dataset").asText()) {
+                    case "portwatch.ports" -> {
+                        assertEquals("udp/" + port, text(rec.key()));
+                        packets += d.get("client").get("packets").asLong();
+                    }
+                    case "portwatch.window" -> {
+                        windows++;
+                        assertEquals("window/lo", text(rec.key()));
+                        assertEquals(0, d.get("portwatch").get("output_dropped").asLong());
+                    }
+                    case "portwatch.flow" -> {
+                        flows++;
+                        assertEquals(port, d.get("destination").get("port").asInt());
+                    }
+                    case "portwatch.summary" -> assertEquals("summary/lo", text(rec.key()));
+                    default -> throw new AssertionError(d.toString());
+                }
+            }
+            assertEquals(sent, packets, "every datagram counted once, in the windows on Kafka");
+            assertTrue(windows >= 2, "windows: " + windows);
+            assertEquals(1, flows, "the datagrams are one flow, ended by the stop");
+        }
+    }
+}
