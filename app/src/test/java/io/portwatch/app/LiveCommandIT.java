@@ -107,10 +107,11 @@ class LiveCommandIT {
     }
 
     /** Starts portwatch live and waits until its first (empty) window shows it is capturing. */
-    private void startPortwatch(String interval) throws Exception {
+    private void startPortwatch(String interval, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", jar.toString(), "live", "-i", "lo", "--interval", interval, "--format", "json",
                 "--flows", "--sensor", "it", "--filter", "tcp port " + httpPort() + " or udp port " + udpPort()));
+        cmd.addAll(List.of(extra));
         out = tmp.resolve("portwatch.out");
         err = tmp.resolve("portwatch.err");
         portwatch = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -230,6 +231,45 @@ class LiveCommandIT {
                 >= sum("tcp", h, "/packets") + sum("udp", u, "/packets"), "received counts every packet");
         List<String> all = Files.readAllLines(out);
         assertEquals("summary", JSON.readTree(all.get(all.size() - 1)).get("type").asText(), "the summary comes last");
+    }
+
+    /** The value of a Prometheus sample line that starts with {@code series}, or -1. */
+    private static double sample(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(
+                l -> Double.parseDouble(l.substring(series.length() + 1).trim())).findFirst().orElse(-1);
+    }
+
+    @Test
+    void metricsScrapedOverHttpAgreeWithTheTrafficSent() throws Exception {
+        startPortwatch("1s", "--metrics-port", "0", "--metrics-address", "127.0.0.1");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!stderr().contains("portwatch: metrics on ")) {
+            assertTrue(System.nanoTime() < deadline, "the metrics address is announced: " + stderr());
+            Thread.sleep(50);
+        }
+        String url = stderr().lines().filter(l -> l.startsWith("portwatch: metrics on ")).findFirst()
+                .orElseThrow().substring("portwatch: metrics on ".length()).trim();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> health = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url.replace("/metrics", "/health"))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        int[] sizes = {10, 20, 30, 40, 50};
+        long udpBytes = udpExchange(sizes);
+        Thread.sleep(2500); // the window of this traffic closes on the clock
+        String scrape = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertEquals(0, stopPortwatch(), stderr());
+        assertEquals(10.0, sample(scrape, "portwatch_packets_total{interface=\"lo\"}"), scrape);
+        assertEquals((double) udpBytes, sample(scrape, "portwatch_bytes_total{interface=\"lo\"}"), scrape);
+        String portClass = udpPort() >= 49152 ? "dynamic" : "registered";
+        assertEquals(10.0, sample(scrape, "portwatch_traffic_packets_total{port_class=\"" + portClass
+                + "\",transport=\"udp\"}"), scrape);
+        assertEquals(0.0, sample(scrape, "portwatch_drops_total{dropped_by=\"kernel\",interface=\"lo\"}"), scrape);
+        // the top-N gauge shows the last window only (empty by now): no series may carry a raw port then
+        assertTrue(scrape.lines().noneMatch(l -> l.startsWith("portwatch_") && l.contains("port=\"")), scrape);
+        assertTrue(sample(scrape, "portwatch_windows_total{interface=\"lo\"}") >= 2, scrape);
+        assertTrue(scrape.contains("jvm_memory_used_bytes"), "JVM metrics");
     }
 
     @Test

@@ -6,6 +6,11 @@ import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.app.Main;
 import io.portwatch.app.sink.OutputUnavailableException;
+import io.portwatch.app.metrics.Logging;
+import io.portwatch.app.metrics.MetricsOptions;
+import io.portwatch.app.metrics.MetricsServer;
+import io.portwatch.app.metrics.MetricsSink;
+import io.portwatch.app.metrics.PortwatchMetrics;
 import io.portwatch.app.sink.QueuedSink;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.CaptureException;
@@ -18,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -79,6 +85,9 @@ public final class LiveCommand implements Callable<Integer> {
     @CommandLine.Mixin
     FlowOptions flowOptions;
 
+    @CommandLine.Mixin
+    MetricsOptions metricsOptions;
+
     @Option(names = "--verbose", description = "Say more about faults.")
     boolean verbose;
 
@@ -91,6 +100,8 @@ public final class LiveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        Logging.verbose(verbose);
+        metricsOptions.validate(spec.commandLine());
         if (snaplen < 64 || snaplen > 262144) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--snaplen must be 64 to 262144: " + snaplen);
         }
@@ -130,7 +141,26 @@ public final class LiveCommand implements Callable<Integer> {
             }
             return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
         }
+        PortwatchMetrics metrics = null;
+        MetricsServer server = null;
+        if (metricsOptions.enabled()) {
+            metrics = new PortwatchMetrics();
+            try {
+                server = metricsOptions.start(spec.commandLine(), metrics);
+            } catch (IOException e) {
+                sources.forEach(LibpcapLiveSource::close);
+                metrics.close();
+                return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
+            }
+            err.println("portwatch: metrics on " + server.url());
+            err.flush();
+            out = new MetricsSink(out, metrics, metricsOptions.top());
+        }
         QueuedSink sink = new QueuedSink(out, queueCapacity);
+        if (metrics != null) {
+            metrics.outputQueue(sink::queued, queueCapacity);
+            metrics.outputDropped(sink::dropped);
+        }
         installSignalHandlers();
         AtomicInteger exit = new AtomicInteger(Main.EXIT_OK);
         List<Thread> threads = new ArrayList<>();
@@ -152,6 +182,12 @@ public final class LiveCommand implements Callable<Integer> {
         }
         sources.forEach(LibpcapLiveSource::close);
         sink.close();
+        if (server != null) {
+            server.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
         RuntimeException outputFailure = sink.failure();
         if (outputFailure != null) {
             // a closed pipe (`portwatch live ... | head`) ends quietly, as command-line tools do

@@ -4,6 +4,7 @@ import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
+import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
@@ -72,6 +73,7 @@ public final class ReadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        Logging.verbose(verbose);
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos,
                 flowOptions.toConfig(spec.commandLine()), output.flows);
 

@@ -1,5 +1,6 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.WindowReport;
@@ -106,6 +107,8 @@ public final class QueuedSink implements RecordSink {
                         target.flow(f);
                     } else if (r instanceof Summary s) {
                         target.summary(s);
+                    } else if (r instanceof Alert a) {
+                        target.alert(a);
                     }
                 } catch (RuntimeException e) {
                     failure = e;
@@ -145,6 +148,16 @@ public final class QueuedSink implements RecordSink {
     @Override
     public void flow(FlowRecord flow) {
         offer(flow);
+    }
+
+    @Override
+    public void alert(Alert alert) {
+        offer(alert);
+    }
+
+    /** Records waiting for the output. */
+    public int queued() {
+        return queue.size();
     }
 
     @Override
