@@ -2,6 +2,8 @@ package io.portwatch.app.cli;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.detect.DetectConfig;
+import io.portwatch.analysis.detect.PolicyException;
 import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.app.Main;
 import io.portwatch.app.sink.QueuedSink;
@@ -77,6 +79,9 @@ public final class LiveCommand implements Callable<Integer> {
     @CommandLine.Mixin
     FlowOptions flowOptions;
 
+    @CommandLine.Mixin
+    DetectOptions detect;
+
     @Option(names = "--verbose", description = "Say more about faults.")
     boolean verbose;
 
@@ -95,8 +100,14 @@ public final class LiveCommand implements Callable<Integer> {
         if (queueCapacity < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--queue must be at least 1: " + queueCapacity);
         }
+        DetectConfig detection;
+        try {
+            detection = detect.toConfig(spec.commandLine(), true);
+        } catch (PolicyException e) {
+            return fail(err, e.getMessage(), Main.EXIT_USAGE);
+        }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
-                output.flows);
+                output.flows, detection);
         try {
             Libpcap.load();
         } catch (CaptureException e) {
@@ -143,7 +154,8 @@ public final class LiveCommand implements Callable<Integer> {
             err.println("portwatch: the output fell behind: " + sink.dropped() + " records dropped");
         }
         err.flush();
-        return exit.get();
+        int saved = detect.saveBaseline(detection, err);
+        return exit.get() == Main.EXIT_OK ? saved : exit.get();
     }
 
     /** The body of a capture thread: it owns the analyzer from the first packet to finish(). */
