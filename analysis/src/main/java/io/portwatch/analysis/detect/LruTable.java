@@ -76,7 +76,6 @@ final class LruTable<V extends LruTable.Entry> {
         if (map.size() <= maxEntries && bytes <= maxBytes) {
             return;
         }
-        List<V> gone = new ArrayList<>();
         Iterator<V> it = map.values().iterator();
         while ((map.size() > maxEntries || bytes > maxBytes) && it.hasNext()) {
             V e = it.next();
@@ -86,9 +85,8 @@ final class LruTable<V extends LruTable.Entry> {
             it.remove();
             bytes -= e.accounted;
             evictions++;
-            gone.add(e);
+            onRemove.accept(e); // may report an alert; it does not touch this table
         }
-        gone.forEach(onRemove);
     }
 
     /** Removes every entry for which {@code stale} holds; returns how many. */
