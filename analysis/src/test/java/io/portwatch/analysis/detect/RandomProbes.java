@@ -61,7 +61,7 @@ final class RandomProbes {
     }
 
     static AnalyzerConfig config(long detectBytes, int maxFlows) throws PolicyException {
-        PortPolicy policy = PortPolicy.parse("flood.policy", List.of("default deny", "allow tcp 80,443"));
+        PortPolicy policy = PortPolicy.parse("flood.policy", List.of("default deny", "allow tcp 80,443", "allow udp 53"));
         return new AnalyzerConfig(0, FlowConfig.defaults().withMaxFlows(maxFlows), false,
                 DetectConfig.defaults().withMaxStateBytes(detectBytes).withPolicy(policy, 1000));
     }
@@ -111,14 +111,14 @@ final class RandomProbes {
                 .putInt(26, src).putInt(30, dst);
     }
 
-    private void tcp(PacketSink a, int src, int sport, int dst, int dport, int flags) {
+    void tcp(PacketSink a, int src, int sport, int dst, int dport, int flags) {
         ethernetIpv4(6, src, dst, 40);
         buf.putShort(34, (short) sport).putShort(36, (short) dport).putInt(38, 1).putInt(42, 0)
                 .put(46, (byte) 0x50).put(47, (byte) flags).putShort(48, (short) 1024).putInt(50, 0);
         a.onPacket(LinkType.ETHERNET, now, buf, 0, 54, 54);
     }
 
-    private void udp(PacketSink a, int src, int sport, int dst, int dport) {
+    void udp(PacketSink a, int src, int sport, int dst, int dport) {
         ethernetIpv4(17, src, dst, 28);
         buf.putShort(34, (short) sport).putShort(36, (short) dport).putShort(38, (short) 8).putShort(40, (short) 0);
         a.onPacket(LinkType.ETHERNET, now, buf, 0, 42, 42);
