@@ -171,6 +171,25 @@ class PolicyFilesTest {
     }
 
     @Test
+    void examplesParseAndMeanWhatTheySay() throws PolicyException {
+        Path examples = Path.of(System.getProperty("portwatch.root", "."), "src", "examples");
+        PortPolicy p = PortPolicy.load(examples.resolve("port-policy.txt"));
+        assertFalse(decide(p, "tcp", "192.0.2.1", 23).allowed());
+        assertTrue(decide(p, "tcp", "192.0.2.1", 443).allowed());
+        assertFalse(decide(p, "tcp", "192.0.2.1", 5432).allowed(), "databases only on the server networks");
+        assertTrue(decide(p, "tcp", "10.20.3.4", 5432).allowed());
+        assertTrue(decide(p, "tcp", "2001:db8:20::9", 8080).allowed());
+        assertFalse(decide(p, "tcp", "10.20.3.4", 22).allowed(), "SSH through the bastions only");
+        assertTrue(decide(p, "tcp", "10.20.9.2", 22).allowed());
+        assertTrue(decide(p, "tcp", "192.168.100.7", 31337).allowed());
+        assertTrue(decide(p, "udp", "10.20.3.4", 161).allowed());
+        ServiceBaseline b = ServiceBaseline.load(examples.resolve("service-baseline.txt"));
+        assertEquals(5, b.size());
+        long[] a = InetText.parse("2001:db8:20::53");
+        assertTrue(b.contains(DecodedPacket.PROTO_UDP, a[0], a[1], 53));
+    }
+
+    @Test
     void baselineWrittenThenRead(@TempDir Path dir) throws Exception {
         List<ExposedService> services = List.of(
                 new ExposedService("udp", "10.0.0.53", 53, 1_714_557_600_000_000_000L, 1_714_557_660_500_000_000L, 3, 90),
