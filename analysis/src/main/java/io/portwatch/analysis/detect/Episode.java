@@ -108,9 +108,5 @@ abstract class Episode extends LruTable.Entry {
             pending.clear();
             pending.addAll(keep);
         }
-
-        boolean hasPending() {
-            return !pending.isEmpty();
-        }
     }
 }

@@ -105,13 +105,6 @@ final class LruTable<V extends LruTable.Entry> {
         return gone.size();
     }
 
-    /** Removes one entry. */
-    void remove(V v) {
-        if (map.remove(v.key) != null) {
-            bytes -= v.accounted;
-        }
-    }
-
     boolean isEmpty() {
         return map.isEmpty();
     }
@@ -123,10 +116,6 @@ final class LruTable<V extends LruTable.Entry> {
     /** Accounted bytes of the entries now kept. */
     long bytes() {
         return bytes;
-    }
-
-    long maxBytes() {
-        return maxBytes;
     }
 
     /** Entries evicted so far to stay within the bounds. */

@@ -5,7 +5,6 @@ import io.portwatch.capture.flow.InetText;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -343,10 +342,5 @@ public final class PortPolicy {
     @Override
     public String toString() {
         return "PortPolicy[" + name + ", " + ruleCount + " rules, " + nets.length + " networks]";
-    }
-
-    /** For tests: the networks in match order. */
-    List<String> networkOrder() {
-        return Arrays.stream(nets).map(n -> n.section().networks + "/" + n.prefix()).toList();
     }
 }

@@ -15,8 +15,6 @@ final class PortSet {
     private int[] slots = new int[8];
     private long[] bits;
     private int size;
-    private int min = Integer.MAX_VALUE;
-    private int max = -1;
 
     /** The value of a port: TCP 0-65535, UDP 65536-131071. */
     static int value(int protocol, int port) {
@@ -50,38 +48,11 @@ final class PortSet {
             }
         }
         size++;
-        min = Math.min(min, v);
-        max = Math.max(max, v);
         return true;
-    }
-
-    boolean contains(int v) {
-        if (bits != null) {
-            return (bits[v >>> 6] & (1L << v)) != 0;
-        }
-        int mask = slots.length - 1;
-        int i = mix(v) & mask;
-        while (slots[i] != 0) {
-            if (slots[i] == v + 1) {
-                return true;
-            }
-            i = (i + 1) & mask;
-        }
-        return false;
     }
 
     int size() {
         return size;
-    }
-
-    /** The smallest value, or -1 when empty. */
-    int min() {
-        return size == 0 ? -1 : min;
-    }
-
-    /** The largest value, or -1 when empty. */
-    int max() {
-        return max;
     }
 
     /** Up to {@code limit} values, ascending. */

@@ -11,20 +11,20 @@
  * data transfer seen alone is not a probe. Refused and unanswered attempts are failures. TCP probe
  * kinds (SYN, FIN, XMAS, NULL, ACK) come from the flags seen, CONNECT from completed handshakes.
  *
- * <p><b>Port scans</b> ({@link io.portwatch.analysis.detect.ScanDetector}) count failures only, as
+ * <p><b>Port scans</b> ({@code ScanDetector}) count failures only, as
  * Zeek's scan policy does, so a busy client of a service that answers is never a scanner: a source
  * that fails on 15 distinct ports of one host (vertical) or on one port of 25 distinct hosts
  * (horizontal) within the scan window (5 min) is reported, once per source and host (or port) and
- * window. {@link io.portwatch.analysis.detect.TrwDetector} adds the Threshold Random Walk of Jung et
+ * window. {@code TrwDetector} adds the Threshold Random Walk of Jung et
  * al. (2004) over each source's first contacts. Alerts are sent when the analyzer closes a reporting
  * window (for {@code read} without {@code --interval}, at the end of the input), when the scan window
  * ends, or when the state is evicted, so that they carry the whole scan seen so far: ports touched
  * (count, sample, range), open ports found, first and last time.
  *
- * <p><b>SYN floods</b> ({@link io.portwatch.analysis.detect.SynFloodDetector}): per server address
+ * <p><b>SYN floods</b> ({@code SynFloodDetector}): per server address
  * and port, a window (10 s) with at least 100 SYNs a second of which at most one in four completed.
  *
- * <p><b>Exposed services</b> ({@link io.portwatch.analysis.detect.ServiceInventory}): servers that
+ * <p><b>Exposed services</b> ({@code ServiceInventory}): servers that
  * completed a handshake or answered UDP; new_service against a {@link
  * io.portwatch.analysis.detect.ServiceBaseline} or after a learning period; saved through a {@link
  * io.portwatch.analysis.detect.BaselineRecorder}.

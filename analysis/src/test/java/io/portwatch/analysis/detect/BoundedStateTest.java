@@ -27,14 +27,14 @@ class BoundedStateTest {
         TrafficAnalyzer a = new TrafficAnalyzer(RandomProbes.config(bound, 1 << 16), "flood", sink);
         RandomProbes flood = new RandomProbes(1);
         long maxSeen = 0;
-        for (int round = 0; round < 20; round++) { // 2 million probes
+        for (int round = 0; round < 10; round++) { // a million probes
             flood.run(a, 100_000);
             DetectionStats s = a.detection().stats();
             maxSeen = Math.max(maxSeen, s.stateBytes());
             assertTrue(s.stateBytes() <= bound, "round " + round + ": " + s);
         }
         DetectionStats s = a.detection().stats();
-        assertTrue(s.evictions() > 1_000_000, "random keys evict: " + s);
+        assertTrue(s.evictions() > 500_000, "random keys evict: " + s);
         assertTrue(maxSeen > bound / 2, "the bound is reached, so it is what holds the state: " + maxSeen);
         assertTrue(s.policySuppressed() > 0, "default-deny policy alerts beyond the cap are counted: " + s);
         assertEquals(1000, s.policyViolations(), "one window's worth of policy alerts");
