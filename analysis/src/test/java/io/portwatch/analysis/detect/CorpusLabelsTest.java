@@ -56,6 +56,11 @@ class CorpusLabelsTest {
                 checkAgainstTshark(capture, found.get(0));
             }
         }
+        if (label.path("must_report").size() > 0) {
+            // a scan is one alert per scanner and target, and a scan is no flood
+            assertEquals(label.path("must_report").size(), out.of(Alert.Kind.PORT_SCAN).size(), out.toString());
+            assertTrue(out.of(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
+        }
         for (JsonNode not : label.path("must_not_report")) {
             String kind = not.asText();
             assertTrue(out.alerts.stream().noneMatch(a -> a.kind().key().equals(kind)),
