@@ -1,5 +1,6 @@
 package io.portwatch.analysis;
 
+import io.portwatch.analysis.detect.Detection;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.CaptureStats;
@@ -46,6 +47,8 @@ public final class TrafficAnalyzer implements PacketSink {
     private final PortTable ports = new PortTable();
     private final CommunityId communityId = new CommunityId(0);
     private final List<String> inputErrors = new ArrayList<>();
+    /** Null when detection is off, so that it costs one comparison a packet. */
+    private final Detection detect;
 
     /** How long after a window's end the clock closes it, for packets still in the capture buffer. */
     private static final long CLOCK_GRACE_NANOS = 250_000_000L;
@@ -80,6 +83,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.sink = sink;
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
+        this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
     }
 
     public String input() {
@@ -88,6 +92,11 @@ public final class TrafficAnalyzer implements PacketSink {
 
     public DecodeStats decodeStats() {
         return decoder.stats();
+    }
+
+    /** The detectors (their services and counters), or null when detection is off. */
+    public Detection detection() {
+        return detect;
     }
 
     /** The flow table, for inspection (size, memory); owned by the analyzer's thread. */
@@ -130,6 +139,9 @@ public final class TrafficAnalyzer implements PacketSink {
         if (epochNanos - lastIdleSweep >= IDLE_SWEEP_NANOS) {
             lastIdleSweep = epochNanos;
             flows.sweep(epochNanos);
+        }
+        if (detect != null) {
+            detect.onTime(epochNanos);
         }
     }
 
@@ -175,6 +187,9 @@ public final class TrafficAnalyzer implements PacketSink {
             case DecodedPacket.KIND_OTHER_IP -> {
                 countIp(p);
                 otherIpPackets++;
+                if (detect != null && p.hasQuoted) {
+                    detect.onIcmp(p);
+                }
             }
             case DecodedPacket.KIND_NON_IP -> nonIpPackets++;
             default -> {
@@ -211,6 +226,9 @@ public final class TrafficAnalyzer implements PacketSink {
             pt.increment(ps, PortTable.PKTS_TO_CLIENT);
             pt.add(ps, PortTable.BYTES_TO_CLIENT, p.ipLength);
         }
+        if (detect != null) {
+            detect.onTransport(ft, slot, events, toServer, p);
+        }
         if (p.protocol == DecodedPacket.PROTO_TCP) {
             final int f = p.tcpFlags;
             if ((f & DecodedPacket.TCP_SYN) != 0) {
@@ -245,6 +263,9 @@ public final class TrafficAnalyzer implements PacketSink {
         if (reason != EndReason.ACTIVE && table.isUnanswered(slot)) {
             ports.increment(ports.slot(table.protocol(slot), table.serverPort(slot)), PortTable.UNANSWERED);
         }
+        if (detect != null) {
+            detect.onFlowEnd(table, slot, reason);
+        }
         if (config.emitFlows()) {
             sink.flow(record(table, slot, reason));
         }
@@ -272,6 +293,9 @@ public final class TrafficAnalyzer implements PacketSink {
         } else if (ts > lastNanos) {
             lastNanos = ts;
         }
+        if (detect != null) {
+            detect.onTime(ts);
+        }
         final long interval = config.intervalNanos();
         if (!windowOpen) {
             openWindow(ts);
@@ -294,6 +318,9 @@ public final class TrafficAnalyzer implements PacketSink {
     }
 
     private void closeWindow() {
+        if (detect != null) {
+            detect.onWindowClose();
+        }
         long end = config.intervalNanos() > 0 ? windowEnd : lastNanos;
         long errors = decoder.stats().totalErrors();
         CaptureStats capture = null;
@@ -322,6 +349,9 @@ public final class TrafficAnalyzer implements PacketSink {
         finished = true;
         flows.endAll(EndReason.END_OF_INPUT);
         fragments.clear();
+        if (detect != null) {
+            detect.finish();
+        }
         if (windowOpen) {
             closeWindow();
         }

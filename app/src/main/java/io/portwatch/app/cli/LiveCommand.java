@@ -3,6 +3,8 @@ package io.portwatch.app.cli;
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.detect.DetectConfig;
+import io.portwatch.analysis.detect.PolicyException;
 import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.app.Main;
 import io.portwatch.app.sink.OutputUnavailableException;
@@ -88,6 +90,9 @@ public final class LiveCommand implements Callable<Integer> {
     @CommandLine.Mixin
     MetricsOptions metricsOptions;
 
+    @CommandLine.Mixin
+    DetectOptions detect;
+
     @Option(names = "--verbose", description = "Say more about faults.")
     boolean verbose;
 
@@ -108,8 +113,14 @@ public final class LiveCommand implements Callable<Integer> {
         if (queueCapacity < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--queue must be at least 1: " + queueCapacity);
         }
+        DetectConfig detection;
+        try {
+            detection = detect.toConfig(spec.commandLine(), true);
+        } catch (PolicyException e) {
+            return fail(err, e.getMessage(), Main.EXIT_USAGE);
+        }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
-                output.flows);
+                output.flows, detection);
         try {
             Libpcap.load();
         } catch (CaptureException e) {
@@ -198,7 +209,8 @@ public final class LiveCommand implements Callable<Integer> {
             err.println("portwatch: the output fell behind: " + sink.dropped() + " records dropped");
         }
         err.flush();
-        return exit.get();
+        int saved = detect.saveBaseline(detection, err);
+        return exit.get() == Main.EXIT_OK ? saved : exit.get();
     }
 
     /** The body of a capture thread: it owns the analyzer from the first packet to finish(). */

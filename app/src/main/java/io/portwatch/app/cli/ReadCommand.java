@@ -2,6 +2,8 @@ package io.portwatch.app.cli;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.detect.DetectConfig;
+import io.portwatch.analysis.detect.PolicyException;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
@@ -62,6 +64,9 @@ public final class ReadCommand implements Callable<Integer> {
     @CommandLine.Mixin
     FlowOptions flowOptions;
 
+    @CommandLine.Mixin
+    DetectOptions detect;
+
     @Option(names = "--verbose", description = "Say more about faults (stack traces of internal errors).")
     boolean verbose;
 
@@ -74,8 +79,16 @@ public final class ReadCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         Logging.verbose(verbose);
+        DetectConfig detection;
+        try {
+            detection = detect.toConfig(spec.commandLine(), false);
+        } catch (PolicyException e) {
+            err.println("portwatch: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_USAGE;
+        }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos,
-                flowOptions.toConfig(spec.commandLine()), output.flows);
+                flowOptions.toConfig(spec.commandLine()), output.flows, detection);
 
         BpfFilterSet filters = null;
         if (filter != null || reader == Reader.libpcap) {
@@ -118,6 +131,10 @@ public final class ReadCommand implements Callable<Integer> {
                 a.finish();
             }
             sink.close();
+            int saved = detect.saveBaseline(detection, err);
+            if (exit == Main.EXIT_OK) {
+                exit = saved;
+            }
         } catch (UncheckedIOException e) {
             // The reader of our output went away (a closed pipe: `portwatch read ... | head`) or the
             // output cannot be written (disk full): stop, as other command-line tools do.

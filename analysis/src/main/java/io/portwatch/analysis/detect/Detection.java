@@ -1,0 +1,260 @@
+package io.portwatch.analysis.detect;
+
+import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.decode.IcmpHeader;
+import io.portwatch.capture.flow.EndReason;
+import io.portwatch.capture.flow.FlowTable;
+import io.portwatch.capture.flow.IanaServices;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The detectors of one analysis, fed by the analyzer's per-packet path: port scans (vertical,
+ * horizontal, and the Threshold Random Walk), SYN floods, exposed services, and the port policy.
+ * Alerts go to the consumer given (the record sink). Runs on the analyzer's thread.
+ *
+ * <p>What it looks at, so that an ordinary packet costs a few comparisons and no allocation: a
+ * client's SYN (flood counts), the server's first packet of each flow (the outcome of the attempt),
+ * a completed handshake (services, floods, connect scans), a new flow (policy), the end of a flow the
+ * server never answered (unanswered probes), and ICMP destination-unreachable errors, whose quoted
+ * header names the probe they answer.
+ */
+public final class Detection {
+
+    private static final long TICK_NANOS = DetectConfig.SECOND;
+    private static final long EXPIRE_NANOS = 10 * DetectConfig.SECOND;
+
+    private final DetectConfig config;
+    private final Consumer<Alert> sink;
+    private final Episode.Reporter reporter;
+    private final ScanDetector scans;
+    private final TrwDetector trw;
+    private final SynFloodDetector floods;
+    private final ServiceInventory services;
+    private final PolicyDetector policy;
+    private final long[] sent = new long[Alert.Kind.values().length];
+
+    private long started = Long.MIN_VALUE;
+    private long nextTick = Long.MIN_VALUE;
+    private long nextExpire = Long.MIN_VALUE;
+    private long now = Long.MIN_VALUE;
+    private boolean finished;
+
+    /**
+     * @param config what to detect
+     * @param input  the capture input's name, for alerts
+     * @param sink   where alerts go, on the analyzer's thread
+     */
+    public Detection(DetectConfig config, String input, Consumer<Alert> sink) {
+        this.config = config;
+        this.sink = sink;
+        Consumer<Alert> out = this::emit;
+        long share = config.maxStateBytes() / 6;
+        this.reporter = new Episode.Reporter(out, input, config.windowNanos());
+        this.scans = new ScanDetector(config, reporter, share);
+        this.trw = config.trw() ? new TrwDetector(config, reporter, share) : null;
+        this.floods = new SynFloodDetector(config, input, out, share);
+        this.services = new ServiceInventory(config, input, out, share);
+        this.policy = config.policy() != null ? new PolicyDetector(config, input, out, share) : null;
+    }
+
+    public DetectConfig config() {
+        return config;
+    }
+
+    private void emit(Alert a) {
+        sent[a.kind().ordinal()]++;
+        sink.accept(a);
+    }
+
+    /**
+     * A TCP or UDP packet, just tracked by the flow table.
+     *
+     * @param ft       the flow table
+     * @param slot     the packet's flow
+     * @param events   the table's {@code EV_*} bits for this packet
+     * @param toServer whether the client sent it
+     * @param p        the packet
+     */
+    public void onTransport(FlowTable ft, int slot, int events, boolean toServer, DecodedPacket p) {
+        final long t = p.timestampNanos;
+        if (p.protocol == DecodedPacket.PROTO_TCP) {
+            final int f = p.tcpFlags;
+            if (toServer) {
+                if ((f & (DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK)) == DecodedPacket.TCP_SYN) {
+                    floods.syn(ft.serverHi(slot), ft.serverLo(slot), ft.serverPort(slot), ft.clientHi(slot),
+                            ft.clientLo(slot), t);
+                }
+                if ((events & FlowTable.EV_ESTABLISHED) != 0) {
+                    established(ft, slot, t);
+                }
+            } else if (ft.packetsToClient(slot) == 1 && ft.packetsToServer(slot) > 0) {
+                firstTcpAnswer(ft, slot, f, t);
+            }
+        } else if (!toServer && ft.packetsToClient(slot) == 1 && ft.packetsToServer(slot) > 0) {
+            long cHi = ft.clientHi(slot), cLo = ft.clientLo(slot), sHi = ft.serverHi(slot), sLo = ft.serverLo(slot);
+            int port = ft.serverPort(slot);
+            scans.answered(DecodedPacket.PROTO_UDP, cHi, cLo, sHi, sLo, port, Probe.UDP, t);
+            services.seen(DecodedPacket.PROTO_UDP, sHi, sLo, port, cHi, cLo, t);
+        }
+        if ((events & FlowTable.EV_NEW) != 0 && policy != null) {
+            policy.check(p.protocol, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+                    ft.serverPort(slot), t);
+        }
+    }
+
+    private void firstTcpAnswer(FlowTable ft, int slot, int f, long t) {
+        long cHi = ft.clientHi(slot), cLo = ft.clientLo(slot), sHi = ft.serverHi(slot), sLo = ft.serverLo(slot);
+        int port = ft.serverPort(slot);
+        if ((f & DecodedPacket.TCP_RST) != 0 && (f & DecodedPacket.TCP_SYN) == 0) {
+            failure(DecodedPacket.PROTO_TCP, cHi, cLo, sHi, sLo, port, Probe.rejectedKind(ft.tcpFlags(slot), f), t);
+            return;
+        }
+        int kind = (f & DecodedPacket.TCP_SYN) != 0 ? Probe.SYN : 0;
+        scans.answered(DecodedPacket.PROTO_TCP, cHi, cLo, sHi, sLo, port, kind, t);
+        if (trw != null) {
+            trw.contact(cHi, cLo, sHi, sLo, port, true, kind, t);
+        }
+    }
+
+    private void established(FlowTable ft, int slot, long t) {
+        long cHi = ft.clientHi(slot), cLo = ft.clientLo(slot), sHi = ft.serverHi(slot), sLo = ft.serverLo(slot);
+        int port = ft.serverPort(slot);
+        floods.established(sHi, sLo, port, t);
+        services.seen(DecodedPacket.PROTO_TCP, sHi, sLo, port, cHi, cLo, t);
+        scans.established(cHi, cLo, sHi, sLo, port, t);
+    }
+
+    private void failure(int proto, long cHi, long cLo, long sHi, long sLo, int port, int kind, long t) {
+        scans.failure(proto, cHi, cLo, sHi, sLo, port, kind, t);
+        if (trw != null && proto == DecodedPacket.PROTO_TCP) {
+            trw.contact(cHi, cLo, sHi, sLo, port, false, kind, t);
+        }
+    }
+
+    /**
+     * An ICMP or ICMPv6 packet. A destination unreachable error (any code: port, host, network,
+     * administratively prohibited) quoting a TCP or UDP packet from its client side is a failed
+     * attempt of that packet's sender.
+     */
+    public void onIcmp(DecodedPacket p) {
+        if (!p.hasQuoted) {
+            return;
+        }
+        boolean unreachable = (p.protocol == DecodedPacket.PROTO_ICMP && p.icmpType == IcmpHeader.V4_DESTINATION_UNREACHABLE)
+                || (p.protocol == DecodedPacket.PROTO_ICMPV6 && p.icmpType == IcmpHeader.V6_DESTINATION_UNREACHABLE);
+        int qp = p.quotedProtocol;
+        if (!unreachable || (qp != DecodedPacket.PROTO_TCP && qp != DecodedPacket.PROTO_UDP)
+                || !fromClientSide(qp, p.quotedSrcPort, p.quotedDstPort)) {
+            return;
+        }
+        failure(qp, p.quotedSrcHi, p.quotedSrcLo, p.quotedDstHi, p.quotedDstLo, p.quotedDstPort,
+                qp == DecodedPacket.PROTO_UDP ? Probe.UDP : 0, p.timestampNanos);
+    }
+
+    /**
+     * Whether a packet between these ports goes from client to server, by the flow table's rule for
+     * packets that are not SYNs: the well-known port's side is the server, else the IANA service
+     * port's, else the sender is the client. (An error answering a server's reply is not a failed
+     * attempt of the server.)
+     */
+    static boolean fromClientSide(int proto, int srcPort, int dstPort) {
+        boolean srcWk = srcPort < 1024;
+        boolean dstWk = dstPort < 1024;
+        if (srcWk != dstWk) {
+            return dstWk;
+        }
+        boolean srcSvc = IanaServices.isServicePort(proto, srcPort);
+        boolean dstSvc = IanaServices.isServicePort(proto, dstPort);
+        if (srcSvc != dstSvc) {
+            return dstSvc;
+        }
+        return true;
+    }
+
+    /** A flow ended: one the server never answered is an unanswered probe, if it looks like one. */
+    public void onFlowEnd(FlowTable ft, int slot, EndReason reason) {
+        if (reason == EndReason.ACTIVE || ft.packetsToClient(slot) != 0) {
+            return;
+        }
+        long n = ft.packetsToServer(slot);
+        if (n == 0) {
+            return;
+        }
+        int proto = ft.protocol(slot);
+        int kind = proto == DecodedPacket.PROTO_TCP ? Probe.unansweredKind(ft.tcpFlags(slot), n)
+                : n <= 2 ? Probe.UDP : 0;
+        if (kind != 0) {
+            failure(proto, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+                    ft.serverPort(slot), kind, ft.lastNanos(slot));
+        }
+    }
+
+    /**
+     * Time moved on (a packet's time, or the clock while idle): about once a second, closes flood
+     * windows, reports scans whose window ended, and forgets what is too old to matter.
+     */
+    public void onTime(long nanos) {
+        if (nanos < nextTick) {
+            return;
+        }
+        if (started == Long.MIN_VALUE) {
+            started = nanos;
+            services.start(nanos);
+        }
+        now = nanos;
+        nextTick = nanos + TICK_NANOS;
+        floods.roll(nanos);
+        reporter.flush(nanos, false);
+        if (nanos >= nextExpire) {
+            nextExpire = nanos + EXPIRE_NANOS;
+            scans.expire(nanos);
+            if (trw != null) {
+                trw.expire(nanos);
+            }
+            if (policy != null) {
+                policy.expire(nanos);
+            }
+        }
+    }
+
+    /** The analyzer closes a reporting window: pending scan alerts go out before its record. */
+    public void onWindowClose() {
+        reporter.flush(now, true);
+    }
+
+    /**
+     * The input ended (call after the flow table has ended its flows): open flood windows are judged,
+     * pending alerts go out, and the services seen go to the recorder. Idempotent.
+     */
+    public void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        floods.finish();
+        reporter.flush(Long.MAX_VALUE, true);
+        if (config.recorder() != null) {
+            config.recorder().add(services.services());
+        }
+    }
+
+    /** The exposed services seen so far, by transport, address and port. */
+    public List<ExposedService> services() {
+        return ServiceBaseline.of(services.services()).services();
+    }
+
+    public DetectionStats stats() {
+        long evictions = scans.evictions() + floods.evictions() + services.evictions()
+                + (trw != null ? trw.evictions() : 0) + (policy != null ? policy.evictions() : 0);
+        long entries = scans.entries() + floods.entries() + services.entries()
+                + (trw != null ? trw.entries() : 0) + (policy != null ? policy.entries() : 0);
+        long bytes = scans.bytes() + floods.bytes() + services.bytes()
+                + (trw != null ? trw.bytes() : 0) + (policy != null ? policy.bytes() : 0);
+        return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],
+                sent[Alert.Kind.NEW_SERVICE.ordinal()], sent[Alert.Kind.POLICY_VIOLATION.ordinal()],
+                policy != null ? policy.suppressed() : 0, evictions, entries, bytes, config.maxStateBytes(),
+                services.entries());
+    }
+}

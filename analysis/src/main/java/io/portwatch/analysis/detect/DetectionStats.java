@@ -1,0 +1,25 @@
+package io.portwatch.analysis.detect;
+
+/**
+ * Counters of one analysis's detectors. Immutable.
+ *
+ * @param portScans        port_scan alerts sent
+ * @param synFloods        syn_flood alerts sent
+ * @param newServices      new_service alerts sent
+ * @param policyViolations policy_violation alerts sent
+ * @param policySuppressed policy alerts not sent because a window's limit was reached
+ * @param evictions        entries evicted from the detectors' tables to stay within their memory
+ * @param entries          entries held now
+ * @param stateBytes       accounted bytes held now
+ * @param maxStateBytes    the bound of {@code stateBytes}
+ * @param services         exposed services known now
+ */
+public record DetectionStats(long portScans, long synFloods, long newServices, long policyViolations,
+                             long policySuppressed, long evictions, long entries, long stateBytes,
+                             long maxStateBytes, long services) {
+
+    /** Alerts sent, of every kind. */
+    public long alerts() {
+        return portScans + synFloods + newServices + policyViolations;
+    }
+}

@@ -1,0 +1,263 @@
+package io.portwatch.analysis.detect;
+
+import io.portwatch.capture.decode.DecodedPacket;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Vertical scans (one source, many ports of one target) and horizontal scans (one source, one port
+ * across many targets), counted as Zeek's scan policy counts them: only failed attempts add up (a
+ * probe answered by a RST or an ICMP unreachable, or never answered), so a busy client of a service
+ * that answers is never a scanner. Answers (SYN+ACK, UDP replies) seen after a first failure are kept
+ * as the open ports or hosts found. Single writer.
+ */
+final class ScanDetector {
+
+    private static final int PORT_SAMPLE = 20;
+    private static final int OPEN_LIST = 50;
+    private static final int HOSTS_PER_SWEEP = 1 << 16;
+    private static final int OPEN_HOSTS = 1024;
+
+    private final DetectConfig cfg;
+    private final Episode.Reporter reporter;
+    private final LruTable<TargetScan> vertical;
+    private final LruTable<PortSweep> horizontal;
+    private final Key vKey = new Key();
+    private final Key hKey = new Key();
+
+    ScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytesEach) {
+        this.cfg = cfg;
+        this.reporter = reporter;
+        this.vertical = new LruTable<>(Integer.MAX_VALUE, bytesEach, reporter::report);
+        this.horizontal = new LruTable<>(Integer.MAX_VALUE, bytesEach, reporter::report);
+    }
+
+    /** A failed attempt from s to d:port (rejected, unreachable or never answered). */
+    void failure(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
+        final long w = cfg.windowNanos();
+        final int value = PortSet.value(proto, port);
+
+        TargetScan v = vertical.get(vKey.set(sHi, sLo, dHi, dLo, 0));
+        if (v != null && v.over(t, w)) {
+            reporter.report(v);
+            v.reset(t);
+        }
+        if (v == null) {
+            v = vertical.add(vKey, new TargetScan(t));
+        }
+        v.touch(t, kind);
+        if (v.failed.add(value)) {
+            v.port(port);
+            if (v.failed.size() >= cfg.scanPorts()) {
+                reporter.pend(v);
+            }
+            vertical.update(v);
+        }
+
+        PortSweep h = horizontal.get(hKey.set(sHi, sLo, 0, 0, Key.protoPort(proto, port)));
+        if (h != null && h.over(t, w)) {
+            reporter.report(h);
+            h.reset(t);
+        }
+        if (h == null) {
+            h = horizontal.add(hKey, new PortSweep(t));
+        }
+        h.touch(t, kind);
+        if (h.failed.add(dHi, dLo)) {
+            if (h.failed.count() >= cfg.scanHosts()) {
+                reporter.pend(h);
+            }
+            horizontal.update(h);
+        }
+    }
+
+    /** d answered a probe from s on port: the port is open (noted when s is already a suspect). */
+    void answered(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
+        final long w = cfg.windowNanos();
+        if (!vertical.isEmpty()) {
+            TargetScan v = vertical.get(vKey.set(sHi, sLo, dHi, dLo, 0));
+            if (v != null && !v.over(t, w)) {
+                v.touch(t, kind);
+                if (v.open == null) {
+                    v.open = new PortSet();
+                }
+                if (v.open.add(PortSet.value(proto, port))) {
+                    v.port(port);
+                    vertical.update(v);
+                }
+            }
+        }
+        if (!horizontal.isEmpty()) {
+            PortSweep h = horizontal.get(hKey.set(sHi, sLo, 0, 0, Key.protoPort(proto, port)));
+            if (h != null && !h.over(t, w)) {
+                h.touch(t, kind);
+                if (h.open == null) {
+                    h.open = new HostSet(OPEN_HOSTS);
+                }
+                if (!h.failed.contains(dHi, dLo) && h.open.add(dHi, dLo)) {
+                    horizontal.update(h);
+                }
+            }
+        }
+    }
+
+    /** s completed a handshake with d:port: a connect scan, when s is already a suspect. */
+    void established(long sHi, long sLo, long dHi, long dLo, int port, long t) {
+        final long w = cfg.windowNanos();
+        if (!vertical.isEmpty()) {
+            TargetScan v = vertical.get(vKey.set(sHi, sLo, dHi, dLo, 0));
+            if (v != null && !v.over(t, w)) {
+                v.touch(t, Probe.CONNECT);
+            }
+        }
+        if (!horizontal.isEmpty()) {
+            PortSweep h = horizontal.get(hKey.set(sHi, sLo, 0, 0, Key.protoPort(DecodedPacket.PROTO_TCP, port)));
+            if (h != null && !h.over(t, w)) {
+                h.touch(t, Probe.CONNECT);
+            }
+        }
+    }
+
+    /** Drops the suspects whose window has ended (the pending ones are reported first). */
+    void expire(long now) {
+        final long w = cfg.windowNanos();
+        vertical.expire(e -> e.over(now, w));
+        horizontal.expire(e -> e.over(now, w));
+    }
+
+    long bytes() {
+        return vertical.bytes() + horizontal.bytes();
+    }
+
+    long evictions() {
+        return vertical.evictions() + horizontal.evictions();
+    }
+
+    int entries() {
+        return vertical.size() + horizontal.size();
+    }
+
+    // ---------------------------------------------------------------- episodes
+
+    /** One source against one target: distinct ports. Key: source, target. */
+    static final class TargetScan extends Episode {
+        PortSet failed;
+        PortSet open;
+        int minPort;
+        int maxPort;
+
+        TargetScan(long t) {
+            reset(t);
+        }
+
+        @Override
+        void reset(long t) {
+            super.reset(t);
+            failed = new PortSet();
+            open = null;
+            minPort = 65535;
+            maxPort = 0;
+        }
+
+        void port(int p) {
+            minPort = Math.min(minPort, p);
+            maxPort = Math.max(maxPort, p);
+        }
+
+        @Override
+        long retainedBytes() {
+            return 72 + failed.retainedBytes() + (open != null ? open.retainedBytes() : 0);
+        }
+
+        @Override
+        Alert alert(String input, long windowNanos) {
+            int[] f = failed.smallest(Integer.MAX_VALUE);
+            int[] o = open == null ? new int[0] : open.smallest(Integer.MAX_VALUE);
+            TreeSet<Integer> values = new TreeSet<>();
+            TreeSet<Integer> ports = new TreeSet<>();
+            TreeSet<Integer> openPorts = new TreeSet<>();
+            boolean tcp = false;
+            boolean udp = false;
+            for (int x : f) {
+                values.add(x);
+            }
+            for (int x : o) {
+                values.add(x);
+                openPorts.add(x & 0xFFFF);
+            }
+            for (int x : values) {
+                if (ports.size() < PORT_SAMPLE) {
+                    ports.add(x & 0xFFFF);
+                }
+                if (x >>> 16 == 0) {
+                    tcp = true;
+                } else {
+                    udp = true;
+                }
+            }
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("method", "vertical");
+            d.put("scan_type", Probe.scanType(kinds));
+            d.put("probes", Probe.names(kinds & ~Probe.CONNECT));
+            d.put("ports", values.size());
+            d.put("failed_ports", failed.size());
+            d.put("port_sample", new ArrayList<>(ports).subList(0, Math.min(PORT_SAMPLE, ports.size())));
+            d.put("port_range", List.of(minPort, maxPort));
+            d.put("open_ports", new ArrayList<>(openPorts).subList(0, Math.min(OPEN_LIST, openPorts.size())));
+            d.put("first_seen", iso(first));
+            d.put("last_seen", iso(last));
+            d.put("window_seconds", windowNanos / DetectConfig.SECOND);
+            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(key.aHi, key.aLo),
+                    HostSet.text(key.bHi, key.bLo), tcp && udp ? null : tcp ? "tcp" : "udp", null,
+                    openPorts.isEmpty() ? Alert.Severity.MEDIUM : Alert.Severity.HIGH, d);
+        }
+    }
+
+    /** One source, one transport and port, many targets. Key: source, transport and port. */
+    static final class PortSweep extends Episode {
+        HostSet failed;
+        HostSet open;
+
+        PortSweep(long t) {
+            reset(t);
+        }
+
+        @Override
+        void reset(long t) {
+            super.reset(t);
+            failed = new HostSet(HOSTS_PER_SWEEP);
+            open = null;
+        }
+
+        @Override
+        long retainedBytes() {
+            return 56 + failed.retainedBytes() + (open != null ? open.retainedBytes() : 0);
+        }
+
+        @Override
+        Alert alert(String input, long windowNanos) {
+            int proto = key.n >>> 16;
+            int port = key.n & 0xFFFF;
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("method", "horizontal");
+            d.put("scan_type", Probe.scanType(kinds));
+            d.put("probes", Probe.names(kinds & ~Probe.CONNECT));
+            d.put("hosts", failed.count() + (open == null ? 0 : open.count()));
+            d.put("hosts_exact", failed.exact());
+            d.put("failed_hosts", failed.count());
+            d.put("host_sample", failed.sample());
+            d.put("host_range", failed.range());
+            d.put("open_hosts", open == null ? List.of() : open.sample());
+            d.put("first_seen", iso(first));
+            d.put("last_seen", iso(last));
+            d.put("window_seconds", windowNanos / DetectConfig.SECOND);
+            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(key.aHi, key.aLo), null,
+                    proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", port,
+                    open == null || open.count() == 0 ? Alert.Severity.MEDIUM : Alert.Severity.HIGH, d);
+        }
+    }
+}

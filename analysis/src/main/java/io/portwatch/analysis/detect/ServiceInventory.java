@@ -1,0 +1,121 @@
+package io.portwatch.analysis.detect;
+
+import io.portwatch.analysis.ports.DistinctCounter;
+import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.flow.IanaServices;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Exposed services: the server endpoints (transport, address, port) that completed a TCP handshake or
+ * answered a UDP datagram, with when they were first and last seen, their distinct clients and their
+ * flows. A service not seen before raises new_service when the run has a baseline (and the service is
+ * not in it) or a learning period (and it has passed). Bounded: past its share of memory the least
+ * recently seen services are forgotten (and counted). Single writer.
+ */
+final class ServiceInventory {
+
+    private final DetectConfig cfg;
+    private final String input;
+    private final Consumer<Alert> out;
+    private final LruTable<Service> services;
+    private final Key key = new Key();
+    private long learnUntil = Long.MIN_VALUE;
+
+    ServiceInventory(DetectConfig cfg, String input, Consumer<Alert> out, long bytes) {
+        this.cfg = cfg;
+        this.input = input;
+        this.out = out;
+        this.services = new LruTable<>(Integer.MAX_VALUE, bytes, s -> { });
+    }
+
+    /** The analysis started at t (packet time, or the clock for live capture): learning starts. */
+    void start(long t) {
+        if (learnUntil == Long.MIN_VALUE) {
+            learnUntil = t + cfg.learnNanos();
+        }
+    }
+
+    /** Server s:port answered client c (a completed handshake, or a first UDP reply). */
+    void seen(int proto, long sHi, long sLo, int port, long cHi, long cLo, long t) {
+        Service s = services.get(key.set(sHi, sLo, 0, 0, Key.protoPort(proto, port)));
+        if (s == null) {
+            s = services.add(key, new Service(t));
+            if (cfg.alertsNewServices() && t >= learnUntil
+                    && (cfg.baseline() == null || !cfg.baseline().contains(proto, sHi, sLo, port))) {
+                out.accept(alert(proto, sHi, sLo, port, cHi, cLo, t));
+            }
+        }
+        if (t > s.last) {
+            s.last = t;
+        }
+        if (t < s.first) {
+            s.first = t;
+        }
+        s.flows++;
+        s.clients.add(cHi, cLo);
+        if (s.clients.retainedBytes() != s.clientBytes) {
+            s.clientBytes = s.clients.retainedBytes();
+            services.update(s);
+        }
+    }
+
+    private Alert alert(int proto, long sHi, long sLo, int port, long cHi, long cLo, long t) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        String name = IanaServices.serviceName(proto, port);
+        if (name != null) {
+            d.put("service", name);
+        }
+        d.put("client", HostSet.text(cHi, cLo));
+        d.put("first_seen", Episode.iso(t));
+        d.put("reason", cfg.baseline() != null ? "not in the baseline" : "first seen after the learning period");
+        return new Alert(input, Alert.Kind.NEW_SERVICE, t, HostSet.text(cHi, cLo), HostSet.text(sHi, sLo),
+                proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", port, Alert.Severity.MEDIUM, d);
+    }
+
+    /** The services seen, in no particular order. */
+    List<ExposedService> services() {
+        List<ExposedService> list = new ArrayList<>(services.size());
+        for (Service s : services.values()) {
+            int proto = s.key.n >>> 16;
+            list.add(new ExposedService(proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
+                    HostSet.text(s.key.aHi, s.key.aLo), s.key.n & 0xFFFF, s.first, s.last, s.clients.estimate(),
+                    s.flows));
+        }
+        return list;
+    }
+
+    long bytes() {
+        return services.bytes();
+    }
+
+    long evictions() {
+        return services.evictions();
+    }
+
+    int entries() {
+        return services.size();
+    }
+
+    static final class Service extends LruTable.Entry {
+        long first;
+        long last;
+        long flows;
+        final DistinctCounter clients = new DistinctCounter(64, 10);
+        long clientBytes;
+
+        Service(long t) {
+            first = t;
+            last = t;
+        }
+
+        @Override
+        long retainedBytes() {
+            return 64 + 64 + clients.retainedBytes();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.portwatch.app.cli;
+
+import io.portwatch.analysis.detect.BaselineRecorder;
+import io.portwatch.analysis.detect.DetectConfig;
+import io.portwatch.analysis.detect.PolicyException;
+import io.portwatch.analysis.detect.PortPolicy;
+import io.portwatch.analysis.detect.ServiceBaseline;
+import io.portwatch.app.Main;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/**
+ * Security detection options, shared by the commands that analyse traffic: port scans, SYN floods,
+ * new exposed services and a port policy. Detection is on by default.
+ */
+public final class DetectOptions {
+
+    @Option(names = "--no-detect", description = "Turn security detection off (scans, floods, new services, policy).")
+    boolean off;
+
+    @Option(names = "--scan-window", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5m",
+            description = "Failed attempts within this time add up to a scan; one alert per scanner and target "
+                    + "(or port) per window. Default: ${DEFAULT-VALUE} (Zeek's).")
+    long scanWindow;
+
+    @Option(names = "--scan-ports", paramLabel = "N", defaultValue = "15",
+            description = "Distinct ports of one host with failed attempts from one source that make a vertical "
+                    + "scan. Default: ${DEFAULT-VALUE} (Zeek's).")
+    int scanPorts;
+
+    @Option(names = "--scan-hosts", paramLabel = "N", defaultValue = "25",
+            description = "Distinct hosts on one port with failed attempts from one source that make a horizontal "
+                    + "scan. Default: ${DEFAULT-VALUE} (Zeek's).")
+    int scanHosts;
+
+    @Option(names = "--trw", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also flag sources whose first contacts with hosts mostly fail (Threshold Random Walk, "
+                    + "Jung et al. 2004): --no-trw turns it off. Default: on.")
+    boolean trw;
+
+    @Option(names = "--flood-window", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
+            description = "SYN flood measuring window. Default: ${DEFAULT-VALUE}.")
+    long floodWindow;
+
+    @Option(names = "--flood-rate", paramLabel = "SYN/S", defaultValue = "100",
+            description = "SYNs per second to one server port, over the flood window, from which a flood may be "
+                    + "reported. Default: ${DEFAULT-VALUE}.")
+    int floodRate;
+
+    @Option(names = "--flood-ratio", paramLabel = "R", defaultValue = "0.25",
+            description = "Completed handshakes per SYN at or below which those SYNs are a flood. Default: ${DEFAULT-VALUE}.")
+    double floodRatio;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "Port policy: alert on traffic to ports it does not allow (see src/examples/port-policy.txt).")
+    Path policy;
+
+    @Option(names = "--policy-alerts", paramLabel = "N", defaultValue = "1000",
+            description = "Policy alerts per scan window at most; more are counted, not sent. Default: ${DEFAULT-VALUE}.")
+    int policyAlerts;
+
+    @Option(names = "--baseline", paramLabel = "FILE",
+            description = "Known services: alert on a service (server address and port that answered) not in it.")
+    Path baseline;
+
+    @Option(names = "--save-baseline", paramLabel = "FILE",
+            description = "Write the services seen (and those of --baseline) to FILE when the run ends.")
+    Path saveBaseline;
+
+    @Option(names = "--learn", paramLabel = "DURATION",
+            description = "Learn the services seen in this first part of the run without alerting; alert on "
+                    + "services seen later (0: none). Default: 10m for live without --baseline, else 0.")
+    String learn;
+
+    @Option(names = "--detect-memory", paramLabel = "BYTES", converter = SizeConverter.class, defaultValue = "64MiB",
+            description = "Memory the detectors may hold; past it the least recently used state is evicted (counted). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int memory;
+
+    private static final long LIVE_LEARN_NANOS = 600 * DetectConfig.SECOND;
+
+    /**
+     * The detection these options ask for, or null with {@code --no-detect}. Reads the policy and
+     * baseline files.
+     *
+     * @param live live capture (a learning period by default)
+     * @throws PolicyException when a policy or baseline file cannot be read or is malformed
+     */
+    DetectConfig toConfig(CommandLine cmd, boolean live) throws PolicyException {
+        if (off) {
+            for (Object[] o : new Object[][] {{"--policy", policy}, {"--baseline", baseline},
+                    {"--save-baseline", saveBaseline}, {"--learn", learn}}) {
+                if (o[1] != null) {
+                    throw new CommandLine.ParameterException(cmd, o[0] + " needs detection (drop --no-detect)");
+                }
+            }
+            return null;
+        }
+        require(cmd, scanPorts >= 2, "--scan-ports must be at least 2: " + scanPorts);
+        require(cmd, scanHosts >= 2, "--scan-hosts must be at least 2: " + scanHosts);
+        require(cmd, scanWindow >= DetectConfig.SECOND, "--scan-window must be at least 1s");
+        require(cmd, floodWindow >= DetectConfig.SECOND, "--flood-window must be at least 1s");
+        require(cmd, floodRate >= 1, "--flood-rate must be at least 1: " + floodRate);
+        require(cmd, floodRatio >= 0 && floodRatio <= 1, "--flood-ratio must be 0 to 1: " + floodRatio);
+        require(cmd, policyAlerts >= 0, "--policy-alerts must not be negative: " + policyAlerts);
+        require(cmd, memory >= (1 << 20), "--detect-memory must be at least 1MiB");
+        long learnNanos;
+        if (learn == null) {
+            learnNanos = live && baseline == null ? LIVE_LEARN_NANOS : 0;
+        } else if (learn.strip().equals("0") || learn.strip().equalsIgnoreCase("off")) {
+            learnNanos = 0;
+        } else {
+            try {
+                learnNanos = Durations.parseNanos(learn);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cmd, "--learn: " + e.getMessage());
+            }
+        }
+        PortPolicy p = policy != null ? PortPolicy.load(policy) : null;
+        ServiceBaseline known = baseline != null ? ServiceBaseline.load(baseline) : null;
+        BaselineRecorder recorder = saveBaseline != null ? new BaselineRecorder(known) : null;
+        return new DetectConfig(scanWindow, scanPorts, scanHosts, trw, floodWindow, floodRate, floodRatio, p, known,
+                learnNanos, recorder, memory, policyAlerts);
+    }
+
+    /**
+     * After the run: writes {@code --save-baseline} if it was asked for.
+     *
+     * @return {@link Main#EXIT_OK}, or {@link Main#EXIT_UNAVAILABLE} when the file cannot be written
+     *         (said on {@code err})
+     */
+    int saveBaseline(DetectConfig config, PrintWriter err) {
+        if (config == null || config.recorder() == null) {
+            return Main.EXIT_OK;
+        }
+        try {
+            config.recorder().write(saveBaseline);
+            return Main.EXIT_OK;
+        } catch (IOException e) {
+            err.println("portwatch: cannot write the baseline " + saveBaseline + ": " + e.getMessage());
+            err.flush();
+            return Main.EXIT_UNAVAILABLE;
+        }
+    }
+
+    private static void require(CommandLine cmd, boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(cmd, message);
+        }
+    }
+}
