@@ -7,11 +7,25 @@ import java.util.Arrays;
 /**
  * Bidirectional flows keyed by the 5-tuple, with client and server told apart and TCP state followed.
  *
- * <p>Single writer: one thread owns a table. Flows live in one {@code long[]}, {@value #STRIDE} longs
- * (96 bytes) a flow, open addressing with linear probing and backward-shift deletion, so a flow costs
- * 96 bytes divided by the load factor (at most 0.75, so 128 bytes at the limit) and nothing else. The
- * table grows up to {@code maxFlows / 0.75} slots; when {@code maxFlows} are tracked, expired flows are
- * swept out and then the longest-idle sixteenth is evicted ({@link EndReason#EVICTED}).
+ * <p>Single writer: one thread owns a table. A flow slot is {@value #STRIDE} longs (96 bytes) in two
+ * parallel arrays: a hot entry of 8 longs (one 64-byte cache line: key, ports and protocol, first and
+ * last time, packet and byte counters, TCP state and mark) that every packet reads and writes, and a
+ * cold entry of 4 longs (the two 128-bit addresses) read only where an address is needed. Open
+ * addressing with linear probing and backward-shift deletion: a flow costs 96 bytes divided by the
+ * load factor (at most 0.75, so 128 bytes at the {@link FlowConfig#maxFlows()} limit) and nothing else.
+ * The table starts at up to 2<sup>16</sup> slots and grows fourfold, to at most {@code maxFlows / 0.75}
+ * slots (grown entries are copied in slot order, a stream rather than random writes); when {@code maxFlows} are tracked, expired flows are swept out and then the longest-idle
+ * sixteenth is evicted ({@link EndReason#EVICTED}).
+ *
+ * <p>The key check is exact. When both addresses are IPv4 (IPv4-mapped, as the decoder stores them)
+ * the hot key word holds both addresses themselves, client's in the high half, so a packet is matched
+ * on its hot line alone; IPv4 flows never touch the cold array. Other flows hold a 64-bit fingerprint of
+ * the 5-tuple there, and a packet whose fingerprint, ports, protocol and IP version match is then
+ * checked against the full addresses in the cold array, so a fingerprint collision costs one more
+ * read, never a wrong flow.
+ *
+ * <p>Packet counters are 32 bits a direction: a flow part reaching 2<sup>32</sup>-1 packets one way is
+ * cut ({@link EndReason#ACTIVE}) before it can overflow, as if its active timeout had passed.
  *
  * <p>Client and server: the sender of a SYN without ACK is the client; the sender of a SYN+ACK is the
  * server; otherwise, when exactly one side's port is well-known (below 1024), that side is the server;
@@ -27,30 +41,54 @@ import java.util.Arrays;
  * and starts a new one, whenever the sweep would have run. Sweeps run as packet time advances, at most
  * about once a second and no more often than the table's size in packets, to keep their cost per
  * packet small.
+ *
+ * <p>Batching: {@link #prefetch} reads the memory that tracking a packet will touch. A caller that
+ * decodes a batch of packets (16 to 32), prefetches them all and then tracks them lets the cache misses
+ * of the batch overlap instead of paying them one after the other.
  */
 public final class FlowTable {
 
-    /** Longs per flow. */
+    /** Longs per flow slot: 8 hot and 4 cold. */
     public static final int STRIDE = 12;
 
-    // Field offsets within a flow's stride.
+    /** Longs per hot entry (64 bytes). */
+    private static final int HOT = 8;
+    /** Longs per cold entry. */
+    private static final int COLD = 4;
+    /**
+     * Longs before hot entry 0. A {@code long[]} has a 16-byte header (compressed class pointers); G1
+     * places large arrays at the start of a region, so 6 longs put every hot entry on one cache line.
+     */
+    private static final int BASE = 6;
+
+    // Hot entry fields.
+    /** Both IPv4 addresses (client high, server low) when EXACT, else the 5-tuple's fingerprint. */
+    private static final int KEY = 0;
+    /** clientPort 0-15, serverPort 16-31, protocol 32-39, IPv6 bit 40, exact bit 41, used bit 62. */
+    private static final int META = 1;
+    private static final int START = 2;
+    private static final int LAST = 3;
+    /** Packets to the server in bits 0-31, to the client in bits 32-63. */
+    private static final int PKTS = 4;
+    private static final int BYTES_TO_SERVER = 5;
+    private static final int BYTES_TO_CLIENT = 6;
+    /** client flags 0-7, server flags 8-15, client state 16-19, server state 20-23, history 24-31, mark 32-63. */
+    private static final int STATE = 7;
+
+    // Cold entry fields (only for flows without the EXACT bit).
     private static final int CLIENT_HI = 0;
     private static final int CLIENT_LO = 1;
     private static final int SERVER_HI = 2;
     private static final int SERVER_LO = 3;
-    /** clientPort 0-15, serverPort 16-31, protocol 32-39, IPv6 bit 40, used bit 62. */
-    private static final int META = 4;
-    private static final int START = 5;
-    private static final int LAST = 6;
-    private static final int PKTS_TO_SERVER = 7;
-    private static final int PKTS_TO_CLIENT = 8;
-    private static final int BYTES_TO_SERVER = 9;
-    private static final int BYTES_TO_CLIENT = 10;
-    /** client flags 0-7, server flags 8-15, client state 16-19, server state 20-23, history 24-31, mark 32-63. */
-    private static final int STATE = 11;
 
     private static final long USED = 1L << 62;
     private static final long V6 = 1L << 40;
+    private static final long EXACT = 1L << 41;
+
+    private static final long LOW32 = 0xFFFF_FFFFL;
+    /** The high half of an IPv4-mapped address's low long ({@code ::ffff:0:0}). */
+    private static final long MAPPED = 0x0000_FFFF_0000_0000L;
+    private static final long TO_CLIENT_PACKET = 1L << 32;
 
     // Endpoint states (Zeek's TCP_* endpoint states; ACTIVE for UDP).
     static final int INACTIVE = 0;
@@ -76,6 +114,8 @@ public final class FlowTable {
 
     private static final double MAX_LOAD = 0.75;
     private static final int MIN_CAPACITY = 1024;
+    private static final int INITIAL_CAPACITY = 1 << 16;
+    private static final int GROWTH = 4;
     private static final long SWEEP_INTERVAL_NANOS = FlowConfig.SECOND;
 
     private final FlowConfig config;
@@ -83,8 +123,10 @@ public final class FlowTable {
     private final FlowEndHandler onEnd;
     private final int maxCapacity;
     private final long minTimeout;
+    private final long activeNanos;
 
-    private long[] t;
+    private long[] hot;
+    private long[] cold;
     private int capacity;
     private int size;
     private int growAt;
@@ -96,6 +138,10 @@ public final class FlowTable {
 
     private boolean lastToServer;
     private int lastEvents;
+    /** What {@link #prefetch} read: kept so that the reads are not optimized away. */
+    private long prefetched;
+    /** Home slots of a batch being prefetched, reused. */
+    private int[] homes = new int[32];
 
     public FlowTable(FlowConfig config, ServicePortPredicate services, FlowEndHandler onEnd) {
         this.config = config;
@@ -103,14 +149,16 @@ public final class FlowTable {
         this.onEnd = onEnd;
         this.minTimeout = Math.min(Math.min(config.tcpClosedNanos(), config.tcpHandshakeNanos()),
                 Math.min(config.tcpIdleNanos(), config.udpIdleNanos()));
-        this.maxCapacity = (int) Math.min(Integer.MAX_VALUE / STRIDE,
+        this.activeNanos = config.activeNanos();
+        this.maxCapacity = (int) Math.min(Integer.MAX_VALUE / HOT - 1,
                 Math.max(MIN_CAPACITY, (long) Math.ceil(config.maxFlows() / MAX_LOAD) + 1));
-        allocate(Math.min(maxCapacity, Math.max(MIN_CAPACITY, 1 << 16)));
+        allocate(Math.min(maxCapacity, INITIAL_CAPACITY));
     }
 
     private void allocate(int cap) {
         capacity = cap;
-        t = new long[cap * STRIDE];
+        hot = new long[BASE + cap * HOT];
+        cold = new long[cap * COLD];
         growAt = (int) Math.min(config.maxFlows(), (long) (cap * MAX_LOAD));
     }
 
@@ -130,7 +178,7 @@ public final class FlowTable {
 
     /** Bytes the table holds now, for memory accounting. */
     public long memoryBytes() {
-        return (long) t.length * Long.BYTES;
+        return ((long) hot.length + cold.length) * Long.BYTES;
     }
 
     public long flowsStarted() {
@@ -152,6 +200,54 @@ public final class FlowTable {
     }
 
     /**
+     * Reads the table memory that {@link #track} will read for this packet (its flow's home slot, and
+     * for other than IPv4 addresses the addresses there) and changes nothing. Run it over a batch of
+     * decoded packets before tracking them, so that their cache misses overlap.
+     */
+    public void prefetch(DecodedPacket p) {
+        final int h = home(p);
+        long v = hot[BASE + (h & Integer.MAX_VALUE) * HOT + META];
+        if (h < 0) {
+            v ^= cold[(h & Integer.MAX_VALUE) * COLD];
+        }
+        prefetched += v;
+    }
+
+    /**
+     * Reads the table memory that tracking {@code packets[from, to)} will read and changes nothing,
+     * as {@link #prefetch(DecodedPacket)} does for each, but with all the reads issued together.
+     */
+    public void prefetch(DecodedPacket[] packets, int from, int to) {
+        int n = to - from;
+        if (homes.length < n) {
+            homes = new int[n];
+        }
+        final int[] homes = this.homes;
+        for (int k = 0; k < n; k++) {
+            homes[k] = home(packets[from + k]);
+        }
+        final long[] hot = this.hot, cold = this.cold;
+        long v = 0;
+        for (int k = 0; k < n; k++) {
+            final int h = homes[k];
+            v += hot[BASE + (h & Integer.MAX_VALUE) * HOT + META];
+            if (h < 0) {
+                v += cold[(h & Integer.MAX_VALUE) * COLD];
+            }
+        }
+        prefetched += v;
+    }
+
+    /** The home slot of p's flow, with the sign bit set when the flow keeps its addresses cold. */
+    private int home(DecodedPacket p) {
+        final long sHi = p.srcHi, sLo = p.srcLo, dHi = p.dstHi, dLo = p.dstLo;
+        if (isExact(sHi, sLo, dHi, dLo)) {
+            return index(exactHash(sLo & LOW32, dLo & LOW32, p.srcPort, p.dstPort, p.protocol, p.ipVersion == 6));
+        }
+        return index(fingerprint(sHi, sLo, p.srcPort, dHi, dLo, p.dstPort, p.protocol)) | Integer.MIN_VALUE;
+    }
+
+    /**
      * Accounts one TCP or UDP packet (a {@link DecodedPacket#KIND_TRANSPORT} packet) to its flow,
      * starting the flow if needed; flows that end on the way are reported to the handler first.
      *
@@ -163,31 +259,44 @@ public final class FlowTable {
         final int proto = p.protocol;
         final long sHi = p.srcHi, sLo = p.srcLo, dHi = p.dstHi, dLo = p.dstLo;
         final int sPort = p.srcPort, dPort = p.dstPort;
-        final long fwd = meta(sPort, dPort, proto, p.ipVersion);
-        final long rev = meta(dPort, sPort, proto, p.ipVersion);
-        final long[] t = this.t;
-        int i = index(hash(sHi, sLo, sPort, dHi, dLo, dPort, proto));
+        final boolean exact = isExact(sHi, sLo, dHi, dLo);
+        final long fwdKey, revKey, h;
+        if (exact) {
+            final long a = sLo & LOW32, b = dLo & LOW32;
+            fwdKey = a << 32 | b;
+            revKey = b << 32 | a;
+            h = exactHash(a, b, sPort, dPort, proto, p.ipVersion == 6);
+        } else {
+            h = fingerprint(sHi, sLo, sPort, dHi, dLo, dPort, proto);
+            fwdKey = h;
+            revKey = h;
+        }
+        final long common = USED | (p.ipVersion == 6 ? V6 : 0) | (exact ? EXACT : 0) | ((long) (proto & 0xFF) << 32);
+        final long fwd = common | ((long) dPort << 16) | sPort;
+        final long rev = common | ((long) sPort << 16) | dPort;
+        final long[] hot = this.hot;
+        int i = index(h);
         int events = 0;
         boolean toServer;
+        int b;
         for (;;) {
-            final int b = i * STRIDE;
-            final long m = t[b + META];
+            b = BASE + i * HOT;
+            final long m = hot[b + META];
             if (m == 0) {
                 if (size >= growAt) {
                     makeRoom(now);
                     return track(p);
                 }
                 toServer = isClientSender(p);
-                create(b, p, toServer, toServer ? fwd : rev);
+                create(i, p, toServer, toServer ? fwd : rev, toServer ? fwdKey : revKey, exact);
                 size++;
                 events = EV_NEW;
                 break;
             }
-            if (m == fwd && t[b + CLIENT_HI] == sHi && t[b + CLIENT_LO] == sLo
-                    && t[b + SERVER_HI] == dHi && t[b + SERVER_LO] == dLo) {
+            final long k = hot[b + KEY];
+            if (k == fwdKey && m == fwd && (exact || coldIs(i, sHi, sLo, dHi, dLo))) {
                 toServer = true;
-            } else if (m == rev && t[b + CLIENT_HI] == dHi && t[b + CLIENT_LO] == dLo
-                    && t[b + SERVER_HI] == sHi && t[b + SERVER_LO] == sLo) {
+            } else if (k == revKey && m == rev && (exact || coldIs(i, dHi, dLo, sHi, sLo))) {
                 toServer = false;
             } else {
                 i = i + 1 == capacity ? 0 : i + 1;
@@ -195,36 +304,32 @@ public final class FlowTable {
             }
             // Found: does this packet belong to a new flow on the same 5-tuple?
             EndReason ended = expiredReason(b, now);
-            if (ended == null && proto == DecodedPacket.PROTO_TCP && isFinished(t[b + STATE])
+            if (ended == null && proto == DecodedPacket.PROTO_TCP && isFinished(hot[b + STATE])
                     && (p.tcpFlags & (DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK)) == DecodedPacket.TCP_SYN) {
-                ended = finishedReason(t[b + STATE]);
+                ended = finishedReason(hot[b + STATE]);
             }
             if (ended != null) {
                 onEnd.onFlowEnd(this, i, ended);
                 toServer = isClientSender(p);
-                create(b, p, toServer, toServer ? fwd : rev);
+                create(i, p, toServer, toServer ? fwd : rev, toServer ? fwdKey : revKey, exact);
                 events = EV_NEW;
-            } else if (config.activeNanos() > 0 && now - t[b + START] >= config.activeNanos()) {
-                onEnd.onFlowEnd(this, i, EndReason.ACTIVE);
-                t[b + START] = now;
-                t[b + PKTS_TO_SERVER] = t[b + PKTS_TO_CLIENT] = 0;
-                t[b + BYTES_TO_SERVER] = t[b + BYTES_TO_CLIENT] = 0;
-                t[b + STATE] &= ~0xFFFFL; // flags seen are per part
+            } else if ((activeNanos > 0 && now - hot[b + START] >= activeNanos)
+                    || isFull(hot[b + PKTS], toServer)) {
+                cutPart(i, now);
             }
             break;
         }
-        final int b = i * STRIDE;
-        if (now > t[b + LAST]) {
-            t[b + LAST] = now;
+        if (now > hot[b + LAST]) {
+            hot[b + LAST] = now;
         }
         if (toServer) {
-            t[b + PKTS_TO_SERVER]++;
-            t[b + BYTES_TO_SERVER] += p.ipLength;
+            hot[b + PKTS]++;
+            hot[b + BYTES_TO_SERVER] += p.ipLength;
         } else {
-            t[b + PKTS_TO_CLIENT]++;
-            t[b + BYTES_TO_CLIENT] += p.ipLength;
+            hot[b + PKTS] += TO_CLIENT_PACKET;
+            hot[b + BYTES_TO_CLIENT] += p.ipLength;
         }
-        long st = t[b + STATE];
+        long st = hot[b + STATE];
         if (proto == DecodedPacket.PROTO_TCP) {
             long before = st;
             st = tcpTransition(st, toServer, p.tcpFlags);
@@ -232,7 +337,7 @@ public final class FlowTable {
         } else {
             st |= (long) ACTIVE << (toServer ? 16 : 20);
         }
-        t[b + STATE] = st;
+        hot[b + STATE] = st;
         lastToServer = toServer;
         lastEvents = events;
         packetsSinceSweep++;
@@ -241,14 +346,35 @@ public final class FlowTable {
 
     /** Adds packets of the flow in slot (e.g. IP fragments that arrived before their first). */
     public void addPackets(int slot, boolean toServer, long packets, long bytes) {
-        final int b = slot * STRIDE;
-        if (toServer) {
-            t[b + PKTS_TO_SERVER] += packets;
-            t[b + BYTES_TO_SERVER] += bytes;
-        } else {
-            t[b + PKTS_TO_CLIENT] += packets;
-            t[b + BYTES_TO_CLIENT] += bytes;
+        final long[] hot = this.hot;
+        final int b = BASE + slot * HOT;
+        long left = packets;
+        for (;;) {
+            long have = toServer ? hot[b + PKTS] & LOW32 : hot[b + PKTS] >>> 32;
+            long n = Math.min(left, LOW32 - have);
+            hot[b + PKTS] += toServer ? n : n << 32;
+            left -= n;
+            if (left <= 0) {
+                break;
+            }
+            cutPart(slot, hot[b + LAST]); // the counter is full: this part ends, the rest go to the next
         }
+        hot[b + (toServer ? BYTES_TO_SERVER : BYTES_TO_CLIENT)] += bytes;
+    }
+
+    private static boolean isFull(long packets, boolean toServer) {
+        return (toServer ? packets & LOW32 : packets >>> 32) == LOW32;
+    }
+
+    /** Reports the flow in slot as one part ({@link EndReason#ACTIVE}) and starts its next part at now. */
+    private void cutPart(int slot, long now) {
+        onEnd.onFlowEnd(this, slot, EndReason.ACTIVE);
+        final int b = BASE + slot * HOT;
+        hot[b + START] = now;
+        hot[b + PKTS] = 0;
+        hot[b + BYTES_TO_SERVER] = 0;
+        hot[b + BYTES_TO_CLIENT] = 0;
+        hot[b + STATE] &= ~0xFFFFL; // flags seen are per part
     }
 
     // ---------------------------------------------------------------- TCP state
@@ -329,14 +455,14 @@ public final class FlowTable {
         return clientState(st) == RESET || serverState(st) == RESET ? EndReason.RST : EndReason.FIN;
     }
 
-    /** The reason the flow at base b has ended by {@code now}, or null while it is live. */
+    /** The reason the flow whose hot entry starts at b has ended by {@code now}, or null while it is live. */
     private EndReason expiredReason(int b, long now) {
-        final long idle = now - t[b + LAST];
+        final long idle = now - hot[b + LAST];
         if (idle <= minTimeout) {
             return null; // the common case in a sweep: nothing else to read
         }
-        final long st = t[b + STATE];
-        final int proto = (int) (t[b + META] >>> 32) & 0xFF;
+        final long st = hot[b + STATE];
+        final int proto = (int) (hot[b + META] >>> 32) & 0xFF;
         if (proto != DecodedPacket.PROTO_TCP) {
             return idle > config.udpIdleNanos() ? EndReason.IDLE : null;
         }
@@ -374,36 +500,49 @@ public final class FlowTable {
         return true;
     }
 
-    private void create(int b, DecodedPacket p, boolean srcIsClient, long meta) {
-        final long[] t = this.t;
-        if (srcIsClient) {
-            t[b + CLIENT_HI] = p.srcHi;
-            t[b + CLIENT_LO] = p.srcLo;
-            t[b + SERVER_HI] = p.dstHi;
-            t[b + SERVER_LO] = p.dstLo;
-        } else {
-            t[b + CLIENT_HI] = p.dstHi;
-            t[b + CLIENT_LO] = p.dstLo;
-            t[b + SERVER_HI] = p.srcHi;
-            t[b + SERVER_LO] = p.srcLo;
+    private void create(int slot, DecodedPacket p, boolean srcIsClient, long meta, long key, boolean exact) {
+        final long[] hot = this.hot;
+        final int b = BASE + slot * HOT;
+        hot[b + KEY] = key;
+        hot[b + META] = meta;
+        hot[b + START] = p.timestampNanos;
+        hot[b + LAST] = p.timestampNanos;
+        hot[b + PKTS] = 0;
+        hot[b + BYTES_TO_SERVER] = 0;
+        hot[b + BYTES_TO_CLIENT] = 0;
+        hot[b + STATE] = 0;
+        if (!exact) {
+            final long[] cold = this.cold;
+            final int c = slot * COLD;
+            if (srcIsClient) {
+                cold[c + CLIENT_HI] = p.srcHi;
+                cold[c + CLIENT_LO] = p.srcLo;
+                cold[c + SERVER_HI] = p.dstHi;
+                cold[c + SERVER_LO] = p.dstLo;
+            } else {
+                cold[c + CLIENT_HI] = p.dstHi;
+                cold[c + CLIENT_LO] = p.dstLo;
+                cold[c + SERVER_HI] = p.srcHi;
+                cold[c + SERVER_LO] = p.srcLo;
+            }
         }
-        t[b + META] = meta;
-        t[b + START] = p.timestampNanos;
-        t[b + LAST] = p.timestampNanos;
-        t[b + PKTS_TO_SERVER] = 0;
-        t[b + PKTS_TO_CLIENT] = 0;
-        t[b + BYTES_TO_SERVER] = 0;
-        t[b + BYTES_TO_CLIENT] = 0;
-        t[b + STATE] = 0;
         flowsStarted++;
     }
 
-    private static long meta(int clientPort, int serverPort, int proto, int ipVersion) {
-        return USED | (ipVersion == 6 ? V6 : 0) | ((long) (proto & 0xFF) << 32) | ((long) serverPort << 16)
-                | clientPort;
+    /** True when the cold entry of slot holds exactly this client and server. */
+    private boolean coldIs(int slot, long cHi, long cLo, long sHi, long sLo) {
+        final long[] cold = this.cold;
+        final int c = slot * COLD;
+        return cold[c + CLIENT_LO] == cLo && cold[c + SERVER_LO] == sLo
+                && cold[c + CLIENT_HI] == cHi && cold[c + SERVER_HI] == sHi;
     }
 
     // ---------------------------------------------------------------- hashing
+
+    /** Both addresses IPv4-mapped ({@code ::ffff:a.b.c.d}), so that their low 32 bits are all of them. */
+    private static boolean isExact(long sHi, long sLo, long dHi, long dLo) {
+        return (sHi | dHi | ((sLo >>> 32) ^ 0xFFFF) | ((dLo >>> 32) ^ 0xFFFF)) == 0;
+    }
 
     private static long fmix(long k) {
         k ^= k >>> 33;
@@ -414,10 +553,21 @@ public final class FlowTable {
         return k;
     }
 
-    /** A hash that is the same both ways: it combines the two endpoints' hashes symmetrically. */
-    static long hash(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int proto) {
-        long ea = fmix(aHi * 0x9E3779B97F4A7C15L ^ aLo ^ ((long) aPort << 48));
-        long eb = fmix(bHi * 0x9E3779B97F4A7C15L ^ bLo ^ ((long) bPort << 48));
+    /**
+     * The hash of an IPv4 5-tuple (a and b the two 32-bit addresses), the same both ways: it orders the
+     * two addresses and the two ports.
+     */
+    static long exactHash(long a, long b, int aPort, int bPort, int proto, boolean v6) {
+        long addresses = Math.min(a, b) << 32 | Math.max(a, b);
+        long rest = ((long) Math.min(aPort, bPort) << 16) | Math.max(aPort, bPort) | ((long) (proto & 0xFF) << 32)
+                | (v6 ? 1L << 40 : 0);
+        return fmix(addresses ^ rest * 0x9E3779B97F4A7C15L);
+    }
+
+    /** A 64-bit hash of a 5-tuple that is the same both ways: it combines the endpoints' hashes symmetrically. */
+    static long fingerprint(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int proto) {
+        long ea = fmix((aHi * 0x9E3779B97F4A7C15L ^ aLo) + aPort * 0xC2B2AE3D27D4EB4FL);
+        long eb = fmix((bHi * 0x9E3779B97F4A7C15L ^ bLo) + bPort * 0xC2B2AE3D27D4EB4FL);
         return fmix((ea ^ eb) + (ea + eb) * 31 + proto);
     }
 
@@ -425,10 +575,15 @@ public final class FlowTable {
         return (int) (((h >>> 32) * capacity) >>> 32);
     }
 
-    private int homeOf(int b) {
-        long m = t[b + META];
-        return index(hash(t[b + CLIENT_HI], t[b + CLIENT_LO], (int) (m & 0xFFFF),
-                t[b + SERVER_HI], t[b + SERVER_LO], (int) (m >>> 16) & 0xFFFF, (int) (m >>> 32) & 0xFF));
+    /** The home slot of the flow whose hot entry starts at b, from the hot entry alone. */
+    private int homeOf(long[] hot, int b) {
+        final long m = hot[b + META];
+        final long k = hot[b + KEY];
+        if ((m & EXACT) == 0) {
+            return index(k);
+        }
+        return index(exactHash(k >>> 32, k & LOW32, (int) m & 0xFFFF, (int) (m >>> 16) & 0xFFFF,
+                (int) (m >>> 32) & 0xFF, (m & V6) != 0));
     }
 
     // ---------------------------------------------------------------- growth, sweep, eviction
@@ -446,21 +601,24 @@ public final class FlowTable {
     }
 
     private void grow() {
-        long[] old = t;
-        int oldCap = capacity;
-        allocate((int) Math.min(maxCapacity, (long) oldCap * 2));
+        final long[] oldHot = hot, oldCold = cold;
+        final int oldCap = capacity;
+        allocate((int) Math.min(maxCapacity, (long) oldCap * GROWTH));
+        final long[] hot = this.hot, cold = this.cold;
+        // Slots map to the new table in order (the index is monotone in the hash), so the copy streams.
         for (int j = 0; j < oldCap; j++) {
-            int ob = j * STRIDE;
-            if (old[ob + META] == 0) {
+            final int ob = BASE + j * HOT;
+            if (oldHot[ob + META] == 0) {
                 continue;
             }
-            long m = old[ob + META];
-            int i = index(hash(old[ob + CLIENT_HI], old[ob + CLIENT_LO], (int) (m & 0xFFFF),
-                    old[ob + SERVER_HI], old[ob + SERVER_LO], (int) (m >>> 16) & 0xFFFF, (int) (m >>> 32) & 0xFF));
-            while (t[i * STRIDE + META] != 0) {
+            int i = homeOf(oldHot, ob);
+            while (hot[BASE + i * HOT + META] != 0) {
                 i = i + 1 == capacity ? 0 : i + 1;
             }
-            System.arraycopy(old, ob, t, i * STRIDE, STRIDE);
+            System.arraycopy(oldHot, ob, hot, BASE + i * HOT, HOT);
+            if ((oldHot[ob + META] & EXACT) == 0) {
+                System.arraycopy(oldCold, j * COLD, cold, i * COLD, COLD);
+            }
         }
     }
 
@@ -487,8 +645,8 @@ public final class FlowTable {
         int ended = 0;
         int i = 0;
         while (i < capacity) {
-            int b = i * STRIDE;
-            if (t[b + META] != 0) {
+            int b = BASE + i * HOT;
+            if (hot[b + META] != 0) {
                 EndReason r = expiredReason(b, now);
                 if (r != null) {
                     onEnd.onFlowEnd(this, i, r);
@@ -503,6 +661,7 @@ public final class FlowTable {
     }
 
     private void evictOldest(int target) {
+        final long[] hot = this.hot;
         // Estimate the last-seen time below which about `target` flows lie, from a sample.
         int sampleSize = Math.min(size, 4096);
         long[] sample = new long[sampleSize];
@@ -510,8 +669,8 @@ public final class FlowTable {
         int n = 0;
         for (int i = 0; i < capacity && n < sampleSize; i += step) {
             for (int j = i; j < capacity; j++) {
-                if (t[j * STRIDE + META] != 0) {
-                    sample[n++] = t[j * STRIDE + LAST];
+                if (hot[BASE + j * HOT + META] != 0) {
+                    sample[n++] = hot[BASE + j * HOT + LAST];
                     break;
                 }
             }
@@ -522,8 +681,8 @@ public final class FlowTable {
         int evicted = 0;
         int i = 0;
         while (i < capacity && evicted < target) {
-            int b = i * STRIDE;
-            if (t[b + META] != 0 && t[b + LAST] <= cutoff) {
+            int b = BASE + i * HOT;
+            if (hot[b + META] != 0 && hot[b + LAST] <= cutoff) {
                 onEnd.onFlowEnd(this, i, EndReason.EVICTED);
                 removeAt(i);
                 evicted++;
@@ -535,7 +694,7 @@ public final class FlowTable {
         if (evicted == 0 && size > 0) {
             // Sample missed (all flows newer than the cutoff): evict whatever comes first.
             for (int j = 0; j < capacity && evicted < target; ) {
-                if (t[j * STRIDE + META] != 0) {
+                if (hot[BASE + j * HOT + META] != 0) {
                     onEnd.onFlowEnd(this, j, EndReason.EVICTED);
                     removeAt(j);
                     evicted++;
@@ -548,24 +707,27 @@ public final class FlowTable {
     }
 
     private void removeAt(int i) {
-        final long[] t = this.t;
+        final long[] hot = this.hot, cold = this.cold;
         int hole = i;
         int j = i;
         for (;;) {
             j = j + 1 == capacity ? 0 : j + 1;
-            int jb = j * STRIDE;
-            if (t[jb + META] == 0) {
+            final int jb = BASE + j * HOT;
+            if (hot[jb + META] == 0) {
                 break;
             }
-            int home = homeOf(jb);
+            int home = homeOf(hot, jb);
             boolean stays = hole <= j ? (hole < home && home <= j) : (home > hole || home <= j);
             if (stays) {
                 continue;
             }
-            System.arraycopy(t, jb, t, hole * STRIDE, STRIDE);
+            System.arraycopy(hot, jb, hot, BASE + hole * HOT, HOT);
+            if ((hot[jb + META] & EXACT) == 0) {
+                System.arraycopy(cold, j * COLD, cold, hole * COLD, COLD);
+            }
             hole = j;
         }
-        Arrays.fill(t, hole * STRIDE, hole * STRIDE + STRIDE, 0L);
+        Arrays.fill(hot, BASE + hole * HOT, BASE + hole * HOT + HOT, 0L);
         size--;
     }
 
@@ -575,26 +737,26 @@ public final class FlowTable {
      * reason; every other flow with the given one.
      */
     public void endAll(EndReason reason) {
-        final long[] t = this.t;
+        final long[] hot = this.hot;
         int[] slots = new int[size];
         long[] starts = new long[size];
         int n = 0;
         for (int i = 0; i < capacity; i++) {
-            if (t[i * STRIDE + META] != 0) {
+            if (hot[BASE + i * HOT + META] != 0) {
                 slots[n] = i;
-                starts[n++] = t[i * STRIDE + START];
+                starts[n++] = hot[BASE + i * HOT + START];
             }
         }
         sortByKey(starts, slots, 0, n - 1);
         for (int i : slots) {
-            int b = i * STRIDE;
+            int b = BASE + i * HOT;
             EndReason r = reason;
-            if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP && isFinished(t[b + STATE])) {
-                r = finishedReason(t[b + STATE]);
+            if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP && isFinished(hot[b + STATE])) {
+                r = finishedReason(hot[b + STATE]);
             }
             onEnd.onFlowEnd(this, i, r);
+            hot[b + META] = 0; // an empty slot; create() writes every other field
         }
-        Arrays.fill(t, 0L);
         size = 0;
     }
 
@@ -650,88 +812,96 @@ public final class FlowTable {
 
     // ---------------------------------------------------------------- accessors by slot
 
+    private long meta(int slot) {
+        return hot[BASE + slot * HOT + META];
+    }
+
+    private long hotField(int slot, int field) {
+        return hot[BASE + slot * HOT + field];
+    }
+
     public int ipVersion(int slot) {
-        return (t[slot * STRIDE + META] & V6) != 0 ? 6 : 4;
+        return (meta(slot) & V6) != 0 ? 6 : 4;
     }
 
     public int protocol(int slot) {
-        return (int) (t[slot * STRIDE + META] >>> 32) & 0xFF;
+        return (int) (meta(slot) >>> 32) & 0xFF;
     }
 
     public int clientPort(int slot) {
-        return (int) t[slot * STRIDE + META] & 0xFFFF;
+        return (int) meta(slot) & 0xFFFF;
     }
 
     public int serverPort(int slot) {
-        return (int) (t[slot * STRIDE + META] >>> 16) & 0xFFFF;
+        return (int) (meta(slot) >>> 16) & 0xFFFF;
     }
 
     public long clientHi(int slot) {
-        return t[slot * STRIDE + CLIENT_HI];
+        return (meta(slot) & EXACT) != 0 ? 0 : cold[slot * COLD + CLIENT_HI];
     }
 
     public long clientLo(int slot) {
-        return t[slot * STRIDE + CLIENT_LO];
+        return (meta(slot) & EXACT) != 0 ? MAPPED | hotField(slot, KEY) >>> 32 : cold[slot * COLD + CLIENT_LO];
     }
 
     public long serverHi(int slot) {
-        return t[slot * STRIDE + SERVER_HI];
+        return (meta(slot) & EXACT) != 0 ? 0 : cold[slot * COLD + SERVER_HI];
     }
 
     public long serverLo(int slot) {
-        return t[slot * STRIDE + SERVER_LO];
+        return (meta(slot) & EXACT) != 0 ? MAPPED | hotField(slot, KEY) & LOW32 : cold[slot * COLD + SERVER_LO];
     }
 
     public long startNanos(int slot) {
-        return t[slot * STRIDE + START];
+        return hotField(slot, START);
     }
 
     public long lastNanos(int slot) {
-        return t[slot * STRIDE + LAST];
+        return hotField(slot, LAST);
     }
 
     public long packetsToServer(int slot) {
-        return t[slot * STRIDE + PKTS_TO_SERVER];
+        return hotField(slot, PKTS) & LOW32;
     }
 
     public long packetsToClient(int slot) {
-        return t[slot * STRIDE + PKTS_TO_CLIENT];
+        return hotField(slot, PKTS) >>> 32;
     }
 
     public long bytesToServer(int slot) {
-        return t[slot * STRIDE + BYTES_TO_SERVER];
+        return hotField(slot, BYTES_TO_SERVER);
     }
 
     public long bytesToClient(int slot) {
-        return t[slot * STRIDE + BYTES_TO_CLIENT];
+        return hotField(slot, BYTES_TO_CLIENT);
     }
 
     /** Union of the TCP flags seen both ways in this flow (or this part of it). */
     public int tcpFlags(int slot) {
-        long st = t[slot * STRIDE + STATE];
+        long st = hotField(slot, STATE);
         return (int) ((st | st >>> 8) & 0xFF);
     }
 
     /** A per-flow integer the owner of the table may use (e.g. the window a flow was last counted in). */
     public int mark(int slot) {
-        return (int) (t[slot * STRIDE + STATE] >>> 32);
+        return (int) (hotField(slot, STATE) >>> 32);
     }
 
     public void setMark(int slot, int mark) {
-        int b = slot * STRIDE + STATE;
-        t[b] = (t[b] & 0xFFFF_FFFFL) | ((long) mark << 32);
+        int b = BASE + slot * HOT + STATE;
+        hot[b] = (hot[b] & LOW32) | ((long) mark << 32);
     }
 
     /** True for a TCP flow whose client sent a SYN that the server never answered at all. */
     public boolean isUnanswered(int slot) {
-        long st = t[slot * STRIDE + STATE];
+        long st = hotField(slot, STATE);
         return protocol(slot) == DecodedPacket.PROTO_TCP && clientState(st) == SYN_SENT
                 && serverState(st) == INACTIVE;
     }
 
     /** Zeek's conn_state of the flow in slot. */
     public String connState(int slot) {
-        long st = t[slot * STRIDE + STATE];
+        long st = hotField(slot, STATE);
         int os = clientState(st), rs = serverState(st);
         if (protocol(slot) != DecodedPacket.PROTO_TCP) {
             if (os == ACTIVE) {
