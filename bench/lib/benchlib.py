@@ -53,7 +53,7 @@ def build():
 
 
 def java_cmd(main, *args, heap="2g"):
-    return ["java", "-Xmx" + heap, "-cp", BENCH_JAR, "io.portwatch.bench." + main, *map(str, args)]
+    return ["java", "-Xmx" + heap, "-cp", rel(BENCH_JAR), "io.portwatch.bench." + main, *map(str, args)]
 
 
 def capture_stem(packets, seed, concurrency, rate, snaplen):
@@ -145,11 +145,12 @@ def summary(runs, packets):
 
 
 def first_line(cmd):
+    """The first line a tool prints about itself (standard output first; warnings on stderr skipped)."""
     try:
-        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError:
         return "not installed"
-    lines = [l for l in out.splitlines() if l.strip()]
+    lines = [l for l in (p.stdout + "\n" + p.stderr).splitlines() if l.strip() and "Running as user" not in l]
     return lines[0].strip() if lines else "?"
 
 
