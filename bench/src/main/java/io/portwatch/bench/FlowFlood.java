@@ -47,12 +47,7 @@ public final class FlowFlood {
                 System.exit(2);
             }
         }
-        try {
-            System.exit(run(flows, maxFlows) ? 0 : 1);
-        } catch (OutOfMemoryError e) {
-            System.out.println("FAIL: OutOfMemoryError: " + e.getMessage());
-            System.exit(1);
-        }
+        System.exit(run(flows, maxFlows) ? 0 : 1);
     }
 
     static boolean run(long flows, int maxFlows) {
@@ -64,35 +59,20 @@ public final class FlowFlood {
         HeapMeter.resetPeak();
         long gcBefore = HeapMeter.collections();
         long gcMillisBefore = HeapMeter.collectionMillis();
-        FrameBuilder f = new FrameBuilder();
-        f.vlan = -1;
-        f.srcHi = 0x2001_0DB8_C000_0000L;
-        f.dstHi = 0x2001_0DB8_5E00_0000L;
-        long ts = CaptureGenerator.BASE_NANOS;
         long t0 = System.nanoTime();
-        long maxUsed = 0;
-        for (long i = 0; i < flows; i++) {
-            int[] target = TARGETS[(int) (i & 7)];
-            long host = i >>> 10;
-            f.ipv6 = (i & 0x30) == 0;
-            f.protocol = target[0];
-            f.tcpFlags = target[0] == DecodedPacket.PROTO_TCP ? DecodedPacket.TCP_SYN : 0;
-            f.payload = target[0] == DecodedPacket.PROTO_TCP ? 0 : 48;
-            f.src4 = 0x0A00_0000 + (int) host; // 10.0.0.0 on, into 11.x past 16M hosts
-            f.srcLo = host + 1;
-            f.dst4 = 0x6440_0001;
-            f.dstLo = 1;
-            f.srcPort = 1024 + (int) ((i >>> 3) & 0x7F) * 500;
-            f.dstPort = target[1];
-            int wire = f.build(96);
-            analyzer.onPacket(LinkType.ETHERNET, ts += 1_000, f.buffer(), 0, Math.min(96, wire), wire);
-            if ((i + 1) % 1_000_000 == 0 || i + 1 == flows) {
-                long used = HeapMeter.used();
-                maxUsed = Math.max(maxUsed, used);
-                System.out.printf(Locale.ROOT, "  %,12d flows: %,9d tracked, %,12d evicted, heap used %s, %.1f s%n",
-                        i + 1, analyzer.flowTable().size(), analyzer.flowTable().flowsEvicted(), HeapMeter.mib(used),
-                        (System.nanoTime() - t0) / 1e9);
+        try {
+            flood(analyzer, flows, t0);
+        } catch (OutOfMemoryError e) {
+            StringBuilder where = new StringBuilder();
+            StackTraceElement[] st = e.getStackTrace();
+            for (int k = 0; k < Math.min(4, st.length); k++) {
+                where.append(k == 0 ? "" : " < ").append(st[k].getClassName().replaceAll(".*\\.", ""))
+                        .append('.').append(st[k].getMethodName());
             }
+            System.out.printf(Locale.ROOT, "FAIL: OutOfMemoryError (%s) after %,d flows, %,d tracked, table growing to %,d slots,"
+                            + " in %s%n", e.getMessage(), analyzer.summary().flows(), analyzer.flowTable().size(),
+                    analyzer.flowTable().capacity(), where);
+            return false;
         }
         int open = analyzer.flowTable().size();
         long tableBytes = analyzer.flowTable().memoryBytes();
@@ -110,5 +90,35 @@ public final class FlowFlood {
         System.out.println(ok ? "PASS: heap bounded, every flow counted, evictions counted"
                 : "FAIL: counts do not add up (flows " + s.flows() + ", evicted + open " + (s.flowsEvicted() + open) + ")");
         return ok;
+    }
+
+    /** Sends {@code flows} packets, each opening a new flow; progress every million. */
+    private static void flood(TrafficAnalyzer analyzer, long flows, long t0) {
+        FrameBuilder f = new FrameBuilder();
+        f.vlan = -1;
+        f.srcHi = 0x2001_0DB8_C000_0000L;
+        f.dstHi = 0x2001_0DB8_5E00_0000L;
+        long ts = CaptureGenerator.BASE_NANOS;
+        for (long i = 0; i < flows; i++) {
+            int[] target = TARGETS[(int) (i & 7)];
+            long host = i >>> 10;
+            f.ipv6 = (i & 0x30) == 0;
+            f.protocol = target[0];
+            f.tcpFlags = target[0] == DecodedPacket.PROTO_TCP ? DecodedPacket.TCP_SYN : 0;
+            f.payload = target[0] == DecodedPacket.PROTO_TCP ? 0 : 48;
+            f.src4 = 0x0A00_0000 + (int) host; // 10.0.0.0 on, into 11.x past 16M hosts
+            f.srcLo = host + 1;
+            f.dst4 = 0x6440_0001;
+            f.dstLo = 1;
+            f.srcPort = 1024 + (int) ((i >>> 3) & 0x7F) * 500;
+            f.dstPort = target[1];
+            int wire = f.build(96);
+            analyzer.onPacket(LinkType.ETHERNET, ts += 1_000, f.buffer(), 0, Math.min(96, wire), wire);
+            if ((i + 1) % 1_000_000 == 0 || i + 1 == flows) {
+                System.out.printf(Locale.ROOT, "  %,12d flows: %,9d tracked, %,12d evicted, heap used %s, %.1f s%n",
+                        i + 1, analyzer.flowTable().size(), analyzer.flowTable().flowsEvicted(),
+                        HeapMeter.mib(HeapMeter.used()), (System.nanoTime() - t0) / 1e9);
+            }
+        }
     }
 }
