@@ -69,9 +69,9 @@ public final class FlowFlood {
                 where.append(k == 0 ? "" : " < ").append(st[k].getClassName().replaceAll(".*\\.", ""))
                         .append('.').append(st[k].getMethodName());
             }
-            System.out.printf(Locale.ROOT, "FAIL: OutOfMemoryError (%s) after %,d flows, %,d tracked, table growing to %,d slots,"
-                            + " in %s%n", e.getMessage(), analyzer.summary().flows(), analyzer.flowTable().size(),
-                    analyzer.flowTable().capacity(), where);
+            System.out.printf(Locale.ROOT, "FAIL: OutOfMemoryError (%s) after %,d flows, %,d tracked,"
+                            + " table growing to %,d slots, in %s%n", e.getMessage(), analyzer.summary().flows(),
+                    analyzer.flowTable().size(), analyzer.flowTable().capacity(), where);
             return false;
         }
         int open = analyzer.flowTable().size();
@@ -88,7 +88,8 @@ public final class FlowFlood {
         boolean ok = s.flows() == flows && s.flowsEvicted() + open == flows && open <= maxFlows
                 && s.packets() == flows;
         System.out.println(ok ? "PASS: heap bounded, every flow counted, evictions counted"
-                : "FAIL: counts do not add up (flows " + s.flows() + ", evicted + open " + (s.flowsEvicted() + open) + ")");
+                : "FAIL: counts do not add up (flows " + s.flows() + ", evicted + open "
+                        + (s.flowsEvicted() + open) + ")");
         return ok;
     }
 
