@@ -28,14 +28,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * port's counters, on the frames of a synthetic capture with {@code concurrency} sessions open at once.
  * Run it with {@code -prof gc}: {@code gc.alloc.rate.norm} is the bytes allocated per packet (the
  * target is 0). With {@code intervalMillis} above 0, windows close on packet time and their records
- * (allocated once per window, not per packet) count too, spread over the window's packets.
+ * (allocated once per window, not per packet) count too, spread over the window's packets. Two forks:
+ * whether escape analysis removes the short-lived arrays of the distinct-count sketch's hashing differs
+ * from one JVM to the next.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"}) // two JVMs: the JIT's inlining (and so allocation) may differ
 public class PacketPathBenchmark {
 
     @Param("200000")
