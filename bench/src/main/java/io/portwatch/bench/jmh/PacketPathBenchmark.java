@@ -29,15 +29,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * Run it with {@code -prof gc}: {@code gc.alloc.rate.norm} is the bytes allocated per packet (the
  * target is 0). With {@code intervalMillis} above 0, windows close on packet time and their records
  * (allocated once per window, not per packet) count too, spread over the window's packets. Two forks:
- * whether escape analysis removes the short-lived arrays of the distinct-count sketch's hashing differs
- * from one JVM to the next.
+ * the bytes allocated per packet have differed from one JVM to the next (the JIT's inlining decides
+ * whether short-lived arrays are allocated at all).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"}) // two JVMs: the JIT's inlining (and so allocation) may differ
+@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class PacketPathBenchmark {
 
     @Param("200000")
