@@ -357,7 +357,8 @@ public final class TrafficCounts {
                     double err = Math.abs(av - ev) / (double) ev;
                     worst = Math.max(worst, err);
                     if (err > ESTIMATE_TOLERANCE) {
-                        diff.add(String.format("%s%s: expected %d, portwatch estimates %d (%.1f%% off, more than %.0f%%)",
+                        diff.add(String.format(
+                                "%s%s: expected %d, portwatch estimates %d (%.1f%% off, more than %.0f%%)",
                                 k, names[i], ev, av, 100 * err, 100 * ESTIMATE_TOLERANCE));
                     }
                 }

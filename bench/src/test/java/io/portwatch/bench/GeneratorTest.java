@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GeneratorTest {
 
     /** 50k packets, 5,000 sessions open at once: a few thousand flows over hundreds of ports. */
-    private static final GeneratorConfig SMALL = new GeneratorConfig(50_000, 7, 5_000, 50_000, 128, 0.15, 0.10, 8, 1000);
+    private static final GeneratorConfig SMALL =
+            new GeneratorConfig(50_000, 7, 5_000, 50_000, 128, 0.15, 0.10, 8, 1000);
 
     @TempDir
     Path dir;
@@ -199,7 +200,8 @@ class GeneratorTest {
 
     /** Captured bytes of all records, read from the record headers. */
     private static long frameBytes(Path pcap) throws IOException {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(pcap)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(pcap))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
         long sum = 0;
         int p = 24;
         while (p < b.limit()) {
