@@ -20,8 +20,8 @@ public final class Logging {
     }
 
     /**
-     * Sets the levels: verbose, portwatch DEBUG and libraries INFO; else portwatch INFO and libraries
-     * WARN (the default). Takes effect at once, for loggers made before and after.
+     * Sets the levels: verbose, portwatch DEBUG and libraries INFO; else portwatch INFO, libraries
+     * WARN and kafka-clients off (the default: portwatch reports Kafka faults itself). Takes effect at once, for loggers made before and after.
      */
     public static void verbose(boolean on) {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
@@ -30,5 +30,6 @@ public final class Logging {
         }
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(on ? Level.INFO : Level.WARN);
         context.getLogger(PORTWATCH).setLevel(on ? Level.DEBUG : Level.INFO);
+        context.getLogger("org.apache.kafka").setLevel(on ? Level.INFO : Level.OFF);
     }
 }
