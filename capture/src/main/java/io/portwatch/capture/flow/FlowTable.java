@@ -8,24 +8,25 @@ import java.util.Arrays;
  * Bidirectional flows keyed by the 5-tuple, with client and server told apart and TCP state followed.
  *
  * <p>Single writer: one thread owns a table. A flow slot is {@value #STRIDE} longs (96 bytes) in two
- * parallel arrays: a hot entry of 8 longs (one 64-byte cache line: key, ports and protocol, first and
- * last time, packet and byte counters, TCP state and mark) that every packet reads and writes, and a
- * cold entry of 4 longs (the two 128-bit addresses) read only where an address is needed. Open
- * addressing with linear probing and backward-shift deletion: a flow costs 96 bytes divided by the
- * load factor (at most 0.75, so 128 bytes at the {@link FlowConfig#maxFlows()} limit) and nothing else.
- * The table starts at up to 2<sup>16</sup> slots and grows fourfold, to at most {@code maxFlows / 0.75}
- * slots (grown entries are copied in slot order, a stream rather than random writes); when {@code maxFlows} are tracked, expired flows are swept out and then the longest-idle
- * sixteenth is evicted ({@link EndReason#EVICTED}).
+ * parallel arrays: a hot entry of 8 longs, one 64-byte cache line (key, ports and protocol, first and
+ * last time, packet and byte counters, TCP state and mark), that a packet reads and writes, and a cold
+ * entry of 4 longs (the two 128-bit addresses) read only when a flow starts or ends, or when its
+ * addresses are asked for. Open addressing with linear probing and backward-shift deletion: a flow
+ * costs 96 bytes divided by the load factor, at most 0.75, so at most 128 bytes a flow at the
+ * {@link FlowConfig#maxFlows()} limit, and nothing else. The table starts at up to 2<sup>16</sup> slots
+ * and grows fourfold, to at most {@code maxFlows / 0.75} slots; a slot's home follows its hash in
+ * order, so growing copies the entries as a stream. When {@code maxFlows} are tracked, expired flows
+ * are swept out and then the longest-idle sixteenth is evicted ({@link EndReason#EVICTED}).
  *
- * <p>The key check is exact. When both addresses are IPv4 (IPv4-mapped, as the decoder stores them)
- * the hot key word holds both addresses themselves, client's in the high half, so a packet is matched
- * on its hot line alone; IPv4 flows never touch the cold array. Other flows hold a 64-bit fingerprint of
- * the 5-tuple there, and a packet whose fingerprint, ports, protocol and IP version match is then
- * checked against the full addresses in the cold array, so a fingerprint collision costs one more
- * read, never a wrong flow.
+ * <p>The key check is exact. Ports, protocol and IP version are compared in full on the hot line.
+ * When both addresses are IPv4 (IPv4-mapped, as the decoder stores them) the hot key word holds the
+ * two addresses themselves, the client's in its high half: such a packet is matched on the hot line
+ * alone, and IPv4 flows never touch the cold array. Other flows keep a 64-bit hash of the 5-tuple in
+ * the key word, and a packet that matches it is then compared with the full addresses in the cold
+ * array: a hash collision costs one more read, never a wrong flow.
  *
- * <p>Packet counters are 32 bits a direction: a flow part reaching 2<sup>32</sup>-1 packets one way is
- * cut ({@link EndReason#ACTIVE}) before it can overflow, as if its active timeout had passed.
+ * <p>Packet counters are 32 bits a direction: a flow part about to count a 2<sup>32</sup>th packet one
+ * way is cut first ({@link EndReason#ACTIVE}), as if its active timeout had passed.
  *
  * <p>Client and server: the sender of a SYN without ACK is the client; the sender of a SYN+ACK is the
  * server; otherwise, when exactly one side's port is well-known (below 1024), that side is the server;
@@ -42,9 +43,10 @@ import java.util.Arrays;
  * about once a second and no more often than the table's size in packets, to keep their cost per
  * packet small.
  *
- * <p>Batching: {@link #prefetch} reads the memory that tracking a packet will touch. A caller that
- * decodes a batch of packets (16 to 32), prefetches them all and then tracks them lets the cache misses
- * of the batch overlap instead of paying them one after the other.
+ * <p>Batching: a packet's flow is most often a cache miss, and a miss costs more than the rest of
+ * tracking. {@link #prefetch(DecodedPacket[], int, int)} reads the memory that tracking a batch of
+ * packets will read, all at once: a caller that decodes 16 to 32 packets, prefetches them and then
+ * tracks them pays about one miss's wait for the batch instead of one a packet.
  */
 public final class FlowTable {
 
@@ -201,24 +203,26 @@ public final class FlowTable {
 
     /**
      * Reads the table memory that {@link #track} will read for this packet (its flow's home slot, and
-     * for other than IPv4 addresses the addresses there) and changes nothing. Run it over a batch of
-     * decoded packets before tracking them, so that their cache misses overlap.
+     * unless both addresses are IPv4 the addresses kept there), and changes nothing. The batch form,
+     * {@link #prefetch(DecodedPacket[], int, int)}, overlaps the reads better.
      */
     public void prefetch(DecodedPacket p) {
         final int h = home(p);
         long v = hot[BASE + (h & Integer.MAX_VALUE) * HOT + META];
         if (h < 0) {
-            v ^= cold[(h & Integer.MAX_VALUE) * COLD];
+            v += cold[(h & Integer.MAX_VALUE) * COLD];
         }
         prefetched += v;
     }
 
     /**
-     * Reads the table memory that tracking {@code packets[from, to)} will read and changes nothing,
-     * as {@link #prefetch(DecodedPacket)} does for each, but with all the reads issued together.
+     * Reads the table memory that tracking {@code packets[from, to)} will read, and changes nothing:
+     * first the homes of all the packets' flows are computed, then all are read, so that the cache
+     * misses overlap. Then {@link #track} each packet, in order; the table may change in between (the
+     * reads are then wasted, never wrong).
      */
     public void prefetch(DecodedPacket[] packets, int from, int to) {
-        int n = to - from;
+        final int n = to - from;
         if (homes.length < n) {
             homes = new int[n];
         }
@@ -344,20 +348,23 @@ public final class FlowTable {
         return i;
     }
 
-    /** Adds packets of the flow in slot (e.g. IP fragments that arrived before their first). */
+    /**
+     * Adds packets of the flow in slot (e.g. IP fragments that arrived before their first). Packets
+     * beyond what a 32-bit counter holds go to a next part of the flow, as in {@link #track}.
+     */
     public void addPackets(int slot, boolean toServer, long packets, long bytes) {
         final long[] hot = this.hot;
         final int b = BASE + slot * HOT;
         long left = packets;
-        for (;;) {
-            long have = toServer ? hot[b + PKTS] & LOW32 : hot[b + PKTS] >>> 32;
-            long n = Math.min(left, LOW32 - have);
+        while (left > 0) {
+            final long have = toServer ? hot[b + PKTS] & LOW32 : hot[b + PKTS] >>> 32;
+            if (have == LOW32) {
+                cutPart(slot, hot[b + LAST]);
+                continue;
+            }
+            final long n = Math.min(left, LOW32 - have);
             hot[b + PKTS] += toServer ? n : n << 32;
             left -= n;
-            if (left <= 0) {
-                break;
-            }
-            cutPart(slot, hot[b + LAST]); // the counter is full: this part ends, the rest go to the next
         }
         hot[b + (toServer ? BYTES_TO_SERVER : BYTES_TO_CLIENT)] += bytes;
     }
@@ -751,7 +758,8 @@ public final class FlowTable {
         for (int i : slots) {
             int b = BASE + i * HOT;
             EndReason r = reason;
-            if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP && isFinished(hot[b + STATE])) {
+            if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP
+                    && isFinished(hot[b + STATE])) {
                 r = finishedReason(hot[b + STATE]);
             }
             onEnd.onFlowEnd(this, i, r);
