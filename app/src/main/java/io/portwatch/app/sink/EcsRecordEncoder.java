@@ -291,7 +291,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeStringField("severity", a.severity().key());
         g.writeObjectFieldStart("alert");
         for (Map.Entry<String, Object> e : a.details().entrySet()) {
-            if (present(e.getValue())) { // ECS documents have no null fields
+            if (present(e.getValue())) {
                 g.writeFieldName(e.getKey());
                 writeDetail(g, e.getValue());
             }
@@ -299,10 +299,6 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeEndObject();
         g.writeEndObject();
         g.writeEndObject();
-    }
-
-    private static boolean present(Object v) {
-        return v != null && !(v instanceof Double d && !Double.isFinite(d)) && !(v instanceof Float f && !Float.isFinite(f));
     }
 
     private static void counts(JsonGenerator g, String name, Map<String, Long> counts) throws IOException {

@@ -166,8 +166,10 @@ final class JsonRecordEncoder extends RecordEncoder {
         }
         gen.writeStringField("severity", a.severity().key());
         for (Map.Entry<String, Object> e : a.details().entrySet()) {
-            gen.writeFieldName(detailName(e.getKey()));
-            writeDetail(gen, e.getValue());
+            if (present(e.getValue())) {
+                gen.writeFieldName(detailName(e.getKey()));
+                writeDetail(gen, e.getValue());
+            }
         }
         gen.writeEndObject();
     }

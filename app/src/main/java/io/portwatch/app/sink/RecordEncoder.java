@@ -70,6 +70,11 @@ public abstract sealed class RecordEncoder permits JsonRecordEncoder, EcsRecordE
     /** An alert a detector raised. */
     public abstract void alert(JsonGenerator g, Alert a) throws IOException;
 
+    /** Whether a detail has a value to write: not null, not a number that is not finite (a detail without is left out). */
+    static boolean present(Object v) {
+        return v != null && !(v instanceof Double d && !Double.isFinite(d)) && !(v instanceof Float f && !Float.isFinite(f));
+    }
+
     /**
      * Writes one value of an alert's details: a number, string, boolean or a list of those (a list
      * nested in a list is written as a list too). A number that is not finite, and {@code null}, are
