@@ -57,9 +57,10 @@ class KafkaIT {
         }
     }
 
-    record Topics(String ports, String flows) {
+    record Topics(String ports, String flows, String alerts) {
+        /** All three topics. */
         List<String> both() {
-            return List.of(ports, flows);
+            return List.of(ports, flows, alerts);
         }
     }
 
@@ -81,13 +82,14 @@ class KafkaIT {
 
     private static Topics topics() throws Exception {
         int n = TOPIC.incrementAndGet();
-        Topics t = new Topics("it-ports-" + n, "it-flows-" + n);
-        kafka.createTopics(3, t.ports(), t.flows());
+        Topics t = new Topics("it-ports-" + n, "it-flows-" + n, "it-alerts-" + n);
+        kafka.createTopics(3, t.ports(), t.flows(), t.alerts());
         return t;
     }
 
     private static List<String> kafkaArgs(Topics t) {
-        return List.of("--kafka", kafka.bootstrap(), "--topic-ports", t.ports(), "--topic-flows", t.flows());
+        return List.of("--kafka", kafka.bootstrap(), "--topic-ports", t.ports(), "--topic-flows", t.flows(),
+                "--topic-alerts", t.alerts());
     }
 
     private static Process launch(List<String> args) throws IOException {
@@ -154,6 +156,7 @@ class KafkaIT {
             case "window" -> "window/" + n.get("input").asText();
             case "summary" -> "summary/" + n.get("input").asText();
             case "flow" -> n.get("community_id").asText();
+            case "alert" -> n.get("source").isNull() ? n.get("target").asText() : n.get("source").asText();
             default -> throw new AssertionError(n.toString());
         };
     }
@@ -180,7 +183,9 @@ class KafkaIT {
             JsonNode n = JSON.readTree(r.value());
             String key = text(r.key());
             assertEquals(keyOf(n), key, "key of " + n);
-            assertEquals(n.get("type").asText().equals("flow") ? t.flows() : t.ports(), r.topic(), "topic of " + n);
+            String type = n.get("type").asText();
+            assertEquals(type.equals("flow") ? t.flows() : type.equals("alert") ? t.alerts() : t.ports(), r.topic(),
+                    "topic of " + n);
             gotByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(text(r.value()));
             partitions.computeIfAbsent(key, k -> new HashSet<>()).add(r.partition());
         }
@@ -219,6 +224,18 @@ class KafkaIT {
         long summaries = printed.lines().stream().filter(l -> l.startsWith("{\"type\":\"summary\"")).count();
         assertEquals(files.size(), summaries, "one summary per file");
         assertTrue(got.stream().anyMatch(r -> r.topic().equals(t.flows())), "flows sent");
+        // the sample's nmap SYN scan: its port_scan alert on the alerts topic, keyed by the scanner
+        List<ConsumerRecord<byte[], byte[]>> scans = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : got) {
+            JsonNode n = JSON.readTree(r.value());
+            if (r.topic().equals(t.alerts()) && n.get("kind").asText().equals("port_scan")
+                    && n.get("input").asText().equals(sample.toString())) {
+                scans.add(r);
+                assertEquals("127.77.0.66", text(r.key()));
+                assertEquals("127.77.0.10", n.get("target").asText());
+            }
+        }
+        assertEquals(1, scans.size(), "the sample's scan, once");
         System.out.printf("KafkaIT: %d records of %d captures sent in %.1f s%n", got.size(), files.size(),
                 sent.nanos() / 1e9);
 

@@ -168,6 +168,37 @@ class ReadCommandIT {
     }
 
     @Test
+    void theSamplesNmapScanIsOnePortScanAlert() throws Exception {
+        Run r = run("read", "--format", "json", sample.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<JsonNode> alerts = r.ofType("alert");
+        assertEquals(1, alerts.size(), "one alert: " + alerts);
+        JsonNode a = alerts.get(0);
+        assertEquals("port_scan", a.get("kind").asText());
+        assertEquals("127.77.0.66", a.get("source").asText());
+        assertEquals("127.77.0.10", a.get("target").asText());
+        assertEquals(sample.toString(), a.get("input").asText());
+        assertTrue(a.get("ports").asInt() >= 15, "over the vertical threshold: " + a);
+        assertTrue(io.portwatch.app.sink.RecordSchemaAccess.validate(a).isEmpty(),
+                io.portwatch.app.sink.RecordSchemaAccess.validate(a) + " in " + a);
+
+        Run ecs = run("read", "--format", "ecs", sample.toString());
+        assertEquals(0, ecs.exit(), ecs.err());
+        List<JsonNode> docs = ecs.records().stream()
+                .filter(d -> d.get("event").get("kind").asText().equals("alert")).toList();
+        assertEquals(1, docs.size(), "one alert document");
+        io.portwatch.app.sink.EcsChecks.assertEcsOf(a.deepCopy().put("sensor", docs.get(0).get("observer")
+                .get("hostname").asText()), docs.get(0), false);
+
+        Run table = run("read", "--format", "table", sample.toString());
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().contains("  alerts: 1\n"), table.out());
+        String line = table.out().lines().filter(l -> l.contains("port_scan")).findFirst().orElse("");
+        assertTrue(line.contains("127.77.0.66 -> 127.77.0.10"), table.out());
+        assertTrue(line.contains(a.get("severity").asText()) && line.contains(a.get("time").asText()), line);
+    }
+
+    @Test
     void flowsAreReportedWithCommunityIds() throws Exception {
         Run r = run("read", "--format", "json", "--flows", sample.toString());
         assertEquals(0, r.exit(), r.err());

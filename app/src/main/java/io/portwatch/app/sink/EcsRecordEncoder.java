@@ -1,6 +1,7 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.analysis.ports.TcpCounts;
@@ -21,7 +22,10 @@ import java.util.Objects;
  * covers (the window, the flow, the run), {@code event.start}/{@code event.end}/{@code event.duration}
  * (nanoseconds) its span. For flows and ports the client is the source and the server the destination;
  * {@code source.bytes} are the bytes the client sent. Counters ECS has no field for are under
- * {@code portwatch.*}. README.md lists every field.
+ * {@code portwatch.*}. Alerts are {@code event.kind: alert} (category {@code network, intrusion_detection},
+ * type {@code info}, dataset {@code portwatch.alert}, action and {@code rule.name} the alert's kind),
+ * stamped with the alert's time, its source and target as {@code source.ip} and {@code destination.ip},
+ * its details under {@code portwatch.alert.*}. README.md lists every field.
  */
 final class EcsRecordEncoder extends RecordEncoder {
 
@@ -208,6 +212,91 @@ final class EcsRecordEncoder extends RecordEncoder {
             g.writeString(e);
         }
         g.writeEndArray();
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /**
+     * {@code event.severity} of an alert severity: the risk scores Elastic's detection rules give their
+     * severities (low 21, medium 47, high 73, critical 99).
+     */
+    static int severityScore(Alert.Severity s) {
+        return switch (s) {
+            case LOW -> 21;
+            case MEDIUM -> 47;
+            case HIGH -> 73;
+            case CRITICAL -> 99;
+        };
+    }
+
+    @Override
+    public void alert(JsonGenerator g, Alert a) throws IOException {
+        g.writeStartObject();
+        head(g, Formats.instant(a.timeNanos()));
+        g.writeStringField("message", Formats.alertLine(a));
+        g.writeObjectFieldStart("event");
+        g.writeStringField("kind", "alert");
+        g.writeArrayFieldStart("category");
+        g.writeString("network");
+        g.writeString("intrusion_detection");
+        g.writeEndArray();
+        g.writeArrayFieldStart("type");
+        g.writeString("info");
+        g.writeEndArray();
+        g.writeStringField("dataset", "portwatch.alert");
+        g.writeStringField("module", "portwatch");
+        g.writeStringField("action", a.kind().key());
+        g.writeNumberField("severity", severityScore(a.severity()));
+        g.writeEndObject();
+        g.writeObjectFieldStart("rule");
+        g.writeStringField("name", a.kind().key());
+        g.writeEndObject();
+        observer(g, a.input());
+        if (a.source() != null) {
+            g.writeObjectFieldStart("source");
+            g.writeStringField("ip", a.source());
+            g.writeEndObject();
+        }
+        if (a.target() != null || a.port() != null) {
+            g.writeObjectFieldStart("destination");
+            if (a.target() != null) {
+                g.writeStringField("ip", a.target());
+            }
+            if (a.port() != null) {
+                g.writeNumberField("port", a.port().intValue());
+            }
+            g.writeEndObject();
+        }
+        if (a.transport() != null) {
+            g.writeObjectFieldStart("network");
+            g.writeStringField("transport", a.transport());
+            g.writeStringField("iana_number", ianaNumber(a.transport()));
+            g.writeEndObject();
+        }
+        if (a.source() != null || a.target() != null) {
+            g.writeObjectFieldStart("related");
+            g.writeArrayFieldStart("ip");
+            if (a.source() != null) {
+                g.writeString(a.source());
+            }
+            if (a.target() != null && !a.target().equals(a.source())) {
+                g.writeString(a.target());
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", "alert");
+        g.writeStringField("input", a.input());
+        g.writeStringField("severity", a.severity().key());
+        g.writeObjectFieldStart("alert");
+        for (Map.Entry<String, Object> e : a.details().entrySet()) {
+            if (present(e.getValue())) {
+                g.writeFieldName(e.getKey());
+                writeDetail(g, e.getValue());
+            }
+        }
+        g.writeEndObject();
         g.writeEndObject();
         g.writeEndObject();
     }

@@ -1,5 +1,6 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.capture.decode.DecodedPacket;
 
@@ -9,8 +10,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
-/** Text forms shared by the sinks: timestamps, durations, byte counts, TCP flags, port ranking. */
+/** Text forms shared by the sinks: timestamps, durations, byte counts, TCP flags, port ranking, alerts. */
 final class Formats {
 
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -26,7 +29,59 @@ final class Formats {
     private static final Comparator<PortStats> BUSIEST_FIRST =
             Comparator.comparingLong(PortStats::packets).reversed();
 
+    /** Details an alert summary leaves out: its times are the alert's own, its window an option. */
+    private static final Set<String> UNSUMMARISED = Set.of("first_seen", "last_seen", "window_seconds");
+    /** Details and list items an alert summary shows at most. */
+    private static final int SUMMARY_DETAILS = 5;
+    private static final int SUMMARY_ITEMS = 4;
+
     private Formats() {
+    }
+
+    /** Where an alert is: {@code source -> target}, an unknown side as {@code *}. */
+    static String alertPath(Alert a) {
+        return (a.source() == null ? "*" : a.source()) + " -> " + (a.target() == null ? "*" : a.target());
+    }
+
+    /** What an alert concerns: {@code tcp/22}, or with {@code *} for a transport or port it spans. */
+    static String alertService(Alert a) {
+        return (a.transport() == null ? "*" : a.transport()) + "/" + (a.port() == null ? "*" : a.port());
+    }
+
+    /**
+     * The first details of an alert as {@code name=value}, lists cut to a few items: {@code method=vertical
+     * scan_type=syn ports=1000 port_sample=[1,3,7,9,...]}.
+     */
+    static String alertDetails(Alert a) {
+        StringBuilder sb = new StringBuilder();
+        int n = 0;
+        for (Map.Entry<String, Object> e : a.details().entrySet()) {
+            if (UNSUMMARISED.contains(e.getKey())) {
+                continue;
+            }
+            if (n++ == SUMMARY_DETAILS) {
+                sb.append(" ...");
+                break;
+            }
+            sb.append(sb.length() == 0 ? "" : " ").append(e.getKey()).append('=');
+            if (e.getValue() instanceof List<?> l) {
+                sb.append('[');
+                for (int i = 0; i < l.size() && i < SUMMARY_ITEMS; i++) {
+                    sb.append(i == 0 ? "" : ",").append(l.get(i));
+                }
+                sb.append(l.size() > SUMMARY_ITEMS ? ",...]" : "]");
+            } else {
+                sb.append(e.getValue());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** An alert in one line: {@code port_scan (medium) 10.0.0.1 -> 10.0.0.2 tcp/*: method=vertical ...}. */
+    static String alertLine(Alert a) {
+        String details = alertDetails(a);
+        return a.kind().key() + " (" + a.severity().key() + ") " + alertPath(a) + " " + alertService(a)
+                + (details.isEmpty() ? "" : ": " + details);
     }
 
     /** ISO-8601 UTC with as many fraction digits as the value needs (0, 3, 6 or 9). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortStats;
@@ -18,10 +19,10 @@ import java.util.Objects;
 
 /**
  * Writes records as JSON lines, one object per line, in the form a {@link RecordEncoder} gives them:
- * portwatch's records ({@code port_stats}, {@code window}, {@code flow}, {@code summary}, as
- * {@code src/schema/portwatch-records.schema.json} describes) or ECS documents. Per window its busiest
- * ports, then one {@code window} record with its totals. Flushes when a window closes and at the
- * summary, so a consumer reading a pipe sees each window as it closes.
+ * portwatch's records ({@code port_stats}, {@code window}, {@code flow}, {@code summary}, {@code alert},
+ * as {@code src/schema/portwatch-records.schema.json} describes) or ECS documents. Per window its busiest
+ * ports, then one {@code window} record with its totals. Flushes when a window closes, after each alert
+ * and at the summary, so a consumer reading a pipe sees each window as it closes and each alert at once.
  *
  * <p>Not thread-safe: call it from one thread (the analysis thread). {@link #close()} flushes but leaves
  * the stream open (it belongs to the caller). A write that fails (a closed pipe, a full disk) is thrown
@@ -96,6 +97,17 @@ public final class JsonLinesSink implements RecordSink {
         try {
             encoder.flow(gen, f);
             gen.writeRaw('\n');
+        } catch (IOException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void alert(Alert a) {
+        try {
+            encoder.alert(gen, a);
+            gen.writeRaw('\n');
+            gen.flush();
         } catch (IOException e) {
             throw failed(e);
         }

@@ -1,6 +1,7 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.analysis.ports.TcpCounts;
@@ -10,12 +11,17 @@ import io.portwatch.capture.flow.FlowRecord;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * portwatch's JSON records ({@code port_stats}, {@code window}, {@code flow}, {@code summary}) in the
- * form {@code src/schema/portwatch-records.schema.json} describes.
+ * portwatch's JSON records ({@code port_stats}, {@code window}, {@code flow}, {@code summary},
+ * {@code alert}) in the form {@code src/schema/portwatch-records.schema.json} describes.
  */
 final class JsonRecordEncoder extends RecordEncoder {
+
+    /** The fields every alert record has; a detail of the same name is written as {@code detail_<name>}. */
+    static final Set<String> ALERT_FIELDS = Set.of("type", "sensor", "input", "kind", "time", "source", "target",
+            "transport", "port", "severity");
 
     private final String sensor;
 
@@ -139,6 +145,38 @@ final class JsonRecordEncoder extends RecordEncoder {
         }
         gen.writeEndArray();
         gen.writeEndObject();
+    }
+
+    @Override
+    public void alert(JsonGenerator gen, Alert a) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", "alert");
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", a.input());
+        gen.writeStringField("kind", a.kind().key());
+        gen.writeStringField("time", Formats.instant(a.timeNanos()));
+        gen.writeStringField("source", a.source());
+        gen.writeStringField("target", a.target());
+        gen.writeStringField("transport", a.transport());
+        gen.writeFieldName("port");
+        if (a.port() == null) {
+            gen.writeNull();
+        } else {
+            gen.writeNumber(a.port().intValue());
+        }
+        gen.writeStringField("severity", a.severity().key());
+        for (Map.Entry<String, Object> e : a.details().entrySet()) {
+            if (present(e.getValue())) {
+                gen.writeFieldName(detailName(e.getKey()));
+                writeDetail(gen, e.getValue());
+            }
+        }
+        gen.writeEndObject();
+    }
+
+    /** The field name of a detail: its own, unless an alert field has it. */
+    static String detailName(String key) {
+        return ALERT_FIELDS.contains(key) ? "detail_" + key : key;
     }
 
     /** The flags set in {@code flags} as an array of names, FIN first. */

@@ -1,6 +1,7 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortStats;
@@ -28,8 +29,9 @@ import java.util.function.Consumer;
  * <p>Topics and keys: per-port statistics go to {@link KafkaTopics#ports()} keyed
  * {@code transport/port} (so all windows of a port are in one partition, in order); window and summary
  * records go there too, keyed {@code window/<input>} and {@code summary/<input>}; flows go to
- * {@link KafkaTopics#flows()} keyed by Community ID. Alerts (not produced yet) are to go to
- * {@link KafkaTopics#alerts()} keyed by {@link #alertKey}.
+ * {@link KafkaTopics#flows()} keyed by Community ID; alerts go to {@link KafkaTopics#alerts()} keyed by
+ * their source address ({@link #alertKey}), or, when an alert names no single source (a SYN flood from
+ * many), by its target, else with no key.
  *
  * <p>Delivery: {@code send()} hands records to the producer, which batches, compresses and retries
  * them on its own thread; this sink must itself run on an output thread ({@link QueuedSink}), never on
@@ -156,6 +158,17 @@ public final class KafkaSink implements RecordSink {
     }
 
     @Override
+    public void alert(Alert alert) {
+        try {
+            encoder.alert(gen, alert);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String by = alert.source() != null ? alert.source() : alert.target();
+        send(topics.alerts(), by == null ? null : alertKey(by));
+    }
+
+    @Override
     public void summary(Summary summary) {
         try {
             encoder.summary(gen, summary);
@@ -165,7 +178,7 @@ public final class KafkaSink implements RecordSink {
         send(topics.ports(), summaryKey(summary.input()));
     }
 
-    /** Sends what the generator holds. */
+    /** Sends what the generator holds, with {@code key} (null: none). */
     private void send(String topic, String key) {
         byte[] value;
         try {
@@ -182,7 +195,8 @@ public final class KafkaSink implements RecordSink {
         }
         pending.incrementAndGet();
         try {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value), callback);
+            producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
+                    callback);
         } catch (RuntimeException e) {
             // not an ApiException (those go to the callback): interrupted, closed, misconfigured
             pending.decrementAndGet();

@@ -1,5 +1,6 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortStats;
@@ -17,10 +18,11 @@ import java.util.Objects;
 
 /**
  * Writes what a person scans: per window a header line and the busiest ports in aligned columns, the
- * flows that ended (when asked for), and a summary block at the end. Plain text, no colour.
+ * flows that ended (when asked for), the alerts raised, and a summary block at the end (with the alerts
+ * raised after the last window). Plain text, no colour.
  *
- * <p>Flows are held until the next window, flush or summary (at most {@value #FLOW_BLOCK} at a time) so
- * their columns can be aligned. Not thread-safe. {@link #close()} prints what is held and flushes but
+ * <p>Flows and alerts are held until the next window, flush or summary (at most {@value #FLOW_BLOCK} at a
+ * time) so their columns can be aligned. Not thread-safe. {@link #close()} prints what is held and flushes but
  * leaves the stream open.
  */
 public final class TableSink implements RecordSink {
@@ -35,6 +37,7 @@ public final class TableSink implements RecordSink {
     private final int topN;
     private final boolean flows;
     private final List<FlowRecord> pending = new ArrayList<>();
+    private final List<Alert> alerts = new ArrayList<>();
 
     /**
      * @param out   where the text goes
@@ -93,6 +96,7 @@ public final class TableSink implements RecordSink {
             }
         }
         printFlows();
+        printAlerts();
         out.println();
         out.flush();
     }
@@ -171,6 +175,29 @@ public final class TableSink implements RecordSink {
     }
 
     @Override
+    public void alert(Alert alert) {
+        alerts.add(alert);
+        if (alerts.size() >= FLOW_BLOCK) {
+            printAlerts();
+        }
+    }
+
+    /** The alerts held: time, kind, severity, source -> target, transport/port, the first details. */
+    private void printAlerts() {
+        if (alerts.isEmpty()) {
+            return;
+        }
+        out.println(INDENT + "alerts: " + alerts.size());
+        TextTable t = new TextTable(false, false, false, false, false, false);
+        for (Alert a : alerts) {
+            t.row(Formats.instant(a.timeNanos()), a.kind().key(), a.severity().key(), Formats.alertPath(a),
+                    Formats.alertService(a), Formats.alertDetails(a));
+        }
+        t.print(out, INDENT + INDENT);
+        alerts.clear();
+    }
+
+    @Override
     public void summary(Summary s) {
         printFlows();
         out.println("== summary" + INDENT + s.input() + INDENT + (s.packets() == 0 ? "no packets"
@@ -192,6 +219,7 @@ public final class TableSink implements RecordSink {
         for (String e : s.inputErrors()) {
             out.println(INDENT + INDENT + e);
         }
+        printAlerts();
         out.flush();
     }
 
@@ -214,6 +242,7 @@ public final class TableSink implements RecordSink {
     @Override
     public void flush() {
         printFlows();
+        printAlerts();
         out.flush();
     }
 }

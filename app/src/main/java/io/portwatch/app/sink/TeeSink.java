@@ -1,5 +1,6 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.WindowReport;
@@ -52,6 +53,11 @@ public final class TeeSink implements RecordSink {
     @Override
     public void flow(FlowRecord flow) {
         each(s -> s.flow(flow));
+    }
+
+    @Override
+    public void alert(Alert alert) {
+        each(s -> s.alert(alert));
     }
 
     @Override

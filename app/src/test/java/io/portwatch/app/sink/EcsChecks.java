@@ -105,6 +105,9 @@ public final class EcsChecks {
         switch (type) {
             case "keyword" -> assertTrue(v.isTextual(), path + " is a keyword: " + v);
             case "long" -> assertTrue(v.isIntegralNumber() && v.canConvertToLong(), path + " is a long: " + v);
+            case "double" -> assertTrue(v.isNumber(), path + " is a number: " + v);
+            case "boolean" -> assertTrue(v.isBoolean(), path + " is a boolean: " + v);
+            case "match_only_text" -> assertTrue(v.isTextual() && !v.asText().isBlank(), path + " is text: " + v);
             case "date" -> {
                 assertTrue(v.isTextual() && v.asText().endsWith("Z"), path + " is a UTC date: " + v);
                 Instant.parse(v.asText());
@@ -183,6 +186,95 @@ public final class EcsChecks {
         return transport.equals("tcp") ? "6" : "17";
     }
 
+    /** Severity names and their {@code event.severity}. */
+    static final Map<String, Integer> SEVERITY = Map.of("low", 21, "medium", 47, "high", 73, "critical", 99);
+
+    /** The fields of an alert record that are not details. */
+    static final Set<String> ALERT_FIELDS = Set.of("type", "sensor", "input", "kind", "time", "source", "target",
+            "transport", "port", "severity");
+
+    private static void assertAlertEcsOf(JsonNode json, JsonNode ecs, boolean live) {
+        Set<String> want = new TreeSet<>(List.of("@timestamp", "ecs.version", "message", "event.kind",
+                "event.category", "event.type", "event.dataset", "event.module", "event.action", "event.severity",
+                "rule.name", "observer.hostname", "observer.type", "observer.product", "portwatch.type",
+                "portwatch.input", "portwatch.severity"));
+        if (live) {
+            want.add("observer.ingress.interface.name");
+        }
+        JsonNode e = ecs.get("event");
+        String kind = json.get("kind").asText();
+        assertEquals("alert", e.get("kind").asText());
+        assertEquals(List.of("network", "intrusion_detection"), strings(e.get("category")));
+        assertEquals(List.of("info"), strings(e.get("type")));
+        assertEquals("portwatch.alert", e.get("dataset").asText());
+        assertEquals("portwatch", e.get("module").asText());
+        assertEquals(kind, e.get("action").asText());
+        assertEquals(kind, ecs.get("rule").get("name").asText());
+        assertEquals(SEVERITY.get(json.get("severity").asText()), e.get("severity").intValue());
+        assertEquals(json.get("severity").asText(), ecs.get("portwatch").get("severity").asText());
+        assertEquals(json.get("time").asText(), ecs.get("@timestamp").asText());
+        assertEquals("8.11.0", ecs.get("ecs").get("version").asText());
+        assertObserver(ecs, json, live);
+        String message = ecs.get("message").asText();
+        assertFalse(message.contains("\n"), message);
+        assertTrue(message.startsWith(kind + " (" + json.get("severity").asText() + ") "), message);
+        List<String> related = new ArrayList<>();
+        if (!json.get("source").isNull()) {
+            assertEquals(json.get("source").asText(), ecs.get("source").get("ip").asText());
+            assertTrue(message.contains(json.get("source").asText() + " -> "), message);
+            want.add("source.ip");
+            related.add(json.get("source").asText());
+        } else {
+            assertFalse(ecs.has("source"), ecs.toString());
+        }
+        if (!json.get("target").isNull()) {
+            assertEquals(json.get("target").asText(), ecs.get("destination").get("ip").asText());
+            assertTrue(message.contains(" -> " + json.get("target").asText()), message);
+            want.add("destination.ip");
+            if (!related.contains(json.get("target").asText())) {
+                related.add(json.get("target").asText());
+            }
+        }
+        if (!json.get("port").isNull()) {
+            assertEquals(json.get("port").asInt(), ecs.get("destination").get("port").intValue());
+            want.add("destination.port");
+        }
+        if (json.get("target").isNull() && json.get("port").isNull()) {
+            assertFalse(ecs.has("destination"), ecs.toString());
+        }
+        if (!json.get("transport").isNull()) {
+            String transport = json.get("transport").asText();
+            assertEquals(transport, ecs.get("network").get("transport").asText());
+            assertEquals(iana(transport), ecs.get("network").get("iana_number").asText());
+            want.addAll(List.of("network.transport", "network.iana_number"));
+        } else {
+            assertFalse(ecs.has("network"), ecs.toString());
+        }
+        if (related.isEmpty()) {
+            assertFalse(ecs.has("related"), ecs.toString());
+        } else {
+            assertEquals(related, strings(ecs.get("related").get("ip")));
+            want.add("related.ip");
+        }
+        JsonNode details = ecs.get("portwatch").get("alert");
+        assertNotNull(details, "portwatch.alert is there, even empty: " + ecs);
+        int n = 0;
+        Iterator<Map.Entry<String, JsonNode>> it = json.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (ALERT_FIELDS.contains(f.getKey())) {
+                continue;
+            }
+            n++;
+            String name = f.getKey().startsWith("detail_") && ALERT_FIELDS.contains(f.getKey().substring(7))
+                    ? f.getKey().substring(7) : f.getKey();
+            assertEquals(f.getValue(), details.get(name), "detail " + name + " in " + ecs);
+            want.add("portwatch.alert." + name);
+        }
+        assertEquals(n, details.size(), "every detail and no other: " + details);
+        assertEquals(want, leaves(ecs), "the fields of " + ecs);
+    }
+
     /**
      * The ECS document {@code ecs} says what the portwatch JSON record {@code json} says, every field of
      * both accounted for, and fits the template.
@@ -191,6 +283,10 @@ public final class EcsChecks {
      */
     public static void assertEcsOf(JsonNode json, JsonNode ecs, boolean live) {
         assertMapped(ecs);
+        if (json.get("type").asText().equals("alert")) {
+            assertAlertEcsOf(json, ecs, live);
+            return;
+        }
         Set<String> want = new TreeSet<>(List.of("@timestamp", "ecs.version", "event.kind", "event.category",
                 "event.type", "event.dataset", "event.module", "observer.hostname", "observer.type",
                 "observer.product", "portwatch.type", "portwatch.input", "network.bytes", "network.packets"));

@@ -458,11 +458,67 @@ class JsonLinesSinkTest {
     }
 
     /** Every line of a run with every kind of record, ready for the schema tests. */
+    @Test
+    void alertRecordsCarryTheirFieldsThenTheirDetails() throws IOException {
+        List<io.portwatch.analysis.detect.Alert> alerts = SampleRecords.alerts();
+        List<JsonNode> lines = write(0, s -> alerts.forEach(s::alert));
+        assertEquals(alerts.size(), lines.size(), "one line per alert");
+        for (int i = 0; i < alerts.size(); i++) {
+            io.portwatch.analysis.detect.Alert a = alerts.get(i);
+            JsonNode n = lines.get(i);
+            List<String> names = new ArrayList<>();
+            n.fieldNames().forEachRemaining(names::add);
+            List<String> want = new ArrayList<>(List.of("type", "sensor", "input", "kind", "time", "source", "target",
+                    "transport", "port", "severity"));
+            want.addAll(a.details().keySet());
+            assertEquals(want, names, "the fields, then the details in their order");
+            assertEquals("alert", n.get("type").asText());
+            assertEquals(SENSOR, n.get("sensor").asText());
+            assertEquals(a.input(), n.get("input").asText());
+            assertEquals(a.kind().name().toLowerCase(java.util.Locale.ROOT), n.get("kind").asText());
+            Instant t = Instant.parse(n.get("time").asText());
+            assertEquals(a.timeNanos(), t.getEpochSecond() * 1_000_000_000L + t.getNano(), "time to the ns");
+            assertEquals(a.source(), n.get("source").isNull() ? null : n.get("source").asText());
+            assertEquals(a.target(), n.get("target").isNull() ? null : n.get("target").asText());
+            assertEquals(a.transport(), n.get("transport").isNull() ? null : n.get("transport").asText());
+            assertEquals(a.port(), n.get("port").isNull() ? null : (Integer) n.get("port").intValue());
+            assertEquals(a.severity().name().toLowerCase(java.util.Locale.ROOT), n.get("severity").asText());
+            for (java.util.Map.Entry<String, Object> d : a.details().entrySet()) {
+                assertEquals(MAPPER.readTree(MAPPER.writeValueAsString(d.getValue())), n.get(d.getKey()), d.getKey());
+                JsonNode v = n.get(d.getKey());
+                if (d.getValue() instanceof Double x) {
+                    assertTrue(v.isFloatingPointNumber() && v.doubleValue() == x, d.getKey() + ": " + v);
+                }
+            }
+        }
+        assertTrue(lines.stream().anyMatch(n -> n.get("source").isNull()), "a source-less alert is in the sample");
+        assertTrue(lines.stream().anyMatch(n -> n.get("port").isNull()), "a port-less alert is in the sample");
+    }
+
+    @Test
+    void aDetailNamedLikeAFieldIsRenamedAndAMissingOneLeftOut() throws IOException {
+        java.util.Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("port", 22);
+        d.put("ratio", Double.NaN);
+        d.put("gone", null);
+        d.put("kept", "yes");
+        io.portwatch.analysis.detect.Alert a = new io.portwatch.analysis.detect.Alert("x.pcap",
+                io.portwatch.analysis.detect.Alert.Kind.POLICY_VIOLATION, SampleRecords.T0, "10.0.0.1", "10.0.0.2",
+                "udp", 53, io.portwatch.analysis.detect.Alert.Severity.LOW, d);
+        JsonNode n = write(0, s -> s.alert(a)).get(0);
+        assertEquals(53, n.get("port").intValue(), "the alert's own port");
+        assertEquals(22, n.get("detail_port").intValue(), "the detail, renamed");
+        assertFalse(n.has("ratio") || n.has("gone"), n.toString());
+        assertEquals("yes", n.get("kept").asText());
+        assertTrue(RecordSchema.validate(n).isEmpty(), RecordSchema.validate(n) + " in " + n);
+    }
+
     static List<JsonNode> everyKindOfLine() throws IOException {
         return write(0, s -> {
             s.window(SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts()));
             s.flow(SampleRecords.tcpFlow());
             s.flow(SampleRecords.udpFlow());
+            SampleRecords.alerts().forEach(s::alert);
             s.window(SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
             s.window(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
                     List.of(SampleRecords.udp(53, "domain", 4, 4))));

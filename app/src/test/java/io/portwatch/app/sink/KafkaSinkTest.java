@@ -98,6 +98,7 @@ class KafkaSinkTest {
             case "window" -> "window/" + record.get("input").asText();
             case "summary" -> "summary/" + record.get("input").asText();
             case "flow" -> record.get("community_id").asText();
+            case "alert" -> record.get("source").isNull() ? record.get("target").asText() : record.get("source").asText();
             default -> throw new AssertionError(record.toString());
         };
     }
@@ -106,7 +107,7 @@ class KafkaSinkTest {
     void everyRecordArrivesOnceWithItsKeyOnItsTopicAsTheJsonLine() throws Exception {
         KafkaTopics topics = topics();
         KafkaSettings s = settings(topics, Map.of());
-        s.check(List.of(topics.ports(), topics.flows()));
+        s.check(List.of(topics.ports(), topics.flows(), topics.alerts()));
         List<WindowReport> windows = new ArrayList<>();
         List<FlowRecord> flows = new ArrayList<>(List.of(SampleRecords.tcpFlow(), SampleRecords.udpFlow()));
         windows.add(SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts()));
@@ -126,6 +127,7 @@ class KafkaSinkTest {
         }
         Consumer<RecordSink> body = sink -> {
             flows.forEach(sink::flow);
+            SampleRecords.alerts().forEach(sink::alert);
             windows.forEach(sink::window);
             summaries.forEach(sink::summary);
         };
@@ -139,7 +141,8 @@ class KafkaSinkTest {
         assertEquals(expected.size(), sink.records());
         assertEquals(expected.size(), sink.delivered());
 
-        List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(List.of(topics.ports(), topics.flows()));
+        List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(List.of(topics.ports(), topics.flows(),
+                topics.alerts()));
         assertEquals(expected.size(), got.size(), "each record once");
         // the same bytes, as a multiset
         List<String> a = new ArrayList<>(expected);
@@ -151,7 +154,9 @@ class KafkaSinkTest {
         for (ConsumerRecord<byte[], byte[]> r : got) {
             JsonNode n = JsonLinesSinkTest.MAPPER.readTree(r.value());
             assertEquals(key(n), text(r.key()), "key of " + n);
-            assertEquals(n.get("type").asText().equals("flow") ? topics.flows() : topics.ports(), r.topic());
+            String type = n.get("type").asText();
+            assertEquals(type.equals("flow") ? topics.flows() : type.equals("alert") ? topics.alerts() : topics.ports(),
+                    r.topic());
             partitionsOfKey.computeIfAbsent(r.topic() + " " + text(r.key()), k -> new HashSet<>()).add(r.partition());
         }
         partitionsOfKey.forEach((k, p) -> assertEquals(1, p.size(), "one partition per key: " + k));

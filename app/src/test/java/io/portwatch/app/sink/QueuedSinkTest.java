@@ -56,6 +56,12 @@ class QueuedSinkTest {
         }
 
         @Override
+        public void alert(io.portwatch.analysis.detect.Alert alert) {
+            await();
+            got.add(alert);
+        }
+
+        @Override
         public void summary(Summary summary) {
             await();
             got.add(summary);

@@ -39,7 +39,7 @@ class RecordSchemaTest {
                 .getSchema(SchemaLocation.of(SchemaId.V202012))
                 .validate(schema);
         assertTrue(problems.isEmpty(), problems.toString());
-        assertEquals(4, schema.get("oneOf").size(), "one branch per record type");
+        assertEquals(5, schema.get("oneOf").size(), "one branch per record type");
         Set<String> refs = new HashSet<>();
         schema.get("oneOf").forEach(b -> refs.add(b.get("$ref").asText().replace("#/$defs/", "")));
         assertEquals(names(schema.get("$defs")), refs, "every record type is a branch");
@@ -53,7 +53,14 @@ class RecordSchemaTest {
         JsonNode defs = RecordSchema.node().get("$defs");
         Map<String, String> optional = Map.of("port_stats", "tcp", "flow", "tcp_flags", "summary", "",
                 "window", "capture");
-        assertEquals(optional.keySet(), names(defs));
+        Set<String> all = new HashSet<>(optional.keySet());
+        all.add("alert");
+        assertEquals(all, names(defs));
+        // an alert's details are further fields, loosely typed: its own fields are closed otherwise
+        ObjectNode alert = defs.get("alert").deepCopy();
+        assertTrue(alert.get("additionalProperties").has("anyOf"), "alert details are typed");
+        alert.put("additionalProperties", false);
+        checkObject("alert", alert, "");
         for (String def : optional.keySet()) {
             checkObject(def, defs.get(def), optional.get(def));
         }
@@ -94,7 +101,7 @@ class RecordSchemaTest {
             assertTrue(problems.isEmpty(), problems + " in " + n);
             types.add(n.get("type").asText());
         }
-        assertEquals(Set.of("port_stats", "flow", "summary", "window"), types);
+        assertEquals(Set.of("port_stats", "flow", "summary", "window", "alert"), types);
     }
 
     @Test
@@ -112,6 +119,8 @@ class RecordSchemaTest {
         JsonNode summary = samples.get("summary/");
         JsonNode liveWindow = samples.get("window/live");
         JsonNode fileWindow = samples.get("window/file");
+        JsonNode scan = samples.get("alert/tcp");
+        JsonNode mixed = samples.get("alert/");
 
         Map<String, JsonNode> bad = new LinkedHashMap<>();
         bad.put("empty object", JSON.objectNode());
@@ -177,6 +186,24 @@ class RecordSchemaTest {
         }
         bad.put("capture with an extra", edit(liveWindow, o -> ((ObjectNode) o.get("capture")).put("dropped", 0)));
         bad.put("port_stats with a window's field", edit(udpPort, o -> o.put("decode_errors", 0)));
+        for (String field : List.of("sensor", "input", "kind", "time", "source", "target", "transport", "port",
+                "severity")) {
+            bad.put("alert without " + field, edit(scan, o -> o.remove(field)));
+        }
+        bad.put("alert of an unknown kind", edit(scan, o -> o.put("kind", "portscan")));
+        bad.put("alert of an unknown severity", edit(scan, o -> o.put("severity", "severe")));
+        bad.put("alert severity as a number", edit(scan, o -> o.put("severity", 73)));
+        bad.put("alert time with an offset", edit(scan, o -> o.put("time", "2026-11-24T19:05:15+01:00")));
+        bad.put("alert port out of range", edit(mixed, o -> o.put("port", 70000)));
+        bad.put("alert port as a string", edit(mixed, o -> o.put("port", "53")));
+        bad.put("alert unknown transport", edit(scan, o -> o.put("transport", "icmp")));
+        bad.put("alert with an empty source", edit(scan, o -> o.put("source", "")));
+        bad.put("alert detail as an object", edit(scan, o -> o.set("ports", JSON.objectNode().put("n", 1))));
+        bad.put("alert detail null", edit(scan, o -> o.putNull("ports")));
+        bad.put("alert detail list of objects", edit(scan,
+                o -> o.set("port_sample", JSON.arrayNode().add(JSON.objectNode()))));
+        bad.put("alert typed as window", edit(scan, o -> o.put("type", "window")));
+        bad.put("window with an alert's detail", edit(fileWindow, o -> o.put("scan_type", "syn")));
 
         List<String> accepted = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : bad.entrySet()) {
@@ -193,7 +220,7 @@ class RecordSchemaTest {
             assertTrue(RecordSchema.validate(n).isEmpty(), n.toString());
         }
         assertEquals(Set.of("port_stats/tcp", "port_stats/udp", "flow/tcp", "flow/udp", "summary/", "window/live",
-                "window/file"), samples.keySet());
+                "window/file", "alert/tcp", "alert/", "alert/udp"), samples.keySet());
     }
 
     private static JsonNode edit(JsonNode n, Consumer<ObjectNode> change) {

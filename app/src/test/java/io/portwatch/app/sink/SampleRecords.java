@@ -1,5 +1,6 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortClass;
@@ -120,5 +121,86 @@ final class SampleRecords {
     static Summary emptySummary() {
         return new Summary("empty.pcap", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(),
                 List.of("empty.pcap: no packets (file of 24 bytes, header only)"));
+    }
+
+    /**
+     * One alert of each kind (and each port_scan method), with the details the detectors write, in their
+     * order and types, about the corpus captures' addresses (nmap-syn-scan.pcap's scanner and target).
+     */
+    static List<Alert> alerts() {
+        Map<String, Object> vertical = new LinkedHashMap<>();
+        vertical.put("method", "vertical");
+        vertical.put("scan_type", "syn");
+        vertical.put("probes", List.of("syn"));
+        vertical.put("ports", 1000);
+        vertical.put("failed_ports", 997);
+        vertical.put("port_sample", List.of(1, 3, 7, 9, 13, 17, 19, 21));
+        vertical.put("port_range", List.of(1, 65389));
+        vertical.put("open_ports", List.of(22, 80, 631));
+        vertical.put("first_seen", "2026-11-24T18:05:15.615515123Z");
+        vertical.put("last_seen", "2026-11-24T18:05:17.002Z");
+        vertical.put("window_seconds", 300L);
+        Map<String, Object> horizontal = new LinkedHashMap<>();
+        horizontal.put("method", "horizontal");
+        horizontal.put("scan_type", "syn+udp");
+        horizontal.put("probes", List.of("syn", "udp"));
+        horizontal.put("hosts", 31L);
+        horizontal.put("hosts_exact", true);
+        horizontal.put("failed_hosts", 30L);
+        horizontal.put("host_sample", List.of("2001:db8::1", "2001:db8::2"));
+        horizontal.put("host_range", List.of("2001:db8::1", "2001:db8::1f"));
+        horizontal.put("open_hosts", List.of());
+        horizontal.put("first_seen", "2026-11-24T18:05:15Z");
+        horizontal.put("last_seen", "2026-11-24T18:06:15.5Z");
+        horizontal.put("window_seconds", 300L);
+        Map<String, Object> trw = new LinkedHashMap<>();
+        trw.put("method", "trw");
+        trw.put("scan_type", "connect");
+        trw.put("probes", List.of());
+        trw.put("hosts", 6L);
+        trw.put("failed_hosts", 5L);
+        trw.put("answered_hosts", 1);
+        trw.put("log_likelihood_ratio", 4.852);
+        trw.put("host_sample", List.of("127.77.0.10", "127.77.0.11"));
+        trw.put("host_range", List.of("127.77.0.10", "127.77.0.15"));
+        trw.put("ports", 1);
+        trw.put("port_sample", List.of(445));
+        Map<String, Object> flood = new LinkedHashMap<>();
+        flood.put("syns", 48_211L);
+        flood.put("completed", 12L);
+        flood.put("completion_ratio", 0.0);
+        flood.put("syn_rate", 4821.1);
+        flood.put("sources", 1_993L);
+        flood.put("sources_exact", false);
+        flood.put("first_seen", "2026-11-24T18:05:20Z");
+        flood.put("last_seen", "2026-11-24T18:05:29.999Z");
+        flood.put("window_seconds", 10L);
+        Map<String, Object> service = new LinkedHashMap<>();
+        service.put("service", "http-alt");
+        service.put("client", "127.0.0.24");
+        service.put("first_seen", "2026-11-24T18:05:15.615515123Z");
+        service.put("reason", "not in the baseline");
+        Map<String, Object> policy = new LinkedHashMap<>();
+        policy.put("rule", "deny tcp 23");
+        policy.put("line", 12);
+        policy.put("network", "127.0.0.0/8");
+        policy.put("policy", "port-policy.txt");
+        policy.put("service", "telnet");
+        policy.put("first_seen", "2026-11-24T18:05:16Z");
+        return List.of(
+                new Alert("nmap-syn-scan.pcap", Alert.Kind.PORT_SCAN, T0 + 1_386_484_877L, "127.77.0.66",
+                        "127.77.0.10", "tcp", null, Alert.Severity.HIGH, vertical),
+                new Alert(INPUT, Alert.Kind.PORT_SCAN, T0 + MINUTE, "2001:db8::66", null, null, 53,
+                        Alert.Severity.MEDIUM, horizontal),
+                new Alert(INPUT, Alert.Kind.PORT_SCAN, T0 + 2_000, "127.77.0.66", null, "tcp", 445,
+                        Alert.Severity.MEDIUM, trw),
+                new Alert(INPUT, Alert.Kind.SYN_FLOOD, T0 + 14_384_484_877L, null, "127.0.0.10", "tcp", 8080,
+                        Alert.Severity.CRITICAL, flood),
+                new Alert(INPUT, Alert.Kind.NEW_SERVICE, T0, "127.0.0.24", "127.0.0.10", "tcp", 8080,
+                        Alert.Severity.MEDIUM, service),
+                new Alert(INPUT, Alert.Kind.POLICY_VIOLATION, T0 + 384_484_877L, "127.0.0.24", "127.0.0.24",
+                        "tcp", 23, Alert.Severity.HIGH, policy),
+                new Alert("lo", Alert.Kind.NEW_SERVICE, T0 + 5, "::1", "::1", "udp", 5353, Alert.Severity.LOW,
+                        Map.of()));
     }
 }

@@ -204,6 +204,55 @@ class TableSinkTest {
     }
 
     @Test
+    void alertsArePrintedWithTheirWindowAndTheRestAtTheSummary() {
+        List<io.portwatch.analysis.detect.Alert> alerts = SampleRecords.alerts();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TableSink sink = new TableSink(new PrintStream(bytes, true, StandardCharsets.UTF_8), 0, false);
+        sink.alert(alerts.get(0));
+        sink.alert(alerts.get(3));
+        sink.window(SampleRecords.fileWindow(SampleRecords.T0, SampleRecords.mixedPorts()));
+        sink.window(SampleRecords.fileWindow(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
+        sink.alert(alerts.get(1));
+        sink.summary(SampleRecords.summary());
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        List<Integer> headers = new ArrayList<>();
+        List<Integer> alertHeads = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("== ")) {
+                headers.add(i);
+            }
+            if (lines[i].startsWith("  alerts: ")) {
+                alertHeads.add(i);
+            }
+        }
+        assertEquals(3, headers.size(), "two windows and the summary");
+        assertEquals(2, alertHeads.size(), "an alerts block in the first window and one at the summary");
+        assertTrue(alertHeads.get(0) > headers.get(0) && alertHeads.get(0) < headers.get(1), "in the first window");
+        assertTrue(alertHeads.get(1) > headers.get(2), "at the summary");
+        assertEquals("  alerts: 2", lines[alertHeads.get(0)]);
+        assertEquals("  alerts: 1", lines[alertHeads.get(1)]);
+        String scan = lines[alertHeads.get(0) + 1];
+        String flood = lines[alertHeads.get(0) + 2];
+        String horizontal = lines[alertHeads.get(1) + 1];
+        // columns split on two blanks: time, kind, severity, source -> target, transport/port, details
+        List<String> s = List.of(scan.strip().split(" {2,}"));
+        assertEquals(List.of(Instant.ofEpochSecond(0, alerts.get(0).timeNanos()).toString(), "port_scan", "high",
+                "127.77.0.66 -> 127.77.0.10", "tcp/*"), s.subList(0, 5));
+        assertTrue(s.get(5).startsWith("method=vertical scan_type=syn probes=[syn] ports=1000 failed_ports=997"),
+                s.get(5));
+        List<String> f = List.of(flood.strip().split(" {2,}"));
+        assertEquals(List.of("syn_flood", "critical", "* -> 127.0.0.10", "tcp/8080"), f.subList(1, 5));
+        assertTrue(f.get(5).startsWith("syns=48211 completed=12 completion_ratio=0.0 syn_rate=4821.1"), f.get(5));
+        assertEquals(scan.indexOf("port_scan"), flood.indexOf("syn_flood"), "aligned columns");
+        List<String> h = List.of(horizontal.strip().split(" {2,}"));
+        assertEquals(List.of("port_scan", "medium", "2001:db8::66 -> *", "*/53"), h.subList(1, 5));
+        assertTrue(h.get(5).contains("probes=[syn,udp]"), h.get(5));
+        for (String line : lines) {
+            assertFalse(line.endsWith(" "), "no trailing blanks: '" + line + "'");
+        }
+    }
+
+    @Test
     void portColumnsAreAlignedBusiestFirstWithEveryValue() {
         WindowReport w1 = SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts());
         WindowReport w2 = SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE,

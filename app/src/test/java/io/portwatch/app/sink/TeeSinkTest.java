@@ -19,9 +19,11 @@ class TeeSinkTest {
         TeeSink tee = new TeeSink(List.of(broken, ok));
         assertThrows(UncheckedIOException.class, () -> tee.window(QueuedSinkTest.window(1)));
         assertThrows(UncheckedIOException.class, () -> tee.flow(SampleRecords.tcpFlow()));
+        assertThrows(UncheckedIOException.class, () -> tee.alert(SampleRecords.alerts().get(0)));
         assertThrows(UncheckedIOException.class, () -> tee.summary(QueuedSinkTest.summary()));
         tee.close();
-        assertEquals(3, ok.got.size(), "the healthy sink had every record");
+        assertEquals(4, ok.got.size(), "the healthy sink had every record");
+        assertEquals(SampleRecords.alerts().get(0), ok.got.get(2), "the alert in its place");
         assertTrue(ok.closed && broken.closed, "both closed");
         assertThrows(IllegalArgumentException.class, () -> new TeeSink(List.of()));
     }
