@@ -187,7 +187,7 @@ class ReadCommandIT {
         List<JsonNode> docs = ecs.records().stream()
                 .filter(d -> d.get("event").get("kind").asText().equals("alert")).toList();
         assertEquals(1, docs.size(), "one alert document");
-        io.portwatch.app.sink.EcsChecks.assertEcsOf(a.deepCopy().put("sensor", docs.get(0).get("observer")
+        io.portwatch.app.sink.EcsChecks.assertEcsOf(((com.fasterxml.jackson.databind.node.ObjectNode) a.deepCopy()).put("sensor", docs.get(0).get("observer")
                 .get("hostname").asText()), docs.get(0), false);
 
         Run table = run("read", "--format", "table", sample.toString());
