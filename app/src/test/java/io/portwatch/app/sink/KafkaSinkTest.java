@@ -59,7 +59,7 @@ class KafkaSinkTest {
     private static KafkaTopics topics() throws Exception {
         int n = TOPIC.incrementAndGet();
         KafkaTopics t = new KafkaTopics("ports-" + n, "flows-" + n, "alerts-" + n);
-        kafka.createTopics(3, t.ports(), t.flows());
+        kafka.createTopics(3, t.ports(), t.flows(), t.alerts());
         return t;
     }
 
