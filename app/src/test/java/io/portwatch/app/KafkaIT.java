@@ -419,8 +419,8 @@ class KafkaIT {
                 "--topic-flows", "no-such-flows", sample.toString());
         assertEquals(3, r.exit(), r.err());
         assertEquals("portwatch: topic 'no-such-flows' does not exist on Kafka at " + kafka.bootstrap()
-                + " and the brokers do not create topics (auto.create.topics.enable=false): create it, "
-                + "or choose another topic\n", r.err());
+                + " and the brokers do not create topics (auto.create.topics.enable=false): create it "
+                + "(and portwatch.alerts), or choose another topic\n", r.err());
         assertEquals(0, kafka.readAll(List.of(t.ports())).size(), "nothing sent");
     }
 

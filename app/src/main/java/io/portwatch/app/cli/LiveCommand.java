@@ -144,6 +144,7 @@ public final class LiveCommand implements Callable<Integer> {
         err.flush();
         RecordSink out;
         try {
+            output.alerts = !detect.off;
             out = output.open(spec.commandLine(), true);
         } catch (OutputUnavailableException | CommandLine.ParameterException e) {
             sources.forEach(LibpcapLiveSource::close);

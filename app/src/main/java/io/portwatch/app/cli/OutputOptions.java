@@ -43,6 +43,9 @@ public final class OutputOptions {
     /** Records a file read may have waiting for Kafka (the reader waits beyond it). */
     private static final int FILE_QUEUE = 8192;
 
+    /** Whether alerts will be written (detection on): their Kafka topic is then checked at start. */
+    boolean alerts = true;
+
     @Option(names = "--format", paramLabel = "FORMAT",
             description = "table, json (JSON lines) or ecs (Elastic Common Schema JSON lines). "
                     + "Default: table on a terminal, json otherwise. With --kafka: the records' format on Kafka "
@@ -80,7 +83,7 @@ public final class OutputOptions {
     String topicFlows;
 
     @Option(names = "--topic-alerts", paramLabel = "TOPIC", defaultValue = KafkaTopics.DEFAULT_ALERTS,
-            description = "Topic of alerts, keyed by source address (alerts come in a later version). "
+            description = "Topic of alerts, keyed by source address (checked at start unless --no-detect). "
                     + "Default: ${DEFAULT-VALUE}.")
     String topicAlerts;
 
@@ -155,6 +158,9 @@ public final class OutputOptions {
         List<String> needed = new ArrayList<>(List.of(settings.topics().ports()));
         if (flows && !needed.contains(settings.topics().flows())) {
             needed.add(settings.topics().flows());
+        }
+        if (alerts && !needed.contains(settings.topics().alerts())) {
+            needed.add(settings.topics().alerts());
         }
         settings.check(needed);
         Producer<byte[], byte[]> producer = settings.newProducer();

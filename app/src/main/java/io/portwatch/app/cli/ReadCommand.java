@@ -110,6 +110,7 @@ public final class ReadCommand implements Callable<Integer> {
 
         RecordSink sink;
         try {
+            output.alerts = !detect.off;
             sink = output.open(spec.commandLine(), false);
         } catch (OutputUnavailableException e) {
             err.println("portwatch: " + e.getMessage());
