@@ -60,6 +60,7 @@ public final class TrafficAnalyzer implements PacketSink {
     private long lastIdleSweep = Long.MIN_VALUE;
 
     private int windowSeq = 1;
+    private long trackedAtEnd = -1;
     private boolean windowOpen;
     private long windowStart;
     private long windowEnd;
@@ -330,7 +331,7 @@ public final class TrafficAnalyzer implements PacketSink {
             statsAtWindowStart = now;
         }
         sink.window(new WindowReport(input, windowStart, end, ports.drain(), windowPackets, windowBytes,
-                flows.size(), errors - decodeErrorsAtWindowStart, capture, 0));
+                trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture, 0));
         decodeErrorsAtWindowStart = errors;
         windowSeq++;
         windowPackets = 0;
@@ -347,6 +348,7 @@ public final class TrafficAnalyzer implements PacketSink {
             return;
         }
         finished = true;
+        trackedAtEnd = flows.size(); // the last window reports the flows open when the input ended
         flows.endAll(EndReason.END_OF_INPUT);
         fragments.clear();
         if (detect != null) {
