@@ -27,7 +27,6 @@ import sun.misc.Signal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -203,7 +202,7 @@ public final class LiveCommand implements Callable<Integer> {
         RuntimeException outputFailure = sink.failure();
         if (outputFailure != null) {
             // a closed pipe (`portwatch live ... | head`) ends quietly, as command-line tools do
-            return isBrokenPipe(outputFailure) ? exit.get()
+            return OutputOptions.isBrokenPipe(outputFailure) ? exit.get()
                     : fail(err, "cannot write the output: " + outputFailure.getMessage(), Main.EXIT_UNAVAILABLE);
         }
         if (sink.dropped() > 0) {
@@ -255,10 +254,6 @@ public final class LiveCommand implements Callable<Integer> {
         return new CaptureStats(h.received(), h.droppedByKernel(), h.droppedByInterface());
     }
 
-    private static boolean isBrokenPipe(RuntimeException e) {
-        Throwable c = e instanceof UncheckedIOException u ? u.getCause() : e;
-        return c != null && String.valueOf(c.getMessage()).contains("Broken pipe");
-    }
 
     private static int fail(PrintWriter err, String message, int status) {
         err.println("portwatch: " + message);

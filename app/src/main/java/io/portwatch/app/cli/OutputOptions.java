@@ -245,4 +245,13 @@ public final class OutputOptions {
                     live && System.console() != null);
         };
     }
+
+    /**
+     * Whether a failure of the output means its reader went away (a closed pipe, as in
+     * {@code portwatch ... | head}): the commands then stop quietly, as command-line tools do.
+     */
+    static boolean isBrokenPipe(RuntimeException e) {
+        Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+        return c != null && String.valueOf(c.getMessage()).contains("Broken pipe");
+    }
 }

@@ -139,9 +139,9 @@ public final class ReadCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             // The reader of our output went away (a closed pipe: `portwatch read ... | head`) or the
             // output cannot be written (disk full): stop, as other command-line tools do.
-            String why = String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-            if (!why.contains("Broken pipe")) {
-                err.println("portwatch: cannot write the output: " + why);
+            if (!OutputOptions.isBrokenPipe(e)) {
+                err.println("portwatch: cannot write the output: "
+                        + String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
                 err.flush();
                 return Main.EXIT_UNAVAILABLE;
             }

@@ -40,7 +40,7 @@ import java.util.Arrays;
  *
  * <p>Timeouts are exact: a packet that arrives after its flow's idle timeout ends the old flow (IDLE)
  * and starts a new one, whenever the sweep would have run. Sweeps run as packet time advances, at most
- * about once a second and no more often than the table's size in packets, to keep their cost per
+ * about once a second and no more often than once per table capacity in packets, to keep their cost per
  * packet small.
  *
  * <p>Batching: a packet's flow is most often a cache miss, and a miss costs more than the rest of
