@@ -162,7 +162,7 @@ final class CaptureInput implements AutoCloseable {
         try {
             do {
                 read = channel.read(buf);
-            } while (read == 0);
+            } while (read == 0 && buf.hasRemaining());
         } catch (ZipException e) {
             throw new CaptureException(name + ": " + e.getMessage(), e);
         } catch (ClosedByInterruptException e) {
