@@ -3,10 +3,18 @@ package io.portwatch.app;
 import io.portwatch.app.cli.InterfacesCommand;
 import io.portwatch.app.cli.LiveCommand;
 import io.portwatch.app.cli.ReadCommand;
+import io.portwatch.app.config.CommandConfig;
+import io.portwatch.app.config.ConfigException;
+import io.portwatch.app.config.ConfigFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The {@code portwatch} command. */
 @Command(name = "portwatch",
@@ -14,7 +22,9 @@ import java.io.PrintWriter;
         versionProvider = Main.Version.class,
         description = "Passive network traffic analyzer by port.",
         subcommands = {ReadCommand.class, LiveCommand.class, InterfacesCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit status: 0 success; 1 an input could not be read completely (the rest was analysed);",
+        footer = {"", "Settings can also come from a YAML file: 'portwatch read|live --config FILE' "
+                + "(see src/examples/portwatch.yaml).",
+                "", "Exit status: 0 success; 1 an input could not be read completely (the rest was analysed);",
                 "2 invalid usage (option, filter); 3 libpcap is missing or the output cannot be written; 70 internal error."})
 public final class Main implements Runnable {
 
@@ -36,21 +46,29 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
+    private static final Pattern LEADING_OPTION = Pattern.compile("^(--[a-z0-9][a-z0-9-]*)");
+
     /** Runs the command line and returns the exit status (what main exits with). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // where each option set by a configuration file came from, to name it in usage errors
+        Map<String, String> fromConfig = new LinkedHashMap<>();
         cl.setExitCodeExceptionMapper(t -> EXIT_INTERNAL);
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("portwatch: " + ex.getMessage() + " (see '"
-                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            String m = ex.getMessage();
+            Matcher lead = LEADING_OPTION.matcher(m);
+            String origin = lead.find() ? fromConfig.get(lead.group(1)) : null;
+            err.println("portwatch: " + (origin != null ? origin + m
+                    : m + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')"));
             err.flush();
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             err.println("portwatch: internal error: " + ex);
-            if (Boolean.getBoolean("portwatch.verbose") || java.util.Arrays.asList(parsed.originalArgs()).contains("--verbose")) {
+            if (Boolean.getBoolean("portwatch.verbose") || java.util.Arrays.asList(parsed.originalArgs()).contains("--verbose")
+                    || fromConfig.containsKey("--verbose")) {
                 ex.printStackTrace(err);
             } else {
                 err.println("Run with --verbose for details.");
@@ -58,7 +76,38 @@ public final class Main implements Runnable {
             err.flush();
             return EXIT_INTERNAL;
         });
+        cl.setExecutionStrategy(parsed -> {
+            CommandLine.ParseResult leaf = parsed;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            if (!leaf.isUsageHelpRequested() && !leaf.isVersionHelpRequested() && leaf.hasMatchedOption("--config")) {
+                Path file = leaf.matchedOptionValue("--config", null);
+                try {
+                    ConfigFile config = ConfigFile.load(file);
+                    CommandConfig.apply(config, leaf, configurable(cl)).forEach((option, s) -> fromConfig.put(option,
+                            config.path() + ", line " + s.line() + ": key '" + s.key() + "', value '" + s.text() + "': "));
+                } catch (ConfigException e) {
+                    PrintWriter err = leaf.commandSpec().commandLine().getErr();
+                    err.println("portwatch: " + e.getMessage());
+                    err.flush();
+                    return EXIT_USAGE;
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl.execute(args);
+    }
+
+    /** The commands that take {@code --config}, by name. */
+    public static Map<String, CommandLine.Model.CommandSpec> configurable(CommandLine main) {
+        Map<String, CommandLine.Model.CommandSpec> commands = new LinkedHashMap<>();
+        main.getSubcommands().forEach((name, sub) -> {
+            if (sub.getCommandSpec().findOption("--config") != null) {
+                commands.put(name, sub.getCommandSpec());
+            }
+        });
+        return commands;
     }
 
     /** Version from the jar manifest. */

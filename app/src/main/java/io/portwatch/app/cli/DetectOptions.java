@@ -19,8 +19,15 @@ import java.nio.file.Path;
  */
 public final class DetectOptions {
 
-    @Option(names = "--no-detect", description = "Turn security detection off (scans, floods, new services, policy).")
-    boolean off;
+    @Option(names = "--detect", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Security detection: port scans, SYN floods, new services, port policy "
+                    + "(--no-detect turns it off). Default: on.")
+    boolean on;
+
+    /** Whether detection is on (it is unless {@code --no-detect}). */
+    boolean enabled() {
+        return on;
+    }
 
     @Option(names = "--scan-window", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5m",
             description = "Failed attempts within this time add up to a scan; one alert per scanner and target "
@@ -91,7 +98,7 @@ public final class DetectOptions {
      * @throws PolicyException when a policy or baseline file cannot be read or is malformed
      */
     DetectConfig toConfig(CommandLine cmd, boolean live) throws PolicyException {
-        if (off) {
+        if (!on) {
             for (Object[] o : new Object[][] {{"--policy", policy}, {"--baseline", baseline},
                     {"--save-baseline", saveBaseline}, {"--learn", learn}}) {
                 if (o[1] != null) {

@@ -49,8 +49,9 @@ import java.util.concurrent.atomic.AtomicInteger;
                 "Capturing needs root, or the capabilities: setcap cap_net_raw,cap_net_admin=eip <java binary>."})
 public final class LiveCommand implements Callable<Integer> {
 
-    @Option(names = {"-i", "--interface"}, required = true, paramLabel = "IFACE",
-            description = "Interface to capture on; repeat for several (see 'portwatch interfaces').")
+    @Option(names = {"-i", "--interface"}, paramLabel = "IFACE",
+            description = "Interface to capture on (required, here or in the configuration file); repeat for "
+                    + "several (see 'portwatch interfaces').")
     List<String> interfaces;
 
     @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
@@ -81,6 +82,9 @@ public final class LiveCommand implements Callable<Integer> {
     int queueCapacity;
 
     @CommandLine.Mixin
+    ConfigOption config;
+
+    @CommandLine.Mixin
     OutputOptions output;
 
     @CommandLine.Mixin
@@ -92,7 +96,7 @@ public final class LiveCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DetectOptions detect;
 
-    @Option(names = "--verbose", description = "Say more about faults.")
+    @Option(names = "--verbose", negatable = true, description = "Say more about faults (stack traces of internal errors, Kafka client logs).")
     boolean verbose;
 
     @CommandLine.Spec
@@ -105,6 +109,10 @@ public final class LiveCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         Logging.verbose(verbose);
+        if (interfaces == null || interfaces.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "an interface is required: -i IFACE (or 'interface:' in the configuration file)");
+        }
         metricsOptions.validate(spec.commandLine());
         if (snaplen < 64 || snaplen > 262144) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--snaplen must be 64 to 262144: " + snaplen);
@@ -120,6 +128,8 @@ public final class LiveCommand implements Callable<Integer> {
         }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
                 output.flows, detection);
+        output.alerts = detect.enabled();
+        output.validate(spec.commandLine());
         try {
             Libpcap.load();
         } catch (CaptureException e) {
@@ -141,25 +151,27 @@ public final class LiveCommand implements Callable<Integer> {
                     + ", snapshot length " + snaplen + " bytes" + (s.warning() != null ? " (" + s.warning() + ")" : ""));
         }
         err.flush();
+        PortwatchMetrics metrics = metricsOptions.enabled() ? new PortwatchMetrics() : null;
         RecordSink out;
         try {
-            output.alerts = !detect.off;
-            out = output.open(spec.commandLine(), true);
+            out = output.open(spec.commandLine(), true, metrics);
         } catch (OutputUnavailableException | CommandLine.ParameterException e) {
             sources.forEach(LibpcapLiveSource::close);
+            if (metrics != null) {
+                metrics.close();
+            }
             if (e instanceof CommandLine.ParameterException p) {
                 throw p;
             }
             return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
         }
-        PortwatchMetrics metrics = null;
         MetricsServer server = null;
-        if (metricsOptions.enabled()) {
-            metrics = new PortwatchMetrics();
+        if (metrics != null) {
             try {
                 server = metricsOptions.start(spec.commandLine(), metrics);
             } catch (IOException e) {
                 sources.forEach(LibpcapLiveSource::close);
+                out.close();
                 metrics.close();
                 return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
             }

@@ -1,6 +1,7 @@
 package io.portwatch.app.cli;
 
 import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.app.metrics.PortwatchMetrics;
 import io.portwatch.app.sink.JsonLinesSink;
 import io.portwatch.app.sink.KafkaSettings;
 import io.portwatch.app.sink.KafkaSink;
@@ -52,7 +53,7 @@ public final class OutputOptions {
                     + "unless --kafka-format is given.")
     Format format;
 
-    @Option(names = "--flows", description = "Also report each finished flow.")
+    @Option(names = "--flows", negatable = true, description = "Also report each finished flow.")
     boolean flows;
 
     @Option(names = "--top", paramLabel = "N",
@@ -66,7 +67,7 @@ public final class OutputOptions {
             description = "Send records to the Kafka cluster at host:port[,host:port...] instead of standard output.")
     String kafka;
 
-    @Option(names = "--stdout", description = "With --kafka: write to standard output as well.")
+    @Option(names = "--stdout", negatable = true, description = "With --kafka: write to standard output as well.")
     boolean stdout;
 
     @Option(names = "--kafka-format", paramLabel = "FORMAT",
@@ -123,33 +124,58 @@ public final class OutputOptions {
     }
 
     /**
-     * Where the records go: standard output, Kafka, or both. A Kafka output is checked first (the
-     * cluster answers, the topics exist); for a file read ({@code live} false) it comes behind a
-     * lossless queue, so that sending runs on an output thread; a live command puts its own queue in
-     * front.
+     * Checks the options (and reads {@code --kafka-config}) without opening anything: call it before
+     * anything starts.
      *
-     * @param live a live table redraws in place on a terminal; ECS names the interface
      * @throws CommandLine.ParameterException for invalid options
-     * @throws OutputUnavailableException     when Kafka cannot be reached or a topic is missing
      */
-    RecordSink open(CommandLine cmd, boolean live) {
+    void validate(CommandLine cmd) {
+        kafkaSettings(cmd);
+    }
+
+    /** The Kafka settings, or null without {@code --kafka}; checks every output option. */
+    private KafkaSettings kafkaSettings(CommandLine cmd) {
         if (top != null && top < 0) {
             throw new CommandLine.ParameterException(cmd, "--top must be 0 or more: " + top);
         }
         if (kafka == null) {
             requireKafkaFor(cmd);
-            return stdoutSink(format(), live);
+            return null;
         }
         if (kafkaMaxPending < 1) {
             throw new CommandLine.ParameterException(cmd, "--kafka-buffer must be at least 1: " + kafkaMaxPending);
         }
-        RecordEncoder.Format kf = kafkaFormat != null ? kafkaFormat
-                : format == Format.ecs ? RecordEncoder.Format.ecs : RecordEncoder.Format.json;
         if (format == Format.table && !stdout && kafkaFormat == null) {
             throw new CommandLine.ParameterException(cmd,
                     "--format table cannot go to Kafka: use --kafka-format json|ecs (and --stdout for the table)");
         }
-        KafkaSettings settings = settings(cmd);
+        return settings(cmd);
+    }
+
+    /** As {@link #open(CommandLine, boolean, PortwatchMetrics)} without metrics. */
+    RecordSink open(CommandLine cmd, boolean live) {
+        return open(cmd, live, null);
+    }
+
+    /**
+     * Where the records go: standard output, Kafka, or both. A Kafka output is checked first (the
+     * cluster answers, the topics exist); for a file read ({@code live} false) it comes behind a
+     * lossless queue, so that sending runs on an output thread; a live command puts its own queue in
+     * front.
+     *
+     * @param live    a live table redraws in place on a terminal; ECS names the interface
+     * @param metrics when not null, told of each Kafka record's delivery, failure and latency, and of the
+     *                producer's retries
+     * @throws CommandLine.ParameterException for invalid options
+     * @throws OutputUnavailableException     when Kafka cannot be reached or a topic is missing
+     */
+    RecordSink open(CommandLine cmd, boolean live, PortwatchMetrics metrics) {
+        KafkaSettings settings = kafkaSettings(cmd);
+        if (settings == null) {
+            return stdoutSink(format(), live);
+        }
+        RecordEncoder.Format kf = kafkaFormat != null ? kafkaFormat
+                : format == Format.ecs ? RecordEncoder.Format.ecs : RecordEncoder.Format.json;
         PrintWriter err = cmd.getErr();
         for (String k : settings.unknownSettings()) {
             err.println("portwatch: warning: '" + k + "' is not a Kafka producer setting (passed on as given)");
@@ -183,6 +209,20 @@ public final class OutputOptions {
                 } : message -> {
                     throw new UncheckedIOException(new IOException(message));
                 });
+        if (metrics != null) {
+            k.listener(new KafkaSink.DeliveryListener() {
+                @Override
+                public void delivered(long latencyNanos) {
+                    metrics.kafkaSent(latencyNanos);
+                }
+
+                @Override
+                public void failed(long latencyNanos) {
+                    metrics.kafkaFailed(latencyNanos);
+                }
+            });
+            metrics.kafkaRetries(k::retries);
+        }
         RecordSink sink = stdout ? new TeeSink(List.of(stdoutSink(format(), live), k)) : k;
         if (live) {
             return sink;

@@ -55,8 +55,11 @@ public final class ReadCommand implements Callable<Integer> {
             defaultValue = "java")
     Reader reader;
 
-    @Option(names = "--separate", description = "Report each file on its own instead of as one capture.")
+    @Option(names = "--separate", negatable = true, description = "Report each file on its own instead of as one capture.")
     boolean separate;
+
+    @CommandLine.Mixin
+    ConfigOption config;
 
     @CommandLine.Mixin
     OutputOptions output;
@@ -67,7 +70,7 @@ public final class ReadCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DetectOptions detect;
 
-    @Option(names = "--verbose", description = "Say more about faults (stack traces of internal errors).")
+    @Option(names = "--verbose", negatable = true, description = "Say more about faults (stack traces of internal errors, Kafka client logs).")
     boolean verbose;
 
     @CommandLine.Spec
@@ -110,7 +113,7 @@ public final class ReadCommand implements Callable<Integer> {
 
         RecordSink sink;
         try {
-            output.alerts = !detect.off;
+            output.alerts = detect.enabled();
             sink = output.open(spec.commandLine(), false);
         } catch (OutputUnavailableException e) {
             err.println("portwatch: " + e.getMessage());

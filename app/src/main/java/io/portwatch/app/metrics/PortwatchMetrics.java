@@ -42,7 +42,7 @@ public final class PortwatchMetrics implements AutoCloseable {
     private final Counter decodeErrorsOther;
     private final Counter kafkaSent;
     private final Counter kafkaFailed;
-    private final Counter kafkaRetried;
+    private volatile LongSupplier kafkaRetries = () -> 0;
     private final Timer kafkaLatency;
     private final List<Object> suppliers = new CopyOnWriteArrayList<>();
 
@@ -65,7 +65,7 @@ public final class PortwatchMetrics implements AutoCloseable {
                 .description("Records the Kafka broker acknowledged").register(registry);
         kafkaFailed = Counter.builder("portwatch.kafka.records.failed")
                 .description("Records Kafka failed to send (after the producer's retries)").register(registry);
-        kafkaRetried = Counter.builder("portwatch.kafka.records.retried")
+        FunctionCounter.builder("portwatch.kafka.records.retried", this, m -> m.kafkaRetries.getAsLong())
                 .description("Sends the Kafka producer retried").register(registry);
         kafkaLatency = Timer.builder("portwatch.kafka.send.latency")
                 .description("Time from handing a record to the Kafka producer to its acknowledgement or failure")
@@ -150,11 +150,12 @@ public final class PortwatchMetrics implements AutoCloseable {
         kafkaLatency.record(Math.max(0, latencyNanos), TimeUnit.NANOSECONDS);
     }
 
-    /** Sends the Kafka producer retried (e.g. the change of its {@code record-retry-total}). */
-    public void kafkaRetried(long count) {
-        if (count > 0) {
-            kafkaRetried.increment(count);
-        }
+    /**
+     * Sends the Kafka producer retried: a running total (its {@code record-retry-total}), read at each
+     * scrape.
+     */
+    public void kafkaRetries(LongSupplier total) {
+        kafkaRetries = java.util.Objects.requireNonNull(total, "total");
     }
 
     /** Unbinds the JVM meters and closes the registry. */

@@ -7,9 +7,10 @@ import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.flow.FlowRecord;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.TimeoutException;
 
 import java.io.ByteArrayOutputStream;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -70,7 +72,27 @@ public final class KafkaSink implements RecordSink {
     private volatile String firstError;
     private volatile boolean stalled;
     private volatile boolean closed;
-    private final Callback callback = this::completed;
+    private volatile DeliveryListener listener = DeliveryListener.NONE;
+
+    /** Told of each record's outcome, on the producer's I/O thread; implementations must be quick. */
+    public interface DeliveryListener {
+        /** Does nothing. */
+        DeliveryListener NONE = new DeliveryListener() {
+            @Override
+            public void delivered(long latencyNanos) {
+            }
+
+            @Override
+            public void failed(long latencyNanos) {
+            }
+        };
+
+        /** The broker acknowledged a record {@code latencyNanos} after it was handed to the producer. */
+        void delivered(long latencyNanos);
+
+        /** A record failed (after the producer's retries) {@code latencyNanos} after it was handed over. */
+        void failed(long latencyNanos);
+    }
 
     /**
      * @param producer     the producer; this sink closes it
@@ -194,24 +216,29 @@ public final class KafkaSink implements RecordSink {
             return;
         }
         pending.incrementAndGet();
+        long handed = System.nanoTime();
         try {
             producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
-                    callback);
+                    (metadata, e) -> completed(e, handed));
         } catch (RuntimeException e) {
             // not an ApiException (those go to the callback): interrupted, closed, misconfigured
             pending.decrementAndGet();
             failed.incrementAndGet();
+            listener.failed(System.nanoTime() - handed);
             remember(e);
         }
     }
 
-    private void completed(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+    private void completed(Exception e, long handed) {
         pending.decrementAndGet();
+        long latency = System.nanoTime() - handed;
         if (e == null) {
             acked.incrementAndGet();
             stalled = false;
+            listener.delivered(latency);
         } else {
             failed.incrementAndGet();
+            listener.failed(latency);
             if (e instanceof TimeoutException) {
                 stalled = true; // no room for a while: drop at once until the broker answers again
             }
@@ -224,6 +251,29 @@ public final class KafkaSink implements RecordSink {
             String m = e.getMessage();
             firstError = mask.apply(e.getClass().getSimpleName() + (m == null ? "" : ": " + m.strip().replace('\n', ' ')));
         }
+    }
+
+    /** From now on tells {@code l} of each record's outcome (e.g. to feed metrics). */
+    public void listener(DeliveryListener l) {
+        listener = Objects.requireNonNull(l, "listener");
+    }
+
+    /**
+     * Sends the producer retried so far (its {@code record-retry-total} metric); 0 when the producer
+     * does not say.
+     */
+    public long retries() {
+        try {
+            for (Map.Entry<MetricName, ? extends Metric> m : producer.metrics().entrySet()) {
+                if (m.getKey().name().equals("record-retry-total") && m.getKey().group().equals("producer-metrics")
+                        && m.getValue().metricValue() instanceof Number n) {
+                    return n.longValue();
+                }
+            }
+        } catch (RuntimeException e) {
+            // a closed producer: no more retries
+        }
+        return 0;
     }
 
     /** Records given to this sink. */

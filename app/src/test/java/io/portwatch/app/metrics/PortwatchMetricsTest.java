@@ -82,8 +82,8 @@ class PortwatchMetricsTest {
             metrics.kafkaSent(ns);
         }
         metrics.kafkaFailed(120_000_000);
-        metrics.kafkaRetried(3);
-        metrics.kafkaRetried(0);
+        assertEquals(0, before.value("portwatch_kafka_records_retried_total"));
+        metrics.kafkaRetries(() -> 3);
         Scrape s = scrape();
         assertEquals(3, s.value("portwatch_kafka_records_sent_total"));
         assertEquals(1, s.value("portwatch_kafka_records_failed_total"));
