@@ -134,9 +134,14 @@ public final class CommandConfig {
     }
 
     private static ConfigException unknown(ConfigFile file, ConfigFile.Setting s, Collection<String> known) {
-        String near = closest(s.key(), known);
-        return new ConfigException(where(file, s) + "unknown key '" + s.key() + "'"
-                + (near != null ? " (did you mean '" + near + "'?)" : " (keys are option names without '--')"));
+        String hint;
+        if (s.key().startsWith("no-") && known.contains(s.key().substring(3))) {
+            hint = " (write '" + s.key().substring(3) + ": false')";
+        } else {
+            String near = closest(s.key(), known);
+            hint = near != null ? " (did you mean '" + near + "'?)" : " (keys are option names without '--')";
+        }
+        return new ConfigException(where(file, s) + "unknown key '" + s.key() + "'" + hint);
     }
 
     private static Object convert(ConfigFile file, OptionSpec o, ConfigFile.Setting s) throws ConfigException {
