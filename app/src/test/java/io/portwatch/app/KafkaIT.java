@@ -463,7 +463,8 @@ class KafkaIT {
             int port = server.getLocalPort();
             long started = System.nanoTime();
             Process p = launch(concat(List.of("live", "-i", "lo", "--interval", "1s", "--flows", "--sensor", "it",
-                    "--filter", "udp port " + port, "--kafka-format", "ecs"), kafkaArgs(t)));
+                    "--filter", "udp port " + port, "--kafka-format", "ecs", "--metrics-port", "0",
+                    "--metrics-address", "127.0.0.1"), kafkaArgs(t)));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             Thread to = pump(p.getInputStream(), out);
@@ -480,6 +481,16 @@ class KafkaIT {
                 Thread.sleep(40);
             }
             Thread.sleep(1500); // a window closes on the clock with the datagrams in it
+            String url = err.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("portwatch: metrics on "))
+                    .findFirst().orElseThrow().substring("portwatch: metrics on ".length()).trim();
+            String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            double delivered = metric(scrape, "portwatch_kafka_records_sent_total");
+            assertTrue(delivered >= 2, "the closed windows' records were acknowledged: " + delivered);
+            assertEquals(0.0, metric(scrape, "portwatch_kafka_records_failed_total"), scrape);
+            assertEquals(0.0, metric(scrape, "portwatch_kafka_records_retried_total"), scrape);
+            assertEquals(delivered, metric(scrape, "portwatch_kafka_send_latency_seconds_count"), scrape);
+            assertTrue(metric(scrape, "portwatch_kafka_send_latency_seconds_sum") > 0, scrape);
             p.destroy(); // SIGTERM: the open window and flow are reported, then the producer is flushed
             Run r = finish(p, started, to, te, out, err);
             assertEquals(0, r.exit(), r.err());
@@ -509,8 +520,15 @@ class KafkaIT {
                 }
             }
             assertEquals(sent, packets, "every datagram counted once, in the windows on Kafka");
+            assertTrue(kafka.readAll(t.both()).size() >= delivered, "the broker holds what the metrics counted");
             assertTrue(windows >= 2, "windows: " + windows);
             assertEquals(1, flows, "the datagrams are one flow, ended by the stop");
         }
+    }
+
+    /** The value of an unlabelled sample in Prometheus text. */
+    private static double metric(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+                name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError(name + " in " + scrape));
     }
 }
