@@ -1,5 +1,6 @@
 package io.portwatch.app;
 
+import io.portwatch.app.cli.HelpText;
 import io.portwatch.app.cli.InterfacesCommand;
 import io.portwatch.app.cli.LiveCommand;
 import io.portwatch.app.cli.ReadCommand;
@@ -22,10 +23,9 @@ import java.util.regex.Pattern;
         versionProvider = Main.Version.class,
         description = "Passive network traffic analyzer by port.",
         subcommands = {ReadCommand.class, LiveCommand.class, InterfacesCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Settings can also come from a YAML file: 'portwatch read|live --config FILE' "
-                + "(see src/examples/portwatch.yaml).",
-                "", "Exit status: 0 success; 1 an input could not be read completely (the rest was analysed);",
-                "2 invalid usage (option, filter); 3 libpcap is missing or the output cannot be written; 70 internal error."})
+        footer = {"", "Run 'portwatch COMMAND --help' for a command's options. " + HelpText.CONFIG,
+                HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
+                HelpText.EXIT_70})
 public final class Main implements Runnable {
 
     public static final int EXIT_OK = 0;

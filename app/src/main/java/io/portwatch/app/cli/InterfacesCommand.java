@@ -14,7 +14,9 @@ import java.util.concurrent.Callable;
 
 /** {@code portwatch interfaces}: what can be captured on. */
 @Command(name = "interfaces", mixinStandardHelpOptions = true,
-        description = "List capture interfaces: name, state, addresses, description.")
+        description = {"List capture interfaces: name, state, addresses, description.",
+                "These are the names 'portwatch live -i' takes; 'any' captures on all of them (Linux)."},
+        footer = {HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_3})
 public final class InterfacesCommand implements Callable<Integer> {
 
     @CommandLine.Spec

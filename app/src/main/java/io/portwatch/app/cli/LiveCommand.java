@@ -42,6 +42,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (end_of_input), flushes the output and exits 0; a second signal exits at once.
  */
 @Command(name = "live",
+        abbreviateSynopsis = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  portwatch live -i eth0",
+                "  portwatch live -i eth0 -i eth1 --interval 1m --format json --flows",
+                "  portwatch live -i any --kafka broker:9092 --format ecs --metrics-port 9464",
+                "  portwatch live --config /etc/portwatch/portwatch.yaml",
+                "", HelpText.VALUES, HelpText.CONFIG,
+                HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
+                HelpText.EXIT_70},
         sortOptions = false,
         mixinStandardHelpOptions = true,
         description = {"Capture on live interfaces and report per-port statistics every interval until stopped "

@@ -28,6 +28,16 @@ import java.util.concurrent.Callable;
 
 /** {@code portwatch read}: per-port statistics of capture files. */
 @Command(name = "read",
+        abbreviateSynopsis = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  portwatch read capture.pcap",
+                "  portwatch read --interval 1m --format json --flows day*.pcap.gz > stats.jsonl",
+                "  tcpdump -i eth0 -w - | portwatch read --interval 10s -",
+                "  portwatch read --separate --filter 'tcp' sensor-*.pcap",
+                "  portwatch read --config portwatch.yaml --kafka broker:9092 capture.pcap",
+                "", HelpText.VALUES, HelpText.CONFIG,
+                HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
+                HelpText.EXIT_70},
         sortOptions = false,
         mixinStandardHelpOptions = true,
         description = {"Analyse capture files (pcap, pcapng, gzip-compressed, or - for standard input) "
