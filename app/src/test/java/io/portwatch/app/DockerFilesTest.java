@@ -3,10 +3,13 @@ package io.portwatch.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.portwatch.app.config.CommandConfig;
+import io.portwatch.app.config.ConfigFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.NodeList;
+import picocli.CommandLine;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPathConstants;
@@ -20,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -136,6 +140,40 @@ class DockerFilesTest {
             args.addAll(List.of(c.asText().trim().split("\\s+")));
         }
         return args;
+    }
+
+    /**
+     * The portwatch service's command with the settings of the configuration file it mounts (checked
+     * as portwatch checks it) applied, as the options they stand for.
+     */
+    private static List<String> effective(JsonNode portwatch) throws Exception {
+        List<String> cmd = command(portwatch);
+        String inContainer = optionValue(cmd, "--config");
+        String mounted = null;
+        for (JsonNode v : portwatch.path("volumes")) {
+            String[] parts = v.asText().split(":");
+            if (parts[1].equals(inContainer)) {
+                mounted = parts[0];
+                assertTrue(parts.length == 3 && parts[2].equals("ro"), "mounted read-only: " + v.asText());
+            }
+        }
+        assertNotNull(mounted, "the configuration is mounted at " + inContainer);
+        Path file = docker.resolve(mounted).normalize();
+        assertTrue(Files.isRegularFile(file), file + " exists");
+
+        List<String> args = new ArrayList<>(cmd);
+        args.replaceAll(a -> a.equals("${IFACE:-eth0}") ? "eth0" : a);
+        args.set(args.indexOf(inContainer), file.toString());
+        CommandLine cl = new CommandLine(new Main());
+        CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new)).subcommand();
+        Map<String, ConfigFile.Setting> applied = CommandConfig.apply(ConfigFile.load(file), parsed,
+                Main.configurable(cl));
+        List<String> out = new ArrayList<>(cmd);
+        applied.forEach((option, setting) -> {
+            out.add(option);
+            out.add(parsed.commandSpec().findOption(option).getValue().toString());
+        });
+        return out;
     }
 
     private static String optionValue(List<String> args, String option) {
@@ -274,7 +312,7 @@ class DockerFilesTest {
         Set<String> caps = new HashSet<>();
         portwatch.path("cap_add").forEach(c -> caps.add(c.asText()));
         assertTrue(caps.containsAll(Set.of("NET_RAW", "NET_ADMIN")), caps.toString());
-        List<String> cmd = command(portwatch);
+        List<String> cmd = effective(portwatch);
         assertEquals("live", cmd.get(0));
         assertEquals("${IFACE:-eth0}", optionValue(cmd, "-i"));
 
