@@ -210,17 +210,7 @@ public final class OutputOptions {
                     throw new UncheckedIOException(new IOException(message));
                 });
         if (metrics != null) {
-            k.listener(new KafkaSink.DeliveryListener() {
-                @Override
-                public void delivered(long latencyNanos) {
-                    metrics.kafkaSent(latencyNanos);
-                }
-
-                @Override
-                public void failed(long latencyNanos) {
-                    metrics.kafkaFailed(latencyNanos);
-                }
-            });
+            k.listener(KafkaSink.DeliveryListener.of(metrics::kafkaSent, metrics::kafkaFailed));
             metrics.kafkaRetries(k::retries);
         }
         RecordSink sink = stdout ? new TeeSink(List.of(stdoutSink(format(), live), k)) : k;

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Sends records to Kafka, one message per record, the value encoded by a {@link RecordEncoder}
@@ -77,15 +78,22 @@ public final class KafkaSink implements RecordSink {
     /** Told of each record's outcome, on the producer's I/O thread; implementations must be quick. */
     public interface DeliveryListener {
         /** Does nothing. */
-        DeliveryListener NONE = new DeliveryListener() {
-            @Override
-            public void delivered(long latencyNanos) {
-            }
+        DeliveryListener NONE = of(latency -> { }, latency -> { });
 
-            @Override
-            public void failed(long latencyNanos) {
-            }
-        };
+        /** A listener of two functions of the latency in nanoseconds. */
+        static DeliveryListener of(LongConsumer delivered, LongConsumer failed) {
+            return new DeliveryListener() {
+                @Override
+                public void delivered(long latencyNanos) {
+                    delivered.accept(latencyNanos);
+                }
+
+                @Override
+                public void failed(long latencyNanos) {
+                    failed.accept(latencyNanos);
+                }
+            };
+        }
 
         /** The broker acknowledged a record {@code latencyNanos} after it was handed to the producer. */
         void delivered(long latencyNanos);
