@@ -8,6 +8,7 @@ import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.sink.OutputUnavailableException;
+import io.portwatch.app.sink.SharedSink;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
@@ -23,8 +24,16 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code portwatch read}: per-port statistics of capture files. */
 @Command(name = "read",
@@ -65,8 +74,20 @@ public final class ReadCommand implements Callable<Integer> {
             defaultValue = "java")
     Reader reader;
 
-    @Option(names = "--separate", negatable = true, description = "Report each file on its own instead of as one capture.")
+    @Option(names = "--separate", negatable = true, description = {
+            "Report each file on its own instead of as one capture. Several files are analysed at once "
+                    + "(up to --threads), each by an analysis of its own: the records of different files "
+                    + "interleave. Each record names its input; a file's records keep their order, and a "
+                    + "window comes with the flows and alerts that ended in it.",
+            "Memory: each analysis at work holds its own flow table (up to --max-flows flows, about 128 "
+                    + "bytes each: 128 MiB at the default) and detector state (up to --detect-memory), so N "
+                    + "at once may need N times that heap; lower --threads or --max-flows for large files "
+                    + "on a small heap."})
     boolean separate;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "With --separate: files analysed at once at most. Default: the processors available.")
+    Integer threads;
 
     @CommandLine.Mixin
     ConfigOption config;
@@ -86,7 +107,8 @@ public final class ReadCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private int exit = Main.EXIT_OK;
+    /** Written by the reading threads (only ever to {@link Main#EXIT_INPUT}). */
+    private volatile int exit = Main.EXIT_OK;
 
     @Override
     public Integer call() {
@@ -99,6 +121,10 @@ public final class ReadCommand implements Callable<Integer> {
             err.println("portwatch: " + e.getMessage());
             err.flush();
             return Main.EXIT_USAGE;
+        }
+        if (threads != null && (threads < 1 || !separate)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    threads < 1 ? "--threads must be at least 1: " + threads : "--threads needs --separate");
         }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos,
                 flowOptions.toConfig(spec.commandLine()), output.flows, detection);
@@ -131,16 +157,19 @@ public final class ReadCommand implements Callable<Integer> {
             return Main.EXIT_UNAVAILABLE;
         }
         try {
-            if (separate) {
+            int parallel = Math.min(files.size(), threads != null ? threads : Runtime.getRuntime().availableProcessors());
+            if (separate && parallel > 1) {
+                new SeparateRun(config, new SharedSink(sink), err).run(parallel);
+            } else if (separate) {
                 for (String f : files) {
                     TrafficAnalyzer a = new TrafficAnalyzer(config, f, sink);
-                    readInto(f, a, filters, err);
+                    readInto(f, a, filters, err, null);
                     a.finish();
                 }
             } else {
                 TrafficAnalyzer a = new TrafficAnalyzer(config, String.join(",", files), sink);
                 for (String f : files) {
-                    readInto(f, a, filters, err);
+                    readInto(f, a, filters, err, null);
                 }
                 a.finish();
             }
@@ -164,7 +193,14 @@ public final class ReadCommand implements Callable<Integer> {
         return exit;
     }
 
-    private void readInto(String file, TrafficAnalyzer analyzer, BpfFilterSet filters, PrintWriter err) {
+    /**
+     * Reads one input into an analyzer.
+     *
+     * @param run the parallel run this read is part of (it may stop the source), or null
+     * @return false when the run stopped the read before the end
+     */
+    private boolean readInto(String file, TrafficAnalyzer analyzer, BpfFilterSet filters, PrintWriter err,
+                             SeparateRun run) {
         PacketSink target = analyzer;
         if (filters != null && reader == Reader.java) {
             final BpfFilterSet f = filters;
@@ -175,9 +211,22 @@ public final class ReadCommand implements Callable<Integer> {
             };
         }
         try (PacketSource source = open(file)) {
-            source.run(target);
+            if (run == null) {
+                source.run(target);
+                return true;
+            }
+            run.sources.add(source);
+            try {
+                if (!run.stopped) {
+                    source.run(target);
+                }
+            } finally {
+                run.sources.remove(source);
+            }
+            return !run.stopped;
         } catch (CaptureException e) {
             fault(e.getMessage(), analyzer, err);
+            return run == null || !run.stopped;
         }
     }
 
@@ -186,9 +235,115 @@ public final class ReadCommand implements Callable<Integer> {
     }
 
     private void fault(String message, TrafficAnalyzer analyzer, PrintWriter err) {
-        err.println("portwatch: " + message);
-        err.flush();
+        synchronized (err) {
+            err.println("portwatch: " + message);
+            err.flush();
+        }
         analyzer.inputError(message);
         exit = Main.EXIT_INPUT;
+    }
+
+    /**
+     * {@code --separate} with several files on a fixed pool of threads: each file is read by one task
+     * into an analyzer of its own, which writes to a lane of the shared sink. An input fault ends only
+     * its file; a failure of the output (or an internal error) stops every file being read, and the
+     * files not started are skipped.
+     */
+    private final class SeparateRun {
+
+        private final AnalyzerConfig config;
+        private final SharedSink sink;
+        private final PrintWriter err;
+        /** The sources being read now, so that a failure can stop them. */
+        final Set<PacketSource> sources = ConcurrentHashMap.newKeySet();
+        volatile boolean stopped;
+        /** Filter messages said so far: each once per run, as one filter set would. */
+        private final Set<String> said = ConcurrentHashMap.newKeySet();
+
+        SeparateRun(AnalyzerConfig config, SharedSink sink, PrintWriter err) {
+            this.config = config;
+            this.sink = sink;
+            this.err = err;
+        }
+
+        void run(int threads) {
+            AtomicInteger n = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "portwatch-read-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            List<Future<?>> tasks = new ArrayList<>();
+            try {
+                for (String f : files) {
+                    tasks.add(pool.submit(() -> analyse(f)));
+                }
+            } finally {
+                pool.shutdown();
+            }
+            Throwable first = null;
+            for (Future<?> t : tasks) {
+                try {
+                    t.get();
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stop();
+                    first = first != null ? first : new IllegalStateException("interrupted");
+                    break;
+                }
+            }
+            if (first instanceof RuntimeException e) {
+                throw e;
+            }
+            if (first instanceof Error e) {
+                throw e;
+            }
+        }
+
+        private void analyse(String file) {
+            if (stopped) {
+                return;
+            }
+            try {
+                TrafficAnalyzer a = new TrafficAnalyzer(config, file, sink.lane());
+                if (readInto(file, a, filters(), err, this)) {
+                    a.finish();
+                }
+            } catch (RuntimeException | Error e) {
+                stop();
+                throw e;
+            }
+        }
+
+        /** A filter set of this task's own (a set is not thread-safe), or null without --filter. */
+        private BpfFilterSet filters() {
+            if (filter == null || reader != Reader.java) {
+                return null;
+            }
+            try {
+                return BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, msg -> {
+                    if (said.add(msg)) {
+                        synchronized (err) {
+                            err.println("portwatch: " + msg);
+                            err.flush();
+                        }
+                    }
+                });
+            } catch (CaptureException e) {
+                // compiled once already before the run, so this is not the expression's fault
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+
+        private void stop() {
+            stopped = true;
+            for (PacketSource s : sources) {
+                s.stop();
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ import com.sun.jna.Pointer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -20,10 +21,17 @@ import java.util.Objects;
  * <p>{@link #run} reads on the calling thread until {@link #stop()}: frames are copied into one
  * reusable big-endian buffer, allocating nothing per frame. The handle is non-blocking and the thread
  * waits in {@code poll} for at most {@value #IDLE_MILLIS} ms at a time, because libpcap's own blocking
- * read on Linux (TPACKET_V3) does not return while no frame comes, whatever the timeout. Whenever the
- * kernel buffer is empty and {@value #IDLE_MILLIS} ms have passed since the last call, the sink gets
- * {@link PacketSink#onIdle} with the wall clock; on Linux the interface is then also checked to be up,
- * since libpcap keeps waiting on an interface that was taken down.
+ * read on Linux (TPACKET_V3) does not return while no frame comes, whatever the timeout. Each wakeup
+ * reads every frame the kernel has handed over. Whenever the kernel buffer is empty and
+ * {@value #IDLE_MILLIS} ms have passed since the last call, the sink gets {@link PacketSink#onIdle} with
+ * the wall clock; on Linux the interface is then also checked to be up, since libpcap keeps waiting on
+ * an interface that was taken down.
+ *
+ * <p>Buffered (not immediate) mode, the default, costs far less per frame than immediate mode: on Linux
+ * libpcap then uses TPACKET_V3, where the kernel fills blocks of frames and wakes the reader once a block
+ * is full or its timeout ({@link LiveOptions#timeoutMillis()}) has passed, while immediate mode wakes it
+ * for every frame. A stop therefore first reads what the kernel hands over within that timeout, so that
+ * the frames captured before the stop are delivered.
  *
  * <p>Faults are one-line {@link CaptureException}s that start with the interface name.
  */
@@ -33,14 +41,22 @@ public final class LibpcapLiveSource implements PacketSource {
     static final int IDLE_MILLIS = 100;
     private static final long IDLE_NANOS = IDLE_MILLIS * 1_000_000L;
     private static final int MIN_BUFFER = 2048;
+    /** Beyond the buffer timeout, how long a stop waits for the kernel's last block. */
+    private static final int DRAIN_MARGIN_MILLIS = 20;
     private static final int MAX_INITIAL_BUFFER = 256 * 1024;
     private static final NativeLong ONE = new NativeLong(1);
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final String iface;
     private final int linkType;
     private final boolean nanoTimestamps;
     private final String warning;
     private final int pollFd;
+    /** How long a stop keeps reading for frames the kernel still holds in a block. */
+    private final long drainNanos;
+    /** {@code pcap_pkthdr} as 32-bit words, read with one call per frame (sized once libpcap is loaded). */
+    private final int[] headerWords = new int[LibpcapNative.PKTHDR_SIZE / 4];
+    private final long[] pointers = new long[2];
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
     private final Memory pollFds;
     private final Memory ifreq;
@@ -56,8 +72,9 @@ public final class LibpcapLiveSource implements PacketSource {
     private boolean closeRequested;
 
     private LibpcapLiveSource(String iface, Pointer handle, int snaplen, String warning, int pollFd,
-                              Memory ifreq) {
+                              Memory ifreq, long drainNanos) {
         this.iface = iface;
+        this.drainNanos = drainNanos;
         this.handle = handle;
         this.warning = warning;
         this.pollFd = pollFd;
@@ -127,7 +144,8 @@ public final class LibpcapLiveSource implements PacketSource {
                 }
                 ifreq = interfaceFlagsRequest(iface, fd);
             }
-            return new LibpcapLiveSource(iface, p, options.snaplen(), warning, fd, ifreq);
+            long drain = options.immediate() ? 0 : (options.timeoutMillis() + DRAIN_MARGIN_MILLIS) * 1_000_000L;
+            return new LibpcapLiveSource(iface, p, options.snaplen(), warning, fd, ifreq, drain);
         } catch (CaptureException | RuntimeException | Error e) {
             LibpcapNative.pcap_close(p);
             if (ifreq != null) {
@@ -294,13 +312,26 @@ public final class LibpcapLiveSource implements PacketSource {
         }
     }
 
-    /** Non-blocking reads, waiting in {@code poll}; returns the fault, or null after a stop. */
+    /**
+     * Non-blocking reads, waiting in {@code poll}; returns the fault, or null after a stop. After a stop
+     * it keeps reading until the kernel buffer is empty once the drain time has passed.
+     */
     private String readPolling(PacketSink sink) {
         final Pointer p = handle;
         final Pointer headerOut = outPointers.share(0);
         final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
         long nextIdle = System.nanoTime() + IDLE_NANOS;
-        while (!stopRequested) {
+        boolean draining = false;
+        long drainEnd = 0;
+        for (;;) {
+            if (stopRequested) {
+                if (!draining) {
+                    draining = true;
+                    drainEnd = System.nanoTime() + drainNanos;
+                } else if (System.nanoTime() - drainEnd >= 0) {
+                    return null; // the time is up, even while frames keep coming
+                }
+            }
             int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
             if (rc == 1) {
                 deliver(sink);
@@ -313,6 +344,17 @@ public final class LibpcapLiveSource implements PacketSource {
                 return LibpcapNative.lastError(p);
             }
             // The kernel buffer is empty: everything captured so far has been delivered.
+            if (draining) {
+                long left = drainEnd - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                String fault = waitForFrames((int) ((left + 999_999) / 1_000_000));
+                if (fault != null) {
+                    return fault;
+                }
+                continue;
+            }
             long wait = nextIdle - System.nanoTime();
             if (wait <= 0) {
                 String down = interfaceState();
@@ -323,13 +365,20 @@ public final class LibpcapLiveSource implements PacketSource {
                 nextIdle = System.nanoTime() + IDLE_NANOS;
                 continue;
             }
-            int millis = (int) ((wait + 999_999) / 1_000_000);
-            pollFds.setShort(LiveLibc.POLLFD_REVENTS_OFFSET, (short) 0);
-            if (LiveLibc.poll(pollFds, ONE, millis) < 0) {
-                int errno = Native.getLastError();
-                if (errno != LiveLibc.EINTR) {
-                    return "cannot wait for frames (poll: errno " + errno + ")";
-                }
+            String fault = waitForFrames((int) ((wait + 999_999) / 1_000_000));
+            if (fault != null) {
+                return fault;
+            }
+        }
+    }
+
+    /** Waits in {@code poll} until frames come or the time passes; returns a fault, or null. */
+    private String waitForFrames(int millis) {
+        pollFds.setShort(LiveLibc.POLLFD_REVENTS_OFFSET, (short) 0);
+        if (LiveLibc.poll(pollFds, ONE, millis) < 0) {
+            int errno = Native.getLastError();
+            if (errno != LiveLibc.EINTR) {
+                return "cannot wait for frames (poll: errno " + errno + ")";
             }
         }
         return null;
@@ -375,14 +424,26 @@ public final class LibpcapLiveSource implements PacketSource {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
+    /**
+     * Hands the frame {@code pcap_next_ex} returned to the sink: three native reads (the two pointers,
+     * the header, the frame), not one per field.
+     */
     private void deliver(PacketSink sink) {
-        Pointer.nativeValue(header, Native.POINTER_SIZE == 8 ? outPointers.getLong(0) : outPointers.getInt(0));
-        Pointer.nativeValue(data, Native.POINTER_SIZE == 8
-                ? outPointers.getLong(Native.POINTER_SIZE) : outPointers.getInt(Native.POINTER_SIZE));
-        long seconds = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_SEC_OFFSET);
-        long fraction = LibpcapNative.readNativeLong(header, LibpcapNative.PKTHDR_TV_FRAC_OFFSET);
-        int capturedLength = header.getInt(LibpcapNative.PKTHDR_CAPLEN_OFFSET);
-        int originalLength = header.getInt(LibpcapNative.PKTHDR_LEN_OFFSET);
+        final long[] ptr = pointers;
+        if (Native.POINTER_SIZE == 8) {
+            outPointers.read(0, ptr, 0, 2);
+        } else {
+            ptr[0] = outPointers.getInt(0) & 0xFFFF_FFFFL;
+            ptr[1] = outPointers.getInt(Native.POINTER_SIZE) & 0xFFFF_FFFFL;
+        }
+        Pointer.nativeValue(header, ptr[0]);
+        Pointer.nativeValue(data, ptr[1]);
+        final int[] h = headerWords;
+        header.read(0, h, 0, h.length);
+        long seconds = nativeLong(h, LibpcapNative.PKTHDR_TV_SEC_OFFSET / 4);
+        long fraction = nativeLong(h, LibpcapNative.PKTHDR_TV_FRAC_OFFSET / 4);
+        int capturedLength = h[LibpcapNative.PKTHDR_CAPLEN_OFFSET / 4];
+        int originalLength = h[LibpcapNative.PKTHDR_LEN_OFFSET / 4];
         if (capturedLength < 0) {
             return; // libpcap caps caplen far below 2^31; never seen, but never index with it
         }
@@ -397,6 +458,16 @@ public final class LibpcapLiveSource implements PacketSource {
         }
         long nanos = nanoTimestamps ? fraction : fraction * 1000L;
         sink.onPacket(linkType, seconds * 1_000_000_000L + nanos, buf, 0, capturedLength, originalLength);
+    }
+
+    /** A C {@code long} of the header, from its 32-bit words in native order. */
+    private static long nativeLong(int[] words, int at) {
+        if (NativeLong.SIZE == 4) {
+            return words[at];
+        }
+        long first = words[at] & 0xFFFF_FFFFL;
+        long second = words[at + 1] & 0xFFFF_FFFFL;
+        return LITTLE_ENDIAN ? (second << 32) | first : (first << 32) | second;
     }
 
     /**
@@ -414,8 +485,9 @@ public final class LibpcapLiveSource implements PacketSource {
     }
 
     /**
-     * Asks a running {@link #run} to return, within about {@value #IDLE_MILLIS} ms; safe from any
-     * thread (e.g. a signal handler). A stopped source stays stopped.
+     * Asks a running {@link #run} to return, within about {@value #IDLE_MILLIS} ms (in buffered mode
+     * after reading, for up to the buffer timeout, what the kernel still holds); safe from any thread
+     * (e.g. a signal handler). A stopped source stays stopped.
      */
     @Override
     public void stop() {

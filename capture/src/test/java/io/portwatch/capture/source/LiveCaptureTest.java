@@ -486,9 +486,47 @@ class LiveCaptureTest {
     @Timeout(30)
     void bufferedModeDeliversWithinTheTimeout() throws Exception {
         requireCaptureOnLoopback();
+        deliversThreeDatagrams(false);
+    }
+
+    @Test
+    @Timeout(30)
+    void immediateModeDeliversToo() throws Exception {
+        requireCaptureOnLoopback();
+        deliversThreeDatagrams(true);
+    }
+
+    /** A stop right after the frames were sent still delivers them: it reads the kernel's last block first. */
+    @Test
+    @Timeout(30)
+    void aStopDeliversTheFramesCapturedBeforeIt() throws Exception {
+        requireCaptureOnLoopback();
+        for (int round = 0; round < 5; round++) {
+            try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+                 DatagramSocket sender = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+                 LibpcapLiveSource source = LibpcapLiveSource.open(LO,
+                         LiveOptions.defaults().withFilter("udp dst port " + receiver.getLocalPort()))) {
+                RecordingSink sink = new RecordingSink();
+                Runner runner = new Runner(source, sink);
+                await("an idle call: the run waits for frames", 5000, () -> sink.idleCount() >= 1);
+                int sent = 20 + round;
+                for (int i = 0; i < sent; i++) {
+                    sender.send(new DatagramPacket(pattern(64, i), 64, receiver.getLocalSocketAddress()));
+                }
+                long t0 = System.nanoTime();
+                source.stop();
+                assertNull(runner.join(2000));
+                long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals(sent, sink.frames().size(), "round " + round + ": every datagram sent before the stop");
+                assertTrue(tookMillis < 1000, "run returned " + tookMillis + " ms after stop()");
+            }
+        }
+    }
+
+    private static void deliversThreeDatagrams(boolean immediate) throws Exception {
         try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
              DatagramSocket sender = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
-             LibpcapLiveSource source = LibpcapLiveSource.open(LO, new LiveOptions(128, false, 1 << 20, false, 50,
+             LibpcapLiveSource source = LibpcapLiveSource.open(LO, new LiveOptions(128, false, 1 << 20, immediate, 50,
                      "udp dst port " + receiver.getLocalPort()))) {
             RecordingSink sink = new RecordingSink();
             Runner runner = new Runner(source, sink);
@@ -498,6 +536,7 @@ class LiveCaptureTest {
             }
             // not immediate: the kernel hands frames over in blocks, at the latest when the timeout expires
             await("three frames", 5000, () -> sink.frames().size() >= sizes.length);
+            Thread.sleep(2 * LibpcapLiveSource.IDLE_MILLIS); // a frame twice would show
             source.stop();
             assertNull(runner.join(2000));
             List<RecordingSink.Frame> frames = sink.frames();
@@ -581,7 +620,7 @@ class LiveCaptureTest {
     @Test
     void optionsDefaultsAndChecks() {
         LiveOptions d = LiveOptions.defaults();
-        assertEquals(new LiveOptions(256, true, 4 * 1024 * 1024, true, 100, null), d);
+        assertEquals(new LiveOptions(256, true, 32 * 1024 * 1024, false, 50, null), d);
         assertEquals("tcp", d.withFilter("tcp").filter());
         assertEquals(d, d.withFilter("tcp").withFilter(null));
         assertThrows(IllegalArgumentException.class, () -> new LiveOptions(0, true, 1, true, 100, null));
