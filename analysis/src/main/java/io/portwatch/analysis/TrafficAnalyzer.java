@@ -33,6 +33,15 @@ import java.util.function.Supplier;
  * {@link #finish()}.
  *
  * <p>Several inputs read as one capture share one analyzer: feed them in order, then call finish once.
+ *
+ * <p>Batching: a packet's flow is most often a cache miss. Frames are decoded as they come into a ring
+ * of {@value #BATCH} reused {@link DecodedPacket}s, and their flows are tracked (and counted, and
+ * shown to the detectors) a batch at a time, after {@link FlowTable#prefetch(DecodedPacket[], int, int)}
+ * has read their flows' slots at once. Packets are handled in their order, and the batch is handled
+ * first wherever order shows: before a window closes or the detectors' clock ticks, before fragments
+ * and ICMP errors, on {@link #onIdle}, {@link #inputError}, {@link #finish} and before the analyzer's
+ * state is looked at ({@link #summary}, {@link #flowTable}, {@link #detection}). The decoded packet
+ * holds every field tracking needs, so nothing reads a frame after its {@link #onPacket} call.
  */
 public final class TrafficAnalyzer implements PacketSink {
 
@@ -40,7 +49,10 @@ public final class TrafficAnalyzer implements PacketSink {
     private final String input;
     private final RecordSink sink;
 
-    private final DecodedPacket pkt = new DecodedPacket();
+    /** Packets decoded and not yet tracked, at most this many. */
+    static final int BATCH = 32;
+    private final DecodedPacket[] ring = new DecodedPacket[BATCH];
+    private int pending;
     private final PacketDecoder decoder;
     private final FlowTable flows;
     private final FragmentTracker fragments = new FragmentTracker(65_536);
@@ -85,6 +97,9 @@ public final class TrafficAnalyzer implements PacketSink {
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
+        for (int i = 0; i < BATCH; i++) {
+            ring[i] = new DecodedPacket();
+        }
     }
 
     public String input() {
@@ -95,13 +110,15 @@ public final class TrafficAnalyzer implements PacketSink {
         return decoder.stats();
     }
 
-    /** The detectors (their services and counters), or null when detection is off. */
+    /** The detectors (their services and counters), or null when detection is off; every packet so far seen. */
     public Detection detection() {
+        flush();
         return detect;
     }
 
-    /** The flow table, for inspection (size, memory); owned by the analyzer's thread. */
+    /** The flow table, for inspection (size, memory), with every packet so far tracked; owned by the analyzer's thread. */
     public FlowTable flowTable() {
+        flush();
         return flows;
     }
 
@@ -119,6 +136,7 @@ public final class TrafficAnalyzer implements PacketSink {
      * window each interval.
      */
     public void startClock(long epochNanos) {
+        flush();
         if (!windowOpen && config.intervalNanos() > 0) {
             openWindow(epochNanos);
         }
@@ -133,6 +151,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (finished) {
             return;
         }
+        flush();
         if (config.intervalNanos() > 0 && windowOpen && epochNanos >= windowEnd + CLOCK_GRACE_NANOS) {
             closeWindow();
             openWindow(epochNanos);
@@ -148,47 +167,66 @@ public final class TrafficAnalyzer implements PacketSink {
 
     /** Records a fault of an input (one line, naming it) for the summary. */
     public void inputError(String message) {
+        flush();
         inputErrors.add(message);
     }
 
     @Override
     public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
                          int originalLength) {
-        final DecodedPacket p = pkt;
+        final int at = pending;
+        final DecodedPacket p = ring[at];
         final int kind = decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, p);
         advanceTime(timestampNanos);
+        if (pending != at) { // the batch was handled first (its time came): p moves to the front
+            ring[at] = ring[0];
+            ring[0] = p;
+        }
         packets++;
         windowPackets++;
-        switch (kind) {
-            case DecodedPacket.KIND_TRANSPORT -> {
-                countIp(p);
-                if (p.protocol == DecodedPacket.PROTO_TCP) {
-                    tcpPackets++;
-                } else {
-                    udpPackets++;
+        if (kind == DecodedPacket.KIND_TRANSPORT) {
+            countIp(p);
+            if (p.protocol == DecodedPacket.PROTO_TCP) {
+                tcpPackets++;
+            } else {
+                udpPackets++;
+            }
+            if (!p.fragmented) {
+                if (++pending == BATCH) {
+                    flush();
                 }
-                if (p.fragmented) {
-                    long pending = fragments.onFirstFragment(p);
-                    int slot = transport(p);
-                    if (pending > 0) {
-                        addHeldFragments(slot, pending, fragments.lastPendingBytes());
-                    }
-                } else {
-                    transport(p);
+                return;
+            }
+        }
+        other(kind, p);
+    }
+
+    /** Every packet but an unfragmented TCP or UDP one: handled at once, after the batch. */
+    private void other(int kind, DecodedPacket p) {
+        switch (kind) {
+            case DecodedPacket.KIND_TRANSPORT -> { // the first fragment of a datagram
+                flush();
+                long pendingFragments = fragments.onFirstFragment(p);
+                int slot = transport(p);
+                if (pendingFragments > 0) {
+                    addHeldFragments(slot, pendingFragments, fragments.lastPendingBytes());
                 }
             }
             case DecodedPacket.KIND_FRAGMENT -> {
                 countIp(p);
                 fragmentPackets++;
-                if ((p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP)
-                        && fragments.onLaterFragment(p)) {
-                    transport(p);
+                if (p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP) {
+                    flush();
+                    if (fragments.onLaterFragment(p)) {
+                        transport(p);
+                    }
                 }
             }
             case DecodedPacket.KIND_OTHER_IP -> {
                 countIp(p);
                 otherIpPackets++;
                 if (detect != null && p.hasQuoted) {
+                    flush();
                     detect.onIcmp(p);
                 }
             }
@@ -198,6 +236,22 @@ public final class TrafficAnalyzer implements PacketSink {
                     countIp(p);
                 }
             }
+        }
+    }
+
+    /** Tracks and counts the packets decoded so far, in order, their flows' slots read at once first. */
+    private void flush() {
+        final int n = pending;
+        if (n == 0) {
+            return;
+        }
+        pending = 0;
+        final DecodedPacket[] r = ring;
+        if (n > 1) {
+            flows.prefetch(r, 0, n);
+        }
+        for (int i = 0; i < n; i++) {
+            transport(r[i]);
         }
     }
 
@@ -294,6 +348,14 @@ public final class TrafficAnalyzer implements PacketSink {
         } else if (ts > lastNanos) {
             lastNanos = ts;
         }
+        if (!windowOpen || (ts >= windowEnd && config.intervalNanos() > 0) || (detect != null && detect.due(ts))) {
+            timeEvents(ts);
+        }
+    }
+
+    /** The detectors' clock ticks, or a window opens or closes, at ts: after the packets before. */
+    private void timeEvents(long ts) {
+        flush();
         if (detect != null) {
             detect.onTime(ts);
         }
@@ -347,6 +409,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (finished) {
             return;
         }
+        flush();
         finished = true;
         trackedAtEnd = flows.size(); // the last window reports the flows open when the input ended
         flows.endAll(EndReason.END_OF_INPUT);
@@ -363,6 +426,7 @@ public final class TrafficAnalyzer implements PacketSink {
 
     /** Totals so far. */
     public Summary summary() {
+        flush();
         DecodeStats ds = decoder.stats();
         Map<String, Long> unknown = new LinkedHashMap<>();
         ds.unknownLinkTypes().forEach((lt, n) -> unknown.put(LinkType.name(lt), n));

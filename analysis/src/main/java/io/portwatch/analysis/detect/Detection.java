@@ -191,6 +191,11 @@ public final class Detection {
         }
     }
 
+    /** Whether {@link #onTime} has anything to do at {@code nanos} (a tick is due). */
+    public boolean due(long nanos) {
+        return nanos >= nextTick;
+    }
+
     /**
      * Time moved on (a packet's time, or the clock while idle): about once a second, closes flood
      * windows, reports scans whose window ended, and forgets what is too old to matter.
