@@ -754,8 +754,17 @@ public final class FlowTable {
                 starts[n++] = hot[BASE + i * HOT + START];
             }
         }
-        sortByKey(starts, slots, 0, n - 1);
-        for (int i : slots) {
+        slots = byStart(starts, slots, n);
+        final long[] cold = this.cold;
+        long ahead = 0;
+        for (int k = 0; k < n; k++) {
+            if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
+                for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
+                    final long m = hot[BASE + slots[j] * HOT + META];
+                    ahead += (m & EXACT) != 0 ? m : cold[slots[j] * COLD];
+                }
+            }
+            final int i = slots[k];
             int b = BASE + i * HOT;
             EndReason r = reason;
             if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP
@@ -765,11 +774,81 @@ public final class FlowTable {
             onEnd.onFlowEnd(this, i, r);
             hot[b + META] = 0; // an empty slot; create() writes every other field
         }
+        prefetched += ahead;
         size = 0;
     }
 
+    /** How many flows {@link #endAll} reads at once before it ends them. */
+    private static final int AHEAD = 16;
+
+    /**
+     * The slots ordered by their flows' start (keys), as {@link #sortByKey} orders them. When no two
+     * starts are equal every sort gives that order, so a radix sort (loops only: quick from the first
+     * call, when the JIT has not compiled a recursive sort yet) gives it; with equal starts the
+     * quicksort decides their order, as it always has.
+     */
+    static int[] byStart(long[] keys, int[] vals, int n) {
+        if (n < 2) {
+            return vals;
+        }
+        long min = keys[0];
+        long max = keys[0];
+        for (int i = 1; i < n; i++) {
+            min = Math.min(min, keys[i]);
+            max = Math.max(max, keys[i]);
+        }
+        final long range = max - min;
+        if (n < 64 || range < 0) { // few flows, or starts more than 292 years apart
+            sortByKey(keys, vals, 0, n - 1);
+            return vals;
+        }
+        final int bits = 64 - Long.numberOfLeadingZeros(range);
+        long[] k1 = new long[n];
+        int[] v1 = new int[n];
+        for (int i = 0; i < n; i++) {
+            k1[i] = keys[i] - min;
+        }
+        System.arraycopy(vals, 0, v1, 0, n);
+        long[] k2 = new long[n];
+        int[] v2 = new int[n];
+        final int[] count = new int[1 << RADIX_BITS];
+        for (int shift = 0; shift < bits; shift += RADIX_BITS) { // least significant digit first: stable
+            java.util.Arrays.fill(count, 0);
+            for (int i = 0; i < n; i++) {
+                count[(int) (k1[i] >>> shift) & RADIX_MASK]++;
+            }
+            int sum = 0;
+            for (int d = 0; d < count.length; d++) {
+                int c = count[d];
+                count[d] = sum;
+                sum += c;
+            }
+            for (int i = 0; i < n; i++) {
+                int at = count[(int) (k1[i] >>> shift) & RADIX_MASK]++;
+                k2[at] = k1[i];
+                v2[at] = v1[i];
+            }
+            long[] tk = k1;
+            k1 = k2;
+            k2 = tk;
+            int[] tv = v1;
+            v1 = v2;
+            v2 = tv;
+        }
+        for (int i = 1; i < n; i++) {
+            if (k1[i] == k1[i - 1]) { // equal starts: their order is the quicksort's
+                sortByKey(keys, vals, 0, n - 1);
+                return vals;
+            }
+        }
+        return v1;
+    }
+
+    private static final int RADIX_BITS = 11;
+    private static final int RADIX_MASK = (1 << RADIX_BITS) - 1;
+
     /** Sorts vals by keys (ascending), in place: a quicksort on primitives, ties in any order. */
-    private static void sortByKey(long[] keys, int[] vals, int lo, int hi) {
+    static void sortByKey(long[] keys, int[] vals, int lo, int hi) {
         while (lo < hi) {
             if (hi - lo < 16) {
                 for (int i = lo + 1; i <= hi; i++) {
