@@ -46,6 +46,7 @@ import java.util.function.Supplier;
 public final class TrafficAnalyzer implements PacketSink {
 
     private final AnalyzerConfig config;
+    private final boolean emitFlows;
     private final String input;
     private final RecordSink sink;
 
@@ -92,6 +93,7 @@ public final class TrafficAnalyzer implements PacketSink {
 
     public TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink) {
         this.config = config;
+        this.emitFlows = config.emitFlows();
         this.input = input;
         this.sink = sink;
         this.decoder = new PacketDecoder(new DecodeStats());
@@ -321,7 +323,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (detect != null) {
             detect.onFlowEnd(table, slot, reason);
         }
-        if (config.emitFlows()) {
+        if (emitFlows) {
             sink.flow(record(table, slot, reason));
         }
     }

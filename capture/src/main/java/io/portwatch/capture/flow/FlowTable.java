@@ -765,11 +765,17 @@ public final class FlowTable {
                 }
             }
             final int i = slots[k];
-            int b = BASE + i * HOT;
+            final int b = BASE + i * HOT;
             EndReason r = reason;
-            if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP
-                    && isFinished(hot[b + STATE])) {
-                r = finishedReason(hot[b + STATE]);
+            if (reason == EndReason.END_OF_INPUT && ((hot[b + META] >>> 32) & 0xFF) == DecodedPacket.PROTO_TCP) {
+                final long st = hot[b + STATE]; // isFinished and finishedReason, written out
+                final int c = (int) (st >>> 16) & 0xF;
+                final int sv = (int) (st >>> 20) & 0xF;
+                if (c == RESET || sv == RESET) {
+                    r = EndReason.RST;
+                } else if (c == CLOSED && sv == CLOSED) {
+                    r = EndReason.FIN;
+                }
             }
             onEnd.onFlowEnd(this, i, r);
             hot[b + META] = 0; // an empty slot; create() writes every other field
@@ -899,79 +905,76 @@ public final class FlowTable {
 
     // ---------------------------------------------------------------- accessors by slot
 
-    private long meta(int slot) {
-        return hot[BASE + slot * HOT + META];
-    }
-
-    private long hotField(int slot, int field) {
-        return hot[BASE + slot * HOT + field];
-    }
+    // Each accessor reads the table itself, with no nested call: flows that end at the end of a
+    // capture are read once each, often before the JIT has compiled these methods on their own.
 
     public int ipVersion(int slot) {
-        return (meta(slot) & V6) != 0 ? 6 : 4;
+        return (hot[BASE + slot * HOT + META] & V6) != 0 ? 6 : 4;
     }
 
     public int protocol(int slot) {
-        return (int) (meta(slot) >>> 32) & 0xFF;
+        return (int) (hot[BASE + slot * HOT + META] >>> 32) & 0xFF;
     }
 
     public int clientPort(int slot) {
-        return (int) meta(slot) & 0xFFFF;
+        return (int) hot[BASE + slot * HOT + META] & 0xFFFF;
     }
 
     public int serverPort(int slot) {
-        return (int) (meta(slot) >>> 16) & 0xFFFF;
+        return (int) (hot[BASE + slot * HOT + META] >>> 16) & 0xFFFF;
     }
 
     public long clientHi(int slot) {
-        return (meta(slot) & EXACT) != 0 ? 0 : cold[slot * COLD + CLIENT_HI];
+        return (hot[BASE + slot * HOT + META] & EXACT) != 0 ? 0 : cold[slot * COLD + CLIENT_HI];
     }
 
     public long clientLo(int slot) {
-        return (meta(slot) & EXACT) != 0 ? MAPPED | hotField(slot, KEY) >>> 32 : cold[slot * COLD + CLIENT_LO];
+        final int b = BASE + slot * HOT;
+        return (hot[b + META] & EXACT) != 0 ? MAPPED | hot[b + KEY] >>> 32 : cold[slot * COLD + CLIENT_LO];
     }
 
     public long serverHi(int slot) {
-        return (meta(slot) & EXACT) != 0 ? 0 : cold[slot * COLD + SERVER_HI];
+        return (hot[BASE + slot * HOT + META] & EXACT) != 0 ? 0 : cold[slot * COLD + SERVER_HI];
     }
 
     public long serverLo(int slot) {
-        return (meta(slot) & EXACT) != 0 ? MAPPED | hotField(slot, KEY) & LOW32 : cold[slot * COLD + SERVER_LO];
+        final int b = BASE + slot * HOT;
+        return (hot[b + META] & EXACT) != 0 ? MAPPED | hot[b + KEY] & LOW32 : cold[slot * COLD + SERVER_LO];
     }
 
     public long startNanos(int slot) {
-        return hotField(slot, START);
+        return hot[BASE + slot * HOT + START];
     }
 
     public long lastNanos(int slot) {
-        return hotField(slot, LAST);
+        return hot[BASE + slot * HOT + LAST];
     }
 
     public long packetsToServer(int slot) {
-        return hotField(slot, PKTS) & LOW32;
+        return hot[BASE + slot * HOT + PKTS] & LOW32;
     }
 
     public long packetsToClient(int slot) {
-        return hotField(slot, PKTS) >>> 32;
+        return hot[BASE + slot * HOT + PKTS] >>> 32;
     }
 
     public long bytesToServer(int slot) {
-        return hotField(slot, BYTES_TO_SERVER);
+        return hot[BASE + slot * HOT + BYTES_TO_SERVER];
     }
 
     public long bytesToClient(int slot) {
-        return hotField(slot, BYTES_TO_CLIENT);
+        return hot[BASE + slot * HOT + BYTES_TO_CLIENT];
     }
 
     /** Union of the TCP flags seen both ways in this flow (or this part of it). */
     public int tcpFlags(int slot) {
-        long st = hotField(slot, STATE);
+        final long st = hot[BASE + slot * HOT + STATE];
         return (int) ((st | st >>> 8) & 0xFF);
     }
 
     /** A per-flow integer the owner of the table may use (e.g. the window a flow was last counted in). */
     public int mark(int slot) {
-        return (int) (hotField(slot, STATE) >>> 32);
+        return (int) (hot[BASE + slot * HOT + STATE] >>> 32);
     }
 
     public void setMark(int slot, int mark) {
@@ -981,14 +984,15 @@ public final class FlowTable {
 
     /** True for a TCP flow whose client sent a SYN that the server never answered at all. */
     public boolean isUnanswered(int slot) {
-        long st = hotField(slot, STATE);
-        return protocol(slot) == DecodedPacket.PROTO_TCP && clientState(st) == SYN_SENT
-                && serverState(st) == INACTIVE;
+        final int b = BASE + slot * HOT;
+        final long st = hot[b + STATE];
+        return ((hot[b + META] >>> 32) & 0xFF) == DecodedPacket.PROTO_TCP
+                && ((st >>> 16) & 0xF) == SYN_SENT && ((st >>> 20) & 0xF) == INACTIVE;
     }
 
     /** Zeek's conn_state of the flow in slot. */
     public String connState(int slot) {
-        long st = hotField(slot, STATE);
+        long st = hot[BASE + slot * HOT + STATE];
         int os = clientState(st), rs = serverState(st);
         if (protocol(slot) != DecodedPacket.PROTO_TCP) {
             if (os == ACTIVE) {
