@@ -171,7 +171,9 @@ final class LruTable<V extends LruTable.Entry> {
         if (size <= maxEntries && bytes <= maxBytes) {
             return;
         }
-        for (int r = head; r < tail && (size > maxEntries || bytes > maxBytes); r++) {
+        int r = head;
+        boolean kept = false;
+        for (; r < tail && (size > maxEntries || bytes > maxBytes); r++) {
             final int id = logIds[r];
             if (stampById[id] != logStamps[r]) {
                 continue; // a later access, or the entry is gone
@@ -179,12 +181,16 @@ final class LruTable<V extends LruTable.Entry> {
             @SuppressWarnings("unchecked")
             final V e = (V) byId[id];
             if (e == keep) {
+                kept = true;
                 continue;
             }
             remove(e);
             bytes -= e.accounted;
             evictions++;
             onRemove.accept(e); // may report an alert; it does not touch this table
+        }
+        if (!kept) {
+            head = r; // every record before r is stale now
         }
         skipStale();
     }
