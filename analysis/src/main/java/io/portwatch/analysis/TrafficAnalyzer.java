@@ -71,6 +71,8 @@ public final class TrafficAnalyzer implements PacketSink {
     private CaptureStats statsAtWindowStart;
     private long decodeErrorsAtWindowStart;
     private long lastIdleSweep = Long.MIN_VALUE;
+    /** See {@link #scheduleTimeEvents()}. */
+    private long nextTimeEvent = Long.MIN_VALUE;
 
     private int windowSeq = 1;
     private long trackedAtEnd = -1;
@@ -142,6 +144,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (!windowOpen && config.intervalNanos() > 0) {
             openWindow(epochNanos);
         }
+        scheduleTimeEvents();
     }
 
     /**
@@ -165,6 +168,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (detect != null) {
             detect.onTime(epochNanos);
         }
+        scheduleTimeEvents();
     }
 
     /** Records a fault of an input (one line, naming it) for the summary. */
@@ -176,14 +180,9 @@ public final class TrafficAnalyzer implements PacketSink {
     @Override
     public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
                          int originalLength) {
-        final int at = pending;
-        final DecodedPacket p = ring[at];
+        final DecodedPacket p = ring[pending];
         final int kind = decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, p);
-        advanceTime(timestampNanos);
-        if (pending != at) { // the batch was handled first (its time came): p moves to the front
-            ring[at] = ring[0];
-            ring[0] = p;
-        }
+        advanceTime(timestampNanos); // may handle the batch first (and move p to its front)
         packets++;
         windowPackets++;
         if (kind == DecodedPacket.KIND_TRANSPORT) {
@@ -241,7 +240,10 @@ public final class TrafficAnalyzer implements PacketSink {
         }
     }
 
-    /** Tracks and counts the packets decoded so far, in order, their flows' slots read at once first. */
+    /**
+     * Tracks and counts the packets decoded so far, in order, their flows' slots read at once first.
+     * The ring's next free packet, where a packet may be being decoded, moves to its front.
+     */
     private void flush() {
         final int n = pending;
         if (n == 0) {
@@ -254,6 +256,11 @@ public final class TrafficAnalyzer implements PacketSink {
         }
         for (int i = 0; i < n; i++) {
             transport(r[i]);
+        }
+        if (n < BATCH) {
+            final DecodedPacket next = r[n];
+            r[n] = r[0];
+            r[0] = next;
         }
     }
 
@@ -350,7 +357,7 @@ public final class TrafficAnalyzer implements PacketSink {
         } else if (ts > lastNanos) {
             lastNanos = ts;
         }
-        if (!windowOpen || (ts >= windowEnd && config.intervalNanos() > 0) || (detect != null && detect.due(ts))) {
+        if (ts >= nextTimeEvent) {
             timeEvents(ts);
         }
     }
@@ -368,6 +375,24 @@ public final class TrafficAnalyzer implements PacketSink {
             closeWindow();
             openWindow(ts);
         }
+        scheduleTimeEvents();
+    }
+
+    /**
+     * The packet time from which {@link #advanceTime} has work: the detectors' next tick or the window's
+     * end, whichever comes first; any time while no window is open.
+     */
+    private void scheduleTimeEvents() {
+        long next = Long.MAX_VALUE;
+        if (!windowOpen) {
+            next = Long.MIN_VALUE;
+        } else if (config.intervalNanos() > 0) {
+            next = windowEnd;
+        }
+        if (detect != null) {
+            next = Math.min(next, detect.nextTick());
+        }
+        nextTimeEvent = next;
     }
 
     private void openWindow(long ts) {

@@ -191,9 +191,9 @@ public final class Detection {
         }
     }
 
-    /** Whether {@link #onTime} has anything to do at {@code nanos} (a tick is due). */
-    public boolean due(long nanos) {
-        return nanos >= nextTick;
+    /** The time from which {@link #onTime} has something to do (its next tick). */
+    public long nextTick() {
+        return nextTick;
     }
 
     /**
