@@ -33,14 +33,27 @@ import java.util.function.Supplier;
  * {@link #finish()}.
  *
  * <p>Several inputs read as one capture share one analyzer: feed them in order, then call finish once.
+ *
+ * <p>Batching: a packet's flow is most often a cache miss. Frames are decoded as they come into a ring
+ * of {@value #BATCH} reused {@link DecodedPacket}s, and their flows are tracked (and counted, and
+ * shown to the detectors) a batch at a time, after {@link FlowTable#prefetch(DecodedPacket[], int, int)}
+ * has read their flows' slots at once. Packets are handled in their order, and the batch is handled
+ * first wherever order shows: before a window closes or the detectors' clock ticks, before fragments
+ * and ICMP errors, on {@link #onIdle}, {@link #inputError}, {@link #finish} and before the analyzer's
+ * state is looked at ({@link #summary}, {@link #flowTable}, {@link #detection}). The decoded packet
+ * holds every field tracking needs, so nothing reads a frame after its {@link #onPacket} call.
  */
 public final class TrafficAnalyzer implements PacketSink {
 
     private final AnalyzerConfig config;
+    private final boolean emitFlows;
     private final String input;
     private final RecordSink sink;
 
-    private final DecodedPacket pkt = new DecodedPacket();
+    /** Packets decoded and not yet tracked, at most this many. */
+    static final int BATCH = 32;
+    private final DecodedPacket[] ring = new DecodedPacket[BATCH];
+    private int pending;
     private final PacketDecoder decoder;
     private final FlowTable flows;
     private final FragmentTracker fragments = new FragmentTracker(65_536);
@@ -58,6 +71,8 @@ public final class TrafficAnalyzer implements PacketSink {
     private CaptureStats statsAtWindowStart;
     private long decodeErrorsAtWindowStart;
     private long lastIdleSweep = Long.MIN_VALUE;
+    /** See {@link #scheduleTimeEvents()}. */
+    private long nextTimeEvent = Long.MIN_VALUE;
 
     private int windowSeq = 1;
     private long trackedAtEnd = -1;
@@ -80,11 +95,15 @@ public final class TrafficAnalyzer implements PacketSink {
 
     public TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink) {
         this.config = config;
+        this.emitFlows = config.emitFlows();
         this.input = input;
         this.sink = sink;
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
+        for (int i = 0; i < BATCH; i++) {
+            ring[i] = new DecodedPacket();
+        }
     }
 
     public String input() {
@@ -95,13 +114,15 @@ public final class TrafficAnalyzer implements PacketSink {
         return decoder.stats();
     }
 
-    /** The detectors (their services and counters), or null when detection is off. */
+    /** The detectors (their services and counters), or null when detection is off; every packet so far seen. */
     public Detection detection() {
+        flush();
         return detect;
     }
 
-    /** The flow table, for inspection (size, memory); owned by the analyzer's thread. */
+    /** The flow table, for inspection (size, memory), with every packet so far tracked; owned by the analyzer's thread. */
     public FlowTable flowTable() {
+        flush();
         return flows;
     }
 
@@ -119,9 +140,11 @@ public final class TrafficAnalyzer implements PacketSink {
      * window each interval.
      */
     public void startClock(long epochNanos) {
+        flush();
         if (!windowOpen && config.intervalNanos() > 0) {
             openWindow(epochNanos);
         }
+        scheduleTimeEvents();
     }
 
     /**
@@ -133,6 +156,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (finished) {
             return;
         }
+        flush();
         if (config.intervalNanos() > 0 && windowOpen && epochNanos >= windowEnd + CLOCK_GRACE_NANOS) {
             closeWindow();
             openWindow(epochNanos);
@@ -144,51 +168,66 @@ public final class TrafficAnalyzer implements PacketSink {
         if (detect != null) {
             detect.onTime(epochNanos);
         }
+        scheduleTimeEvents();
     }
 
     /** Records a fault of an input (one line, naming it) for the summary. */
     public void inputError(String message) {
+        flush();
         inputErrors.add(message);
     }
 
     @Override
     public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
                          int originalLength) {
-        final DecodedPacket p = pkt;
+        final DecodedPacket p = ring[pending];
         final int kind = decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, p);
-        advanceTime(timestampNanos);
+        advanceTime(timestampNanos); // may handle the batch first (and move p to its front)
         packets++;
         windowPackets++;
-        switch (kind) {
-            case DecodedPacket.KIND_TRANSPORT -> {
-                countIp(p);
-                if (p.protocol == DecodedPacket.PROTO_TCP) {
-                    tcpPackets++;
-                } else {
-                    udpPackets++;
+        if (kind == DecodedPacket.KIND_TRANSPORT) {
+            countIp(p);
+            if (p.protocol == DecodedPacket.PROTO_TCP) {
+                tcpPackets++;
+            } else {
+                udpPackets++;
+            }
+            if (!p.fragmented) {
+                if (++pending == BATCH) {
+                    flush();
                 }
-                if (p.fragmented) {
-                    long pending = fragments.onFirstFragment(p);
-                    int slot = transport(p);
-                    if (pending > 0) {
-                        addHeldFragments(slot, pending, fragments.lastPendingBytes());
-                    }
-                } else {
-                    transport(p);
+                return;
+            }
+        }
+        other(kind, p);
+    }
+
+    /** Every packet but an unfragmented TCP or UDP one: handled at once, after the batch. */
+    private void other(int kind, DecodedPacket p) {
+        switch (kind) {
+            case DecodedPacket.KIND_TRANSPORT -> { // the first fragment of a datagram
+                flush();
+                long pendingFragments = fragments.onFirstFragment(p);
+                int slot = transport(p);
+                if (pendingFragments > 0) {
+                    addHeldFragments(slot, pendingFragments, fragments.lastPendingBytes());
                 }
             }
             case DecodedPacket.KIND_FRAGMENT -> {
                 countIp(p);
                 fragmentPackets++;
-                if ((p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP)
-                        && fragments.onLaterFragment(p)) {
-                    transport(p);
+                if (p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP) {
+                    flush();
+                    if (fragments.onLaterFragment(p)) {
+                        transport(p);
+                    }
                 }
             }
             case DecodedPacket.KIND_OTHER_IP -> {
                 countIp(p);
                 otherIpPackets++;
                 if (detect != null && p.hasQuoted) {
+                    flush();
                     detect.onIcmp(p);
                 }
             }
@@ -198,6 +237,30 @@ public final class TrafficAnalyzer implements PacketSink {
                     countIp(p);
                 }
             }
+        }
+    }
+
+    /**
+     * Tracks and counts the packets decoded so far, in order, their flows' slots read at once first.
+     * The ring's next free packet, where a packet may be being decoded, moves to its front.
+     */
+    private void flush() {
+        final int n = pending;
+        if (n == 0) {
+            return;
+        }
+        pending = 0;
+        final DecodedPacket[] r = ring;
+        if (n > 1) {
+            flows.prefetch(r, 0, n);
+        }
+        for (int i = 0; i < n; i++) {
+            transport(r[i]);
+        }
+        if (n < BATCH) {
+            final DecodedPacket next = r[n];
+            r[n] = r[0];
+            r[0] = next;
         }
     }
 
@@ -267,7 +330,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (detect != null) {
             detect.onFlowEnd(table, slot, reason);
         }
-        if (config.emitFlows()) {
+        if (emitFlows) {
             sink.flow(record(table, slot, reason));
         }
     }
@@ -294,6 +357,14 @@ public final class TrafficAnalyzer implements PacketSink {
         } else if (ts > lastNanos) {
             lastNanos = ts;
         }
+        if (ts >= nextTimeEvent) {
+            timeEvents(ts);
+        }
+    }
+
+    /** The detectors' clock ticks, or a window opens or closes, at ts: after the packets before. */
+    private void timeEvents(long ts) {
+        flush();
         if (detect != null) {
             detect.onTime(ts);
         }
@@ -304,6 +375,24 @@ public final class TrafficAnalyzer implements PacketSink {
             closeWindow();
             openWindow(ts);
         }
+        scheduleTimeEvents();
+    }
+
+    /**
+     * The packet time from which {@link #advanceTime} has work: the detectors' next tick or the window's
+     * end, whichever comes first; any time while no window is open.
+     */
+    private void scheduleTimeEvents() {
+        long next = Long.MAX_VALUE;
+        if (!windowOpen) {
+            next = Long.MIN_VALUE;
+        } else if (config.intervalNanos() > 0) {
+            next = windowEnd;
+        }
+        if (detect != null) {
+            next = Math.min(next, detect.nextTick());
+        }
+        nextTimeEvent = next;
     }
 
     private void openWindow(long ts) {
@@ -347,6 +436,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (finished) {
             return;
         }
+        flush();
         finished = true;
         trackedAtEnd = flows.size(); // the last window reports the flows open when the input ended
         flows.endAll(EndReason.END_OF_INPUT);
@@ -363,6 +453,7 @@ public final class TrafficAnalyzer implements PacketSink {
 
     /** Totals so far. */
     public Summary summary() {
+        flush();
         DecodeStats ds = decoder.stats();
         Map<String, Long> unknown = new LinkedHashMap<>();
         ds.unknownLinkTypes().forEach((lt, n) -> unknown.put(LinkType.name(lt), n));

@@ -191,6 +191,11 @@ public final class Detection {
         }
     }
 
+    /** The time from which {@link #onTime} has something to do (its next tick). */
+    public long nextTick() {
+        return nextTick;
+    }
+
     /**
      * Time moved on (a packet's time, or the clock while idle): about once a second, closes flood
      * windows, reports scans whose window ended, and forgets what is too old to matter.

@@ -32,7 +32,7 @@ final class HostSet {
 
     /** Adds an address; true when it was not there (or may not have been, past the cap). */
     boolean add(long hi, long lo) {
-        long h = Key.addressHash(hi, lo);
+        long h = addressHash(hi, lo);
         int mask = slots.length - 1;
         int i = (int) (h ^ (h >>> 32)) & mask;
         while (slots[i] != 0) {
@@ -67,7 +67,7 @@ final class HostSet {
     }
 
     boolean contains(long hi, long lo) {
-        long h = Key.addressHash(hi, lo);
+        long h = addressHash(hi, lo);
         int mask = slots.length - 1;
         int i = (int) (h ^ (h >>> 32)) & mask;
         while (slots[i] != 0) {
@@ -106,6 +106,17 @@ final class HostSet {
     /** Heap bytes held. */
     long retainedBytes() {
         return 80 + 16 + 8L * slots.length + 16 + 16L * SAMPLE;
+    }
+
+    /** A 64-bit hash of one address; never 0. */
+    static long addressHash(long hi, long lo) {
+        long k = hi * 0x9E3779B97F4A7C15L ^ lo;
+        k ^= k >>> 33;
+        k *= 0xff51afd7ed558ccdL;
+        k ^= k >>> 33;
+        k *= 0xc4ceb9fe1a85ec53L;
+        k ^= k >>> 33;
+        return k == 0 ? 1 : k;
     }
 
     /** An address as text: dotted for IPv4 (held IPv4-mapped), RFC 5952 otherwise. */

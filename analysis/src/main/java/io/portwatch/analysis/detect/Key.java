@@ -1,10 +1,6 @@
 package io.portwatch.analysis.detect;
 
-/**
- * A table key of up to two 128-bit addresses and an int (transport and port). Mutable so that one
- * instance per table serves every lookup without allocating; {@link #copy()} makes the key a table
- * keeps.
- */
+/** A map key of up to two 128-bit addresses and an int (transport and port), for the service baseline. */
 final class Key {
     long aHi;
     long aLo;
@@ -19,10 +15,6 @@ final class Key {
         this.bLo = bLo;
         this.n = n;
         return this;
-    }
-
-    Key copy() {
-        return new Key().set(aHi, aLo, bHi, bLo, n);
     }
 
     /** Transport and port packed in an int: {@code protocol << 16 | port}. */
@@ -42,16 +34,5 @@ final class Key {
         h = (h ^ (h >>> 29)) * 0x94D049BB133111EBL ^ bLo;
         h = (h ^ (h >>> 32)) * 0x9E3779B97F4A7C15L + n;
         return (int) (h ^ (h >>> 32));
-    }
-
-    /** A 64-bit hash of one address, for sets of addresses; never 0. */
-    static long addressHash(long hi, long lo) {
-        long k = hi * 0x9E3779B97F4A7C15L ^ lo;
-        k ^= k >>> 33;
-        k *= 0xff51afd7ed558ccdL;
-        k ^= k >>> 33;
-        k *= 0xc4ceb9fe1a85ec53L;
-        k ^= k >>> 33;
-        return k == 0 ? 1 : k;
     }
 }

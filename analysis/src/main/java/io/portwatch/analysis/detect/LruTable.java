@@ -1,8 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -11,29 +10,74 @@ import java.util.function.Predicate;
  * Keyed detector state bounded by entries and by bytes: when either bound is passed, the least
  * recently used entries are evicted (and counted), so that a flood of random sources or ports costs
  * a bounded amount of memory whatever it sends. Sizes are accounted (each value says what it
- * retains; the table adds the map's own overhead), not measured. Single writer.
+ * retains; the table adds {@link #ENTRY_OVERHEAD} an entry), not measured. Single writer.
+ *
+ * <p>Keys are up to two 128-bit addresses and an int, held in the entry itself ({@code aHi, aLo, bHi,
+ * bLo, n}); a lookup takes them as primitives and allocates nothing. The index is open addressing
+ * (linear probing, backward-shift deletion) over 64-bit key hashes in a {@code long[]}, beside the
+ * entries, so that a probe compares hashes and reads one entry, the one it finds.
+ *
+ * <p>Recency: each access stamps the entry with the next value of a clock and appends (entry id,
+ * stamp) to a log; the least recently used entry is the one of the first record in the log whose stamp
+ * is still the entry's. An access so writes the log's end, in sequence, and never the entries next to
+ * it in recency (as a linked list would); the log is compacted when it fills up. Eviction, expiry and
+ * iteration read the log in order: least recently used first, exactly as an access-ordered linked map.
+ * The log holds entry ids, not entries, so that it keeps nothing reachable that the table dropped.
  *
  * @param <V> the state kept per key
  */
 final class LruTable<V extends LruTable.Entry> {
 
-    /** A value; the table accounts its {@link #retainedBytes()}. */
+    /** A value, with its key; the table accounts its {@link #retainedBytes()}. */
     abstract static class Entry {
-        /** The table's own copy of the key, set when the entry is added. */
-        Key key;
+        /** The key: the first address, the second address (0 when unused), and an int (transport and port). */
+        long aHi;
+        long aLo;
+        long bHi;
+        long bLo;
+        int n;
+        /** This entry's place in the table's arrays, while it is in the table. */
+        int id;
         long accounted;
 
         /** Heap bytes this value holds: its object and what only it references. */
         abstract long retainedBytes();
     }
 
-    /** Heap bytes of one map entry beside its value: the linked entry, the key, a share of the table. */
+    /**
+     * Bytes accounted for each entry beside its value, about what the table spends on it: its key in
+     * the entry (40), its index slot (a hash and a reference, 12 bytes at a load factor of 1/4 to 1/2),
+     * its id's slots (16) and its share of the log (two to four records of 12 bytes).
+     */
     static final long ENTRY_OVERHEAD = 56 + 56 + 16;
 
-    private final LinkedHashMap<Key, V> map = new LinkedHashMap<>(64, 0.75f, true);
+    private static final int MIN_INDEX = 16;
+    private static final int MIN_LOG = 64;
+
     private final int maxEntries;
     private final long maxBytes;
     private final Consumer<V> onRemove;
+
+    /** Key hashes (never 0; 0 marks an empty slot) and their entries, by index slot. */
+    private long[] hashes = new long[MIN_INDEX];
+    private Entry[] slots = new Entry[MIN_INDEX];
+    private int shift = 64 - Integer.numberOfTrailingZeros(MIN_INDEX);
+    private int size;
+
+    /** Entries by id, and each id's current stamp (0 while the id is free). */
+    private Entry[] byId = new Entry[MIN_INDEX];
+    private long[] stampById = new long[MIN_INDEX];
+    private int[] freeIds = new int[MIN_INDEX];
+    private int freeCount;
+    private int nextId;
+
+    /** Access records [head, tail): an id and the stamp it had then. */
+    private int[] logIds = new int[MIN_LOG];
+    private long[] logStamps = new long[MIN_LOG];
+    private int head;
+    private int tail;
+    private long clock;
+
     private long bytes;
     private long evictions;
 
@@ -48,16 +92,67 @@ final class LruTable<V extends LruTable.Entry> {
         this.onRemove = onRemove;
     }
 
-    /** The entry of a key (which may be a reused lookup key), now the most recently used; or null. */
-    V get(Key k) {
-        return map.get(k);
+    static long hash(long aHi, long aLo, long bHi, long bLo, int n) {
+        long h = aLo * 0x9E3779B97F4A7C15L ^ aHi;
+        h = Long.rotateLeft(h, 29) * 0xBF58476D1CE4E5B9L ^ bLo;
+        h = Long.rotateLeft(h, 31) * 0x94D049BB133111EBL ^ bHi;
+        h = (h + n) * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 32;
+        h *= 0xD6E8FEB86659FD93L;
+        h ^= h >>> 32;
+        return h | 1;
     }
 
-    /** Adds an entry under a copy of {@code k}, then evicts others if a bound is passed. */
-    V add(Key k, V v) {
-        Key own = k.copy();
-        v.key = own;
-        map.put(own, v);
+    /** The entry of a key, now the most recently used; or null. */
+    @SuppressWarnings("unchecked")
+    V get(long aHi, long aLo, long bHi, long bLo, int n) {
+        if (size == 0) {
+            return null;
+        }
+        final long h = hash(aHi, aLo, bHi, bLo, n);
+        final long[] hs = hashes;
+        final int mask = hs.length - 1;
+        int i = (int) (h >>> shift);
+        for (;;) {
+            final long x = hs[i];
+            if (x == 0) {
+                return null;
+            }
+            if (x == h) {
+                final Entry e = slots[i];
+                if (e.aLo == aLo && e.bLo == bLo && e.n == n && e.aHi == aHi && e.bHi == bHi) {
+                    touch(e.id);
+                    return (V) e;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** Adds an entry under this key (not in the table), then evicts others if a bound is passed. */
+    V add(long aHi, long aLo, long bHi, long bLo, int n, V v) {
+        v.aHi = aHi;
+        v.aLo = aLo;
+        v.bHi = bHi;
+        v.bLo = bLo;
+        v.n = n;
+        if ((size + 1) * 2 > hashes.length) {
+            rehash(hashes.length * 2);
+        }
+        final long h = hash(aHi, aLo, bHi, bLo, n);
+        final int mask = hashes.length - 1;
+        int i = (int) (h >>> shift);
+        while (hashes[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        hashes[i] = h;
+        slots[i] = v;
+        size++;
+        int id = freeCount > 0 ? freeIds[--freeCount] : newId();
+        v.id = id;
+        byId[id] = v;
+        stampById[id] = 0;
+        touch(id);
         v.accounted = v.retainedBytes() + ENTRY_OVERHEAD;
         bytes += v.accounted;
         evict(v);
@@ -73,44 +168,60 @@ final class LruTable<V extends LruTable.Entry> {
     }
 
     private void evict(V keep) {
-        if (map.size() <= maxEntries && bytes <= maxBytes) {
+        if (size <= maxEntries && bytes <= maxBytes) {
             return;
         }
-        Iterator<V> it = map.values().iterator();
-        while ((map.size() > maxEntries || bytes > maxBytes) && it.hasNext()) {
-            V e = it.next();
+        int r = head;
+        boolean kept = false;
+        for (; r < tail && (size > maxEntries || bytes > maxBytes); r++) {
+            final int id = logIds[r];
+            if (stampById[id] != logStamps[r]) {
+                continue; // a later access, or the entry is gone
+            }
+            @SuppressWarnings("unchecked")
+            final V e = (V) byId[id];
             if (e == keep) {
+                kept = true;
                 continue;
             }
-            it.remove();
+            remove(e);
             bytes -= e.accounted;
             evictions++;
             onRemove.accept(e); // may report an alert; it does not touch this table
         }
+        if (!kept) {
+            head = r; // every record before r is stale now
+        }
+        skipStale();
     }
 
-    /** Removes every entry for which {@code stale} holds; returns how many. */
+    /** Removes every entry for which {@code stale} holds, least recently used first; returns how many. */
     int expire(Predicate<V> stale) {
         List<V> gone = new ArrayList<>();
-        Iterator<V> it = map.values().iterator();
-        while (it.hasNext()) {
-            V e = it.next();
+        for (int r = head; r < tail; r++) {
+            final int id = logIds[r];
+            if (stampById[id] != logStamps[r]) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            final V e = (V) byId[id];
             if (stale.test(e)) {
-                it.remove();
+                remove(e);
                 bytes -= e.accounted;
                 gone.add(e);
             }
         }
+        skipStale();
         gone.forEach(onRemove);
         return gone.size();
     }
 
     boolean isEmpty() {
-        return map.isEmpty();
+        return size == 0;
     }
 
     int size() {
-        return map.size();
+        return size;
     }
 
     /** Accounted bytes of the entries now kept. */
@@ -123,7 +234,127 @@ final class LruTable<V extends LruTable.Entry> {
         return evictions;
     }
 
-    Iterable<V> values() {
-        return map.values();
+    /** The entries now kept, least recently used first. */
+    List<V> values() {
+        List<V> out = new ArrayList<>(size);
+        for (int r = head; r < tail; r++) {
+            final int id = logIds[r];
+            if (stampById[id] == logStamps[r]) {
+                @SuppressWarnings("unchecked")
+                V e = (V) byId[id];
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- recency
+
+    /** Makes the entry with this id the most recently used. */
+    private void touch(int id) {
+        if (stampById[id] == clock && clock != 0) {
+            return; // already the most recent
+        }
+        if (tail == logIds.length) {
+            compactLog();
+        }
+        final long s = ++clock;
+        stampById[id] = s;
+        logIds[tail] = id;
+        logStamps[tail] = s;
+        tail++;
+    }
+
+    /** Drops the records that are no longer any entry's latest; grows the log when most are. */
+    private void compactLog() {
+        int w = 0;
+        for (int r = head; r < tail; r++) {
+            final int id = logIds[r];
+            final long s = logStamps[r];
+            if (stampById[id] == s) {
+                logIds[w] = id;
+                logStamps[w] = s;
+                w++;
+            }
+        }
+        head = 0;
+        tail = w;
+        if (w > logIds.length / 2) {
+            logIds = Arrays.copyOf(logIds, logIds.length * 2);
+            logStamps = Arrays.copyOf(logStamps, logStamps.length * 2);
+        }
+    }
+
+    private void skipStale() {
+        while (head < tail && stampById[logIds[head]] != logStamps[head]) {
+            head++;
+        }
+        if (head == tail) {
+            head = 0;
+            tail = 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- index
+
+    private int newId() {
+        if (nextId == byId.length) {
+            int n = byId.length * 2;
+            byId = Arrays.copyOf(byId, n);
+            stampById = Arrays.copyOf(stampById, n);
+            freeIds = Arrays.copyOf(freeIds, n);
+        }
+        return nextId++;
+    }
+
+    private void remove(Entry e) {
+        final long h = hash(e.aHi, e.aLo, e.bHi, e.bLo, e.n);
+        final int mask = hashes.length - 1;
+        int i = (int) (h >>> shift);
+        while (slots[i] != e) {
+            i = (i + 1) & mask;
+        }
+        // backward-shift deletion: pull later entries of the run into the hole when their home allows
+        int hole = i;
+        int j = i;
+        for (;;) {
+            j = (j + 1) & mask;
+            final long hj = hashes[j];
+            if (hj == 0) {
+                break;
+            }
+            final int home = (int) (hj >>> shift);
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                hashes[hole] = hj;
+                slots[hole] = slots[j];
+                hole = j;
+            }
+        }
+        hashes[hole] = 0;
+        slots[hole] = null;
+        size--;
+        byId[e.id] = null;
+        stampById[e.id] = 0;
+        freeIds[freeCount++] = e.id;
+    }
+
+    private void rehash(int capacity) {
+        final long[] oldHashes = hashes;
+        final Entry[] oldSlots = slots;
+        hashes = new long[capacity];
+        slots = new Entry[capacity];
+        shift = 64 - Integer.numberOfTrailingZeros(capacity);
+        final int mask = capacity - 1;
+        for (int k = 0; k < oldHashes.length; k++) {
+            final long h = oldHashes[k];
+            if (h != 0) {
+                int i = (int) (h >>> shift);
+                while (hashes[i] != 0) {
+                    i = (i + 1) & mask;
+                }
+                hashes[i] = h;
+                slots[i] = oldSlots[k];
+            }
+        }
     }
 }

@@ -19,7 +19,6 @@ final class PolicyDetector {
     private final String input;
     private final Consumer<Alert> out;
     private final LruTable<Seen> seen;
-    private final Key key = new Key();
     private long capWindowEnd = Long.MIN_VALUE;
     private int sentInWindow;
     private long suppressed;
@@ -39,12 +38,13 @@ final class PolicyDetector {
             return;
         }
         final long w = cfg.windowNanos();
-        Seen s = seen.get(key.set(cHi, cLo, sHi, sLo, Key.protoPort(proto, port)));
+        final int pp = Key.protoPort(proto, port);
+        Seen s = seen.get(cHi, cLo, sHi, sLo, pp);
         if (s != null && t < s.since + w && t >= s.since) {
             return;
         }
         if (s == null) {
-            s = seen.add(key, new Seen());
+            s = seen.add(cHi, cLo, sHi, sLo, pp, new Seen());
         }
         s.since = t;
         if (t >= capWindowEnd) {

@@ -26,8 +26,6 @@ final class ScanDetector {
     private final Episode.Reporter reporter;
     private final LruTable<TargetScan> vertical;
     private final LruTable<PortSweep> horizontal;
-    private final Key vKey = new Key();
-    private final Key hKey = new Key();
 
     ScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytesEach) {
         this.cfg = cfg;
@@ -41,13 +39,13 @@ final class ScanDetector {
         final long w = cfg.windowNanos();
         final int value = PortSet.value(proto, port);
 
-        TargetScan v = vertical.get(vKey.set(sHi, sLo, dHi, dLo, 0));
+        TargetScan v = vertical.get(sHi, sLo, dHi, dLo, 0);
         if (v != null && v.over(t, w)) {
             reporter.report(v);
             v.reset(t);
         }
         if (v == null) {
-            v = vertical.add(vKey, new TargetScan(t));
+            v = vertical.add(sHi, sLo, dHi, dLo, 0, new TargetScan(t));
         }
         v.touch(t, kind);
         if (v.failed.add(value)) {
@@ -58,13 +56,14 @@ final class ScanDetector {
             vertical.update(v);
         }
 
-        PortSweep h = horizontal.get(hKey.set(sHi, sLo, 0, 0, Key.protoPort(proto, port)));
+        final int pp = Key.protoPort(proto, port);
+        PortSweep h = horizontal.get(sHi, sLo, 0, 0, pp);
         if (h != null && h.over(t, w)) {
             reporter.report(h);
             h.reset(t);
         }
         if (h == null) {
-            h = horizontal.add(hKey, new PortSweep(t));
+            h = horizontal.add(sHi, sLo, 0, 0, pp, new PortSweep(t));
         }
         h.touch(t, kind);
         if (h.failed.add(dHi, dLo)) {
@@ -79,7 +78,7 @@ final class ScanDetector {
     void answered(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
         final long w = cfg.windowNanos();
         if (!vertical.isEmpty()) {
-            TargetScan v = vertical.get(vKey.set(sHi, sLo, dHi, dLo, 0));
+            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, 0);
             if (v != null && !v.over(t, w)) {
                 v.touch(t, kind);
                 if (v.open == null) {
@@ -92,7 +91,7 @@ final class ScanDetector {
             }
         }
         if (!horizontal.isEmpty()) {
-            PortSweep h = horizontal.get(hKey.set(sHi, sLo, 0, 0, Key.protoPort(proto, port)));
+            PortSweep h = horizontal.get(sHi, sLo, 0, 0, Key.protoPort(proto, port));
             if (h != null && !h.over(t, w)) {
                 h.touch(t, kind);
                 if (h.open == null) {
@@ -109,13 +108,13 @@ final class ScanDetector {
     void established(long sHi, long sLo, long dHi, long dLo, int port, long t) {
         final long w = cfg.windowNanos();
         if (!vertical.isEmpty()) {
-            TargetScan v = vertical.get(vKey.set(sHi, sLo, dHi, dLo, 0));
+            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, 0);
             if (v != null && !v.over(t, w)) {
                 v.touch(t, Probe.CONNECT);
             }
         }
         if (!horizontal.isEmpty()) {
-            PortSweep h = horizontal.get(hKey.set(sHi, sLo, 0, 0, Key.protoPort(DecodedPacket.PROTO_TCP, port)));
+            PortSweep h = horizontal.get(sHi, sLo, 0, 0, Key.protoPort(DecodedPacket.PROTO_TCP, port));
             if (h != null && !h.over(t, w)) {
                 h.touch(t, Probe.CONNECT);
             }
@@ -211,8 +210,8 @@ final class ScanDetector {
             d.put("first_seen", iso(first));
             d.put("last_seen", iso(last));
             d.put("window_seconds", windowNanos / DetectConfig.SECOND);
-            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(key.aHi, key.aLo),
-                    HostSet.text(key.bHi, key.bLo), tcp && udp ? null : tcp ? "tcp" : "udp", null,
+            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(aHi, aLo),
+                    HostSet.text(bHi, bLo), tcp && udp ? null : tcp ? "tcp" : "udp", null,
                     openPorts.isEmpty() ? Alert.Severity.MEDIUM : Alert.Severity.HIGH, d);
         }
     }
@@ -240,8 +239,8 @@ final class ScanDetector {
 
         @Override
         Alert alert(String input, long windowNanos) {
-            int proto = key.n >>> 16;
-            int port = key.n & 0xFFFF;
+            int proto = n >>> 16;
+            int port = n & 0xFFFF;
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("method", "horizontal");
             d.put("scan_type", Probe.scanType(kinds));
@@ -255,7 +254,7 @@ final class ScanDetector {
             d.put("first_seen", iso(first));
             d.put("last_seen", iso(last));
             d.put("window_seconds", windowNanos / DetectConfig.SECOND);
-            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(key.aHi, key.aLo), null,
+            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(aHi, aLo), null,
                     proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", port,
                     open == null || open.count() == 0 ? Alert.Severity.MEDIUM : Alert.Severity.HIGH, d);
         }

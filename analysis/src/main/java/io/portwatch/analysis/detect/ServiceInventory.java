@@ -23,7 +23,6 @@ final class ServiceInventory {
     private final String input;
     private final Consumer<Alert> out;
     private final LruTable<Service> services;
-    private final Key key = new Key();
     private long learnUntil = Long.MIN_VALUE;
 
     ServiceInventory(DetectConfig cfg, String input, Consumer<Alert> out, long bytes) {
@@ -42,9 +41,10 @@ final class ServiceInventory {
 
     /** Server s:port answered client c (a completed handshake, or a first UDP reply). */
     void seen(int proto, long sHi, long sLo, int port, long cHi, long cLo, long t) {
-        Service s = services.get(key.set(sHi, sLo, 0, 0, Key.protoPort(proto, port)));
+        final int pp = Key.protoPort(proto, port);
+        Service s = services.get(sHi, sLo, 0, 0, pp);
         if (s == null) {
-            s = services.add(key, new Service(t));
+            s = services.add(sHi, sLo, 0, 0, pp, new Service(t));
             if (cfg.alertsNewServices() && t >= learnUntil
                     && (cfg.baseline() == null || !cfg.baseline().contains(proto, sHi, sLo, port))) {
                 out.accept(alert(proto, sHi, sLo, port, cHi, cLo, t));
@@ -81,9 +81,9 @@ final class ServiceInventory {
     List<ExposedService> services() {
         List<ExposedService> list = new ArrayList<>(services.size());
         for (Service s : services.values()) {
-            int proto = s.key.n >>> 16;
+            int proto = s.n >>> 16;
             list.add(new ExposedService(proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
-                    HostSet.text(s.key.aHi, s.key.aLo), s.key.n & 0xFFFF, s.first, s.last, s.clients.estimate(),
+                    HostSet.text(s.aHi, s.aLo), s.n & 0xFFFF, s.first, s.last, s.clients.estimate(),
                     s.flows));
         }
         return list;

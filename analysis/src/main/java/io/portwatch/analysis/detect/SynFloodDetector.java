@@ -20,7 +20,6 @@ final class SynFloodDetector {
     private final String input;
     private final Consumer<Alert> out;
     private final LruTable<Target> targets;
-    private final Key key = new Key();
     private final long window;
     private final long minSyns;
     private long bucketStart = Long.MIN_VALUE;
@@ -38,9 +37,9 @@ final class SynFloodDetector {
     /** A client SYN (without ACK) to server s:port. */
     void syn(long sHi, long sLo, int port, long cHi, long cLo, long t) {
         roll(t);
-        Target x = targets.get(key.set(sHi, sLo, 0, 0, port));
+        Target x = targets.get(sHi, sLo, 0, 0, port);
         if (x == null) {
-            x = targets.add(key, new Target());
+            x = targets.add(sHi, sLo, 0, 0, port, new Target());
         }
         if (x.syns == 0) {
             x.firstSyn = t;
@@ -67,7 +66,7 @@ final class SynFloodDetector {
         if (targets.isEmpty()) {
             return;
         }
-        Target x = targets.get(key.set(sHi, sLo, 0, 0, port));
+        Target x = targets.get(sHi, sLo, 0, 0, port);
         if (x != null) {
             x.completed++;
         }
@@ -154,7 +153,7 @@ final class SynFloodDetector {
             d.put("window_seconds", window / DetectConfig.SECOND);
             boolean one = nSources == 1 && sources.isExact();
             return new Alert(input, Alert.Kind.SYN_FLOOD, lastSyn, one ? HostSet.text(srcHi, srcLo) : null,
-                    HostSet.text(key.aHi, key.aLo), "tcp", key.n,
+                    HostSet.text(aHi, aLo), "tcp", n,
                     rate >= 10.0 * cfg.floodRate() ? Alert.Severity.CRITICAL : Alert.Severity.HIGH, d);
         }
     }

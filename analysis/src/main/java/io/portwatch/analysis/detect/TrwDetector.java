@@ -37,7 +37,6 @@ final class TrwDetector {
     private final DetectConfig cfg;
     private final Episode.Reporter reporter;
     private final LruTable<Walk> walks;
-    private final Key key = new Key();
 
     TrwDetector(DetectConfig cfg, Episode.Reporter reporter, long bytes) {
         this.cfg = cfg;
@@ -47,7 +46,7 @@ final class TrwDetector {
 
     /** The outcome of a TCP contact from s to d:port. */
     void contact(long sHi, long sLo, long dHi, long dLo, int port, boolean success, int kind, long t) {
-        Walk w = walks.isEmpty() && success ? null : walks.get(key.set(sHi, sLo, 0, 0, 0));
+        Walk w = walks.isEmpty() && success ? null : walks.get(sHi, sLo, 0, 0, 0);
         if (w != null && w.over(t, cfg.windowNanos())) {
             reporter.report(w);
             w.reset(t);
@@ -56,7 +55,7 @@ final class TrwDetector {
             if (success) {
                 return;
             }
-            w = walks.add(key, new Walk(t));
+            w = walks.add(sHi, sLo, 0, 0, 0, new Walk(t));
         }
         if (!w.contacted.add(dHi, dLo)) {
             return; // not a first contact
@@ -144,7 +143,7 @@ final class TrwDetector {
             d.put("first_seen", iso(first));
             d.put("last_seen", iso(last));
             d.put("window_seconds", windowNanos / DetectConfig.SECOND);
-            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(key.aHi, key.aLo), null, "tcp",
+            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(aHi, aLo), null, "tcp",
                     ports.size() == 1 ? p[0] & 0xFFFF : null, Alert.Severity.MEDIUM, d);
         }
     }

@@ -30,11 +30,17 @@ public final class PortTable {
     public static final int UNANSWERED = 12;
     public static final int STRIDE = 13;
 
-    private static final Comparator<PortStats> BUSIEST_FIRST = Comparator
-            .comparingLong(PortStats::packets).reversed()
-            .thenComparing(Comparator.comparingLong(PortStats::bytes).reversed())
-            .thenComparing(PortStats::transport)
-            .thenComparingInt(PortStats::port);
+    /** Most packets first, then most bytes, then by transport and port. */
+    private static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
+        int c = Long.compare(b.packets(), a.packets());
+        if (c == 0) {
+            c = Long.compare(b.bytes(), a.bytes());
+        }
+        if (c == 0) {
+            c = a.transport().compareTo(b.transport());
+        }
+        return c != 0 ? c : Integer.compare(a.port(), b.port());
+    };
 
     /** key (transport index << 16 | port) to slot + 1; 0 when the port is not in use this window. */
     private final int[] index = new int[2 << 16];

@@ -754,22 +754,107 @@ public final class FlowTable {
                 starts[n++] = hot[BASE + i * HOT + START];
             }
         }
-        sortByKey(starts, slots, 0, n - 1);
-        for (int i : slots) {
-            int b = BASE + i * HOT;
+        slots = byStart(starts, slots, n);
+        final long[] cold = this.cold;
+        long ahead = 0;
+        for (int k = 0; k < n; k++) {
+            if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
+                for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
+                    final long m = hot[BASE + slots[j] * HOT + META];
+                    ahead += (m & EXACT) != 0 ? m : cold[slots[j] * COLD];
+                }
+            }
+            final int i = slots[k];
+            final int b = BASE + i * HOT;
             EndReason r = reason;
-            if (reason == EndReason.END_OF_INPUT && protocol(i) == DecodedPacket.PROTO_TCP
-                    && isFinished(hot[b + STATE])) {
-                r = finishedReason(hot[b + STATE]);
+            if (reason == EndReason.END_OF_INPUT && ((hot[b + META] >>> 32) & 0xFF) == DecodedPacket.PROTO_TCP) {
+                final long st = hot[b + STATE]; // isFinished and finishedReason, written out
+                final int c = (int) (st >>> 16) & 0xF;
+                final int sv = (int) (st >>> 20) & 0xF;
+                if (c == RESET || sv == RESET) {
+                    r = EndReason.RST;
+                } else if (c == CLOSED && sv == CLOSED) {
+                    r = EndReason.FIN;
+                }
             }
             onEnd.onFlowEnd(this, i, r);
             hot[b + META] = 0; // an empty slot; create() writes every other field
         }
+        prefetched += ahead;
         size = 0;
     }
 
+    /** How many flows {@link #endAll} reads at once before it ends them. */
+    private static final int AHEAD = 16;
+
+    /**
+     * The slots ordered by their flows' start (keys), as {@link #sortByKey} orders them. When no two
+     * starts are equal every sort gives that order, so a radix sort (loops only: quick from the first
+     * call, when the JIT has not compiled a recursive sort yet) gives it; with equal starts the
+     * quicksort decides their order, as it always has.
+     */
+    static int[] byStart(long[] keys, int[] vals, int n) {
+        if (n < 2) {
+            return vals;
+        }
+        long min = keys[0];
+        long max = keys[0];
+        for (int i = 1; i < n; i++) {
+            min = Math.min(min, keys[i]);
+            max = Math.max(max, keys[i]);
+        }
+        final long range = max - min;
+        if (n < 64 || range < 0) { // few flows, or starts more than 292 years apart
+            sortByKey(keys, vals, 0, n - 1);
+            return vals;
+        }
+        final int bits = 64 - Long.numberOfLeadingZeros(range);
+        long[] k1 = new long[n];
+        int[] v1 = new int[n];
+        for (int i = 0; i < n; i++) {
+            k1[i] = keys[i] - min;
+        }
+        System.arraycopy(vals, 0, v1, 0, n);
+        long[] k2 = new long[n];
+        int[] v2 = new int[n];
+        final int[] count = new int[1 << RADIX_BITS];
+        for (int shift = 0; shift < bits; shift += RADIX_BITS) { // least significant digit first: stable
+            java.util.Arrays.fill(count, 0);
+            for (int i = 0; i < n; i++) {
+                count[(int) (k1[i] >>> shift) & RADIX_MASK]++;
+            }
+            int sum = 0;
+            for (int d = 0; d < count.length; d++) {
+                int c = count[d];
+                count[d] = sum;
+                sum += c;
+            }
+            for (int i = 0; i < n; i++) {
+                int at = count[(int) (k1[i] >>> shift) & RADIX_MASK]++;
+                k2[at] = k1[i];
+                v2[at] = v1[i];
+            }
+            long[] tk = k1;
+            k1 = k2;
+            k2 = tk;
+            int[] tv = v1;
+            v1 = v2;
+            v2 = tv;
+        }
+        for (int i = 1; i < n; i++) {
+            if (k1[i] == k1[i - 1]) { // equal starts: their order is the quicksort's
+                sortByKey(keys, vals, 0, n - 1);
+                return vals;
+            }
+        }
+        return v1;
+    }
+
+    private static final int RADIX_BITS = 11;
+    private static final int RADIX_MASK = (1 << RADIX_BITS) - 1;
+
     /** Sorts vals by keys (ascending), in place: a quicksort on primitives, ties in any order. */
-    private static void sortByKey(long[] keys, int[] vals, int lo, int hi) {
+    static void sortByKey(long[] keys, int[] vals, int lo, int hi) {
         while (lo < hi) {
             if (hi - lo < 16) {
                 for (int i = lo + 1; i <= hi; i++) {
@@ -820,79 +905,76 @@ public final class FlowTable {
 
     // ---------------------------------------------------------------- accessors by slot
 
-    private long meta(int slot) {
-        return hot[BASE + slot * HOT + META];
-    }
-
-    private long hotField(int slot, int field) {
-        return hot[BASE + slot * HOT + field];
-    }
+    // Each accessor reads the table itself, with no nested call: flows that end at the end of a
+    // capture are read once each, often before the JIT has compiled these methods on their own.
 
     public int ipVersion(int slot) {
-        return (meta(slot) & V6) != 0 ? 6 : 4;
+        return (hot[BASE + slot * HOT + META] & V6) != 0 ? 6 : 4;
     }
 
     public int protocol(int slot) {
-        return (int) (meta(slot) >>> 32) & 0xFF;
+        return (int) (hot[BASE + slot * HOT + META] >>> 32) & 0xFF;
     }
 
     public int clientPort(int slot) {
-        return (int) meta(slot) & 0xFFFF;
+        return (int) hot[BASE + slot * HOT + META] & 0xFFFF;
     }
 
     public int serverPort(int slot) {
-        return (int) (meta(slot) >>> 16) & 0xFFFF;
+        return (int) (hot[BASE + slot * HOT + META] >>> 16) & 0xFFFF;
     }
 
     public long clientHi(int slot) {
-        return (meta(slot) & EXACT) != 0 ? 0 : cold[slot * COLD + CLIENT_HI];
+        return (hot[BASE + slot * HOT + META] & EXACT) != 0 ? 0 : cold[slot * COLD + CLIENT_HI];
     }
 
     public long clientLo(int slot) {
-        return (meta(slot) & EXACT) != 0 ? MAPPED | hotField(slot, KEY) >>> 32 : cold[slot * COLD + CLIENT_LO];
+        final int b = BASE + slot * HOT;
+        return (hot[b + META] & EXACT) != 0 ? MAPPED | hot[b + KEY] >>> 32 : cold[slot * COLD + CLIENT_LO];
     }
 
     public long serverHi(int slot) {
-        return (meta(slot) & EXACT) != 0 ? 0 : cold[slot * COLD + SERVER_HI];
+        return (hot[BASE + slot * HOT + META] & EXACT) != 0 ? 0 : cold[slot * COLD + SERVER_HI];
     }
 
     public long serverLo(int slot) {
-        return (meta(slot) & EXACT) != 0 ? MAPPED | hotField(slot, KEY) & LOW32 : cold[slot * COLD + SERVER_LO];
+        final int b = BASE + slot * HOT;
+        return (hot[b + META] & EXACT) != 0 ? MAPPED | hot[b + KEY] & LOW32 : cold[slot * COLD + SERVER_LO];
     }
 
     public long startNanos(int slot) {
-        return hotField(slot, START);
+        return hot[BASE + slot * HOT + START];
     }
 
     public long lastNanos(int slot) {
-        return hotField(slot, LAST);
+        return hot[BASE + slot * HOT + LAST];
     }
 
     public long packetsToServer(int slot) {
-        return hotField(slot, PKTS) & LOW32;
+        return hot[BASE + slot * HOT + PKTS] & LOW32;
     }
 
     public long packetsToClient(int slot) {
-        return hotField(slot, PKTS) >>> 32;
+        return hot[BASE + slot * HOT + PKTS] >>> 32;
     }
 
     public long bytesToServer(int slot) {
-        return hotField(slot, BYTES_TO_SERVER);
+        return hot[BASE + slot * HOT + BYTES_TO_SERVER];
     }
 
     public long bytesToClient(int slot) {
-        return hotField(slot, BYTES_TO_CLIENT);
+        return hot[BASE + slot * HOT + BYTES_TO_CLIENT];
     }
 
     /** Union of the TCP flags seen both ways in this flow (or this part of it). */
     public int tcpFlags(int slot) {
-        long st = hotField(slot, STATE);
+        final long st = hot[BASE + slot * HOT + STATE];
         return (int) ((st | st >>> 8) & 0xFF);
     }
 
     /** A per-flow integer the owner of the table may use (e.g. the window a flow was last counted in). */
     public int mark(int slot) {
-        return (int) (hotField(slot, STATE) >>> 32);
+        return (int) (hot[BASE + slot * HOT + STATE] >>> 32);
     }
 
     public void setMark(int slot, int mark) {
@@ -902,14 +984,15 @@ public final class FlowTable {
 
     /** True for a TCP flow whose client sent a SYN that the server never answered at all. */
     public boolean isUnanswered(int slot) {
-        long st = hotField(slot, STATE);
-        return protocol(slot) == DecodedPacket.PROTO_TCP && clientState(st) == SYN_SENT
-                && serverState(st) == INACTIVE;
+        final int b = BASE + slot * HOT;
+        final long st = hot[b + STATE];
+        return ((hot[b + META] >>> 32) & 0xFF) == DecodedPacket.PROTO_TCP
+                && ((st >>> 16) & 0xF) == SYN_SENT && ((st >>> 20) & 0xF) == INACTIVE;
     }
 
     /** Zeek's conn_state of the flow in slot. */
     public String connState(int slot) {
-        long st = hotField(slot, STATE);
+        long st = hot[BASE + slot * HOT + STATE];
         int os = clientState(st), rs = serverState(st);
         if (protocol(slot) != DecodedPacket.PROTO_TCP) {
             if (os == ACTIVE) {
