@@ -121,7 +121,9 @@ public final class LiveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
-        Logging.verbose(verbose);
+        if (verbose) {
+            Logging.verbose(true); // otherwise logback.xml says it all, read when something first logs
+        }
         if (interfaces == null || interfaces.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "an interface is required: -i IFACE (or 'interface:' in the configuration file)");

@@ -113,7 +113,9 @@ public final class ReadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        Logging.verbose(verbose);
+        if (verbose) {
+            Logging.verbose(true); // otherwise logback.xml says it all, read when something first logs
+        }
         DetectConfig detection;
         try {
             detection = detect.toConfig(spec.commandLine(), false);
