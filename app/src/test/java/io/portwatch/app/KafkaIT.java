@@ -113,8 +113,8 @@ class KafkaIT {
         Process p = launch(args);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread to = pump(p.getInputStream(), out);
-        Thread te = pump(p.getErrorStream(), err);
+        Thread to = ReadCommandIT.pump(p.getInputStream(), out);
+        Thread te = ReadCommandIT.pump(p.getErrorStream(), err);
         try (OutputStream in = p.getOutputStream()) {
             if (stdin != null) {
                 in.write(stdin);
@@ -125,18 +125,6 @@ class KafkaIT {
 
     static Run run(String... args) throws Exception {
         return run(null, List.of(args));
-    }
-
-    private static Thread pump(InputStream in, OutputStream out) {
-        Thread t = new Thread(() -> {
-            try (in) {
-                in.transferTo(out);
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        t.start();
-        return t;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -292,8 +280,8 @@ class KafkaIT {
         Process p = launch(concat(args, kafkaArgs(t)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread to = pump(p.getInputStream(), out);
-        Thread te = pump(p.getErrorStream(), err);
+        Thread to = ReadCommandIT.pump(p.getInputStream(), out);
+        Thread te = ReadCommandIT.pump(p.getErrorStream(), err);
         int beforeStop;
         try (OutputStream in = p.getOutputStream()) {
             for (byte[] part : parts.subList(0, third)) {
@@ -341,8 +329,8 @@ class KafkaIT {
                 kafkaArgs(t)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread to = pump(p.getInputStream(), out);
-        Thread te = pump(p.getErrorStream(), err);
+        Thread to = ReadCommandIT.pump(p.getInputStream(), out);
+        Thread te = ReadCommandIT.pump(p.getErrorStream(), err);
         Run r;
         try {
             try (OutputStream in = p.getOutputStream()) {
@@ -479,8 +467,8 @@ class KafkaIT {
                     "--metrics-address", "127.0.0.1"), kafkaArgs(t)));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            Thread to = pump(p.getInputStream(), out);
-            Thread te = pump(p.getErrorStream(), err);
+            Thread to = ReadCommandIT.pump(p.getInputStream(), out);
+            Thread te = ReadCommandIT.pump(p.getErrorStream(), err);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!err.toString(StandardCharsets.UTF_8).contains("listening on lo")) {
                 assertTrue(p.isAlive() && System.nanoTime() < deadline, "capturing: " + err);

@@ -95,7 +95,8 @@ class ReadCommandIT {
         return run(null, args);
     }
 
-    private static Thread pump(InputStream in, OutputStream out) {
+    /** Copies a process's output on a thread of its own (started). */
+    static Thread pump(InputStream in, OutputStream out) {
         Thread t = new Thread(() -> {
             try (in) {
                 in.transferTo(out);

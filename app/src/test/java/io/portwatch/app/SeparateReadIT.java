@@ -58,6 +58,7 @@ class SeparateReadIT {
 
     @BeforeAll
     static void readSample() throws IOException {
+        ReadCommandIT.locate();
         Path root = Path.of(System.getProperty("portwatch.root", ".."));
         jar = root.resolve("app/target/portwatch.jar");
         assertTrue(Files.isRegularFile(jar), "the build makes " + jar);
@@ -99,31 +100,8 @@ class SeparateReadIT {
     }
 
     static Run run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread to = pump(p.getInputStream(), out);
-        Thread te = pump(p.getErrorStream(), err);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "portwatch finished");
-        to.join();
-        te.join();
-        return new Run(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static Thread pump(InputStream in, OutputStream out) {
-        Thread t = new Thread(() -> {
-            try (in) {
-                in.transferTo(out);
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        t.start();
-        return t;
+        ReadCommandIT.Run r = ReadCommandIT.run(args);
+        return new Run(r.exit(), r.out(), r.err());
     }
 
     private static List<String> args(List<String> head, List<String> files) {
