@@ -1,5 +1,6 @@
 package io.portwatch.analysis;
 
+import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortStats;
@@ -16,20 +17,32 @@ public final class CollectingSink implements RecordSink {
     public final List<WindowReport> windows = new ArrayList<>();
     public final List<FlowRecord> flows = new ArrayList<>();
     public final List<Summary> summaries = new ArrayList<>();
+    public final List<Alert> alerts = new ArrayList<>();
+    /** Every record, in the order the analyzer sent it. */
+    public final List<Object> records = new ArrayList<>();
 
     @Override
     public void window(WindowReport report) {
         windows.add(report);
+        records.add(report);
     }
 
     @Override
     public void flow(FlowRecord flow) {
         flows.add(flow);
+        records.add(flow);
+    }
+
+    @Override
+    public void alert(Alert alert) {
+        alerts.add(alert);
+        records.add(alert);
     }
 
     @Override
     public void summary(Summary summary) {
         summaries.add(summary);
+        records.add(summary);
     }
 
     /** Per-port statistics summed over all windows, keyed "tcp/8080". */

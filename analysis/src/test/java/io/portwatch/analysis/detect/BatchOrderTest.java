@@ -1,10 +1,8 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
-import io.portwatch.analysis.output.RecordSink;
-import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.source.CaptureException;
@@ -34,31 +32,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * with every detector on, windows cut every millisecond and the idle clock ticking in between.
  */
 class BatchOrderTest {
-
-    /** Every record, in the order the analyzer sent it. */
-    static final class Recording implements RecordSink {
-        final List<Object> records = new ArrayList<>();
-
-        @Override
-        public void window(WindowReport report) {
-            records.add(report);
-        }
-
-        @Override
-        public void flow(FlowRecord flow) {
-            records.add(flow);
-        }
-
-        @Override
-        public void alert(Alert alert) {
-            records.add(alert);
-        }
-
-        @Override
-        public void summary(Summary summary) {
-            records.add(summary);
-        }
-    }
 
     /** Hands each packet on, then looks at the analyzer's flow table: one packet at a time. */
     static PacketSink oneAtATime(TrafficAnalyzer a) {
@@ -99,7 +72,7 @@ class BatchOrderTest {
 
     /** Reads the files as one capture into a new analyzer, through {@code wrap}; returns its records. */
     static List<Object> read(List<Path> files, AnalyzerConfig config, boolean oneAtATime) {
-        Recording out = new Recording();
+        CollectingSink out = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(config, "corpus", out);
         PacketSink in = oneAtATime ? oneAtATime(a) : a;
         for (Path f : files) {
@@ -147,7 +120,7 @@ class BatchOrderTest {
     }
 
     private static List<Object> probes(AnalyzerConfig c, boolean oneAtATime) {
-        Recording out = new Recording();
+        CollectingSink out = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(c, "probes", out);
         PacketSink in = oneAtATime ? oneAtATime(a) : a;
         RandomProbes r = new RandomProbes(7);
