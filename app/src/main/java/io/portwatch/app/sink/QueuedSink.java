@@ -101,15 +101,7 @@ public final class QueuedSink implements RecordSink {
                     continue; // keep draining so that producers never block on a dead output
                 }
                 try {
-                    if (r instanceof WindowReport w) {
-                        target.window(w.withOutputDropped(dropped.get()));
-                    } else if (r instanceof FlowRecord f) {
-                        target.flow(f);
-                    } else if (r instanceof Summary s) {
-                        target.summary(s);
-                    } else if (r instanceof Alert a) {
-                        target.alert(a);
-                    }
+                    Records.deliver(target, r instanceof WindowReport w ? w.withOutputDropped(dropped.get()) : r);
                 } catch (RuntimeException e) {
                     failure = e;
                 }

@@ -51,20 +51,6 @@ public final class SharedSink {
         }
     }
 
-    private void deliver(Object r) {
-        if (r instanceof WindowReport w) {
-            target.window(w);
-        } else if (r instanceof FlowRecord f) {
-            target.flow(f);
-        } else if (r instanceof Alert a) {
-            target.alert(a);
-        } else if (r instanceof Summary s) {
-            target.summary(s);
-        } else {
-            target.flush();
-        }
-    }
-
     private final class Lane implements RecordSink {
 
         private final List<Object> held = new ArrayList<>();
@@ -109,9 +95,9 @@ public final class SharedSink {
                     }
                     try {
                         for (Object r : held) {
-                            deliver(r);
+                            Records.deliver(target, r);
                         }
-                        deliver(last);
+                        Records.deliver(target, last);
                     } catch (RuntimeException e) {
                         failure = e;
                         throw e;
