@@ -1,6 +1,7 @@
 package io.portwatch.analysis;
 
 import io.portwatch.analysis.detect.Detection;
+import io.portwatch.analysis.detect.DetectionInput;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.CaptureStats;
@@ -62,6 +63,14 @@ public final class TrafficAnalyzer implements PacketSink {
     private final List<String> inputErrors = new ArrayList<>();
     /** Null when detection is off, so that it costs one comparison a packet. */
     private final Detection detect;
+    /** What the detectors are told: {@link #detect} itself, or the stage that runs it; null when off. */
+    private final DetectionInput detectIn;
+    /** Whether new flows matter to the detectors (a port policy is on). */
+    private final boolean policy;
+    /** The detectors and the sink on a thread of their own, or null (see {@link AnalyzerConfig#detectionThread()}). */
+    private final DetectionStage stage;
+    /** Where this thread's records go: the sink, or the stage, which hands them to the sink in order. */
+    private final RecordSink out;
 
     /** How long after a window's end the clock closes it, for packets still in the capture buffer. */
     private static final long CLOCK_GRACE_NANOS = 250_000_000L;
@@ -101,6 +110,10 @@ public final class TrafficAnalyzer implements PacketSink {
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
+        this.policy = detect != null && config.detect().policy() != null;
+        this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, sink, input) : null;
+        this.detectIn = stage != null ? stage : detect;
+        this.out = stage != null ? stage : sink;
         for (int i = 0; i < BATCH; i++) {
             ring[i] = new DecodedPacket();
         }
@@ -117,6 +130,9 @@ public final class TrafficAnalyzer implements PacketSink {
     /** The detectors (their services and counters), or null when detection is off; every packet so far seen. */
     public Detection detection() {
         flush();
+        if (stage != null && !finished) {
+            stage.sync();
+        }
         return detect;
     }
 
@@ -165,10 +181,13 @@ public final class TrafficAnalyzer implements PacketSink {
             lastIdleSweep = epochNanos;
             flows.sweep(epochNanos);
         }
-        if (detect != null) {
-            detect.onTime(epochNanos);
+        if (detectIn != null) {
+            detectIn.onTime(epochNanos);
         }
         scheduleTimeEvents();
+        if (stage != null) {
+            stage.publish();
+        }
     }
 
     /** Records a fault of an input (one line, naming it) for the summary. */
@@ -226,9 +245,9 @@ public final class TrafficAnalyzer implements PacketSink {
             case DecodedPacket.KIND_OTHER_IP -> {
                 countIp(p);
                 otherIpPackets++;
-                if (detect != null && p.hasQuoted) {
+                if (detectIn != null && p.hasQuoted) {
                     flush();
-                    detect.onIcmp(p);
+                    Detection.icmp(detectIn, p);
                 }
             }
             case DecodedPacket.KIND_NON_IP -> nonIpPackets++;
@@ -262,6 +281,9 @@ public final class TrafficAnalyzer implements PacketSink {
             r[n] = r[0];
             r[0] = next;
         }
+        if (stage != null) {
+            stage.publish();
+        }
     }
 
     private void countIp(DecodedPacket p) {
@@ -290,8 +312,8 @@ public final class TrafficAnalyzer implements PacketSink {
             pt.increment(ps, PortTable.PKTS_TO_CLIENT);
             pt.add(ps, PortTable.BYTES_TO_CLIENT, p.ipLength);
         }
-        if (detect != null) {
-            detect.onTransport(ft, slot, events, toServer, p);
+        if (detectIn != null) {
+            Detection.transport(detectIn, ft, slot, events, toServer, p, policy);
         }
         if (p.protocol == DecodedPacket.PROTO_TCP) {
             final int f = p.tcpFlags;
@@ -327,11 +349,11 @@ public final class TrafficAnalyzer implements PacketSink {
         if (reason != EndReason.ACTIVE && table.isUnanswered(slot)) {
             ports.increment(ports.slot(table.protocol(slot), table.serverPort(slot)), PortTable.UNANSWERED);
         }
-        if (detect != null) {
-            detect.onFlowEnd(table, slot, reason);
+        if (detectIn != null) {
+            Detection.flowEnd(detectIn, table, slot, reason);
         }
         if (emitFlows) {
-            sink.flow(record(table, slot, reason));
+            out.flow(record(table, slot, reason));
         }
     }
 
@@ -365,8 +387,8 @@ public final class TrafficAnalyzer implements PacketSink {
     /** The detectors' clock ticks, or a window opens or closes, at ts: after the packets before. */
     private void timeEvents(long ts) {
         flush();
-        if (detect != null) {
-            detect.onTime(ts);
+        if (detectIn != null) {
+            detectIn.onTime(ts);
         }
         final long interval = config.intervalNanos();
         if (!windowOpen) {
@@ -389,8 +411,8 @@ public final class TrafficAnalyzer implements PacketSink {
         } else if (config.intervalNanos() > 0) {
             next = windowEnd;
         }
-        if (detect != null) {
-            next = Math.min(next, detect.nextTick());
+        if (detectIn != null) {
+            next = Math.min(next, detectIn.nextTick());
         }
         nextTimeEvent = next;
     }
@@ -408,8 +430,8 @@ public final class TrafficAnalyzer implements PacketSink {
     }
 
     private void closeWindow() {
-        if (detect != null) {
-            detect.onWindowClose();
+        if (detectIn != null) {
+            detectIn.onWindowClose();
         }
         long end = config.intervalNanos() > 0 ? windowEnd : lastNanos;
         long errors = decoder.stats().totalErrors();
@@ -419,7 +441,7 @@ public final class TrafficAnalyzer implements PacketSink {
             capture = now.minus(statsAtWindowStart);
             statsAtWindowStart = now;
         }
-        sink.window(new WindowReport(input, windowStart, end, ports.drain(), windowPackets, windowBytes,
+        out.window(new WindowReport(input, windowStart, end, ports.drain(), windowPackets, windowBytes,
                 trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture, 0));
         decodeErrorsAtWindowStart = errors;
         windowSeq++;
@@ -441,14 +463,17 @@ public final class TrafficAnalyzer implements PacketSink {
         trackedAtEnd = flows.size(); // the last window reports the flows open when the input ended
         flows.endAll(EndReason.END_OF_INPUT);
         fragments.clear();
-        if (detect != null) {
-            detect.finish();
+        if (detectIn != null) {
+            detectIn.finish();
         }
         if (windowOpen) {
             closeWindow();
         }
-        sink.summary(summary());
-        sink.flush();
+        out.summary(summary());
+        out.flush();
+        if (stage != null) {
+            stage.stop(); // every record handed to the sink, the detectors' last state visible here
+        }
     }
 
     /** Totals so far. */

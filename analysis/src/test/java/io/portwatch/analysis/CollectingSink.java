@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Keeps every record, for tests. */
-public final class CollectingSink implements RecordSink {
+public class CollectingSink implements RecordSink {
     public final List<WindowReport> windows = new ArrayList<>();
     public final List<FlowRecord> flows = new ArrayList<>();
     public final List<Summary> summaries = new ArrayList<>();

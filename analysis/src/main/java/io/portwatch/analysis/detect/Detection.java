@@ -20,9 +20,10 @@ import java.util.function.Consumer;
  * server never answered (unanswered probes), and ICMP destination-unreachable errors, whose quoted
  * header names the probe they answer.
  */
-public final class Detection {
+public final class Detection implements DetectionInput {
 
-    private static final long TICK_NANOS = DetectConfig.SECOND;
+    /** How often the detectors' clock ticks, in packet time. */
+    public static final long TICK_NANOS = DetectConfig.SECOND;
     private static final long EXPIRE_NANOS = 10 * DetectConfig.SECOND;
 
     private final DetectConfig config;
@@ -78,37 +79,52 @@ public final class Detection {
      * @param p        the packet
      */
     public void onTransport(FlowTable ft, int slot, int events, boolean toServer, DecodedPacket p) {
+        transport(this, ft, slot, events, toServer, p, policy != null);
+    }
+
+    /**
+     * Tells {@code in} what a TCP or UDP packet, just tracked by the flow table, means to the detectors:
+     * read on the thread that owns the flow table.
+     *
+     * @param policy whether new flows matter (a port policy is on)
+     */
+    public static void transport(DetectionInput in, FlowTable ft, int slot, int events, boolean toServer,
+                                 DecodedPacket p, boolean policy) {
         final long t = p.timestampNanos;
         if (p.protocol == DecodedPacket.PROTO_TCP) {
             final int f = p.tcpFlags;
             if (toServer) {
                 if ((f & (DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK)) == DecodedPacket.TCP_SYN) {
-                    floods.syn(ft.serverHi(slot), ft.serverLo(slot), ft.serverPort(slot), ft.clientHi(slot),
+                    in.syn(ft.serverHi(slot), ft.serverLo(slot), ft.serverPort(slot), ft.clientHi(slot),
                             ft.clientLo(slot), t);
                 }
                 if ((events & FlowTable.EV_ESTABLISHED) != 0) {
-                    established(ft, slot, t);
+                    in.established(ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+                            ft.serverPort(slot), t);
                 }
             } else if (ft.packetsToClient(slot) == 1 && ft.packetsToServer(slot) > 0) {
-                firstTcpAnswer(ft, slot, f, t);
+                in.tcpAnswer(ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+                        ft.serverPort(slot), ft.tcpFlags(slot), f, t);
             }
         } else if (!toServer && ft.packetsToClient(slot) == 1 && ft.packetsToServer(slot) > 0) {
-            long cHi = ft.clientHi(slot), cLo = ft.clientLo(slot), sHi = ft.serverHi(slot), sLo = ft.serverLo(slot);
-            int port = ft.serverPort(slot);
-            scans.answered(DecodedPacket.PROTO_UDP, cHi, cLo, sHi, sLo, port, Probe.UDP, t);
-            services.seen(DecodedPacket.PROTO_UDP, sHi, sLo, port, cHi, cLo, t);
+            in.udpAnswer(ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+                    ft.serverPort(slot), t);
         }
-        if ((events & FlowTable.EV_NEW) != 0 && policy != null) {
-            policy.check(p.protocol, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+        if ((events & FlowTable.EV_NEW) != 0 && policy) {
+            in.newFlow(p.protocol, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
                     ft.serverPort(slot), t);
         }
     }
 
-    private void firstTcpAnswer(FlowTable ft, int slot, int f, long t) {
-        long cHi = ft.clientHi(slot), cLo = ft.clientLo(slot), sHi = ft.serverHi(slot), sLo = ft.serverLo(slot);
-        int port = ft.serverPort(slot);
+    @Override
+    public void syn(long sHi, long sLo, int port, long cHi, long cLo, long t) {
+        floods.syn(sHi, sLo, port, cHi, cLo, t);
+    }
+
+    @Override
+    public void tcpAnswer(long cHi, long cLo, long sHi, long sLo, int port, int flowFlags, int f, long t) {
         if ((f & DecodedPacket.TCP_RST) != 0 && (f & DecodedPacket.TCP_SYN) == 0) {
-            failure(DecodedPacket.PROTO_TCP, cHi, cLo, sHi, sLo, port, Probe.rejectedKind(ft.tcpFlags(slot), f), t);
+            failure(DecodedPacket.PROTO_TCP, cHi, cLo, sHi, sLo, port, Probe.rejectedKind(flowFlags, f), t);
             return;
         }
         int kind = (f & DecodedPacket.TCP_SYN) != 0 ? Probe.SYN : 0;
@@ -118,15 +134,28 @@ public final class Detection {
         }
     }
 
-    private void established(FlowTable ft, int slot, long t) {
-        long cHi = ft.clientHi(slot), cLo = ft.clientLo(slot), sHi = ft.serverHi(slot), sLo = ft.serverLo(slot);
-        int port = ft.serverPort(slot);
+    @Override
+    public void udpAnswer(long cHi, long cLo, long sHi, long sLo, int port, long t) {
+        scans.answered(DecodedPacket.PROTO_UDP, cHi, cLo, sHi, sLo, port, Probe.UDP, t);
+        services.seen(DecodedPacket.PROTO_UDP, sHi, sLo, port, cHi, cLo, t);
+    }
+
+    @Override
+    public void established(long cHi, long cLo, long sHi, long sLo, int port, long t) {
         floods.established(sHi, sLo, port, t);
         services.seen(DecodedPacket.PROTO_TCP, sHi, sLo, port, cHi, cLo, t);
         scans.established(cHi, cLo, sHi, sLo, port, t);
     }
 
-    private void failure(int proto, long cHi, long cLo, long sHi, long sLo, int port, int kind, long t) {
+    @Override
+    public void newFlow(int proto, long cHi, long cLo, long sHi, long sLo, int port, long t) {
+        if (policy != null) {
+            policy.check(proto, cHi, cLo, sHi, sLo, port, t);
+        }
+    }
+
+    @Override
+    public void failure(int proto, long cHi, long cLo, long sHi, long sLo, int port, int kind, long t) {
         scans.failure(proto, cHi, cLo, sHi, sLo, port, kind, t);
         if (trw != null && proto == DecodedPacket.PROTO_TCP) {
             trw.contact(cHi, cLo, sHi, sLo, port, false, kind, t);
@@ -139,6 +168,11 @@ public final class Detection {
      * attempt of that packet's sender.
      */
     public void onIcmp(DecodedPacket p) {
+        icmp(this, p);
+    }
+
+    /** Tells {@code in} of the failed attempt an ICMP or ICMPv6 packet reports, if it reports one (see {@link #onIcmp}). */
+    public static void icmp(DetectionInput in, DecodedPacket p) {
         if (!p.hasQuoted) {
             return;
         }
@@ -149,7 +183,7 @@ public final class Detection {
                 || !fromClientSide(qp, p.quotedSrcPort, p.quotedDstPort)) {
             return;
         }
-        failure(qp, p.quotedSrcHi, p.quotedSrcLo, p.quotedDstHi, p.quotedDstLo, p.quotedDstPort,
+        in.failure(qp, p.quotedSrcHi, p.quotedSrcLo, p.quotedDstHi, p.quotedDstLo, p.quotedDstPort,
                 qp == DecodedPacket.PROTO_UDP ? Probe.UDP : 0, p.timestampNanos);
     }
 
@@ -175,6 +209,11 @@ public final class Detection {
 
     /** A flow ended: one the server never answered is an unanswered probe, if it looks like one. */
     public void onFlowEnd(FlowTable ft, int slot, EndReason reason) {
+        flowEnd(this, ft, slot, reason);
+    }
+
+    /** Tells {@code in} of the failed attempt a flow's end shows, if it shows one (see {@link #onFlowEnd}). */
+    public static void flowEnd(DetectionInput in, FlowTable ft, int slot, EndReason reason) {
         if (reason == EndReason.ACTIVE || ft.packetsToClient(slot) != 0) {
             return;
         }
@@ -186,12 +225,13 @@ public final class Detection {
         int kind = proto == DecodedPacket.PROTO_TCP ? Probe.unansweredKind(ft.tcpFlags(slot), n)
                 : n <= 2 ? Probe.UDP : 0;
         if (kind != 0) {
-            failure(proto, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+            in.failure(proto, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
                     ft.serverPort(slot), kind, ft.lastNanos(slot));
         }
     }
 
     /** The time from which {@link #onTime} has something to do (its next tick). */
+    @Override
     public long nextTick() {
         return nextTick;
     }
@@ -200,6 +240,7 @@ public final class Detection {
      * Time moved on (a packet's time, or the clock while idle): about once a second, closes flood
      * windows, reports scans whose window ended, and forgets what is too old to matter.
      */
+    @Override
     public void onTime(long nanos) {
         if (nanos < nextTick) {
             return;
@@ -225,6 +266,7 @@ public final class Detection {
     }
 
     /** The analyzer closes a reporting window: pending scan alerts go out before its record. */
+    @Override
     public void onWindowClose() {
         reporter.flush(now, true);
     }
@@ -233,6 +275,7 @@ public final class Detection {
      * The input ended (call after the flow table has ended its flows): open flood windows are judged,
      * pending alerts go out, and the services seen go to the recorder. Idempotent.
      */
+    @Override
     public void finish() {
         if (finished) {
             return;

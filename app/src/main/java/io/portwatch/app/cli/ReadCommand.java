@@ -159,17 +159,20 @@ public final class ReadCommand implements Callable<Integer> {
             return Main.EXIT_UNAVAILABLE;
         }
         try {
-            int parallel = Math.min(files.size(), threads != null ? threads : Runtime.getRuntime().availableProcessors());
+            int processors = Runtime.getRuntime().availableProcessors();
+            int parallel = Math.min(files.size(), threads != null ? threads : processors);
+            // One capture at a time: its detectors (and the output) take a second core, if there is one.
+            AnalyzerConfig single = config.withDetectionThread(processors > 1);
             if (separate && parallel > 1) {
                 new SeparateRun(config, new SharedSink(sink), err).run(parallel);
             } else if (separate) {
                 for (String f : files) {
-                    TrafficAnalyzer a = new TrafficAnalyzer(config, f, sink);
+                    TrafficAnalyzer a = new TrafficAnalyzer(single, f, sink);
                     readInto(f, a, filters, err, null);
                     a.finish();
                 }
             } else {
-                TrafficAnalyzer a = new TrafficAnalyzer(config, String.join(",", files), sink);
+                TrafficAnalyzer a = new TrafficAnalyzer(single, String.join(",", files), sink);
                 for (String f : files) {
                     readInto(f, a, filters, err, null);
                 }
