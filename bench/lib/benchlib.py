@@ -22,6 +22,8 @@ DATA = os.path.join(BENCH, "data")
 OUT = os.path.join(BENCH, "out")
 RESULTS = os.path.join(BENCH, "results")
 PORTWATCH_JAR = os.path.join(ROOT, "app", "target", "portwatch.jar")
+# the launcher the build puts beside the jar (src/dist/portwatch): how users run portwatch
+PORTWATCH = os.path.join(ROOT, "app", "target", "portwatch")
 BENCH_JAR = os.path.join(BENCH, "target", "portwatch-bench.jar")
 
 
@@ -47,7 +49,7 @@ def build():
         say("build: offline build failed, trying with the network (first download of a dependency)")
         if subprocess.run(cmd, cwd=ROOT).returncode != 0:
             die("the build failed")
-    for jar in (PORTWATCH_JAR, BENCH_JAR):
+    for jar in (PORTWATCH_JAR, PORTWATCH, BENCH_JAR):
         if not os.path.isfile(jar):
             die("the build made no " + rel(jar))
 
