@@ -270,14 +270,22 @@ class DockerFilesTest {
         Instruction copyJar = runtime.all("COPY").stream().filter(c -> build.name().equals(flag(c, "from")))
                 .findFirst().orElseGet(() -> fail("the runtime stage copies from " + build.name()));
         List<String> paths = copyPaths(copyJar);
-        assertEquals(List.of(jar), paths.subList(0, paths.size() - 1), "the jar the build makes");
-        String installed = paths.get(paths.size() - 1);
+        // the jar and the launcher the build puts beside it (src/dist/portwatch), into one folder
+        String launcher = workdir.replaceAll("/$", "") + "/app/target/portwatch";
+        assertEquals(List.of(jar, launcher), paths.subList(0, paths.size() - 1), "the jar and launcher the build makes");
+        String dir = paths.get(paths.size() - 1);
+        assertTrue(dir.endsWith("/"), "copied into a folder: " + dir);
+        assertTrue(Files.isRegularFile(root.resolve("src/dist/portwatch")), "the launcher's source");
 
         JsonNode entrypoint = new ObjectMapper().readTree(runtime.last("ENTRYPOINT").args());
         assertTrue(entrypoint.isArray(), "ENTRYPOINT in exec form");
         List<String> ep = new ArrayList<>();
         entrypoint.forEach(n -> ep.add(n.asText()));
-        assertEquals(List.of("java", "-jar", installed), ep);
+        assertEquals(List.of(dir + "portwatch"), ep, "the image runs the launcher");
+        // the launcher looks for portwatch.jsa beside the jar: the image makes it with its own Java
+        assertTrue(runtime.runs().matches("(?s).*-XX:ArchiveClassesAtExit=" + java.util.regex.Pattern.quote(dir)
+                + "portwatch\\.jsa -jar " + java.util.regex.Pattern.quote(dir) + "portwatch\\.jar.*"),
+                "the class data archive is made beside the jar");
     }
 
     @Test
