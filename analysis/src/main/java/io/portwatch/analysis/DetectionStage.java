@@ -5,6 +5,7 @@ import io.portwatch.analysis.detect.Detection;
 import io.portwatch.analysis.detect.DetectionInput;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.flow.FlowRecord;
 
@@ -15,8 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The detectors and the record sink on a thread of their own, fed by the packet thread over a
  * single-producer, single-consumer ring: the packet thread decodes, tracks flows and counts ports; this
- * stage's thread owns the {@link Detection} (its tables are cache misses of their own, now taken on
- * another core) and makes every call to the sink, so that records leave in the order an analyzer on
+ * stage's thread owns the {@link Detection} and the ports' distinct counters ({@link PortPeers}) (their
+ * tables are cache misses of their own, now taken on another core) and makes every call to the sink, so that records leave in the order an analyzer on
  * one thread gives.
  *
  * <p>Each event is {@value #WORDS} longs (one cache line) in a ring of {@value #EVENTS} events, with a
@@ -53,6 +54,8 @@ final class DetectionStage implements DetectionInput, RecordSink {
     private static final int SUMMARY = 12;
     private static final int FLUSH = 13;
     private static final int STOP = 14;
+    private static final int PEERS = 15;
+    private static final int WINDOW_DRAFT = 16;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     /** Indexes in {@link #ctl}, 128 bytes apart so that the two threads' counters share no cache line. */
@@ -64,6 +67,7 @@ final class DetectionStage implements DetectionInput, RecordSink {
     private final long[] ctl = new long[48];
 
     private final Detection detection;
+    private final PortPeers peers;
     private final RecordSink sink;
     private final Thread thread;
     private volatile Throwable failure;
@@ -79,11 +83,13 @@ final class DetectionStage implements DetectionInput, RecordSink {
      * Starts the stage's thread.
      *
      * @param detection the detectors, owned by the stage's thread from now on
+     * @param peers     the ports' distinct clients and servers, owned by the stage's thread from now on
      * @param sink      where records go, called on the stage's thread only
      * @param name      names the thread
      */
-    DetectionStage(Detection detection, RecordSink sink, String name) {
+    DetectionStage(Detection detection, PortPeers peers, RecordSink sink, String name) {
         this.detection = detection;
+        this.peers = peers;
         this.sink = sink;
         this.thread = new Thread(this::consume, "detect-" + name);
         thread.setDaemon(true); // a packet thread that fails leaves nothing waiting at exit
@@ -270,6 +276,16 @@ final class DetectionStage implements DetectionInput, RecordSink {
         record(WINDOW, report);
     }
 
+    /** A flow active in this window, for its port's distinct clients and servers ({@link PortPeers#add}). */
+    void peers(int slot, long cHi, long cLo, long sHi, long sLo) {
+        event(PEERS, slot, cHi, cLo, sHi, sLo, 0, 0);
+    }
+
+    /** A closed window: its record is made on the stage's thread, with the distinct counts. */
+    void window(TrafficAnalyzer.WindowDraft draft) {
+        record(WINDOW_DRAFT, draft);
+    }
+
     @Override
     public void flow(FlowRecord flow) {
         record(FLOW, flow);
@@ -353,6 +369,8 @@ final class DetectionStage implements DetectionInput, RecordSink {
             case TIME -> d.onTime(w[i + 1]);
             case WINDOW_CLOSE -> d.onWindowClose();
             case FINISH -> d.finish();
+            case PEERS -> peers.add((int) w[i + 1], w[i + 2], w[i + 3], w[i + 4], w[i + 5]);
+            case WINDOW_DRAFT -> sink.window(((TrafficAnalyzer.WindowDraft) refs[i / WORDS]).report(peers));
             case WINDOW -> sink.window((WindowReport) refs[i / WORDS]);
             case FLOW -> sink.flow((FlowRecord) refs[i / WORDS]);
             case SUMMARY -> sink.summary((Summary) refs[i / WORDS]);

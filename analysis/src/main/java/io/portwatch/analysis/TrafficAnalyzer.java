@@ -5,6 +5,7 @@ import io.portwatch.analysis.detect.DetectionInput;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.CaptureStats;
+import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodeStats;
@@ -59,6 +60,8 @@ public final class TrafficAnalyzer implements PacketSink {
     private final FlowTable flows;
     private final FragmentTracker fragments = new FragmentTracker(65_536);
     private final PortTable ports = new PortTable();
+    /** The ports' distinct clients and servers: this thread's, or the stage's when there is one. */
+    private final PortPeers peers = new PortPeers();
     private final CommunityId communityId = new CommunityId(0);
     private final List<String> inputErrors = new ArrayList<>();
     /** Null when detection is off, so that it costs one comparison a packet. */
@@ -111,7 +114,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         this.policy = detect != null && config.detect().policy() != null;
-        this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, sink, input) : null;
+        this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, peers, sink, input) : null;
         this.detectIn = stage != null ? stage : detect;
         this.out = stage != null ? stage : sink;
         for (int i = 0; i < BATCH; i++) {
@@ -301,9 +304,14 @@ public final class TrafficAnalyzer implements PacketSink {
         if ((events & FlowTable.EV_NEW) != 0) {
             pt.increment(ps, PortTable.FLOWS);
         }
-        if (ft.mark(slot) != windowSeq) {
+        if (ft.mark(slot) != windowSeq) { // the flow's first packet in this window
             ft.setMark(slot, windowSeq);
-            pt.active(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
+            pt.increment(ps, PortTable.ACTIVE);
+            if (stage != null) {
+                stage.peers(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
+            } else {
+                peers.add(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
+            }
         }
         if (toServer) {
             pt.increment(ps, PortTable.PKTS_TO_SERVER);
@@ -441,8 +449,13 @@ public final class TrafficAnalyzer implements PacketSink {
             capture = now.minus(statsAtWindowStart);
             statsAtWindowStart = now;
         }
-        out.window(new WindowReport(input, windowStart, end, ports.drain(), windowPackets, windowBytes,
-                trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture, 0));
+        WindowDraft draft = new WindowDraft(input, windowStart, end, ports.drainCounts(), windowPackets, windowBytes,
+                trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture);
+        if (stage != null) {
+            stage.window(draft);
+        } else {
+            sink.window(draft.report(peers));
+        }
         decodeErrorsAtWindowStart = errors;
         windowSeq++;
         windowPackets = 0;
@@ -485,5 +498,19 @@ public final class TrafficAnalyzer implements PacketSink {
         return new Summary(input, packets == 0 ? 0 : firstNanos, packets == 0 ? 0 : lastNanos, packets, bytes,
                 tcpPackets, udpPackets, fragmentPackets, otherIpPackets, nonIpPackets, flows.flowsStarted(),
                 flows.flowsEvicted(), ds.errorsByReason(), unknown, inputErrors);
+    }
+
+    /**
+     * A closed window but for its ports' distinct clients and servers, which the thread that owns the
+     * {@link PortPeers} adds: this one, or the detection stage's.
+     */
+    record WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
+                       long activeFlows, long decodeErrors, CaptureStats capture) {
+
+        /** The window's record; {@code peers} is cleared for the next window. */
+        WindowReport report(PortPeers peers) {
+            return new WindowReport(input, start, end, counts.stats(peers), packets, bytes, activeFlows, decodeErrors,
+                    capture, 0);
+        }
     }
 }

@@ -10,8 +10,10 @@ import java.util.List;
 /**
  * Per (transport, server port) counters of one window. Dense index over the 2 x 65,536 ports, counters
  * of the ports in use packed in one {@code long[]} ({@value #STRIDE} longs a port), so that a packet's
- * update touches one or two cache lines. Single writer; {@link #drain} turns the window into records
- * and clears only the ports it used.
+ * update touches one or two cache lines. Single writer; {@link #drainCounts} takes the window's counters
+ * and clears only the ports it used. A port's slot numbers it in this window; the distinct clients and
+ * servers of each slot are counted apart, in {@link PortPeers} (which may live on another thread), and
+ * {@link Counts#stats} puts the two together into records.
  */
 public final class PortTable {
 
@@ -46,8 +48,6 @@ public final class PortTable {
     private final int[] index = new int[2 << 16];
     private int[] keys = new int[64];
     private long[] c = new long[64 * STRIDE];
-    private DistinctCounter[] clients = new DistinctCounter[64];
-    private DistinctCounter[] servers = new DistinctCounter[64];
     private int used;
 
     /** Transport index: 0 TCP, 1 UDP. */
@@ -66,16 +66,10 @@ public final class PortTable {
             int n = used * 2;
             keys = java.util.Arrays.copyOf(keys, n);
             c = java.util.Arrays.copyOf(c, n * STRIDE);
-            clients = java.util.Arrays.copyOf(clients, n);
-            servers = java.util.Arrays.copyOf(servers, n);
         }
         s = used++;
         keys[s] = key;
         index[key] = s + 1;
-        if (clients[s] == null) {
-            clients[s] = new DistinctCounter();
-            servers[s] = new DistinctCounter();
-        }
         return s;
     }
 
@@ -87,12 +81,6 @@ public final class PortTable {
         c[slot * STRIDE + counter]++;
     }
 
-    /** Counts a flow as active in this window: its client and server go to the distinct counters. */
-    public void active(int slot, long clientHi, long clientLo, long serverHi, long serverLo) {
-        c[slot * STRIDE + ACTIVE]++;
-        clients[slot].add(clientHi, clientLo);
-        servers[slot].add(serverHi, serverLo);
-    }
 
     public long get(int slot, int counter) {
         return c[slot * STRIDE + counter];
@@ -103,28 +91,60 @@ public final class PortTable {
         return used;
     }
 
-    /** The window's records, busiest first; the table is empty afterwards. */
-    public List<PortStats> drain() {
-        List<PortStats> out = new ArrayList<>(used);
+    /** The window's counters, ports in slot order; the table is empty afterwards. */
+    public Counts drainCounts() {
+        int[] k = java.util.Arrays.copyOf(keys, used);
+        long[] v = java.util.Arrays.copyOf(c, used * STRIDE);
         for (int s = 0; s < used; s++) {
-            int key = keys[s];
-            int port = key & 0xFFFF;
-            boolean tcp = (key >>> 16) == 0;
-            int proto = tcp ? DecodedPacket.PROTO_TCP : DecodedPacket.PROTO_UDP;
-            int b = s * STRIDE;
-            TcpCounts tc = tcp ? new TcpCounts(c[b + SYN], c[b + SYN_ACK], c[b + RST], c[b + FIN],
-                    c[b + ESTABLISHED], c[b + REJECTED], c[b + UNANSWERED]) : null;
-            out.add(new PortStats(tcp ? "tcp" : "udp", port, IanaServices.serviceName(proto, port),
-                    PortClass.of(port), c[b + FLOWS], c[b + ACTIVE], c[b + PKTS_TO_SERVER],
-                    c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
-                    clients[s].estimate(), servers[s].estimate(), tc));
-            index[key] = 0;
-            java.util.Arrays.fill(c, b, b + STRIDE, 0L);
-            clients[s].clear();
-            servers[s].clear();
+            index[keys[s]] = 0;
         }
+        java.util.Arrays.fill(c, 0, used * STRIDE, 0L);
         used = 0;
-        out.sort(BUSIEST_FIRST);
-        return out;
+        return new Counts(k, v);
+    }
+
+    /** The window's records, busiest first, with the distinct counts of {@code peers}; both are empty afterwards. */
+    public List<PortStats> drain(PortPeers peers) {
+        return drainCounts().stats(peers);
+    }
+
+    /** One window's counters: the ports it used, in slot order, and their {@value #STRIDE} counters each. */
+    public static final class Counts {
+        private final int[] keys;
+        private final long[] c;
+
+        private Counts(int[] keys, long[] c) {
+            this.keys = keys;
+            this.c = c;
+        }
+
+        /** Ports in this window. */
+        public int size() {
+            return keys.length;
+        }
+
+        /**
+         * The window's records, busiest first, with each slot's distinct clients and servers from
+         * {@code peers}, which is cleared for the next window.
+         */
+        public List<PortStats> stats(PortPeers peers) {
+            List<PortStats> out = new ArrayList<>(keys.length);
+            for (int s = 0; s < keys.length; s++) {
+                int key = keys[s];
+                int port = key & 0xFFFF;
+                boolean tcp = (key >>> 16) == 0;
+                int proto = tcp ? DecodedPacket.PROTO_TCP : DecodedPacket.PROTO_UDP;
+                int b = s * STRIDE;
+                TcpCounts tc = tcp ? new TcpCounts(c[b + SYN], c[b + SYN_ACK], c[b + RST], c[b + FIN],
+                        c[b + ESTABLISHED], c[b + REJECTED], c[b + UNANSWERED]) : null;
+                out.add(new PortStats(tcp ? "tcp" : "udp", port, IanaServices.serviceName(proto, port),
+                        PortClass.of(port), c[b + FLOWS], c[b + ACTIVE], c[b + PKTS_TO_SERVER],
+                        c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
+                        peers.clients(s), peers.servers(s), tc));
+            }
+            peers.clear(keys.length);
+            out.sort(BUSIEST_FIRST);
+            return out;
+        }
     }
 }

@@ -1,0 +1,48 @@
+package io.portwatch.analysis.ports;
+
+/**
+ * The distinct clients and servers of each port of a window, by the port's slot in the {@link PortTable}
+ * (a {@link DistinctCounter} each: exact up to 4,096, then HyperLogLog). Kept apart from the port
+ * counters so that another thread than the packet thread can own them. Single writer.
+ */
+public final class PortPeers {
+
+    private DistinctCounter[] clients = new DistinctCounter[64];
+    private DistinctCounter[] servers = new DistinctCounter[64];
+
+    /** A flow active in this window: its client and server, for the port in {@code slot}. */
+    public void add(int slot, long clientHi, long clientLo, long serverHi, long serverLo) {
+        if (slot >= clients.length) {
+            int n = Math.max(clients.length * 2, slot + 1);
+            clients = java.util.Arrays.copyOf(clients, n);
+            servers = java.util.Arrays.copyOf(servers, n);
+        }
+        DistinctCounter c = clients[slot];
+        if (c == null) {
+            c = clients[slot] = new DistinctCounter();
+            servers[slot] = new DistinctCounter();
+        }
+        c.add(clientHi, clientLo);
+        servers[slot].add(serverHi, serverLo);
+    }
+
+    /** Distinct clients of the port in {@code slot} (0 when none was added). */
+    public long clients(int slot) {
+        return slot < clients.length && clients[slot] != null ? clients[slot].estimate() : 0;
+    }
+
+    /** Distinct servers of the port in {@code slot}. */
+    public long servers(int slot) {
+        return slot < servers.length && servers[slot] != null ? servers[slot].estimate() : 0;
+    }
+
+    /** Forgets the first {@code slots} slots' values, for the next window (counters are kept for reuse). */
+    public void clear(int slots) {
+        for (int s = 0; s < Math.min(slots, clients.length); s++) {
+            if (clients[s] != null) {
+                clients[s].clear();
+                servers[s].clear();
+            }
+        }
+    }
+}
