@@ -108,9 +108,13 @@ class LiveCommandIT {
 
     /** Starts portwatch live and waits until its first (empty) window shows it is capturing. */
     private void startPortwatch(String interval, String... extra) throws Exception {
+        startPortwatchFiltered(interval, "tcp port " + httpPort() + " or udp port " + udpPort(), extra);
+    }
+
+    private void startPortwatchFiltered(String interval, String filter, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", jar.toString(), "live", "-i", "lo", "--interval", interval, "--format", "json",
-                "--flows", "--sensor", "it", "--filter", "tcp port " + httpPort() + " or udp port " + udpPort()));
+                "--flows", "--sensor", "it", "--filter", filter));
         cmd.addAll(List.of(extra));
         out = tmp.resolve("portwatch.out");
         err = tmp.resolve("portwatch.err");
@@ -172,6 +176,40 @@ class LiveCommandIT {
             }
         }
         return ipBytes;
+    }
+
+    /**
+     * Connection attempts to 40 closed ports of 127.0.0.1, each answered by the kernel's RST: the
+     * detectors (on their own thread beside the capture thread) report a vertical port scan while
+     * portwatch captures, between the windows of that traffic.
+     */
+    @Test
+    void aPortScanOnLoIsReportedWhileCapturing() throws Exception {
+        int first = 20_000 + new java.util.Random().nextInt(20_000);
+        startPortwatchFiltered("1s", "tcp portrange " + first + "-" + (first + 39));
+        int refused = 0;
+        for (int p = first; p < first + 40; p++) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), 2000);
+            } catch (java.net.ConnectException expected) {
+                refused++;
+            }
+        }
+        assertTrue(refused >= 30, "closed ports: " + refused);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (records("alert").isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "an alert while capturing: " + stderr());
+            Thread.sleep(100);
+        }
+        assertEquals(0, stopPortwatch(), stderr());
+        List<JsonNode> scans = records("alert").stream().filter(a -> a.get("kind").asText().equals("port_scan")).toList();
+        assertEquals(1, scans.size(), records("alert").toString());
+        JsonNode scan = scans.get(0);
+        assertEquals("127.0.0.1", scan.get("source").asText());
+        assertEquals("127.0.0.1", scan.get("target").asText());
+        // every refused attempt counted as a rejected flow of its port
+        long rejected = records("port_stats").stream().mapToLong(r -> r.at("/tcp/rejected").asLong()).sum();
+        assertEquals(refused, rejected);
     }
 
     @Test

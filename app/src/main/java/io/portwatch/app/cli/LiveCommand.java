@@ -203,8 +203,11 @@ public final class LiveCommand implements Callable<Integer> {
         installSignalHandlers();
         AtomicInteger exit = new AtomicInteger(Main.EXIT_OK);
         List<Thread> threads = new ArrayList<>();
+        // Each interface's detectors (and its calls to the output) on a thread of their own, beside its
+        // capture thread, while there are processors for them.
+        AnalyzerConfig each = config.withDetectionThread(Runtime.getRuntime().availableProcessors() > sources.size());
         for (LibpcapLiveSource source : sources) {
-            TrafficAnalyzer analyzer = new TrafficAnalyzer(config, source.name(), sink);
+            TrafficAnalyzer analyzer = new TrafficAnalyzer(each, source.name(), sink);
             analyzer.captureStats(() -> stats(source.health()));
             analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
             Thread t = new Thread(() -> capture(source, analyzer, err, exit), "capture-" + source.name());
