@@ -16,11 +16,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The detectors and the record sink on a thread of their own, fed by the packet thread over a
  * single-producer, single-consumer ring: the packet thread decodes, tracks flows and counts ports; this
- * stage's thread owns the {@link Detection} and the ports' distinct counters ({@link PortPeers}) (their
- * tables are cache misses of their own, now taken on another core) and makes every call to the sink, so that records leave in the order an analyzer on
- * one thread gives.
+ * stage's thread owns the {@link Detection} and the ports' distinct counters ({@link PortPeers}), whose
+ * tables are cache misses of their own, now taken on another core, and makes every call to the sink, so
+ * that records leave in the order an analyzer on one thread gives.
  *
- * <p>Each event is {@value #WORDS} longs (one cache line) in a ring of {@value #EVENTS} events, with a
+ * <p>Each event is {@value #WORDS} longs (64 bytes) in a ring of {@value #EVENTS} events, with a
  * reference beside it for records. The packet thread writes events and publishes them a batch at a time
  * ({@link #publish()}: one ordered store); the stage's thread publishes how far it has read the same
  * way. A full ring makes the packet thread wait, never drop. When the detectors or the sink throw on
