@@ -7,17 +7,28 @@ import org.junit.jupiter.api.Test;
 import java.lang.management.ManagementFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * With every detector on (a policy too), the packets of established TCP connections and answered UDP
  * exchanges allocate nothing: the detectors look at them and let them go (the JVM's per-thread
- * allocation counter tells).
+ * allocation counter tells). So too with the detectors on their own thread: neither the packet thread
+ * nor the detection thread allocates.
  */
 class HotPathAllocationTest {
 
     @Test
     void ordinaryPacketsAllocateNothing() throws Exception {
+        steadyState(false);
+    }
+
+    @Test
+    void ordinaryPacketsAllocateNothingOnEitherThread() throws Exception {
+        steadyState(true);
+    }
+
+    private static void steadyState(boolean detectionThread) throws Exception {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no allocation counter");
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
@@ -25,7 +36,8 @@ class HotPathAllocationTest {
         threads.setThreadAllocatedMemoryEnabled(true);
 
         RandomProbes.Counting sink = new RandomProbes.Counting();
-        TrafficAnalyzer a = new TrafficAnalyzer(RandomProbes.config(16L << 20, 1 << 16), "steady", sink);
+        TrafficAnalyzer a = new TrafficAnalyzer(RandomProbes.config(16L << 20, 1 << 16)
+                .withDetectionThread(detectionThread), "steady-" + detectionThread, sink);
         RandomProbes frames = new RandomProbes(3);
         Wire setup = new Wire(a);
         frames.now = setup.now;
@@ -44,17 +56,29 @@ class HotPathAllocationTest {
         for (int round = 0; round < 4_000; round++) { // warm up until compiled
             checksum += exchange(a, frames, conns, server);
         }
+        a.detection(); // the detection thread, if any, has caught up
         long thread = Thread.currentThread().getId();
+        Thread detect = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("detect-steady-" + detectionThread))
+                .findFirst().orElse(null);
+        assertEquals(detectionThread, detect != null, "a detection thread");
         long before = threads.getThreadAllocatedBytes(thread);
+        long detectBefore = detect != null ? threads.getThreadAllocatedBytes(detect.getId()) : 0;
         long packets = 0;
         for (int round = 0; round < 2_000; round++) {
             packets += exchange(a, frames, conns, server);
         }
         long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        a.detection();
+        long detectAllocated = detect != null ? threads.getThreadAllocatedBytes(detect.getId()) - detectBefore : 0;
         assertTrue(checksum > 0);
         assertTrue(allocated < 4096, allocated + " bytes allocated for " + packets + " packets");
+        assertTrue(detectAllocated < 4096, detectAllocated + " bytes allocated on the detection thread");
         assertEquals(0, a.detection().stats().alerts(), "443 is allowed, so is 53 over UDP");
         assertEquals(2, a.detection().stats().services());
+        a.finish();
+        if (detect != null) {
+            assertFalse(detect.isAlive(), "the detection thread ends with the analysis");
+        }
     }
 
     /** One data packet each way on every connection and exchange; returns the packets sent. */
