@@ -146,12 +146,14 @@ public final class TrafficAnalyzer implements PacketSink {
     }
 
     /**
-     * Live captures: the capture's own counters (cumulative, as libpcap reports them), read on the
-     * analyzer's thread when a window closes; each window reports their change over it.
+     * Live captures: the capture's own counters (cumulative since the capture started, as libpcap
+     * reports them), read on the analyzer's thread when a window closes; each window reports their change
+     * over it, the first window from zero: packets the capture received before the analyzer was set up
+     * are still in its buffer and this analyzer's to count.
      */
     public void captureStats(Supplier<CaptureStats> stats) {
         this.captureStats = stats;
-        this.statsAtWindowStart = stats.get();
+        this.statsAtWindowStart = new CaptureStats(0, 0, 0);
     }
 
     /**
