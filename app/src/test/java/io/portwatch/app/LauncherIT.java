@@ -4,14 +4,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,21 +39,11 @@ class LauncherIT {
     private static ReadCommandIT.Run launch(Path script, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(script.toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // the Java that built the archive
-        pb.environment().remove("PORTWATCH_JAVA_OPTS");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread to = ReadCommandIT.pump(p.getInputStream(), out);
-        Thread te = ReadCommandIT.pump(p.getErrorStream(), err);
-        p.getOutputStream().close();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "portwatch finished");
-        to.join();
-        te.join();
-        return new ReadCommandIT.Run(p.exitValue(), out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8));
+        Map<String, String> vars = new java.util.HashMap<>();
+        vars.put("JAVA_HOME", System.getProperty("java.home")); // the Java that built the archive
+        vars.put("PORTWATCH_JAVA_OPTS", null);
+        vars.putAll(env);
+        return ReadCommandIT.exec(cmd, vars, null);
     }
 
     @Test

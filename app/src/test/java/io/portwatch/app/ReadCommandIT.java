@@ -75,7 +75,20 @@ class ReadCommandIT {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).start();
+        return exec(cmd, java.util.Map.of(), stdin);
+    }
+
+    /** Runs a command with these environment variables set (a null value removes one), feeding it stdin. */
+    static Run exec(List<String> cmd, java.util.Map<String, String> env, byte[] stdin) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        env.forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
+        Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread to = pump(p.getInputStream(), out);
