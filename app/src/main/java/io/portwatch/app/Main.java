@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +23,6 @@ import java.util.regex.Pattern;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Passive network traffic analyzer by port.",
-        subcommands = {ReadCommand.class, LiveCommand.class, InterfacesCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'portwatch COMMAND --help' for a command's options. " + HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
                 HelpText.EXIT_70})
@@ -48,9 +48,36 @@ public final class Main implements Runnable {
 
     private static final Pattern LEADING_OPTION = Pattern.compile("^(--[a-z0-9][a-z0-9-]*)");
 
+    /** The commands, in the order help lists them. */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("read", ReadCommand::new);
+        COMMANDS.put("live", LiveCommand::new);
+        COMMANDS.put("interfaces", InterfacesCommand::new);
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
+
+    /**
+     * The {@code portwatch} command line for these arguments: when the first names a command, with that
+     * command only (building a command's model by reflection is most of picocli's start-up, and a run
+     * needs one), else with every command (for {@code help}, and for suggestions on a mistyped name).
+     * Without arguments: every command.
+     */
+    public static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        Supplier<Object> only = args.length > 0 && !"help".equals(args[0]) ? COMMANDS.get(args[0]) : null;
+        if (only != null) {
+            cl.addSubcommand(only.get());
+        } else {
+            COMMANDS.values().forEach(c -> cl.addSubcommand(c.get()));
+        }
+        return cl;
+    }
+
     /** Runs the command line and returns the exit status (what main exits with). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         // where each option set by a configuration file came from, to name it in usage errors
         Map<String, String> fromConfig = new LinkedHashMap<>();
         cl.setExitCodeExceptionMapper(t -> EXIT_INTERNAL);
@@ -99,12 +126,17 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
-    /** The commands that take {@code --config}, by name. */
+    /**
+     * The commands that take {@code --config}, by name: those of {@code main}, and those it was built
+     * without (a configuration file is checked against every command that reads it).
+     */
     public static Map<String, CommandLine.Model.CommandSpec> configurable(CommandLine main) {
         Map<String, CommandLine.Model.CommandSpec> commands = new LinkedHashMap<>();
-        main.getSubcommands().forEach((name, sub) -> {
-            if (sub.getCommandSpec().findOption("--config") != null) {
-                commands.put(name, sub.getCommandSpec());
+        COMMANDS.forEach((name, command) -> {
+            CommandLine sub = main.getSubcommands().get(name);
+            CommandLine.Model.CommandSpec spec = (sub != null ? sub : new CommandLine(command.get())).getCommandSpec();
+            if (spec.findOption("--config") != null) {
+                commands.put(name, spec);
             }
         });
         return commands;

@@ -164,7 +164,7 @@ class DockerFilesTest {
         List<String> args = new ArrayList<>(cmd);
         args.replaceAll(a -> a.equals("${IFACE:-eth0}") ? "eth0" : a);
         args.set(args.indexOf(inContainer), file.toString());
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine();
         CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new)).subcommand();
         Map<String, ConfigFile.Setting> applied = CommandConfig.apply(ConfigFile.load(file), parsed,
                 Main.configurable(cl));

@@ -25,7 +25,7 @@ class HelpTest {
 
     @Test
     void everyOptionAndParameterIsDescribed() {
-        CommandLine main = new CommandLine(new Main());
+        CommandLine main = Main.commandLine();
         for (Map.Entry<String, CommandLine> c : main.getSubcommands().entrySet()) {
             CommandSpec spec = c.getValue().getCommandSpec();
             assertTrue(spec.usageMessage().description().length > 0, c.getKey() + " has a description");
@@ -43,7 +43,7 @@ class HelpTest {
 
     @Test
     void theAnalysingCommandsShowExamplesTheConfigurationFileAndExitStatuses() {
-        CommandLine main = new CommandLine(new Main());
+        CommandLine main = Main.commandLine();
         for (String name : new String[] {"read", "live"}) {
             String text = help(main.getSubcommands().get(name));
             assertTrue(text.contains("Usage: portwatch " + name + " [OPTIONS]"), text);
@@ -67,5 +67,7 @@ class HelpTest {
         assertEquals(Main.EXIT_OK, Main.run("read", "--help"));
         assertEquals(Main.EXIT_OK, Main.run("help", "live"));
         assertEquals(Main.EXIT_USAGE, Main.run("read"));
+        assertEquals(Main.EXIT_OK, Main.run("--version"));
+        assertEquals(Main.EXIT_USAGE, Main.run("raed", "x.pcap"));
     }
 }

@@ -42,8 +42,11 @@ class CommandConfigTest {
         }
     }
 
+    /** As portwatch parses: a command line built for these arguments (with their command only). */
     private static Parsed parse(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine(args);
+        assertEquals(args.length > 0 && !args[0].startsWith("-") ? List.of(args[0]) : List.of("read", "live", "interfaces", "help"),
+                List.copyOf(cl.getSubcommands().keySet()));
         ParseResult r = cl.parseArgs(args);
         while (r.hasSubcommand()) {
             r = r.subcommand();
