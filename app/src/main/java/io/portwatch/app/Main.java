@@ -7,11 +7,13 @@ import io.portwatch.app.cli.ReadCommand;
 import io.portwatch.app.config.CommandConfig;
 import io.portwatch.app.config.ConfigException;
 import io.portwatch.app.config.ConfigFile;
+import io.portwatch.capture.flow.IanaServices;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -77,6 +79,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status (what main exits with). */
     public static int run(String... args) {
+        preload();
         CommandLine cl = commandLine(args);
         // where each option set by a configuration file came from, to name it in usage errors
         Map<String, String> fromConfig = new LinkedHashMap<>();
@@ -124,6 +127,24 @@ public final class Main implements Runnable {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Loads, on a thread of its own while the command line is parsed, what every analysis needs and takes
+     * a while to load (in the interpreter, at start-up): the IANA service table (~15 ms) and the SHA-1 of
+     * Community IDs. A thread that needs one first waits for it, as for any class being initialized.
+     */
+    private static void preload() {
+        Thread t = new Thread(() -> {
+            try {
+                IanaServices.portCount();
+                MessageDigest.getInstance("SHA-1");
+            } catch (Throwable e) {
+                // left to the thread that needs it, which reports it
+            }
+        }, "portwatch-preload");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
