@@ -1,8 +1,6 @@
 package io.portwatch.analysis.ports;
 
 import java.util.Arrays;
-import org.apache.datasketches.hll.HllSketch;
-import org.apache.datasketches.hll.TgtHllType;
 
 /**
  * Counts distinct 128-bit values, such as client addresses of one port: exactly while few, then
@@ -10,8 +8,17 @@ import org.apache.datasketches.hll.TgtHllType;
  *
  * <p>Up to {@code exactLimit} distinct values live in a small open-addressing hash set of long pairs
  * that starts with room for a handful and doubles as needed; adding one more moves every value
- * into an {@link HllSketch} (relative error about {@code 0.8 / sqrt(2^lgK)}) and frees the set.
- * Adding a value already seen allocates nothing. Not thread-safe.
+ * into a HyperLogLog sketch and frees the set. Adding a value already seen allocates nothing.
+ * Not thread-safe.
+ *
+ * <p>The sketch: {@code 2^lgK} one-byte registers, each the highest rank (leading zeros + 1) seen among
+ * the 64-bit hashes of the values whose top {@code lgK} bits name it, and the HIP estimator
+ * (historic inverse probability, Cohen 2015; Ting 2014), which the Apache DataSketches HLL sketch also
+ * uses for a sketch that is updated, not merged: each time a value raises a register, the count grows
+ * by the inverse of the probability that a new value would have, {@code 2^lgK / sum(2^-register)}.
+ * Unbiased at every count, with a relative standard error of about {@code 0.84 / sqrt(2^lgK)} (1.3%
+ * at lgK 12). It replaces DataSketches' {@code HllSketch} here, which cost ~100 ns a value on the
+ * detection thread (hashing 16 bytes with MurmurHash3 through several layers) against ~10 ns.
  */
 public final class DistinctCounter {
 
@@ -21,7 +28,14 @@ public final class DistinctCounter {
     public static final int DEFAULT_LG_K = 12;
 
     private static final int INITIAL_SLOTS = 4;
-    private static final TgtHllType HLL_TYPE = TgtHllType.HLL_8;
+    /** {@code 2^-r} for every rank r a register can hold (0 to 64). */
+    private static final double[] INVERSE_POW2 = new double[66];
+
+    static {
+        for (int r = 0; r < INVERSE_POW2.length; r++) {
+            INVERSE_POW2[r] = Math.scalb(1.0, -r);
+        }
+    }
 
     private final int exactLimit;
     private final int lgK;
@@ -30,9 +44,13 @@ public final class DistinctCounter {
     private long[] table;
     private int size;
     private boolean hasZero;
-    private HllSketch sketch;
+    /** The sketch's registers, made at the first switch and kept (cleared) for reuse. */
+    private byte[] registers;
+    /** {@code sum(2^-register)} over the registers. */
+    private double inverseSum;
+    /** The HIP estimate. */
+    private double hip;
     private boolean exact = true;
-    private final long[] scratch = new long[2];
 
     /** A counter with the default exact limit (4096) and sketch size (lgK 12). */
     public DistinctCounter() {
@@ -107,7 +125,7 @@ public final class DistinctCounter {
 
     /** The number of distinct values added: exact while {@link #isExact()}, else the sketch's estimate. */
     public long estimate() {
-        return exact ? size : Math.round(sketch.getEstimate());
+        return exact ? size : Math.round(hip);
     }
 
     /** Whether {@link #estimate()} is an exact count (no more than the exact limit of values so far). */
@@ -125,16 +143,16 @@ public final class DistinctCounter {
         size = 0;
         hasZero = false;
         exact = true;
-        if (sketch != null) {
-            sketch.reset();
+        if (registers != null) {
+            Arrays.fill(registers, (byte) 0);
         }
     }
 
     /** Approximate heap bytes held for values (the set's table and the sketch), to check the bound. */
     public long retainedBytes() {
         long bytes = 16L + 8L * table.length;
-        if (sketch != null) {
-            bytes += sketch.getUpdatableSerializationBytes();
+        if (registers != null) {
+            bytes += 16L + registers.length;
         }
         return bytes;
     }
@@ -145,7 +163,7 @@ public final class DistinctCounter {
         while (exactLimit * 4L > slots * 3L) {
             slots <<= 1;
         }
-        return 16L + 16L * slots + HllSketch.getMaxUpdatableSerializationBytes(lgK, HLL_TYPE);
+        return 16L + 16L * slots + 16L + (1L << lgK);
     }
 
     private void grow() {
@@ -167,9 +185,11 @@ public final class DistinctCounter {
     }
 
     private void switchToSketch(long hi, long lo) {
-        if (sketch == null) {
-            sketch = new HllSketch(lgK, HLL_TYPE);
+        if (registers == null) {
+            registers = new byte[1 << lgK];
         }
+        inverseSum = registers.length; // every register 0: 2^-0 each
+        hip = 0;
         for (int j = 0; j < table.length; j += 2) {
             if (table[j] != 0 || table[j + 1] != 0) {
                 toSketch(table[j], table[j + 1]);
@@ -186,9 +206,31 @@ public final class DistinctCounter {
     }
 
     private void toSketch(long hi, long lo) {
-        scratch[0] = hi;
-        scratch[1] = lo;
-        sketch.update(scratch);
+        final long h = hash64(hi, lo);
+        final int j = (int) (h >>> -lgK); // the top lgK bits
+        // the rank of the other bits: a guard bit below them caps it at 64 - lgK + 1
+        final int rank = Long.numberOfLeadingZeros(h << lgK | 1L << (lgK - 1)) + 1;
+        final byte[] regs = registers;
+        final int old = regs[j];
+        if (rank > old) {
+            hip += regs.length / inverseSum;
+            inverseSum += INVERSE_POW2[rank] - INVERSE_POW2[old];
+            regs[j] = (byte) rank;
+        }
+    }
+
+    /** A 64-bit hash of the pair (MurmurHash3's finalizer, twice): every bit depends on every input bit. */
+    private static long hash64(long hi, long lo) {
+        return fmix64(fmix64(hi ^ 0x5851_F42D_4C95_7F2DL) + lo);
+    }
+
+    private static long fmix64(long k) {
+        k ^= k >>> 33;
+        k *= 0xFF51_AFD7_ED55_8CCDL;
+        k ^= k >>> 33;
+        k *= 0xC4CE_B9FE_1A85_EC53L;
+        k ^= k >>> 33;
+        return k;
     }
 
     private static int slot(long hi, long lo, int mask) {
