@@ -39,6 +39,8 @@ final class DetectionStage implements DetectionInput, RecordSink {
     static final int EVENTS = 1 << 18;
     /** Events written before the packet thread publishes without being asked. */
     private static final int PUBLISH_EVERY = 256;
+    /** Events whose distinct-client slots the stage's thread reads at once, before handling them. */
+    private static final int AHEAD = 32;
     private static final int SPINS = 20;
     private static final long PARK_NANOS = 200_000L;
     /** After about 0.2 s with nothing to do. */
@@ -77,6 +79,8 @@ final class DetectionStage implements DetectionInput, RecordSink {
     private final RecordSink sink;
     private final Thread thread;
     private volatile Throwable failure;
+    /** What lookahead reads summed up (stage's thread), so that the reads are not optimized away. */
+    private long prefetched;
 
     // Packet thread.
     private long tail;
@@ -340,6 +344,7 @@ final class DetectionStage implements DetectionInput, RecordSink {
 
     private void consume() {
         long head = 0;
+        long prefetchedTo = 0;
         int idle = 0;
         boolean failed = false;
         final long[] w = words;
@@ -353,6 +358,9 @@ final class DetectionStage implements DetectionInput, RecordSink {
             while (head < available) {
                 final int i = (int) (head & mask) * WORDS;
                 final int kind = (int) w[i];
+                if (head >= prefetchedTo) {
+                    prefetchedTo = prefetch(head, Math.min(available, head + AHEAD));
+                }
                 if (kind == STOP) {
                     LONGS.setRelease(ctl, HEAD, head + 1);
                     return;
@@ -373,6 +381,25 @@ final class DetectionStage implements DetectionInput, RecordSink {
             }
             LONGS.setRelease(ctl, HEAD, head);
         }
+    }
+
+    /**
+     * Reads the memory that the distinct-client counts of events [from, to) will read first, all at once
+     * so that their cache misses overlap (one at a time, each would stall the thread in turn).
+     *
+     * @return to
+     */
+    private long prefetch(long from, long to) {
+        final long[] w = words;
+        long v = 0;
+        for (long e = from; e < to; e++) {
+            final int a = (int) (e & mask) * WORDS;
+            if ((int) w[a] == PEERS) {
+                v += peers.prefetch((int) w[a + 1], w[a + 2], w[a + 3]);
+            }
+        }
+        prefetched += v;
+        return to;
     }
 
     private void handle(int kind, long[] w, int i) {

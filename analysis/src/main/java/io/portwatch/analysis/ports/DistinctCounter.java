@@ -123,6 +123,21 @@ public final class DistinctCounter {
         }
     }
 
+    /**
+     * Reads the memory that adding this value will read first (its slot in the set, or its register),
+     * and changes nothing: called some values ahead of {@link #add}, it overlaps that cache miss with
+     * other work.
+     *
+     * @return what was read, for the caller to keep so that the read is not optimized away
+     */
+    public long prefetch(long hi, long lo) {
+        if (exact) {
+            final long[] t = table;
+            return t[2 * slot(hi, lo, (t.length >>> 1) - 1)];
+        }
+        return registers[(int) (hash64(hi, lo) >>> -lgK)];
+    }
+
     /** The number of distinct values added: exact while {@link #isExact()}, else the sketch's estimate. */
     public long estimate() {
         return exact ? size : Math.round(hip);

@@ -26,6 +26,16 @@ public final class PortPeers {
         servers[slot].add(serverHi, serverLo);
     }
 
+    /**
+     * Reads the memory that {@link #add} will read first for this client of the port in {@code slot}
+     * (see {@link DistinctCounter#prefetch}), and changes nothing.
+     */
+    public long prefetch(int slot, long clientHi, long clientLo) {
+        final DistinctCounter[] cs = clients;
+        final DistinctCounter c = slot < cs.length ? cs[slot] : null;
+        return c == null ? 0 : c.prefetch(clientHi, clientLo);
+    }
+
     /** Distinct clients of the port in {@code slot} (0 when none was added). */
     public long clients(int slot) {
         return slot < clients.length && clients[slot] != null ? clients[slot].estimate() : 0;
