@@ -25,8 +25,8 @@ import java.util.concurrent.locks.LockSupport;
  * the stage's thread falls behind for a while: early in a run, while its code is still interpreted, or
  * while a JIT compiler thread has its core (with a ring of 16k events, the packet thread waited ~0.15 s of
  * a 1.5 s read of 5M packets; with 256k events, not at all). The packet thread writes events and
- * publishes them a batch at a time ({@link #publish()}: one ordered store); the stage's thread publishes how far it has read the same
- * way. A full ring makes the packet thread wait, never drop. When the detectors or the sink throw on
+ * publishes them a batch at a time ({@link #publish()}: one ordered store); the stage's thread
+ * publishes how far it has read the same way. A full ring makes the packet thread wait, never drop. When the detectors or the sink throw on
  * the stage's thread, the packet thread rethrows it at its next publish, and the stage discards what
  * follows.
  *
