@@ -249,12 +249,6 @@ public final class DistinctCounter {
     }
 
     private static int slot(long hi, long lo, int mask) {
-        long h = hi * 0x9E37_79B9_7F4A_7C15L + lo;
-        h ^= h >>> 33;
-        h *= 0xFF51_AFD7_ED55_8CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CE_B9FE_1A85_EC53L;
-        h ^= h >>> 33;
-        return (int) h & mask;
+        return (int) fmix64(hi * 0x9E37_79B9_7F4A_7C15L + lo) & mask;
     }
 }
