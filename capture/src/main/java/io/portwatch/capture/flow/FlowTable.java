@@ -60,6 +60,9 @@ public final class FlowTable {
     /**
      * Longs before hot entry 0. A {@code long[]} has a 16-byte header (compressed class pointers); G1
      * places large arrays at the start of a region, so 6 longs put every hot entry on one cache line.
+     * Other collectors (the parallel one, which {@code read} uses) align an array to 8 bytes only: an
+     * entry then spans two lines, and the prefetch reads an entry's first and last words to fetch both
+     * (on a 20M-packet read, -6% wall time; as fast as with every object aligned to 64 bytes).
      */
     private static final int BASE = 6;
 
@@ -208,9 +211,11 @@ public final class FlowTable {
      */
     public void prefetch(DecodedPacket p) {
         final int h = home(p);
-        long v = hot[BASE + (h & Integer.MAX_VALUE) * HOT + META];
+        final int b = BASE + (h & Integer.MAX_VALUE) * HOT;
+        long v = hot[b + KEY] + hot[b + HOT - 1];
         if (h < 0) {
-            v += cold[(h & Integer.MAX_VALUE) * COLD];
+            final int c = (h & Integer.MAX_VALUE) * COLD;
+            v += cold[c] + cold[c + COLD - 1];
         }
         prefetched += v;
     }
@@ -234,9 +239,11 @@ public final class FlowTable {
         long v = 0;
         for (int k = 0; k < n; k++) {
             final int h = homes[k];
-            v += hot[BASE + (h & Integer.MAX_VALUE) * HOT + META];
+            final int b = BASE + (h & Integer.MAX_VALUE) * HOT;
+            v += hot[b + KEY] + hot[b + HOT - 1]; // an entry's first and last words: both its lines
             if (h < 0) {
-                v += cold[(h & Integer.MAX_VALUE) * COLD];
+                final int c = (h & Integer.MAX_VALUE) * COLD;
+                v += cold[c] + cold[c + COLD - 1];
             }
         }
         prefetched += v;
