@@ -252,10 +252,13 @@ public final class FlowTable {
     /** The home slot of p's flow, with the sign bit set when the flow keeps its addresses cold. */
     private int home(DecodedPacket p) {
         final long sHi = p.srcHi, sLo = p.srcLo, dHi = p.dstHi, dLo = p.dstLo;
-        if (isExact(sHi, sLo, dHi, dLo)) {
-            return index(exactHash(sLo & LOW32, dLo & LOW32, p.srcPort, p.dstPort, p.protocol, p.ipVersion == 6));
-        }
-        return index(fingerprint(sHi, sLo, p.srcPort, dHi, dLo, p.dstPort, p.protocol)) | Integer.MIN_VALUE;
+        final boolean exact = isExact(sHi, sLo, dHi, dLo);
+        final long h = exact
+                ? exactHash(sLo & LOW32, dLo & LOW32, p.srcPort, p.dstPort, p.protocol, p.ipVersion == 6)
+                : fingerprint(sHi, sLo, p.srcPort, dHi, dLo, p.dstPort, p.protocol);
+        p.flowHash = h; // track() takes it from here
+        p.flowHashed = true;
+        return exact ? index(h) : index(h) | Integer.MIN_VALUE;
     }
 
     /**
@@ -276,9 +279,9 @@ public final class FlowTable {
             final long a = sLo & LOW32, b = dLo & LOW32;
             fwdKey = a << 32 | b;
             revKey = b << 32 | a;
-            h = exactHash(a, b, sPort, dPort, proto, p.ipVersion == 6);
+            h = p.flowHashed ? p.flowHash : exactHash(a, b, sPort, dPort, proto, p.ipVersion == 6);
         } else {
-            h = fingerprint(sHi, sLo, sPort, dHi, dLo, dPort, proto);
+            h = p.flowHashed ? p.flowHash : fingerprint(sHi, sLo, sPort, dHi, dLo, dPort, proto);
             fwdKey = h;
             revKey = h;
         }

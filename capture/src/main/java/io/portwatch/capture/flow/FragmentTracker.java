@@ -108,6 +108,7 @@ public final class FragmentTracker {
         }
         p.srcPort = d.srcPort;
         p.dstPort = d.dstPort;
+        p.flowHashed = false;
         p.tcpFlags = 0;
         return true;
     }
