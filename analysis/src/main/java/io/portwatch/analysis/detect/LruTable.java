@@ -38,6 +38,8 @@ final class LruTable<V extends LruTable.Entry> {
         int n;
         /** This entry's place in the table's arrays, while it is in the table. */
         int id;
+        /** The clock at this entry's latest access (kept here: a lookup has read this object already). */
+        long stamp;
         long accounted;
 
         /** Heap bytes this value holds: its object and what only it references. */
@@ -47,7 +49,7 @@ final class LruTable<V extends LruTable.Entry> {
     /**
      * Bytes accounted for each entry beside its value, about what the table spends on it: its key in
      * the entry (40), its index slot (a hash and a reference, 12 bytes at a load factor of 1/4 to 1/2),
-     * its id's slots (16) and its share of the log (two to four records of 12 bytes).
+     * its id's slots and its stamp (16) and its share of the log (two to four records of 12 bytes).
      */
     static final long ENTRY_OVERHEAD = 56 + 56 + 16;
 
@@ -64,9 +66,8 @@ final class LruTable<V extends LruTable.Entry> {
     private int shift = 64 - Integer.numberOfTrailingZeros(MIN_INDEX);
     private int size;
 
-    /** Entries by id, and each id's current stamp (0 while the id is free). */
+    /** Entries by id (null while the id is free). */
     private Entry[] byId = new Entry[MIN_INDEX];
-    private long[] stampById = new long[MIN_INDEX];
     private int[] freeIds = new int[MIN_INDEX];
     private int freeCount;
     private int nextId;
@@ -121,7 +122,7 @@ final class LruTable<V extends LruTable.Entry> {
             if (x == h) {
                 final Entry e = slots[i];
                 if (e.aLo == aLo && e.bLo == bLo && e.n == n && e.aHi == aHi && e.bHi == bHi) {
-                    touch(e.id);
+                    touch(e);
                     return (V) e;
                 }
             }
@@ -151,8 +152,8 @@ final class LruTable<V extends LruTable.Entry> {
         int id = freeCount > 0 ? freeIds[--freeCount] : newId();
         v.id = id;
         byId[id] = v;
-        stampById[id] = 0;
-        touch(id);
+        v.stamp = 0;
+        touch(v);
         v.accounted = v.retainedBytes() + ENTRY_OVERHEAD;
         bytes += v.accounted;
         evict(v);
@@ -174,12 +175,11 @@ final class LruTable<V extends LruTable.Entry> {
         int r = head;
         boolean kept = false;
         for (; r < tail && (size > maxEntries || bytes > maxBytes); r++) {
-            final int id = logIds[r];
-            if (stampById[id] != logStamps[r]) {
+            @SuppressWarnings("unchecked")
+            final V e = (V) latest(r);
+            if (e == null) {
                 continue; // a later access, or the entry is gone
             }
-            @SuppressWarnings("unchecked")
-            final V e = (V) byId[id];
             if (e == keep) {
                 kept = true;
                 continue;
@@ -199,12 +199,11 @@ final class LruTable<V extends LruTable.Entry> {
     int expire(Predicate<V> stale) {
         List<V> gone = new ArrayList<>();
         for (int r = head; r < tail; r++) {
-            final int id = logIds[r];
-            if (stampById[id] != logStamps[r]) {
+            @SuppressWarnings("unchecked")
+            final V e = (V) latest(r);
+            if (e == null) {
                 continue;
             }
-            @SuppressWarnings("unchecked")
-            final V e = (V) byId[id];
             if (stale.test(e)) {
                 remove(e);
                 bytes -= e.accounted;
@@ -238,10 +237,9 @@ final class LruTable<V extends LruTable.Entry> {
     List<V> values() {
         List<V> out = new ArrayList<>(size);
         for (int r = head; r < tail; r++) {
-            final int id = logIds[r];
-            if (stampById[id] == logStamps[r]) {
-                @SuppressWarnings("unchecked")
-                V e = (V) byId[id];
+            @SuppressWarnings("unchecked")
+            V e = (V) latest(r);
+            if (e != null) {
                 out.add(e);
             }
         }
@@ -250,30 +248,34 @@ final class LruTable<V extends LruTable.Entry> {
 
     // ---------------------------------------------------------------- recency
 
-    /** Makes the entry with this id the most recently used. */
-    private void touch(int id) {
-        if (stampById[id] == clock && clock != 0) {
+    /** Makes the entry the most recently used. */
+    private void touch(Entry e) {
+        if (e.stamp == clock && clock != 0) {
             return; // already the most recent
         }
         if (tail == logIds.length) {
             compactLog();
         }
         final long s = ++clock;
-        stampById[id] = s;
-        logIds[tail] = id;
+        e.stamp = s;
+        logIds[tail] = e.id;
         logStamps[tail] = s;
         tail++;
+    }
+
+    /** The entry of log record r when the record is still its latest access; else null. */
+    private Entry latest(int r) {
+        final Entry e = byId[logIds[r]];
+        return e != null && e.stamp == logStamps[r] ? e : null;
     }
 
     /** Drops the records that are no longer any entry's latest; grows the log when most are. */
     private void compactLog() {
         int w = 0;
         for (int r = head; r < tail; r++) {
-            final int id = logIds[r];
-            final long s = logStamps[r];
-            if (stampById[id] == s) {
-                logIds[w] = id;
-                logStamps[w] = s;
+            if (latest(r) != null) {
+                logIds[w] = logIds[r];
+                logStamps[w] = logStamps[r];
                 w++;
             }
         }
@@ -286,7 +288,7 @@ final class LruTable<V extends LruTable.Entry> {
     }
 
     private void skipStale() {
-        while (head < tail && stampById[logIds[head]] != logStamps[head]) {
+        while (head < tail && latest(head) == null) {
             head++;
         }
         if (head == tail) {
@@ -301,7 +303,6 @@ final class LruTable<V extends LruTable.Entry> {
         if (nextId == byId.length) {
             int n = byId.length * 2;
             byId = Arrays.copyOf(byId, n);
-            stampById = Arrays.copyOf(stampById, n);
             freeIds = Arrays.copyOf(freeIds, n);
         }
         return nextId++;
@@ -334,7 +335,6 @@ final class LruTable<V extends LruTable.Entry> {
         slots[hole] = null;
         size--;
         byId[e.id] = null;
-        stampById[e.id] = 0;
         freeIds[freeCount++] = e.id;
     }
 
