@@ -298,4 +298,66 @@ class FlowTableTest {
                 .mapToLong(Ended::end).max().orElse(0);
         assertTrue(newestEvicted < 299_000 * 1000L, "evicted a recent flow at " + newestEvicted);
     }
+
+    @Test
+    void prefetchedPacketsAreTrackedAsUnprefetchedOnes() {
+        // The batch prefetch keeps each packet's 5-tuple hash for track() to reuse: the same packets,
+        // IPv4 and IPv6 both ways, through a table that prefetches in batches of 32 (and grows and ends
+        // flows on the way) and one that does not, give the same slots, directions and ended flows.
+        Random rnd = new Random(11);
+        List<DecodedPacket> packets = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            int client = rnd.nextInt(3000);
+            boolean v6 = client % 5 == 0;
+            long hi = v6 ? 0x2001_0DB8_0000_0000L : 0;
+            long lo = v6 ? client : 0x0000_FFFF_0A00_0000L | client;
+            long shi = v6 ? 0x2001_0DB8_0000_0001L : 0;
+            long slo = v6 ? 2 : SERVER;
+            int cport = 1024 + client;
+            DecodedPacket p = rnd.nextBoolean()
+                    ? udp(i * 1000L, 0, cport, 0, 53, 60) : udp(i * 1000L, 0, 53, 0, cport, 60);
+            boolean toServer = p.dstPort == 53;
+            p.ipVersion = v6 ? 6 : 4;
+            p.srcHi = toServer ? hi : shi;
+            p.srcLo = toServer ? lo : slo;
+            p.dstHi = toServer ? shi : hi;
+            p.dstLo = toServer ? slo : lo;
+            packets.add(p);
+        }
+        FlowConfig c = new FlowConfig(2_000, 300 * S, 30 * S, 5 * S, 60 * S, 0);
+        FlowTable plain = table(c);
+        List<String> plainTrack = new ArrayList<>();
+        for (DecodedPacket p : packets) {
+            int slot = plain.track(p);
+            plainTrack.add(slot + (plain.lastToServer() ? ">" : "<") + plain.lastEvents());
+        }
+        plain.endAll(EndReason.END_OF_INPUT);
+        List<Ended> plainEnded = new ArrayList<>(ended);
+        ended.clear();
+
+        FlowTable batched = table(c);
+        List<String> batchedTrack = new ArrayList<>();
+        DecodedPacket[] batch = packets.toArray(new DecodedPacket[0]);
+        int prefetched = 0;
+        for (int from = 0; from < batch.length; from += 32) {
+            int to = Math.min(batch.length, from + 32);
+            batched.prefetch(batch, from, to);
+            for (int k = from; k < to; k++) {
+                prefetched += batch[k].flowHashed ? 1 : 0;
+                int slot = batched.track(batch[k]);
+                batchedTrack.add(slot + (batched.lastToServer() ? ">" : "<") + batched.lastEvents());
+            }
+        }
+        batched.endAll(EndReason.END_OF_INPUT);
+        assertEquals(batch.length, prefetched);
+        assertTrue(batched.flowsEvicted() > 0);
+        assertEquals(plainTrack.size(), batchedTrack.size());
+        for (int i = 0; i < plainTrack.size(); i++) {
+            assertEquals(plainTrack.get(i), batchedTrack.get(i), "packet " + i + ": slot, direction, events");
+        }
+        assertEquals(plainEnded.size(), ended.size());
+        for (int i = 0; i < plainEnded.size(); i++) {
+            assertEquals(plainEnded.get(i), ended.get(i), "ended flow " + i);
+        }
+    }
 }
