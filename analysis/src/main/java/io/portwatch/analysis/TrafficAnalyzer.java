@@ -303,9 +303,7 @@ public final class TrafficAnalyzer implements PacketSink {
         final boolean toServer = ft.lastToServer();
         final PortTable pt = ports;
         final int ps = pt.slot(p.protocol, ft.serverPort(slot));
-        if ((events & FlowTable.EV_NEW) != 0) {
-            pt.increment(ps, PortTable.FLOWS);
-        }
+        pt.add(ps, PortTable.FLOWS, events & FlowTable.EV_NEW); // 0 or 1: a capture starts with new flows only
         if (ft.mark(slot) != windowSeq) { // the flow's first packet in this window
             ft.setMark(slot, windowSeq);
             pt.increment(ps, PortTable.ACTIVE);
@@ -326,22 +324,17 @@ public final class TrafficAnalyzer implements PacketSink {
             Detection.transport(detectIn, ft, slot, events, toServer, p, policy);
         }
         if (p.protocol == DecodedPacket.PROTO_TCP) {
+            // Each counter adds 0 or 1, without a branch: a capture's first FIN or RST comes after the JIT
+            // compiled this method, and a branch never taken until then would make it compile it again.
             final int f = p.tcpFlags;
-            if ((f & DecodedPacket.TCP_SYN) != 0) {
-                pt.increment(ps, (f & DecodedPacket.TCP_ACK) != 0 ? PortTable.SYN_ACK : PortTable.SYN);
-            }
-            if ((f & DecodedPacket.TCP_RST) != 0) {
-                pt.increment(ps, PortTable.RST);
-            }
-            if ((f & DecodedPacket.TCP_FIN) != 0) {
-                pt.increment(ps, PortTable.FIN);
-            }
-            if ((events & FlowTable.EV_ESTABLISHED) != 0) {
-                pt.increment(ps, PortTable.ESTABLISHED);
-            }
-            if ((events & FlowTable.EV_REJECTED) != 0) {
-                pt.increment(ps, PortTable.REJECTED);
-            }
+            final int syn = Integer.bitCount(f & DecodedPacket.TCP_SYN);
+            final int ack = Integer.bitCount(f & DecodedPacket.TCP_ACK);
+            pt.add(ps, PortTable.SYN, syn & (ack ^ 1));
+            pt.add(ps, PortTable.SYN_ACK, syn & ack);
+            pt.add(ps, PortTable.RST, Integer.bitCount(f & DecodedPacket.TCP_RST));
+            pt.add(ps, PortTable.FIN, Integer.bitCount(f & DecodedPacket.TCP_FIN));
+            pt.add(ps, PortTable.ESTABLISHED, Integer.bitCount(events & FlowTable.EV_ESTABLISHED));
+            pt.add(ps, PortTable.REJECTED, Integer.bitCount(events & FlowTable.EV_REJECTED));
         }
         return slot;
     }

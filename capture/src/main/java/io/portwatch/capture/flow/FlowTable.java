@@ -105,10 +105,10 @@ public final class FlowTable {
     static final int RESET = 6;
     static final int ACTIVE = 7;
 
-    // History bits.
+    // History bits (H_ESTABLISHED and H_REJECTED are EV_ESTABLISHED's and EV_REJECTED's: see tcpEvents).
     private static final int H_CLIENT_SYN = 1;
-    private static final int H_ESTABLISHED = 2;
-    private static final int H_REJECTED = 4;
+    private static final int H_ESTABLISHED = FlowTable.EV_ESTABLISHED;
+    private static final int H_REJECTED = FlowTable.EV_REJECTED;
 
     /** Event: this packet started a new flow. */
     public static final int EV_NEW = 1;
@@ -443,16 +443,10 @@ public final class FlowTable {
         return st | ((long) me << shiftState) | ((long) peer << peerShift) | ((long) hist << 24);
     }
 
+    /** The events of a state change: the history bits it set, which are the events' bits (no branch). */
     private static int tcpEvents(long before, long after) {
         int newHist = (int) ((after & ~before) >>> 24) & 0xFF;
-        int ev = 0;
-        if ((newHist & H_ESTABLISHED) != 0) {
-            ev |= EV_ESTABLISHED;
-        }
-        if ((newHist & H_REJECTED) != 0) {
-            ev |= EV_REJECTED;
-        }
-        return ev;
+        return newHist & (H_ESTABLISHED | H_REJECTED);
     }
 
     private static int clientState(long st) {
