@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.capture.flow.Hash64;
 import io.portwatch.capture.flow.InetText;
 
 import java.util.ArrayList;
@@ -110,12 +111,7 @@ final class HostSet {
 
     /** A 64-bit hash of one address; never 0. */
     static long addressHash(long hi, long lo) {
-        long k = hi * 0x9E3779B97F4A7C15L ^ lo;
-        k ^= k >>> 33;
-        k *= 0xff51afd7ed558ccdL;
-        k ^= k >>> 33;
-        k *= 0xc4ceb9fe1a85ec53L;
-        k ^= k >>> 33;
+        long k = Hash64.fmix64(hi * 0x9E3779B97F4A7C15L ^ lo);
         return k == 0 ? 1 : k;
     }
 

@@ -1,5 +1,7 @@
 package io.portwatch.analysis.ports;
 
+import io.portwatch.capture.flow.Hash64;
+
 import java.util.Arrays;
 
 /**
@@ -236,19 +238,11 @@ public final class DistinctCounter {
 
     /** A 64-bit hash of the pair (MurmurHash3's finalizer, twice): every bit depends on every input bit. */
     private static long hash64(long hi, long lo) {
-        return fmix64(fmix64(hi ^ 0x5851_F42D_4C95_7F2DL) + lo);
+        return Hash64.fmix64(Hash64.fmix64(hi ^ 0x5851_F42D_4C95_7F2DL) + lo);
     }
 
-    private static long fmix64(long k) {
-        k ^= k >>> 33;
-        k *= 0xFF51_AFD7_ED55_8CCDL;
-        k ^= k >>> 33;
-        k *= 0xC4CE_B9FE_1A85_EC53L;
-        k ^= k >>> 33;
-        return k;
-    }
 
     private static int slot(long hi, long lo, int mask) {
-        return (int) fmix64(hi * 0x9E37_79B9_7F4A_7C15L + lo) & mask;
+        return (int) Hash64.fmix64(hi * 0x9E37_79B9_7F4A_7C15L + lo) & mask;
     }
 }

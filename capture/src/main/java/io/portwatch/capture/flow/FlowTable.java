@@ -210,14 +210,7 @@ public final class FlowTable {
      * {@link #prefetch(DecodedPacket[], int, int)}, overlaps the reads better.
      */
     public void prefetch(DecodedPacket p) {
-        final int h = home(p);
-        final int b = BASE + (h & Integer.MAX_VALUE) * HOT;
-        long v = hot[b + KEY] + hot[b + HOT - 1];
-        if (h < 0) {
-            final int c = (h & Integer.MAX_VALUE) * COLD;
-            v += cold[c] + cold[c + COLD - 1];
-        }
-        prefetched += v;
+        prefetched += read(hot, cold, home(p));
     }
 
     /**
@@ -238,27 +231,40 @@ public final class FlowTable {
         final long[] hot = this.hot, cold = this.cold;
         long v = 0;
         for (int k = 0; k < n; k++) {
-            final int h = homes[k];
-            final int b = BASE + (h & Integer.MAX_VALUE) * HOT;
-            v += hot[b + KEY] + hot[b + HOT - 1]; // an entry's first and last words: both its lines
-            if (h < 0) {
-                final int c = (h & Integer.MAX_VALUE) * COLD;
-                v += cold[c] + cold[c + COLD - 1];
-            }
+            v += read(hot, cold, homes[k]);
         }
         prefetched += v;
+    }
+
+    /**
+     * Reads the entry of home slot h (with the sign bit: and its cold entry): its first and last words,
+     * so that both of its cache lines arrive when it straddles two.
+     */
+    private static long read(long[] hot, long[] cold, int h) {
+        final int b = BASE + (h & Integer.MAX_VALUE) * HOT;
+        long v = hot[b + KEY] + hot[b + HOT - 1];
+        if (h < 0) {
+            final int c = (h & Integer.MAX_VALUE) * COLD;
+            v += cold[c] + cold[c + COLD - 1];
+        }
+        return v;
     }
 
     /** The home slot of p's flow, with the sign bit set when the flow keeps its addresses cold. */
     private int home(DecodedPacket p) {
         final long sHi = p.srcHi, sLo = p.srcLo, dHi = p.dstHi, dLo = p.dstLo;
         final boolean exact = isExact(sHi, sLo, dHi, dLo);
-        final long h = exact
-                ? exactHash(sLo & LOW32, dLo & LOW32, p.srcPort, p.dstPort, p.protocol, p.ipVersion == 6)
-                : fingerprint(sHi, sLo, p.srcPort, dHi, dLo, p.dstPort, p.protocol);
+        final long h = hash(p, exact);
         p.flowHash = h; // track() takes it from here
         p.flowHashed = true;
         return exact ? index(h) : index(h) | Integer.MIN_VALUE;
+    }
+
+    /** The hash of p's 5-tuple: {@link #exactHash} when both addresses are IPv4, else {@link #fingerprint}. */
+    private static long hash(DecodedPacket p, boolean exact) {
+        return exact
+                ? exactHash(p.srcLo & LOW32, p.dstLo & LOW32, p.srcPort, p.dstPort, p.protocol, p.ipVersion == 6)
+                : fingerprint(p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
     }
 
     /**
@@ -274,14 +280,13 @@ public final class FlowTable {
         final long sHi = p.srcHi, sLo = p.srcLo, dHi = p.dstHi, dLo = p.dstLo;
         final int sPort = p.srcPort, dPort = p.dstPort;
         final boolean exact = isExact(sHi, sLo, dHi, dLo);
-        final long fwdKey, revKey, h;
+        final long h = p.flowHashed ? p.flowHash : hash(p, exact);
+        final long fwdKey, revKey;
         if (exact) {
             final long a = sLo & LOW32, b = dLo & LOW32;
             fwdKey = a << 32 | b;
             revKey = b << 32 | a;
-            h = p.flowHashed ? p.flowHash : exactHash(a, b, sPort, dPort, proto, p.ipVersion == 6);
         } else {
-            h = p.flowHashed ? p.flowHash : fingerprint(sHi, sLo, sPort, dHi, dLo, dPort, proto);
             fwdKey = h;
             revKey = h;
         }
@@ -555,15 +560,6 @@ public final class FlowTable {
         return (sHi | dHi | ((sLo >>> 32) ^ 0xFFFF) | ((dLo >>> 32) ^ 0xFFFF)) == 0;
     }
 
-    private static long fmix(long k) {
-        k ^= k >>> 33;
-        k *= 0xff51afd7ed558ccdL;
-        k ^= k >>> 33;
-        k *= 0xc4ceb9fe1a85ec53L;
-        k ^= k >>> 33;
-        return k;
-    }
-
     /**
      * The hash of an IPv4 5-tuple (a and b the two 32-bit addresses), the same both ways: it orders the
      * two addresses and the two ports.
@@ -572,14 +568,14 @@ public final class FlowTable {
         long addresses = Math.min(a, b) << 32 | Math.max(a, b);
         long rest = ((long) Math.min(aPort, bPort) << 16) | Math.max(aPort, bPort) | ((long) (proto & 0xFF) << 32)
                 | (v6 ? 1L << 40 : 0);
-        return fmix(addresses ^ rest * 0x9E3779B97F4A7C15L);
+        return Hash64.fmix64(addresses ^ rest * 0x9E3779B97F4A7C15L);
     }
 
     /** A 64-bit hash of a 5-tuple that is the same both ways: it combines the endpoints' hashes symmetrically. */
     static long fingerprint(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int proto) {
-        long ea = fmix((aHi * 0x9E3779B97F4A7C15L ^ aLo) + aPort * 0xC2B2AE3D27D4EB4FL);
-        long eb = fmix((bHi * 0x9E3779B97F4A7C15L ^ bLo) + bPort * 0xC2B2AE3D27D4EB4FL);
-        return fmix((ea ^ eb) + (ea + eb) * 31 + proto);
+        long ea = Hash64.fmix64((aHi * 0x9E3779B97F4A7C15L ^ aLo) + aPort * 0xC2B2AE3D27D4EB4FL);
+        long eb = Hash64.fmix64((bHi * 0x9E3779B97F4A7C15L ^ bLo) + bPort * 0xC2B2AE3D27D4EB4FL);
+        return Hash64.fmix64((ea ^ eb) + (ea + eb) * 31 + proto);
     }
 
     private int index(long h) {
