@@ -182,7 +182,8 @@ public final class TrafficAnalyzer implements PacketSink {
             closeWindow();
             openWindow(epochNanos);
         }
-        if (epochNanos - lastIdleSweep >= IDLE_SWEEP_NANOS) {
+        // lastIdleSweep starts at Long.MIN_VALUE: compared without the subtraction, which would overflow
+        if (lastIdleSweep == Long.MIN_VALUE || epochNanos - lastIdleSweep >= IDLE_SWEEP_NANOS) {
             lastIdleSweep = epochNanos;
             flows.sweep(epochNanos);
         }
