@@ -89,6 +89,8 @@ public final class FlowTable {
     private static final long USED = 1L << 62;
     private static final long V6 = 1L << 40;
     private static final long EXACT = 1L << 41;
+    /** Marks a flow whose end was reported, to be removed: only ever set inside {@link #removeAll}. */
+    private static final long DOOMED = 1L << 63;
 
     private static final long LOW32 = 0xFFFF_FFFFL;
     /** The high half of an IPv4-mapped address's low long ({@code ::ffff:0:0}). */
@@ -122,8 +124,21 @@ public final class FlowTable {
     private static final int INITIAL_CAPACITY = 1 << 16;
     private static final int GROWTH = 4;
     private static final long SWEEP_INTERVAL_NANOS = FlowConfig.SECOND;
+    /** Which of the run's keys this table derives (see {@link HashKey#derive}). */
+    private static final long KEY_PURPOSE = 0x666C_6F77L;
+    /**
+     * Slots a lookup reads at most. Every flow lies within this many slots of its home, so that a lookup
+     * that has read them all without finding its flow knows it is not there; a new flow that would lie
+     * further is given the slot of the longest-idle flow among them instead (that flow is evicted). With
+     * random keys at the table's highest load (0.75) a run of occupied slots this long has a probability
+     * of about e<sup>-38</sup> (runs shorten by a factor {@code 0.75 e^0.25 = 0.963} a slot), so the limit
+     * is reached only by keys crafted for a known hash key; then a packet costs at most this many slot
+     * reads (64 KiB, read in order) instead of a scan of the whole cluster.
+     */
+    static final int MAX_PROBE = 1024;
 
     private final FlowConfig config;
+    private final HashKey key;
     private final ServicePortPredicate services;
     private final FlowEndHandler onEnd;
     private final int maxCapacity;
@@ -145,11 +160,21 @@ public final class FlowTable {
     private int lastEvents;
     /** What {@link #prefetch} read: kept so that the reads are not optimized away. */
     private long prefetched;
+    /** Slots of flows about to end together, and the times they are ordered by; reused. */
+    private int[] endingSlots = new int[0];
+    private long[] endingKeys = new long[0];
     /** Home slots of a batch being prefetched, reused. */
     private int[] homes = new int[32];
 
+    /** A table hashing with this run's key ({@link HashKey#RUN}). */
     public FlowTable(FlowConfig config, ServicePortPredicate services, FlowEndHandler onEnd) {
+        this(config, HashKey.RUN.derive(KEY_PURPOSE), services, onEnd);
+    }
+
+    /** A table hashing with the given key (tests that need to know it). */
+    public FlowTable(FlowConfig config, HashKey key, ServicePortPredicate services, FlowEndHandler onEnd) {
         this.config = config;
+        this.key = key;
         this.services = services;
         this.onEnd = onEnd;
         this.minTimeout = Math.min(Math.min(config.tcpClosedNanos(), config.tcpHandshakeNanos()),
@@ -261,7 +286,7 @@ public final class FlowTable {
     }
 
     /** The hash of p's 5-tuple: {@link #exactHash} when both addresses are IPv4, else {@link #fingerprint}. */
-    private static long hash(DecodedPacket p, boolean exact) {
+    private long hash(DecodedPacket p, boolean exact) {
         return exact
                 ? exactHash(p.srcLo & LOW32, p.dstLo & LOW32, p.srcPort, p.dstPort, p.protocol, p.ipVersion == 6)
                 : fingerprint(p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
@@ -296,15 +321,21 @@ public final class FlowTable {
         final long[] hot = this.hot;
         int i = index(h);
         int events = 0;
+        int probes = 0;
         boolean toServer;
         int b;
         for (;;) {
             b = BASE + i * HOT;
             final long m = hot[b + META];
-            if (m == 0) {
+            if (m == 0 || probes == MAX_PROBE) {
                 if (size >= growAt) {
                     makeRoom(now);
                     return track(p);
+                }
+                if (probes == MAX_PROBE) { // every slot a lookup reads is taken: the longest-idle one gives way
+                    i = evictIdlestFrom(index(h));
+                    b = BASE + i * HOT;
+                    size--;
                 }
                 toServer = isClientSender(p);
                 create(i, p, toServer, toServer ? fwd : rev, toServer ? fwdKey : revKey, exact);
@@ -319,6 +350,7 @@ public final class FlowTable {
                 toServer = false;
             } else {
                 i = i + 1 == capacity ? 0 : i + 1;
+                probes++;
                 continue;
             }
             // Found: does this packet belong to a new flow on the same 5-tuple?
@@ -561,21 +593,32 @@ public final class FlowTable {
     }
 
     /**
-     * The hash of an IPv4 5-tuple (a and b the two 32-bit addresses), the same both ways: it orders the
-     * two addresses and the two ports.
+     * The keyed hash of an IPv4 5-tuple (a and b the two 32-bit addresses), the same both ways: the hash
+     * of two words, {@link #addressWord} and {@link #restWord}, which order the addresses and the ports.
      */
-    static long exactHash(long a, long b, int aPort, int bPort, int proto, boolean v6) {
-        long addresses = Math.min(a, b) << 32 | Math.max(a, b);
-        long rest = ((long) Math.min(aPort, bPort) << 16) | Math.max(aPort, bPort) | ((long) (proto & 0xFF) << 32)
-                | (v6 ? 1L << 40 : 0);
-        return Hash64.fmix64(addresses ^ rest * 0x9E3779B97F4A7C15L);
+    long exactHash(long a, long b, int aPort, int bPort, int proto, boolean v6) {
+        return key.hash(addressWord(a, b), restWord(aPort, bPort, proto, v6));
     }
 
-    /** A 64-bit hash of a 5-tuple that is the same both ways: it combines the endpoints' hashes symmetrically. */
-    static long fingerprint(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int proto) {
-        long ea = Hash64.fmix64((aHi * 0x9E3779B97F4A7C15L ^ aLo) + aPort * 0xC2B2AE3D27D4EB4FL);
-        long eb = Hash64.fmix64((bHi * 0x9E3779B97F4A7C15L ^ bLo) + bPort * 0xC2B2AE3D27D4EB4FL);
-        return Hash64.fmix64((ea ^ eb) + (ea + eb) * 31 + proto);
+    /** Both IPv4 addresses in one word, the lower one high: the same both ways. */
+    static long addressWord(long a, long b) {
+        return Math.min(a, b) << 32 | Math.max(a, b);
+    }
+
+    /** Ports (the lower one high), protocol and IP version in one word: the same both ways. */
+    static long restWord(int aPort, int bPort, int proto, boolean v6) {
+        return ((long) Math.min(aPort, bPort) << 16) | Math.max(aPort, bPort) | ((long) (proto & 0xFF) << 32)
+                | (v6 ? 1L << 40 : 0);
+    }
+
+    /**
+     * A keyed 64-bit hash of a 5-tuple that is the same both ways: each endpoint (address and port) is
+     * hashed and mixed on its own, and the two are added. The mix of each endpoint's sum keeps parts of
+     * one endpoint from trading places with the other's without changing the hash.
+     */
+    long fingerprint(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int proto) {
+        final HashKey k = key;
+        return Hash64.fmix64(k.hash(aHi, aLo, aPort)) + Hash64.fmix64(k.hash(bHi, bLo, bPort)) + k.term(3, proto);
     }
 
     private int index(long h) {
@@ -612,6 +655,7 @@ public final class FlowTable {
         final int oldCap = capacity;
         allocate((int) Math.min(maxCapacity, (long) oldCap * GROWTH));
         final long[] hot = this.hot, cold = this.cold;
+        int overlong = 0;
         // Slots map to the new table in order (the index is monotone in the hash), so the copy streams.
         for (int j = 0; j < oldCap; j++) {
             final int ob = BASE + j * HOT;
@@ -619,13 +663,32 @@ public final class FlowTable {
                 continue;
             }
             int i = homeOf(oldHot, ob);
-            while (hot[BASE + i * HOT + META] != 0) {
+            int probes = 1;
+            while (hot[BASE + i * HOT + META] != 0 && probes < MAX_PROBE) {
                 i = i + 1 == capacity ? 0 : i + 1;
+                probes++;
+            }
+            if (hot[BASE + i * HOT + META] != 0) { // beyond the probe limit: only keys crafted for the hash key
+                overlong = ending(overlong, j, oldHot[ob + START]);
+                continue;
             }
             System.arraycopy(oldHot, ob, hot, BASE + i * HOT, HOT);
             if ((oldHot[ob + META] & EXACT) == 0) {
                 System.arraycopy(oldCold, j * COLD, cold, i * COLD, COLD);
             }
+        }
+        if (overlong > 0) { // evicted, told from the old arrays where they still are
+            final long[] newHot = this.hot, newCold = this.cold;
+            this.hot = oldHot;
+            this.cold = oldCold;
+            final int[] order = FlowOrder.sort(this, endingKeys, endingSlots, overlong);
+            for (int k = 0; k < overlong; k++) {
+                onEnd.onFlowEnd(this, order[k], EndReason.EVICTED);
+            }
+            this.hot = newHot;
+            this.cold = newCold;
+            flowsEvicted += overlong;
+            size -= overlong;
         }
     }
 
@@ -642,75 +705,147 @@ public final class FlowTable {
     }
 
     /**
-     * Ends every flow that has timed out by {@code now} (idle, or lingered after FIN/RST).
+     * Ends every flow that has timed out by {@code now} (idle, or lingered after FIN/RST), in the order
+     * of their start ({@link FlowOrder}).
      *
      * @return the number of flows ended
      */
     public int sweep(long now) {
         lastSweepNanos = now;
         packetsSinceSweep = 0;
-        int ended = 0;
-        int i = 0;
-        while (i < capacity) {
-            int b = BASE + i * HOT;
-            if (hot[b + META] != 0) {
-                EndReason r = expiredReason(b, now);
-                if (r != null) {
-                    onEnd.onFlowEnd(this, i, r);
-                    removeAt(i);
-                    ended++;
-                    continue; // another flow may have shifted into slot i
-                }
+        final long[] hot = this.hot;
+        int n = 0;
+        for (int i = 0; i < capacity; i++) {
+            final int b = BASE + i * HOT;
+            if (hot[b + META] != 0 && expiredReason(b, now) != null) {
+                n = ending(n, i, hot[b + START]);
             }
-            i++;
         }
-        return ended;
+        if (n > 0) {
+            final int[] order = FlowOrder.sort(this, endingKeys, endingSlots, n);
+            for (int k = 0; k < n; k++) {
+                onEnd.onFlowEnd(this, order[k], expiredReason(BASE + order[k] * HOT, now));
+            }
+            removeAll(order, n);
+        }
+        return n;
     }
 
-    private void evictOldest(int target) {
-        final long[] hot = this.hot;
-        // Estimate the last-seen time below which about `target` flows lie, from a sample.
-        int sampleSize = Math.min(size, 4096);
-        long[] sample = new long[sampleSize];
-        int step = Math.max(1, capacity / Math.max(1, sampleSize));
-        int n = 0;
-        for (int i = 0; i < capacity && n < sampleSize; i += step) {
-            for (int j = i; j < capacity; j++) {
-                if (hot[BASE + j * HOT + META] != 0) {
-                    sample[n++] = hot[BASE + j * HOT + LAST];
-                    break;
-                }
-            }
+    /** Adds a slot and its sort key to the flows about to end; returns their new number. */
+    private int ending(int n, int slot, long key) {
+        if (n == endingSlots.length) {
+            endingSlots = Arrays.copyOf(endingSlots, Math.max(64, 2 * n));
+            endingKeys = Arrays.copyOf(endingKeys, endingSlots.length);
         }
-        Arrays.sort(sample, 0, n);
-        long cutoff = n == 0 ? Long.MAX_VALUE
-                : sample[Math.min(n - 1, (int) ((long) target * n / Math.max(1, size)))];
-        int evicted = 0;
+        endingSlots[n] = slot;
+        endingKeys[n] = key;
+        return n + 1;
+    }
+
+    /** Removes the flows of these slots (whose ends were reported) from the table. */
+    private void removeAll(int[] slots, int n) {
+        final long[] hot = this.hot;
+        for (int k = 0; k < n; k++) {
+            hot[BASE + slots[k] * HOT + META] |= DOOMED;
+        }
         int i = 0;
-        while (i < capacity && evicted < target) {
-            int b = BASE + i * HOT;
-            if (hot[b + META] != 0 && hot[b + LAST] <= cutoff) {
-                onEnd.onFlowEnd(this, i, EndReason.EVICTED);
+        while (i < capacity) {
+            if (hot[BASE + i * HOT + META] < 0) { // DOOMED is the sign bit
                 removeAt(i);
-                evicted++;
-                flowsEvicted++;
-                continue;
+                continue; // another flow may have shifted into slot i
             }
             i++;
         }
-        if (evicted == 0 && size > 0) {
-            // Sample missed (all flows newer than the cutoff): evict whatever comes first.
-            for (int j = 0; j < capacity && evicted < target; ) {
-                if (hot[BASE + j * HOT + META] != 0) {
-                    onEnd.onFlowEnd(this, j, EndReason.EVICTED);
-                    removeAt(j);
-                    evicted++;
-                    flowsEvicted++;
-                    continue;
-                }
-                j++;
+    }
+
+    /**
+     * Evicts the {@code target} longest-idle flows, longest idle first (equally idle ones in 5-tuple
+     * order): which flows go depends on their times alone, never on where the hash put them. The cutoff
+     * time is selected from every flow's last-packet time (linear on average), and only the flows up to
+     * it are sorted.
+     */
+    private void evictOldest(int target) {
+        final long[] hot = this.hot;
+        long[] lasts = new long[size];
+        int m = 0;
+        for (int i = 0; i < capacity; i++) {
+            if (hot[BASE + i * HOT + META] != 0) {
+                lasts[m++] = hot[BASE + i * HOT + LAST];
             }
         }
+        if (m == 0) {
+            return;
+        }
+        final long cutoff = select(lasts, m, Math.min(target, m) - 1);
+        int n = 0;
+        for (int i = 0; i < capacity; i++) {
+            final int b = BASE + i * HOT;
+            if (hot[b + META] != 0 && hot[b + LAST] <= cutoff) {
+                n = ending(n, i, hot[b + LAST]);
+            }
+        }
+        final int[] order = FlowOrder.sort(this, endingKeys, endingSlots, n);
+        final int evicted = Math.min(n, target);
+        for (int k = 0; k < evicted; k++) {
+            onEnd.onFlowEnd(this, order[k], EndReason.EVICTED);
+        }
+        flowsEvicted += evicted;
+        removeAll(order, evicted);
+    }
+
+    /** The k-th smallest of {@code a[0, n)} (0-based), reordering a: Hoare's selection. */
+    static long select(long[] a, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            final long pivot = a[(lo + hi) >>> 1];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long x = a[i];
+                    a[i] = a[j];
+                    a[j] = x;
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return a[k];
+            }
+        }
+        return a[k];
+    }
+
+    /**
+     * Ends the longest-idle flow of the {@link #MAX_PROBE} slots from {@code home} (all taken), as evicted,
+     * and returns its slot, to be taken in place by a new flow: the slot stays taken, so every other flow
+     * stays where its lookups find it. Equally idle flows: the first in {@link FlowOrder}'s order of their
+     * 5-tuples, whatever their slots.
+     */
+    private int evictIdlestFrom(int home) {
+        final long[] hot = this.hot;
+        int victim = home;
+        for (int k = 1, i = home; k < MAX_PROBE; k++) {
+            i = i + 1 == capacity ? 0 : i + 1;
+            final long d = hot[BASE + i * HOT + LAST] - hot[BASE + victim * HOT + LAST];
+            if (d < 0 || (d == 0 && FlowOrder.compareTuples(this, i, victim) < 0)) {
+                victim = i;
+            }
+        }
+        onEnd.onFlowEnd(this, victim, EndReason.EVICTED);
+        flowsEvicted++;
+        return victim;
     }
 
     private void removeAt(int i) {
@@ -754,7 +889,7 @@ public final class FlowTable {
                 starts[n++] = hot[BASE + i * HOT + START];
             }
         }
-        slots = byStart(starts, slots, n);
+        slots = FlowOrder.sort(this, starts, slots, n);
         final long[] cold = this.cold;
         long ahead = 0;
         for (int k = 0; k < n; k++) {
@@ -788,119 +923,19 @@ public final class FlowTable {
     private static final int AHEAD = 16;
 
     /**
-     * The slots ordered by their flows' start (keys), as {@link #sortByKey} orders them. When no two
-     * starts are equal every sort gives that order, so a radix sort (loops only: quick from the first
-     * call, when the JIT has not compiled a recursive sort yet) gives it; with equal starts the
-     * quicksort decides their order, as it always has.
+     * The longest probe sequence a lookup makes now: the most slots between a flow's home and its slot,
+     * plus one. For tests: it must stay bounded whatever the keys.
      */
-    static int[] byStart(long[] keys, int[] vals, int n) {
-        if (n < 2) {
-            return vals;
-        }
-        long min = keys[0];
-        long max = keys[0];
-        for (int i = 1; i < n; i++) {
-            min = Math.min(min, keys[i]);
-            max = Math.max(max, keys[i]);
-        }
-        final long range = max - min;
-        if (n < 64 || range < 0) { // few flows, or starts more than 292 years apart
-            sortByKey(keys, vals, 0, n - 1);
-            return vals;
-        }
-        final int bits = 64 - Long.numberOfLeadingZeros(range);
-        long[] k1 = new long[n];
-        int[] v1 = new int[n];
-        for (int i = 0; i < n; i++) {
-            k1[i] = keys[i] - min;
-        }
-        System.arraycopy(vals, 0, v1, 0, n);
-        long[] k2 = new long[n];
-        int[] v2 = new int[n];
-        final int[] count = new int[1 << RADIX_BITS];
-        for (int shift = 0; shift < bits; shift += RADIX_BITS) { // least significant digit first: stable
-            java.util.Arrays.fill(count, 0);
-            for (int i = 0; i < n; i++) {
-                count[(int) (k1[i] >>> shift) & RADIX_MASK]++;
-            }
-            int sum = 0;
-            for (int d = 0; d < count.length; d++) {
-                int c = count[d];
-                count[d] = sum;
-                sum += c;
-            }
-            for (int i = 0; i < n; i++) {
-                int at = count[(int) (k1[i] >>> shift) & RADIX_MASK]++;
-                k2[at] = k1[i];
-                v2[at] = v1[i];
-            }
-            long[] tk = k1;
-            k1 = k2;
-            k2 = tk;
-            int[] tv = v1;
-            v1 = v2;
-            v2 = tv;
-        }
-        for (int i = 1; i < n; i++) {
-            if (k1[i] == k1[i - 1]) { // equal starts: their order is the quicksort's
-                sortByKey(keys, vals, 0, n - 1);
-                return vals;
+    int longestProbe() {
+        int longest = 0;
+        for (int i = 0; i < capacity; i++) {
+            final int b = BASE + i * HOT;
+            if (hot[b + META] != 0) {
+                int d = i - homeOf(hot, b);
+                longest = Math.max(longest, (d < 0 ? d + capacity : d) + 1);
             }
         }
-        return v1;
-    }
-
-    private static final int RADIX_BITS = 11;
-    private static final int RADIX_MASK = (1 << RADIX_BITS) - 1;
-
-    /** Sorts vals by keys (ascending), in place: a quicksort on primitives, ties in any order. */
-    static void sortByKey(long[] keys, int[] vals, int lo, int hi) {
-        while (lo < hi) {
-            if (hi - lo < 16) {
-                for (int i = lo + 1; i <= hi; i++) {
-                    long k = keys[i];
-                    int v = vals[i];
-                    int j = i - 1;
-                    while (j >= lo && keys[j] > k) {
-                        keys[j + 1] = keys[j];
-                        vals[j + 1] = vals[j];
-                        j--;
-                    }
-                    keys[j + 1] = k;
-                    vals[j + 1] = v;
-                }
-                return;
-            }
-            long pivot = keys[(lo + hi) >>> 1];
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (keys[i] < pivot) {
-                    i++;
-                }
-                while (keys[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    long k = keys[i];
-                    keys[i] = keys[j];
-                    keys[j] = k;
-                    int v = vals[i];
-                    vals[i] = vals[j];
-                    vals[j] = v;
-                    i++;
-                    j--;
-                }
-            }
-            // recurse into the smaller part, loop on the larger: bounded stack depth
-            if (j - lo < hi - i) {
-                sortByKey(keys, vals, lo, j);
-                lo = i;
-            } else {
-                sortByKey(keys, vals, i, hi);
-                hi = j;
-            }
-        }
+        return longest;
     }
 
     // ---------------------------------------------------------------- accessors by slot

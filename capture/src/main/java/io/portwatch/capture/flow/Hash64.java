@@ -20,4 +20,17 @@ public final class Hash64 {
         k ^= k >>> 33;
         return k;
     }
+
+    /**
+     * The inverse of {@link #fmix64}: {@code unmix64(fmix64(k)) == k}. Tests use it to craft keys that
+     * collide, as an attacker who knew a table's hash would.
+     */
+    public static long unmix64(long k) {
+        k ^= k >>> 33;
+        k *= 0x9CB4_B2F8_1293_37DBL; // the inverse of 0xC4CE_B9FE_1A85_EC53 modulo 2^64
+        k ^= k >>> 33;
+        k *= 0x4F74_430C_22A5_4005L; // the inverse of 0xFF51_AFD7_ED55_8CCD
+        k ^= k >>> 33;
+        return k;
+    }
 }

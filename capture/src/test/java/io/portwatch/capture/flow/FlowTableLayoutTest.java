@@ -130,19 +130,20 @@ class FlowTableLayoutTest {
     }
 
     /**
-     * Two IPv6 flows with the same 64-bit fingerprint (the endpoint hash folds an address's halves
-     * with a multiply and xor before mixing, so a second address with the same fold is easy to make)
-     * stay two flows: the full addresses decide.
+     * Two IPv6 flows with the same 64-bit fingerprint (made for a known hash key: the second client's
+     * low address word is chosen so that its endpoint's terms add up to the first client's) stay two
+     * flows: the full addresses decide.
      */
     @Test
     void fingerprintCollisionStillTellsFlowsApart() {
+        HashKey key = HashKey.of(3);
         long aHi = V6_HI, aLo = 0x1;
-        long bHi = V6_HI | 0xFF, bLo = aLo ^ aHi * 0x9E3779B97F4A7C15L ^ bHi * 0x9E3779B97F4A7C15L;
+        long bHi = V6_HI | 0xFF, bLo = key.wordFor(1, key.term(0, aHi) + key.term(1, aLo) - key.term(0, bHi));
         long server = 0x53;
-        assertEquals(FlowTable.fingerprint(aHi, aLo, 40000, V6_HI, server, 53, DecodedPacket.PROTO_UDP),
-                FlowTable.fingerprint(bHi, bLo, 40000, V6_HI, server, 53, DecodedPacket.PROTO_UDP),
+        FlowTable t = new FlowTable(FlowConfig.defaults(), key, (proto, port) -> port == 53 || port == 443, collect);
+        assertEquals(t.fingerprint(aHi, aLo, 40000, V6_HI, server, 53, DecodedPacket.PROTO_UDP),
+                t.fingerprint(bHi, bLo, 40000, V6_HI, server, 53, DecodedPacket.PROTO_UDP),
                 "the two clients must collide for this test to test anything");
-        FlowTable t = table(FlowConfig.defaults());
         int a = t.track(udp6(0, aHi, aLo, 40000, V6_HI, server, 53, 100));
         int b = t.track(udp6(1, bHi, bLo, 40000, V6_HI, server, 53, 200));
         assertNotEquals(a, b);
