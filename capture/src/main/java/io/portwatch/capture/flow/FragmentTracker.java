@@ -21,8 +21,58 @@ public final class FragmentTracker {
 
     private static final long TIMEOUT_NANOS = 30 * FlowConfig.SECOND;
 
-    private record Key(int version, long srcHi, long srcLo, long dstHi, long dstLo, int protocol, long id) {
+    /**
+     * A datagram's key. Its hash code is the tracker's keyed hash ({@link HashKey}), so that fragments
+     * cannot be chosen to share a bucket; and keys are comparable, so that a bucket that fills all the
+     * same (the map then makes it a tree) is searched in logarithmic time.
+     */
+    private static final class Key implements Comparable<Key> {
+        final int version;
+        final long srcHi;
+        final long srcLo;
+        final long dstHi;
+        final long dstLo;
+        final int protocol;
+        final long id;
+        final int hash;
+
+        Key(HashKey k, int version, long srcHi, long srcLo, long dstHi, long dstLo, int protocol, long id) {
+            this.version = version;
+            this.srcHi = srcHi;
+            this.srcLo = srcLo;
+            this.dstHi = dstHi;
+            this.dstLo = dstLo;
+            this.protocol = protocol;
+            this.id = id;
+            long h = k.hash(srcHi, srcLo, dstHi, dstLo, id ^ (long) protocol << 32 ^ (long) version << 40);
+            this.hash = (int) (h >>> 32);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.srcLo == srcLo && k.dstLo == dstLo && k.id == id && k.srcHi == srcHi
+                    && k.dstHi == dstHi && k.protocol == protocol && k.version == version;
+        }
+
+        @Override
+        public int compareTo(Key o) {
+            int c = Long.compare(srcHi, o.srcHi);
+            c = c != 0 ? c : Long.compare(srcLo, o.srcLo);
+            c = c != 0 ? c : Long.compare(dstHi, o.dstHi);
+            c = c != 0 ? c : Long.compare(dstLo, o.dstLo);
+            c = c != 0 ? c : Long.compare(id, o.id);
+            c = c != 0 ? c : Integer.compare(protocol, o.protocol);
+            return c != 0 ? c : Integer.compare(version, o.version);
+        }
     }
+
+    /** Which of the run's keys this tracker derives (see {@link HashKey#derive}). */
+    private static final long KEY_PURPOSE = 0x6672_6167L;
 
     private static final class Datagram {
         boolean portsKnown;
@@ -34,11 +84,17 @@ public final class FragmentTracker {
     }
 
     private final int maxDatagrams;
+    private final HashKey key;
     private final LinkedHashMap<Key, Datagram> datagrams;
     private long orphanFragments;
 
     public FragmentTracker(int maxDatagrams) {
+        this(maxDatagrams, HashKey.RUN.derive(KEY_PURPOSE));
+    }
+
+    public FragmentTracker(int maxDatagrams, HashKey key) {
         this.maxDatagrams = maxDatagrams;
+        this.key = key;
         this.datagrams = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Key, Datagram> eldest) {
@@ -56,8 +112,9 @@ public final class FragmentTracker {
         return orphanFragments;
     }
 
-    private static Key key(DecodedPacket p) {
-        return new Key(p.ipVersion, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.protocol, p.fragmentId);
+    /** The key of p's datagram (package-private for tests). */
+    Object key(DecodedPacket p) {
+        return new Key(key, p.ipVersion, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.protocol, p.fragmentId);
     }
 
     /**
@@ -67,7 +124,7 @@ public final class FragmentTracker {
      * @return the number of its datagram's fragments seen before it, whose bytes are in {@link #lastPendingBytes()}
      */
     public long onFirstFragment(DecodedPacket p) {
-        Datagram d = datagrams.computeIfAbsent(key(p), k -> new Datagram());
+        Datagram d = datagrams.computeIfAbsent((Key) key(p), k -> new Datagram());
         d.portsKnown = true;
         d.srcPort = p.srcPort;
         d.dstPort = p.dstPort;
@@ -93,7 +150,7 @@ public final class FragmentTracker {
      * as a TCP/UDP packet (with no TCP flags). Otherwise holds it as pending and returns false.
      */
     public boolean onLaterFragment(DecodedPacket p) {
-        Key k = key(p);
+        Key k = (Key) key(p);
         Datagram d = datagrams.get(k);
         if (d == null) {
             d = new Datagram();
