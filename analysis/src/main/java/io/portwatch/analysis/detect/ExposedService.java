@@ -9,7 +9,7 @@ package io.portwatch.analysis.detect;
  * @param port           the server's port
  * @param firstSeenNanos when it first answered, ns since the epoch (0 when unknown, e.g. from a baseline)
  * @param lastSeenNanos  when it last answered a new flow, ns since the epoch (0 when unknown)
- * @param clients        distinct clients it answered (estimated past 64), 0 when unknown
+ * @param clients        distinct clients it answered (estimated past 64, never more than flows), 0 when unknown
  * @param flows          flows it answered, 0 when unknown
  */
 public record ExposedService(String transport, String ip, int port, long firstSeenNanos, long lastSeenNanos,

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Which server ports traffic may use: allowed and forbidden ports per transport, optionally per
@@ -16,7 +17,7 @@ import java.util.Locale;
  * <p>File format, one statement a line; {@code #} starts a comment, blank lines are ignored:
  * <pre>
  * default deny                 # what no rule matches: allow (the default) or deny
- * allow tcp 22,80,443          # ports, comma-separated
+ * allow tcp 22,80,443          # ports, separated by commas or spaces (22 80 443)
  * allow tcp 8000-8100          # ranges
  * allow udp 53,123
  * deny tcp 23                  # explicitly forbidden (a high-severity alert)
@@ -40,6 +41,7 @@ public final class PortPolicy {
 
     private static final int TCP = 1;
     private static final int UDP = 2;
+    private static final Pattern RANGE_DASH = Pattern.compile("\\s*-\\s*");
 
     /**
      * The outcome for some traffic: whether it is allowed and which statement said so. Instances
@@ -180,9 +182,10 @@ public final class PortPolicy {
                     if (r.length < 2) {
                         throw new PolicyException(name, n, "'" + word + " " + r[0] + "' needs ports, e.g. 22,80,8000-8100");
                     }
-                    int[] ranges = parsePorts(name, n, r[1]);
+                    List<String> items = portItems(name, n, r[1]);
+                    int[] ranges = parsePorts(name, n, items);
                     Decision d = new Decision(word.equals("allow"), word + " " + r[0].toLowerCase(Locale.ROOT) + " "
-                            + r[1].replaceAll("\\s+", ""), n, current.networks, true);
+                            + String.join(",", items), n, current.networks, true);
                     current.rules.add(new Rule(transports, ranges, d));
                     rules++;
                 }
@@ -270,18 +273,31 @@ public final class PortPolicy {
         return v <= 65535 ? v : -1;
     }
 
-    private static int[] parsePorts(String name, int line, String text) throws PolicyException {
-        String spec = text.replaceAll("\\s+", "");
-        if (spec.equalsIgnoreCase("any") || spec.equals("*")) {
-            return new int[] {0, 65535};
-        }
-        String[] items = spec.split(",", -1);
-        int[] out = new int[items.length * 2];
-        for (int i = 0; i < items.length; i++) {
-            String item = items[i];
-            if (item.isEmpty()) {
+    /**
+     * The ports of a rule, one port or range an item. Commas and whitespace both separate items, so
+     * {@code 80 443} is {@code 80,443} (never port 80443); whitespace around a {@code -} belongs to its
+     * range ({@code 8000 - 8100}), since a port is never negative.
+     */
+    private static List<String> portItems(String name, int line, String text) throws PolicyException {
+        String joined = RANGE_DASH.matcher(text).replaceAll("-");
+        List<String> items = new ArrayList<>();
+        for (String piece : joined.split(",", -1)) {
+            String p = piece.strip();
+            if (p.isEmpty()) {
                 throw new PolicyException(name, line, "empty port in '" + text + "'");
             }
+            items.addAll(List.of(p.split("\\s+")));
+        }
+        return items;
+    }
+
+    private static int[] parsePorts(String name, int line, List<String> items) throws PolicyException {
+        if (items.size() == 1 && (items.get(0).equalsIgnoreCase("any") || items.get(0).equals("*"))) {
+            return new int[] {0, 65535};
+        }
+        int[] out = new int[items.size() * 2];
+        for (int i = 0; i < items.size(); i++) {
+            String item = items.get(i);
             int dash = item.indexOf('-');
             String a = dash < 0 ? item : item.substring(0, dash);
             String b = dash < 0 ? item : item.substring(dash + 1);

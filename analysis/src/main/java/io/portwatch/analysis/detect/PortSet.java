@@ -21,6 +21,11 @@ final class PortSet {
         return (protocol == io.portwatch.capture.decode.DecodedPacket.PROTO_TCP ? 0 : 1 << 16) | port;
     }
 
+    /** A value as alerts write a port, with its transport: {@code tcp/22}, {@code udp/53}. */
+    static String text(int v) {
+        return ((v >>> 16) == 0 ? "tcp/" : "udp/") + (v & 0xFFFF);
+    }
+
     /** Adds a value; true when it was not there. */
     boolean add(int v) {
         if (bits != null) {

@@ -9,11 +9,14 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Vertical scans (one source, many ports of one target) and horizontal scans (one source, one port
- * across many targets), counted as Zeek's scan policy counts them: only failed attempts add up (a
- * probe answered by a RST or an ICMP unreachable, or never answered), so a busy client of a service
- * that answers is never a scanner. Answers (SYN+ACK, UDP replies) seen after a first failure are kept
- * as the open ports or hosts found. Single writer.
+ * Vertical scans (one source, many ports of one target, one transport) and horizontal scans (one
+ * source, one port across many targets), counted as Zeek's scan policy counts them: only failed
+ * attempts add up (a probe answered by a RST or an ICMP unreachable, or never answered), so a busy
+ * client of a service that answers is never a scanner. Answers (SYN+ACK, UDP replies) seen after a
+ * first failure are kept as the open ports or hosts found. A TCP scan and a UDP scan of one host are
+ * two findings (nmap runs them as two, and they answer differently), so a vertical scan is kept per
+ * source, target and transport, and every port in an alert's evidence is written with its transport
+ * ({@code tcp/22}). Single writer.
  */
 final class ScanDetector {
 
@@ -39,13 +42,13 @@ final class ScanDetector {
         final long w = cfg.windowNanos();
         final int value = PortSet.value(proto, port);
 
-        TargetScan v = vertical.get(sHi, sLo, dHi, dLo, 0);
+        TargetScan v = vertical.get(sHi, sLo, dHi, dLo, proto);
         if (v != null && v.over(t, w)) {
             reporter.report(v);
             v.reset(t);
         }
         if (v == null) {
-            v = vertical.add(sHi, sLo, dHi, dLo, 0, new TargetScan(t));
+            v = vertical.add(sHi, sLo, dHi, dLo, proto, new TargetScan(t));
         }
         v.touch(t, kind);
         if (v.failed.add(value)) {
@@ -78,7 +81,7 @@ final class ScanDetector {
     void answered(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
         final long w = cfg.windowNanos();
         if (!vertical.isEmpty()) {
-            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, 0);
+            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, proto);
             if (v != null && !v.over(t, w)) {
                 v.touch(t, kind);
                 if (v.open == null) {
@@ -108,7 +111,7 @@ final class ScanDetector {
     void established(long sHi, long sLo, long dHi, long dLo, int port, long t) {
         final long w = cfg.windowNanos();
         if (!vertical.isEmpty()) {
-            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, 0);
+            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, DecodedPacket.PROTO_TCP);
             if (v != null && !v.over(t, w)) {
                 v.touch(t, Probe.CONNECT);
             }
@@ -142,7 +145,7 @@ final class ScanDetector {
 
     // ---------------------------------------------------------------- episodes
 
-    /** One source against one target: distinct ports. Key: source, target. */
+    /** One source against one target over one transport: distinct ports. Key: source, target, IP protocol. */
     static final class TargetScan extends Episode {
         PortSet failed;
         PortSet open;
@@ -177,41 +180,38 @@ final class ScanDetector {
             int[] f = failed.smallest(Integer.MAX_VALUE);
             int[] o = open == null ? new int[0] : open.smallest(Integer.MAX_VALUE);
             TreeSet<Integer> values = new TreeSet<>();
-            TreeSet<Integer> ports = new TreeSet<>();
-            TreeSet<Integer> openPorts = new TreeSet<>();
-            boolean tcp = false;
-            boolean udp = false;
+            List<String> openPorts = new ArrayList<>();
             for (int x : f) {
                 values.add(x);
             }
             for (int x : o) {
                 values.add(x);
-                openPorts.add(x & 0xFFFF);
+                if (openPorts.size() < OPEN_LIST) {
+                    openPorts.add(PortSet.text(x));
+                }
             }
+            List<String> sample = new ArrayList<>(PORT_SAMPLE);
             for (int x : values) {
-                if (ports.size() < PORT_SAMPLE) {
-                    ports.add(x & 0xFFFF);
+                if (sample.size() == PORT_SAMPLE) {
+                    break;
                 }
-                if (x >>> 16 == 0) {
-                    tcp = true;
-                } else {
-                    udp = true;
-                }
+                sample.add(PortSet.text(x));
             }
+            String transport = n == DecodedPacket.PROTO_TCP ? "tcp" : "udp";
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("method", "vertical");
             d.put("scan_type", Probe.scanType(kinds));
             d.put("probes", Probe.names(kinds & ~Probe.CONNECT));
             d.put("ports", values.size());
             d.put("failed_ports", failed.size());
-            d.put("port_sample", new ArrayList<>(ports).subList(0, Math.min(PORT_SAMPLE, ports.size())));
-            d.put("port_range", List.of(minPort, maxPort));
-            d.put("open_ports", new ArrayList<>(openPorts).subList(0, Math.min(OPEN_LIST, openPorts.size())));
+            d.put("port_sample", sample);
+            d.put("port_range", List.of(transport + "/" + minPort, transport + "/" + maxPort));
+            d.put("open_ports", openPorts);
             d.put("first_seen", iso(first));
             d.put("last_seen", iso(last));
             d.put("window_seconds", windowNanos / DetectConfig.SECOND);
             return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(aHi, aLo),
-                    HostSet.text(bHi, bLo), tcp && udp ? null : tcp ? "tcp" : "udp", null,
+                    HostSet.text(bHi, bLo), transport, null,
                     openPorts.isEmpty() ? Alert.Severity.MEDIUM : Alert.Severity.HIGH, d);
         }
     }

@@ -83,8 +83,8 @@ final class ServiceInventory {
         for (Service s : services.values()) {
             int proto = s.n >>> 16;
             list.add(new ExposedService(proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
-                    HostSet.text(s.aHi, s.aLo), s.n & 0xFFFF, s.first, s.last, s.clients.estimate(),
-                    s.flows));
+                    HostSet.text(s.aHi, s.aLo), s.n & 0xFFFF, s.first, s.last,
+                    Math.min(s.clients.estimate(), s.flows), s.flows)); // one client a flow: never more
         }
         return list;
     }

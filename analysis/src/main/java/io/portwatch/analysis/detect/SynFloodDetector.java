@@ -138,7 +138,8 @@ final class SynFloodDetector {
         }
 
         Alert alert(String input, DetectConfig cfg, long window) {
-            long nSources = sources == null ? 0 : sources.estimate();
+            // an estimate past the exact limit may land above the truth, never above the SYNs it counts
+            long nSources = sources == null ? 0 : Math.min(sources.estimate(), syns);
             double span = Math.max(1.0, (lastSyn - firstSyn) / (double) DetectConfig.SECOND);
             double rate = syns / span;
             Map<String, Object> d = new LinkedHashMap<>();

@@ -124,9 +124,9 @@ final class TrwDetector {
         @Override
         Alert alert(String input, long windowNanos) {
             int[] p = ports.smallest(20);
-            List<Integer> sample = new ArrayList<>(p.length);
+            List<String> sample = new ArrayList<>(p.length);
             for (int x : p) {
-                sample.add(x & 0xFFFF);
+                sample.add(PortSet.text(x));
             }
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("method", "trw");

@@ -14,12 +14,13 @@
  * <p><b>Port scans</b> ({@code ScanDetector}) count failures only, as
  * Zeek's scan policy does, so a busy client of a service that answers is never a scanner: a source
  * that fails on 15 distinct ports of one host (vertical) or on one port of 25 distinct hosts
- * (horizontal) within the scan window (5 min) is reported, once per source and host (or port) and
- * window. {@code TrwDetector} adds the Threshold Random Walk of Jung et
+ * (horizontal) within the scan window (5 min) is reported, once per source, host and transport (or
+ * per source and port) and window: a TCP scan and a UDP scan of one host are two findings. {@code TrwDetector} adds the Threshold Random Walk of Jung et
  * al. (2004) over each source's first contacts. Alerts are sent when the analyzer closes a reporting
  * window (for {@code read} without {@code --interval}, at the end of the input), when the scan window
  * ends, or when the state is evicted, so that they carry the whole scan seen so far: ports touched
- * (count, sample, range), open ports found, first and last time.
+ * (count, sample, range), open ports found, first and last time; every port written with its
+ * transport ({@code tcp/22}).
  *
  * <p><b>SYN floods</b> ({@code SynFloodDetector}): per server address
  * and port, a window (10 s) with at least 100 SYNs a second of which at most one in four completed.

@@ -14,7 +14,7 @@ package io.portwatch.analysis.ports;
  * @param bytesToServer   IP-layer bytes client to server
  * @param bytesToClient   IP-layer bytes server to client
  * @param uniqueClients   distinct client addresses among the active flows (exact while small, then
- *                        an HLL estimate)
+ *                        an HLL estimate, never more than {@code activeFlows})
  * @param uniqueServers   distinct server addresses among the active flows
  * @param tcp             TCP counts, null for UDP
  */

@@ -140,11 +140,19 @@ public final class PortTable {
                 out.add(new PortStats(tcp ? "tcp" : "udp", port, IanaServices.serviceName(proto, port),
                         PortClass.of(port), c[b + FLOWS], c[b + ACTIVE], c[b + PKTS_TO_SERVER],
                         c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
-                        peers.clients(s), peers.servers(s), tc));
+                        distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc));
             }
             peers.clear(keys.length);
             out.sort(BUSIEST_FIRST);
             return out;
+        }
+
+        /**
+         * A distinct count of the active flows' clients or servers: each active flow added one address,
+         * so the count is at most the active flows, which an estimate past the exact limit could exceed.
+         */
+        private static long distinct(long estimate, long activeFlows) {
+            return Math.min(estimate, activeFlows);
         }
     }
 }

@@ -16,10 +16,13 @@ final class AlertSink implements RecordSink {
     int summaries;
     /** Alerts received before each window record, in order: the sizes of {@link #alerts} then. */
     final List<Integer> alertsAtWindow = new ArrayList<>();
+    /** The window records, in order. */
+    final List<WindowReport> reports = new ArrayList<>();
 
     @Override
     public void window(WindowReport report) {
         windows++;
+        reports.add(report);
         alertsAtWindow.add(alerts.size());
     }
 

@@ -82,7 +82,7 @@ class CorpusLabelsTest {
         assertEquals("vertical", scan.details().get("method"));
         assertEquals("syn", scan.details().get("scan_type"));
         assertEquals(100, scan.details().get("failed_ports"), "make-sample.sh scans ports 1-100, all closed");
-        assertEquals(List.of(1, 100), scan.details().get("port_range"));
+        assertEquals(List.of("tcp/1", "tcp/100"), scan.details().get("port_range"));
         assertEquals(List.of(), scan.details().get("open_ports"));
         assertTrue(out.of(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
         checkAgainstTshark(sample, scan);
@@ -99,7 +99,9 @@ class CorpusLabelsTest {
                 + " && tcp.flags.syn==1 && tcp.flags.ack==1", "tcp.srcport");
         assertEquals(probed.size(), scan.details().get("ports"), "distinct ports probed, as tshark reads them");
         assertEquals(probed.size() - open.size(), scan.details().get("failed_ports"), "ports that did not answer SYN+ACK");
-        assertEquals(open.subList(0, Math.min(50, open.size())), scan.details().get("open_ports"));
-        assertEquals(List.of(probed.get(0), probed.get(probed.size() - 1)), scan.details().get("port_range"));
+        assertEquals(open.subList(0, Math.min(50, open.size())).stream().map(p -> "tcp/" + p).toList(),
+                scan.details().get("open_ports"));
+        assertEquals(List.of("tcp/" + probed.get(0), "tcp/" + probed.get(probed.size() - 1)),
+                scan.details().get("port_range"));
     }
 }

@@ -108,6 +108,9 @@ class PolicyFilesTest {
             "allow tcp 22,,80 | empty port in '22,,80'",
             "allow tcp http | not a port or range: 'http'",
             "allow tcp 1-2-3 | not a port or range: '1-2-3'",
+            "allow tcp 80 - | not a port or range: '80-'",
+            "allow tcp 80 443, | empty port in '80 443,'",
+            "allow tcp 80 any | not a port or range: 'any'",
             "default maybe | 'default' takes allow or deny, not 'maybe'",
             "default | 'default' needs allow or deny",
             "on 10.0.0.0/33 | prefix length of '10.0.0.0/33' must be 0-32",
@@ -121,6 +124,46 @@ class PolicyFilesTest {
         assertEquals("site.policy:4: " + problem, e.getMessage());
         assertEquals(4, e.line());
         assertEquals("site.policy", e.file());
+    }
+
+    /**
+     * Ports separated by spaces are a list, as if by commas: {@code 2 222} is ports 2 and 222, never
+     * port 2222, and the alert's rule says so. Read from a real file, as {@code --policy} does.
+     */
+    @Test
+    void portsSeparatedBySpacesAreAList(@TempDir Path dir) throws Exception {
+        Path ssh = dir.resolve("ssh.policy");
+        Files.write(ssh, List.of("default deny", "allow tcp 2 222"));
+        PortPolicy p = PortPolicy.load(ssh);
+        assertFalse(decide(p, "tcp", "192.0.2.1", 2222).allowed(), "2 222 must not become 2222");
+        assertTrue(decide(p, "tcp", "192.0.2.1", 2).allowed());
+        assertTrue(decide(p, "tcp", "192.0.2.1", 222).allowed());
+        assertEquals("allow tcp 2,222", decide(p, "tcp", "192.0.2.1", 222).rule());
+
+        Path file = dir.resolve("spaces.policy");
+        Files.write(file, List.of(
+                "default deny",
+                "allow tcp 2 222",
+                "allow tcp 80 443   # web",
+                "allow udp 53 , 123\t5353",
+                "allow tcp 8000 - 8100 9000"));
+        p = PortPolicy.load(file);
+        assertTrue(decide(p, "tcp", "192.0.2.1", 80).allowed());
+        assertTrue(decide(p, "tcp", "192.0.2.1", 443).allowed());
+        assertEquals("allow tcp 80,443", decide(p, "tcp", "192.0.2.1", 443).rule());
+        assertEquals(3, decide(p, "tcp", "192.0.2.1", 443).line());
+        assertTrue(decide(p, "udp", "192.0.2.1", 123).allowed());
+        assertEquals("allow udp 53,123,5353", decide(p, "udp", "192.0.2.1", 5353).rule());
+        assertFalse(decide(p, "udp", "192.0.2.1", 53123).allowed());
+        assertTrue(decide(p, "tcp", "192.0.2.1", 8050).allowed(), "spaces around '-' still make a range");
+        assertEquals("allow tcp 8000-8100,9000", decide(p, "tcp", "192.0.2.1", 9000).rule());
+        assertFalse(decide(p, "tcp", "192.0.2.1", 81009000).allowed());
+        assertEquals(4, p.ruleCount());
+
+        Path bad = dir.resolve("bad.policy");
+        Files.write(bad, List.of("default deny", "allow tcp 80 443 http"));
+        PolicyException e = assertThrows(PolicyException.class, () -> PortPolicy.load(bad));
+        assertEquals(bad + ":2: not a port or range: 'http'", e.getMessage());
     }
 
     @Test

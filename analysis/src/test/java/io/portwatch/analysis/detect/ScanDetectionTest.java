@@ -103,11 +103,11 @@ class ScanDetectionTest {
         assertEquals("vertical", d.get("method"));
         assertEquals(type, d.get("scan_type"));
         assertEquals(40, d.get("ports"));
-        assertEquals(List.of(1, 40), d.get("port_range"));
-        assertEquals(range(1, 20), d.get("port_sample"));
+        assertEquals(List.of("tcp/1", "tcp/40"), d.get("port_range"));
+        assertEquals(named("tcp", range(1, 20)), d.get("port_sample"));
         if (type.equals("syn")) {
             assertEquals(37, d.get("failed_ports"));
-            assertEquals(open, d.get("open_ports"), "SYN+ACK answers are open ports");
+            assertEquals(named("tcp", open), d.get("open_ports"), "SYN+ACK answers are open ports");
             assertEquals(Alert.Severity.HIGH, a.severity());
         } else {
             // FIN/NULL/XMAS: open ports do not answer (open|filtered); ACK: every port answers RST
@@ -138,7 +138,7 @@ class ScanDetectionTest {
         });
         Alert a = only(out, Alert.Kind.PORT_SCAN);
         assertEquals("connect", a.details().get("scan_type"));
-        assertEquals(open, a.details().get("open_ports"));
+        assertEquals(named("tcp", open), a.details().get("open_ports"));
         assertEquals(28, a.details().get("failed_ports"));
     }
 
@@ -161,7 +161,7 @@ class ScanDetectionTest {
         assertEquals("udp", a.details().get("scan_type"));
         assertEquals(41, a.details().get("ports"));
         assertEquals(40, a.details().get("failed_ports"));
-        assertEquals(List.of(123), a.details().get("open_ports"));
+        assertEquals(List.of("udp/123"), a.details().get("open_ports"));
     }
 
     @Test
@@ -410,13 +410,98 @@ class ScanDetectionTest {
                 w.advanceMillis(1);
             }
         });
-        Alert a = only(out, Alert.Kind.PORT_SCAN);
+        // a TCP scan and a UDP scan of the host: two findings
+        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        assertEquals(List.of("tcp", "udp"), scans.stream().map(Alert::transport).sorted().toList(), out.toString());
+        Alert a = scans.stream().filter(x -> "tcp".equals(x.transport())).findFirst().orElseThrow();
         assertEquals(scanner, a.source());
         assertEquals(target, a.target());
-        assertNull(a.transport(), "tcp and udp ports");
-        assertEquals("syn+udp", a.details().get("scan_type"));
-        assertEquals(47, a.details().get("ports"));
-        assertEquals(List.of(22), a.details().get("open_ports"));
+        assertEquals("syn", a.details().get("scan_type"));
+        assertEquals(26, a.details().get("ports"));
+        assertEquals(List.of("tcp/22"), a.details().get("open_ports"));
+        Alert u = scans.stream().filter(x -> "udp".equals(x.transport())).findFirst().orElseThrow();
+        assertEquals(scanner, u.source());
+        assertEquals("udp", u.details().get("scan_type"));
+        assertEquals(21, u.details().get("ports"));
+        assertEquals(List.of("udp/500", "udp/520"), u.details().get("port_range"));
+    }
+
+    /** Ports as alerts write them: {@code tcp/22}. */
+    static List<String> named(String transport, List<Integer> ports) {
+        return ports.stream().map(p -> transport + "/" + p).toList();
+    }
+
+    /** Every port in a scan alert's evidence, named with its transport. */
+    @SuppressWarnings("unchecked")
+    static List<String> evidencePorts(Alert a) {
+        List<String> all = new ArrayList<>();
+        for (String key : List.of("port_sample", "port_range", "open_ports")) {
+            Object v = a.details().get(key);
+            if (v != null) {
+                for (Object o : (List<Object>) v) {
+                    assertTrue(o instanceof String s && s.matches("(tcp|udp)/[0-9]{1,5}"),
+                            key + " item " + o + " does not name its transport: " + a.details());
+                    all.add((String) o);
+                }
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Issue 14 #11: one source scans a host's TCP ports, then its UDP ports, then floods one TCP port
+     * of it, all within one scan window: three findings (a TCP scan, a UDP scan, a flood), and every
+     * port in a scan's evidence names its transport.
+     */
+    @Test
+    void tcpScanUdpScanAndFloodFromOneSourceAreThreeFindings() {
+        AlertSink out = run(w -> {
+            for (int port : range(1, 40)) {
+                probe(w, TARGET, port, SYN, port == 22 || port == 37);
+            }
+            for (int port : range(5340, 5370)) {
+                w.udp(SCANNER, SPORT, TARGET, port, 0);
+                w.advanceMicros(80);
+                if (port == 5353) {
+                    w.udp(TARGET, port, SCANNER, SPORT, 48);
+                } else {
+                    w.unreachable(TARGET, 3, 17, SCANNER, SPORT, TARGET, port);
+                }
+                w.advanceMillis(5);
+            }
+            long window = 10 * DetectConfig.SECOND;
+            w.now = (w.now / window + 1) * window;
+            for (int i = 0; i < 3000; i++) { // 3000 SYNs to 8000 in 3 s, never completed
+                w.tcp(SCANNER, 1024 + i, TARGET, 8000, SYN);
+                w.advanceMicros(1000);
+            }
+        });
+        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        assertEquals(2, scans.size(), out.toString());
+        assertEquals(3, out.alerts.size(), out.toString());
+        Alert tcp = scans.stream().filter(a -> "tcp".equals(a.transport())).findFirst().orElseThrow();
+        Alert udp = scans.stream().filter(a -> "udp".equals(a.transport())).findFirst().orElseThrow();
+        for (Alert a : scans) {
+            assertEquals(SCANNER, a.source());
+            assertEquals(TARGET, a.target());
+            assertEquals("vertical", a.details().get("method"));
+            assertTrue(evidencePorts(a).stream().allMatch(x -> x.startsWith(a.transport() + "/")), a.toString());
+        }
+        assertEquals("syn", tcp.details().get("scan_type"));
+        // 38 closed ports, and 8000: the flood's SYNs from this source went unanswered, which by the
+        // scan rules (Zeek's) is a failed attempt on one more TCP port of the host
+        assertEquals(39, tcp.details().get("failed_ports"));
+        assertEquals(named("tcp", List.of(22, 37)), tcp.details().get("open_ports"));
+        assertEquals(named("tcp", range(1, 20)), tcp.details().get("port_sample"));
+        assertEquals("udp", udp.details().get("scan_type"));
+        assertEquals(31, udp.details().get("ports"));
+        assertEquals(30, udp.details().get("failed_ports"));
+        assertEquals(named("udp", List.of(5353)), udp.details().get("open_ports"));
+        assertEquals(named("udp", List.of(5340, 5370)), udp.details().get("port_range"));
+        Alert flood = only(out, Alert.Kind.SYN_FLOOD);
+        assertEquals(SCANNER, flood.source());
+        assertEquals("tcp", flood.transport());
+        assertEquals(8000, flood.port());
     }
 
     @Test

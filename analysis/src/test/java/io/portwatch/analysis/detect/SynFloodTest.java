@@ -1,8 +1,16 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.capture.flow.FlowConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import static io.portwatch.analysis.detect.Wire.ACK;
@@ -57,6 +65,73 @@ class SynFloodTest {
         assertTrue(rate > 900 && rate < 1100, "about 1000 SYN/s: " + a.details());
         assertEquals(Alert.Severity.CRITICAL, a.severity(), "ten times the threshold rate");
         assertTrue(out.of(Alert.Kind.PORT_SCAN).isEmpty(), out.toString());
+    }
+
+    /** {@code n} distinct random addresses of 100.64.0.0/10, as text. */
+    static List<String> distinctSources(SplittableRandom rnd, int n) {
+        Set<Integer> seen = new HashSet<>();
+        List<String> out = new java.util.ArrayList<>(n);
+        while (out.size() < n) {
+            int a = (100 << 24) | (64 << 16) | rnd.nextInt(1 << 22);
+            if (seen.add(a)) {
+                out.add((a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Issue 14 #10: a spoofed flood of 20,000 SYNs from 20,000 distinct sources, and a UDP service
+     * answering 20,000 distinct clients. Past their exact limits the distinct counts are estimates, and
+     * an estimate may land above the truth; none may exceed the exact count it is reported beside: the
+     * flood's sources its SYNs, a port's clients and servers its active flows (and so, here, its flows),
+     * a service's clients its flows. Seeds whose sketches land above the truth fail without the clamp.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void distinctCountsNeverExceedTheirExactBounds(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = 20_000;
+        List<String> synSources = distinctSources(rnd, n);
+        List<String> udpClients = distinctSources(rnd, n);
+        AlertSink out = new AlertSink();
+        TrafficAnalyzer a = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), false,
+                DetectConfig.defaults()), "crafted", out);
+        Wire w = new Wire(a);
+        long window = 10 * DetectConfig.SECOND;
+        w.now = (w.now / window + 1) * window; // the flood fills 4 s of one flood window
+        for (String src : synSources) {
+            w.tcp(src, 1024 + rnd.nextInt(64000), SERVER, 80, SYN);
+            w.advanceMicros(200);
+        }
+        for (String c : udpClients) {
+            int sport = 1024 + rnd.nextInt(64000);
+            w.udp(c, sport, "10.0.0.53", 53, 30);
+            w.udp("10.0.0.53", 53, c, sport, 90);
+            w.advanceMicros(50);
+        }
+        a.finish();
+
+        Alert flood = ScanDetectionTest.only(out, Alert.Kind.SYN_FLOOD);
+        long syns = (Long) flood.details().get("syns");
+        long sources = (Long) flood.details().get("sources");
+        assertEquals((long) n, syns, flood.details().toString());
+        assertEquals(false, flood.details().get("sources_exact"));
+        assertTrue(sources <= syns, "sources " + sources + " > syns " + syns);
+        assertTrue(sources >= syns * 0.9, "still an estimate of the truth: " + sources);
+
+        assertEquals(1, out.reports.size());
+        for (PortStats p : out.reports.get(0).ports()) {
+            assertEquals((long) n, p.flows(), p.toString());
+            assertEquals(p.flows(), p.activeFlows(), p.toString());
+            assertTrue(p.uniqueClients() <= p.activeFlows(), "clients > active flows: " + p);
+            assertTrue(p.uniqueClients() >= n * 0.9, p.toString());
+            assertTrue(p.uniqueServers() <= p.activeFlows(), p.toString());
+        }
+        ExposedService dns = a.detection().services().stream()
+                .filter(s -> s.key().equals("udp 10.0.0.53 53")).findFirst().orElseThrow();
+        assertEquals((long) n, dns.flows());
+        assertTrue(dns.clients() <= dns.flows(), "service clients > flows: " + dns);
     }
 
     @Test

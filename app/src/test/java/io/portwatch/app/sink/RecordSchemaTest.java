@@ -202,6 +202,12 @@ class RecordSchemaTest {
         bad.put("alert detail null", edit(scan, o -> o.putNull("ports")));
         bad.put("alert detail list of objects", edit(scan,
                 o -> o.set("port_sample", JSON.arrayNode().add(JSON.objectNode()))));
+        bad.put("alert open port without its transport", edit(scan,
+                o -> o.set("open_ports", JSON.arrayNode().add("tcp/22").add(8000))));
+        bad.put("alert port sample as numbers", edit(scan, o -> o.set("port_sample", JSON.arrayNode().add(1).add(3))));
+        bad.put("alert port range of one port", edit(scan, o -> o.set("port_range", JSON.arrayNode().add("tcp/1"))));
+        bad.put("alert port of an unknown transport", edit(scan,
+                o -> o.set("open_ports", JSON.arrayNode().add("sctp/22"))));
         bad.put("alert typed as window", edit(scan, o -> o.put("type", "window")));
         bad.put("window with an alert's detail", edit(fileWindow, o -> o.put("scan_type", "syn")));
 

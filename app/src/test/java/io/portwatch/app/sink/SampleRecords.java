@@ -134,9 +134,9 @@ final class SampleRecords {
         vertical.put("probes", List.of("syn"));
         vertical.put("ports", 1000);
         vertical.put("failed_ports", 997);
-        vertical.put("port_sample", List.of(1, 3, 7, 9, 13, 17, 19, 21));
-        vertical.put("port_range", List.of(1, 65389));
-        vertical.put("open_ports", List.of(22, 80, 631));
+        vertical.put("port_sample", List.of("tcp/1", "tcp/3", "tcp/7", "tcp/9", "tcp/13", "tcp/17", "tcp/19", "tcp/21"));
+        vertical.put("port_range", List.of("tcp/1", "tcp/65389"));
+        vertical.put("open_ports", List.of("tcp/22", "tcp/80", "tcp/631"));
         vertical.put("first_seen", "2026-11-24T18:05:15.615515123Z");
         vertical.put("last_seen", "2026-11-24T18:05:17.002Z");
         vertical.put("window_seconds", 300L);
@@ -164,7 +164,7 @@ final class SampleRecords {
         trw.put("host_sample", List.of("127.77.0.10", "127.77.0.11"));
         trw.put("host_range", List.of("127.77.0.10", "127.77.0.15"));
         trw.put("ports", 1);
-        trw.put("port_sample", List.of(445));
+        trw.put("port_sample", List.of("tcp/445"));
         Map<String, Object> flood = new LinkedHashMap<>();
         flood.put("syns", 48_211L);
         flood.put("completed", 12L);
