@@ -1,6 +1,6 @@
 package io.portwatch.analysis.detect;
 
-import io.portwatch.capture.flow.Hash64;
+import io.portwatch.capture.flow.HashKey;
 import io.portwatch.capture.flow.InetText;
 
 import java.util.ArrayList;
@@ -11,9 +11,16 @@ import java.util.List;
  * (beyond it, further addresses are counted without being told apart, and the count is marked
  * inexact), with the first few addresses in full for a sample and the lowest and highest address.
  * Single writer.
+ *
+ * <p>Addresses come from packets: they are hashed with a key of the run's secret ({@link HashKey}), and
+ * a lookup reads at most {@value #MAX_PROBE} slots; an address that would lie further (only addresses
+ * crafted for a known key) is counted as past the cap is.
  */
 final class HostSet {
     private static final int SAMPLE = 10;
+    /** Slots a lookup reads at most (the set is at most half full: see {@link LruTable#MAX_PROBE}). */
+    static final int MAX_PROBE = 256;
+    static final HashKey KEY = HashKey.RUN.derive(0x686F_7374L);
 
     private final int cap;
     private long[] slots = new long[8];
@@ -36,9 +43,14 @@ final class HostSet {
         long h = addressHash(hi, lo);
         int mask = slots.length - 1;
         int i = (int) (h ^ (h >>> 32)) & mask;
+        int probes = 0;
         while (slots[i] != 0) {
             if (slots[i] == h) {
                 return false;
+            }
+            if (++probes == MAX_PROBE) {
+                overflow++;
+                return true;
             }
             i = (i + 1) & mask;
         }
@@ -71,7 +83,7 @@ final class HostSet {
         long h = addressHash(hi, lo);
         int mask = slots.length - 1;
         int i = (int) (h ^ (h >>> 32)) & mask;
-        while (slots[i] != 0) {
+        for (int probes = 0; slots[i] != 0 && probes < MAX_PROBE; probes++) {
             if (slots[i] == h) {
                 return true;
             }
@@ -109,9 +121,9 @@ final class HostSet {
         return 80 + 16 + 8L * slots.length + 16 + 16L * SAMPLE;
     }
 
-    /** A 64-bit hash of one address; never 0. */
+    /** The keyed 64-bit hash of one address; never 0. */
     static long addressHash(long hi, long lo) {
-        long k = Hash64.fmix64(hi * 0x9E3779B97F4A7C15L ^ lo);
+        long k = KEY.hash(hi, lo);
         return k == 0 ? 1 : k;
     }
 

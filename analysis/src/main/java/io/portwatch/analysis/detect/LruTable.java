@@ -1,5 +1,7 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.capture.flow.HashKey;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +17,10 @@ import java.util.function.Predicate;
  * <p>Keys are up to two 128-bit addresses and an int, held in the entry itself ({@code aHi, aLo, bHi,
  * bLo, n}); a lookup takes them as primitives and allocates nothing. The index is open addressing
  * (linear probing, backward-shift deletion) over 64-bit key hashes in a {@code long[]}, beside the
- * entries, so that a probe compares hashes and reads one entry, the one it finds.
+ * entries, so that a probe compares hashes and reads one entry, the one it finds. Keys come from
+ * packets: they are hashed with the run's secret key ({@link HashKey}), and a lookup reads at most
+ * {@value #MAX_PROBE} index slots (an entry that would lie further takes the slot of the least recently
+ * used entry among them, which is evicted), whatever the keys.
  *
  * <p>Recency: each access stamps the entry with the next value of a clock and appends (entry id,
  * stamp) to a log; the least recently used entry is the one of the first record in the log whose stamp
@@ -56,6 +61,16 @@ final class LruTable<V extends LruTable.Entry> {
     private static final int MIN_INDEX = 16;
     private static final int MIN_LOG = 64;
 
+    /**
+     * Index slots a lookup reads at most. The index is at most half full; with random keys a run of taken
+     * slots this long has a probability of about e<sup>-49</sup> (runs shorten by a factor
+     * {@code 0.5 e^0.5 = 0.82} a slot), so only keys crafted for a known hash key reach it.
+     */
+    static final int MAX_PROBE = 256;
+    /** Which of the run's keys the tables derive (see {@link HashKey#derive}). */
+    private static final long KEY_PURPOSE = 0x6C72_75L;
+
+    private final HashKey key;
     private final int maxEntries;
     private final long maxBytes;
     private final Consumer<V> onRemove;
@@ -88,20 +103,20 @@ final class LruTable<V extends LruTable.Entry> {
      * @param onRemove   told of each entry evicted or expired, after it left the table
      */
     LruTable(int maxEntries, long maxBytes, Consumer<V> onRemove) {
+        this(HashKey.RUN.derive(KEY_PURPOSE), maxEntries, maxBytes, onRemove);
+    }
+
+    /** A table hashing with the given key (tests that need to know it). */
+    LruTable(HashKey key, int maxEntries, long maxBytes, Consumer<V> onRemove) {
+        this.key = key;
         this.maxEntries = Math.max(1, maxEntries);
         this.maxBytes = Math.max(1, maxBytes);
         this.onRemove = onRemove;
     }
 
-    static long hash(long aHi, long aLo, long bHi, long bLo, int n) {
-        long h = aLo * 0x9E3779B97F4A7C15L ^ aHi;
-        h = Long.rotateLeft(h, 29) * 0xBF58476D1CE4E5B9L ^ bLo;
-        h = Long.rotateLeft(h, 31) * 0x94D049BB133111EBL ^ bHi;
-        h = (h + n) * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 32;
-        h *= 0xD6E8FEB86659FD93L;
-        h ^= h >>> 32;
-        return h | 1;
+    /** The keyed hash of a key, never 0 (0 marks an empty index slot). */
+    long hash(long aHi, long aLo, long bHi, long bLo, int n) {
+        return key.hash(aHi, aLo, bHi, bLo, n) | 1;
     }
 
     /** The entry of a key, now the most recently used; or null. */
@@ -114,7 +129,7 @@ final class LruTable<V extends LruTable.Entry> {
         final long[] hs = hashes;
         final int mask = hs.length - 1;
         int i = (int) (h >>> shift);
-        for (;;) {
+        for (int probes = 0; probes < MAX_PROBE; probes++) {
             final long x = hs[i];
             if (x == 0) {
                 return null;
@@ -128,6 +143,7 @@ final class LruTable<V extends LruTable.Entry> {
             }
             i = (i + 1) & mask;
         }
+        return null; // every entry lies within MAX_PROBE slots of its home
     }
 
     /** Adds an entry under this key (not in the table), then evicts others if a bound is passed. */
@@ -142,9 +158,15 @@ final class LruTable<V extends LruTable.Entry> {
         }
         final long h = hash(aHi, aLo, bHi, bLo, n);
         final int mask = hashes.length - 1;
-        int i = (int) (h >>> shift);
-        while (hashes[i] != 0) {
+        final int home = (int) (h >>> shift);
+        int i = home;
+        int probes = 1;
+        while (hashes[i] != 0 && probes < MAX_PROBE) {
             i = (i + 1) & mask;
+            probes++;
+        }
+        if (hashes[i] != 0) { // every slot a lookup reads is taken: the least recently used one gives way
+            i = evictStalestFrom(home);
         }
         hashes[i] = h;
         slots[i] = v;
@@ -246,6 +268,18 @@ final class LruTable<V extends LruTable.Entry> {
         return out;
     }
 
+    /** The longest probe sequence a lookup makes now (tests: it must stay bounded whatever the keys). */
+    int longestProbe() {
+        final int mask = hashes.length - 1;
+        int longest = 0;
+        for (int i = 0; i < hashes.length; i++) {
+            if (hashes[i] != 0) {
+                longest = Math.max(longest, ((i - (int) (hashes[i] >>> shift)) & mask) + 1);
+            }
+        }
+        return longest;
+    }
+
     // ---------------------------------------------------------------- recency
 
     /** Makes the entry the most recently used. */
@@ -338,6 +372,38 @@ final class LruTable<V extends LruTable.Entry> {
         freeIds[freeCount++] = e.id;
     }
 
+    /**
+     * Evicts the least recently used entry of the {@link #MAX_PROBE} index slots from {@code home} (all
+     * taken) and returns its slot, emptied for a new entry in place: the slot is taken again at once, so
+     * every other entry stays where its lookups find it.
+     */
+    private int evictStalestFrom(int home) {
+        final int mask = hashes.length - 1;
+        int victim = home;
+        for (int k = 1, i = home; k < MAX_PROBE; k++) {
+            i = (i + 1) & mask;
+            if (slots[i].stamp < slots[victim].stamp) {
+                victim = i;
+            }
+        }
+        @SuppressWarnings("unchecked")
+        final V e = (V) slots[victim];
+        forget(e);
+        hashes[victim] = 0;
+        slots[victim] = null;
+        evictions++;
+        onRemove.accept(e);
+        return victim;
+    }
+
+    /** Takes an entry out of everything but the index: its id, its size and its bytes. */
+    private void forget(Entry e) {
+        size--;
+        bytes -= e.accounted;
+        byId[e.id] = null;
+        freeIds[freeCount++] = e.id;
+    }
+
     private void rehash(int capacity) {
         final long[] oldHashes = hashes;
         final Entry[] oldSlots = slots;
@@ -345,16 +411,30 @@ final class LruTable<V extends LruTable.Entry> {
         slots = new Entry[capacity];
         shift = 64 - Integer.numberOfTrailingZeros(capacity);
         final int mask = capacity - 1;
+        final List<Entry> overlong = new ArrayList<>(0);
         for (int k = 0; k < oldHashes.length; k++) {
             final long h = oldHashes[k];
             if (h != 0) {
                 int i = (int) (h >>> shift);
-                while (hashes[i] != 0) {
+                int probes = 1;
+                while (hashes[i] != 0 && probes < MAX_PROBE) {
                     i = (i + 1) & mask;
+                    probes++;
+                }
+                if (hashes[i] != 0) { // beyond the probe limit: only keys crafted for the hash key
+                    overlong.add(oldSlots[k]);
+                    continue;
                 }
                 hashes[i] = h;
                 slots[i] = oldSlots[k];
             }
+        }
+        for (Entry e : overlong) {
+            forget(e);
+            evictions++;
+            @SuppressWarnings("unchecked")
+            final V v = (V) e;
+            onRemove.accept(v);
         }
     }
 }

@@ -5,11 +5,17 @@ import java.util.Arrays;
 /**
  * Distinct (transport, port) values, {@code transportIndex << 16 | port} (17 bits): an open-addressing
  * int set while small, a 2 x 65,536-bit bitmap (16 KiB) once it holds more than {@value #BITMAP_AT}.
- * Either way its size is bounded. Single writer.
+ * Either way its size is bounded. Single writer. Ports come from packets: the set hashes them with a key
+ * of the run's secret ({@link io.portwatch.capture.flow.HashKey}), and a lookup reads at most
+ * {@value #MAX_PROBE} slots: a value that would lie further (only values crafted for a known key) turns
+ * the set into its bitmap at once.
  */
 final class PortSet {
     private static final int BITMAP_AT = 1024;
     private static final int VALUES = 2 << 16;
+    /** Slots a lookup reads at most (the set is at most half full). */
+    static final int MAX_PROBE = 64;
+    private static final io.portwatch.capture.flow.HashKey KEY = io.portwatch.capture.flow.HashKey.RUN.derive(0x706F_7274L);
 
     /** value + 1 per slot; 0 marks an empty slot. */
     private int[] slots = new int[8];
@@ -37,9 +43,14 @@ final class PortSet {
         } else {
             int mask = slots.length - 1;
             int i = mix(v) & mask;
+            int probes = 0;
             while (slots[i] != 0) {
                 if (slots[i] == v + 1) {
                     return false;
+                }
+                if (++probes == MAX_PROBE) {
+                    toBitmap();
+                    return add(v);
                 }
                 i = (i + 1) & mask;
             }
@@ -117,7 +128,6 @@ final class PortSet {
     }
 
     private static int mix(int v) {
-        int h = v * 0x9E3779B1;
-        return h ^ (h >>> 15);
+        return (int) (KEY.hash(v) >>> 32);
     }
 }

@@ -1,6 +1,6 @@
 package io.portwatch.analysis.ports;
 
-import io.portwatch.capture.flow.Hash64;
+import io.portwatch.capture.flow.HashKey;
 
 import java.util.Arrays;
 
@@ -12,6 +12,12 @@ import java.util.Arrays;
  * that starts with room for a handful and doubles as needed; adding one more moves every value
  * into a HyperLogLog sketch and frees the set. Adding a value already seen allocates nothing.
  * Not thread-safe.
+ *
+ * <p>Values come from packets: the set and the sketch hash them with keys of the run's secret
+ * ({@link HashKey}), so that nobody can choose values that share a slot or a register, and a lookup in
+ * the set reads at most {@value #MAX_PROBE} slots: a value that would lie further (only values crafted
+ * for a known key) moves the counter to its sketch, as a full set does. An estimate past the exact limit
+ * therefore varies with the key, within its error.
  *
  * <p>The sketch: {@code 2^lgK} one-byte registers, each the highest rank (leading zeros + 1) seen among
  * the 64-bit hashes of the values whose top {@code lgK} bits name it, and the HIP estimator
@@ -30,6 +36,13 @@ public final class DistinctCounter {
     public static final int DEFAULT_LG_K = 12;
 
     private static final int INITIAL_SLOTS = 4;
+    /**
+     * Set slots a lookup reads at most. The set is at most half full: with random values a run of taken
+     * slots this long has a probability of about e<sup>-49</sup>.
+     */
+    static final int MAX_PROBE = 256;
+    static final HashKey SLOT_KEY = HashKey.RUN.derive(0x6463_736CL);
+    static final HashKey SKETCH_KEY = HashKey.RUN.derive(0x6463_686CL);
     /** {@code 2^-r} for every rank r a register can hold (0 to 64). */
     private static final double[] INVERSE_POW2 = new double[66];
 
@@ -102,7 +115,11 @@ public final class DistinctCounter {
         }
         int mask = (table.length >>> 1) - 1;
         int i = slot(hi, lo, mask);
-        while (true) {
+        for (int probes = 0; ; probes++) {
+            if (probes == MAX_PROBE) { // only values crafted for a known key: counted as a full set is
+                switchToSketch(hi, lo);
+                return;
+            }
             long h = table[2 * i];
             long l = table[2 * i + 1];
             if (h == hi && l == lo) {
@@ -236,13 +253,12 @@ public final class DistinctCounter {
         }
     }
 
-    /** A 64-bit hash of the pair (MurmurHash3's finalizer, twice): every bit depends on every input bit. */
+    /** The sketch's keyed 64-bit hash of a value: every bit depends on every input bit. */
     private static long hash64(long hi, long lo) {
-        return Hash64.fmix64(Hash64.fmix64(hi ^ 0x5851_F42D_4C95_7F2DL) + lo);
+        return SKETCH_KEY.hash(hi, lo);
     }
 
-
     private static int slot(long hi, long lo, int mask) {
-        return (int) Hash64.fmix64(hi * 0x9E37_79B9_7F4A_7C15L + lo) & mask;
+        return (int) SLOT_KEY.hash(hi, lo) & mask;
     }
 }

@@ -220,4 +220,24 @@ class DistinctCounterTest {
         assertFalse(one.isExact());
         assertEquals(2, one.estimate());
     }
+
+    /**
+     * Values crafted for the set's hash key (known here, as to an attacker who had learned it) to land on
+     * one slot: a lookup reads at most MAX_PROBE slots, and the counter moves to its sketch instead of
+     * scanning on; the count stays an estimate of the right size.
+     */
+    @Test
+    void valuesCraftedForTheSlotKeyMoveTheCounterToItsSketch() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(4);
+        DistinctCounter c = new DistinctCounter();
+        int n = 3_000;
+        for (int i = 0; i < n; i++) {
+            long hi = rnd.nextLong();
+            long h = (rnd.nextLong() & ~0xFFFFL) | 0x1234; // the same low 16 bits: one slot of a small set
+            long lo = DistinctCounter.SLOT_KEY.wordFor(1, h - DistinctCounter.SLOT_KEY.term(0, hi));
+            c.add(hi, lo);
+        }
+        assertFalse(c.isExact(), "the probe limit moved the counter to its sketch");
+        assertTrue(Math.abs(c.estimate() - n) < n * 0.1, c.estimate() + " for " + n);
+    }
 }
