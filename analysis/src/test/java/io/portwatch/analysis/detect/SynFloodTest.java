@@ -60,7 +60,9 @@ class SynFloodTest {
         long sources = (Long) a.details().get("sources");
         assertEquals(5000L, syns, a.details().toString());
         assertEquals(0L, a.details().get("completed"));
-        assertTrue(Math.abs(sources - syns) <= syns * 0.05, "sources about the SYNs: " + a.details());
+        // the flood's source counter: 1,024 registers, a standard error of 0.84 / 32; the sketch hashes
+        // with the run's secret key, so allow five standard errors
+        assertTrue(Math.abs(sources - syns) <= syns * 5 * 0.84 / 32, "sources about the SYNs: " + a.details());
         double rate = (Double) a.details().get("syn_rate");
         assertTrue(rate > 900 && rate < 1100, "about 1000 SYN/s: " + a.details());
         assertEquals(Alert.Severity.CRITICAL, a.severity(), "ten times the threshold rate");
