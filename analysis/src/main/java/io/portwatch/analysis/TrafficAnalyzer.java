@@ -233,7 +233,7 @@ public final class TrafficAnalyzer implements PacketSink {
             case DecodedPacket.KIND_TRANSPORT -> { // the first fragment of a datagram
                 flush();
                 long pendingFragments = fragments.onFirstFragment(p);
-                int slot = transport(p);
+                int slot = transport(p, flows.track(p));
                 if (pendingFragments > 0) {
                     addHeldFragments(slot, pendingFragments, fragments.lastPendingBytes());
                 }
@@ -244,7 +244,7 @@ public final class TrafficAnalyzer implements PacketSink {
                 if (p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP) {
                     flush();
                     if (fragments.onLaterFragment(p)) {
-                        transport(p);
+                        transport(p, flows.track(p));
                     }
                 }
             }
@@ -280,7 +280,7 @@ public final class TrafficAnalyzer implements PacketSink {
             flows.prefetch(r, 0, n);
         }
         for (int i = 0; i < n; i++) {
-            transport(r[i]);
+            transport(r[i], n > 1 ? flows.trackPrefetched(r, 0, i) : flows.track(r[i]));
         }
         if (n < BATCH) {
             final DecodedPacket next = r[n];
@@ -297,9 +297,9 @@ public final class TrafficAnalyzer implements PacketSink {
         windowBytes += p.ipLength;
     }
 
-    private int transport(DecodedPacket p) {
+    /** Counts a packet that the flow table has just tracked to the flow in slot. */
+    private int transport(DecodedPacket p, int slot) {
         final FlowTable ft = flows;
-        final int slot = ft.track(p);
         final int events = ft.lastEvents();
         final boolean toServer = ft.lastToServer();
         final PortTable pt = ports;

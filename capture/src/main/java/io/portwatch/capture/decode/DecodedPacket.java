@@ -90,13 +90,6 @@ public final class DecodedPacket {
     public int quotedSrcPort;
     public int quotedDstPort;
 
-    /**
-     * The hash of this packet's 5-tuple as {@code FlowTable} computes it, kept by its prefetch so that
-     * tracking the packet does not compute it again; valid while {@link #flowHashed}. Whoever changes the
-     * 5-tuple after decoding clears {@code flowHashed}.
-     */
-    public long flowHash;
-    public boolean flowHashed;
 
     /** Resets every field to its empty value; the decoder calls it first. */
     public void clear() {
@@ -122,7 +115,6 @@ public final class DecodedPacket {
         quotedProtocol = 0;
         quotedSrcHi = quotedSrcLo = quotedDstHi = quotedDstLo = 0;
         quotedSrcPort = quotedDstPort = 0;
-        flowHashed = false;
     }
 
     public boolean isTcp() {

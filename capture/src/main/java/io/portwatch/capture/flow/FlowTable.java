@@ -33,20 +33,21 @@ import java.util.Arrays;
  * otherwise, when exactly one side's port is a known service port (IANA), that side is the server;
  * otherwise the sender of the first packet is the client. The choice is made when the flow starts.
  *
- * <p>TCP endpoint states follow Zeek's (inactive, SYN sent, SYN+ACK sent, partial, established,
- * closed, reset) so that records carry Zeek's {@code conn_state}. A flow whose both sides sent FIN, or
- * that saw a RST, lingers for {@link FlowConfig#tcpClosedNanos()} (for the last ACK and strays) and then
- * ends with reason FIN or RST; a new SYN on its 5-tuple ends it at once and starts a new flow.
+ * <p>A flow's TCP state is a word of its hot entry ({@link TcpState}: Zeek's endpoint states and
+ * {@code conn_state}). A flow whose both sides sent FIN, or that saw a RST, lingers for
+ * {@link FlowConfig#tcpClosedNanos()} (for the last ACK and strays) and then ends with reason FIN or RST;
+ * a new SYN on its 5-tuple ends it at once and starts a new flow. When flows end is {@link FlowExpiry}'s
+ * to say (timeouts, sweeps, eviction), in which order {@link FlowOrder}'s; the hash is {@link FlowHash}'s.
  *
- * <p>Timeouts are exact: a packet that arrives after its flow's idle timeout ends the old flow (IDLE)
- * and starts a new one, whenever the sweep would have run. Sweeps run as packet time advances, at most
- * about once a second and no more often than once per table capacity in packets, to keep their cost per
- * packet small.
+ * <p>Why one class of about 600 lines: the packet path ({@link #track}, the prefetch, the slot layout and
+ * the accessors) reads and writes the same two arrays at fixed offsets, and is kept together so that the
+ * layout is defined once and the JIT sees the whole of it.
  *
  * <p>Batching: a packet's flow is most often a cache miss, and a miss costs more than the rest of
  * tracking. {@link #prefetch(DecodedPacket[], int, int)} reads the memory that tracking a batch of
- * packets will read, all at once: a caller that decodes 16 to 32 packets, prefetches them and then
- * tracks them pays about one miss's wait for the batch instead of one a packet.
+ * packets will read, all at once, and keeps their hashes: a caller that decodes 16 to 32 packets,
+ * prefetches them and then tracks them ({@link #trackPrefetched}) pays about one miss's wait for the
+ * batch instead of one a packet, and hashes each packet once.
  */
 public final class FlowTable {
 
@@ -77,7 +78,7 @@ public final class FlowTable {
     private static final int PKTS = 4;
     private static final int BYTES_TO_SERVER = 5;
     private static final int BYTES_TO_CLIENT = 6;
-    /** client flags 0-7, server flags 8-15, client state 16-19, server state 20-23, history 24-31, mark 32-63. */
+    /** The TCP state word ({@link TcpState}: flags, endpoint states, history, mark). */
     private static final int STATE = 7;
 
     // Cold entry fields (only for flows without the EXACT bit).
@@ -97,21 +98,6 @@ public final class FlowTable {
     private static final long MAPPED = 0x0000_FFFF_0000_0000L;
     private static final long TO_CLIENT_PACKET = 1L << 32;
 
-    // Endpoint states (Zeek's TCP_* endpoint states; ACTIVE for UDP).
-    static final int INACTIVE = 0;
-    static final int SYN_SENT = 1;
-    static final int SYN_ACK_SENT = 2;
-    static final int PARTIAL = 3;
-    static final int ESTABLISHED = 4;
-    static final int CLOSED = 5;
-    static final int RESET = 6;
-    static final int ACTIVE = 7;
-
-    // History bits (H_ESTABLISHED and H_REJECTED are EV_ESTABLISHED's and EV_REJECTED's: see tcpEvents).
-    private static final int H_CLIENT_SYN = 1;
-    private static final int H_ESTABLISHED = FlowTable.EV_ESTABLISHED;
-    private static final int H_REJECTED = FlowTable.EV_REJECTED;
-
     /** Event: this packet started a new flow. */
     public static final int EV_NEW = 1;
     /** Event: this packet completed the TCP handshake (the client's ACK of the SYN+ACK). */
@@ -123,7 +109,6 @@ public final class FlowTable {
     private static final int MIN_CAPACITY = 1024;
     private static final int INITIAL_CAPACITY = 1 << 16;
     private static final int GROWTH = 4;
-    private static final long SWEEP_INTERVAL_NANOS = FlowConfig.SECOND;
     /** Which of the run's keys this table derives (see {@link HashKey#derive}). */
     private static final long KEY_PURPOSE = 0x666C_6F77L;
     /**
@@ -138,12 +123,11 @@ public final class FlowTable {
     static final int MAX_PROBE = 1024;
 
     private final FlowConfig config;
-    private final HashKey key;
+    private final FlowHash hash;
+    private final FlowExpiry expiry;
     private final ServicePortPredicate services;
     private final FlowEndHandler onEnd;
     private final int maxCapacity;
-    private final long minTimeout;
-    private final long activeNanos;
 
     private long[] hot;
     private long[] cold;
@@ -153,18 +137,14 @@ public final class FlowTable {
 
     private long flowsStarted;
     private long flowsEvicted;
-    private long lastSweepNanos = Long.MIN_VALUE;
-    private long packetsSinceSweep;
 
     private boolean lastToServer;
     private int lastEvents;
     /** What {@link #prefetch} read: kept so that the reads are not optimized away. */
     private long prefetched;
-    /** Slots of flows about to end together, and the times they are ordered by; reused. */
-    private int[] endingSlots = new int[0];
-    private long[] endingKeys = new long[0];
-    /** Home slots of a batch being prefetched, reused. */
+    /** Home slots and hashes of the batch last prefetched, reused. */
     private int[] homes = new int[32];
+    private long[] hashes = new long[32];
 
     /** A table hashing with this run's key ({@link HashKey#RUN}). */
     public FlowTable(FlowConfig config, ServicePortPredicate services, FlowEndHandler onEnd) {
@@ -174,12 +154,10 @@ public final class FlowTable {
     /** A table hashing with the given key (tests that need to know it). */
     public FlowTable(FlowConfig config, HashKey key, ServicePortPredicate services, FlowEndHandler onEnd) {
         this.config = config;
-        this.key = key;
+        this.hash = new FlowHash(key);
+        this.expiry = new FlowExpiry(this, config);
         this.services = services;
         this.onEnd = onEnd;
-        this.minTimeout = Math.min(Math.min(config.tcpClosedNanos(), config.tcpHandshakeNanos()),
-                Math.min(config.tcpIdleNanos(), config.udpIdleNanos()));
-        this.activeNanos = config.activeNanos();
         this.maxCapacity = (int) Math.min(Integer.MAX_VALUE / HOT - 1,
                 Math.max(MIN_CAPACITY, (long) Math.ceil(config.maxFlows() / MAX_LOAD) + 1));
         allocate(Math.min(maxCapacity, INITIAL_CAPACITY));
@@ -230,28 +208,25 @@ public final class FlowTable {
     }
 
     /**
-     * Reads the table memory that {@link #track} will read for this packet (its flow's home slot, and
-     * unless both addresses are IPv4 the addresses kept there), and changes nothing. The batch form,
-     * {@link #prefetch(DecodedPacket[], int, int)}, overlaps the reads better.
-     */
-    public void prefetch(DecodedPacket p) {
-        prefetched += read(hot, cold, home(p));
-    }
-
-    /**
-     * Reads the table memory that tracking {@code packets[from, to)} will read, and changes nothing:
-     * first the homes of all the packets' flows are computed, then all are read, so that the cache
-     * misses overlap. Then {@link #track} each packet, in order; the table may change in between (the
-     * reads are then wasted, never wrong).
+     * Reads the table memory that tracking {@code packets[from, to)} will read, and changes nothing but
+     * what it keeps of the batch: first the hashes and homes of all the packets' flows are computed, then
+     * all are read, so that the cache misses overlap. Then track each packet, in order, with
+     * {@link #trackPrefetched}; the table may change in between (the reads are then wasted, never wrong).
      */
     public void prefetch(DecodedPacket[] packets, int from, int to) {
         final int n = to - from;
         if (homes.length < n) {
             homes = new int[n];
+            hashes = new long[n];
         }
         final int[] homes = this.homes;
+        final long[] hashes = this.hashes;
         for (int k = 0; k < n; k++) {
-            homes[k] = home(packets[from + k]);
+            final DecodedPacket p = packets[from + k];
+            final boolean exact = FlowHash.isExact(p.srcHi, p.srcLo, p.dstHi, p.dstLo);
+            final long h = hash.of(p, exact);
+            hashes[k] = h;
+            homes[k] = exact ? index(h) : index(h) | Integer.MIN_VALUE;
         }
         final long[] hot = this.hot, cold = this.cold;
         long v = 0;
@@ -275,23 +250,6 @@ public final class FlowTable {
         return v;
     }
 
-    /** The home slot of p's flow, with the sign bit set when the flow keeps its addresses cold. */
-    private int home(DecodedPacket p) {
-        final long sHi = p.srcHi, sLo = p.srcLo, dHi = p.dstHi, dLo = p.dstLo;
-        final boolean exact = isExact(sHi, sLo, dHi, dLo);
-        final long h = hash(p, exact);
-        p.flowHash = h; // track() takes it from here
-        p.flowHashed = true;
-        return exact ? index(h) : index(h) | Integer.MIN_VALUE;
-    }
-
-    /** The hash of p's 5-tuple: {@link #exactHash} when both addresses are IPv4, else {@link #fingerprint}. */
-    private long hash(DecodedPacket p, boolean exact) {
-        return exact
-                ? exactHash(p.srcLo & LOW32, p.dstLo & LOW32, p.srcPort, p.dstPort, p.protocol, p.ipVersion == 6)
-                : fingerprint(p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
-    }
-
     /**
      * Accounts one TCP or UDP packet (a {@link DecodedPacket#KIND_TRANSPORT} packet) to its flow,
      * starting the flow if needed; flows that end on the way are reported to the handler first.
@@ -299,13 +257,24 @@ public final class FlowTable {
      * @return the flow's slot, valid until the next call that changes the table
      */
     public int track(DecodedPacket p) {
+        return track(p, hash.of(p, FlowHash.isExact(p.srcHi, p.srcLo, p.dstHi, p.dstLo)));
+    }
+
+    /**
+     * {@link #track} the packet {@code packets[from + k]} of the batch last prefetched, with the hash
+     * the prefetch computed; its 5-tuple must not have changed since.
+     */
+    public int trackPrefetched(DecodedPacket[] packets, int from, int k) {
+        return track(packets[from + k], hashes[k]);
+    }
+
+    private int track(DecodedPacket p, long h) {
         final long now = p.timestampNanos;
-        maybeSweep(now);
+        expiry.beforePacket(now);
         final int proto = p.protocol;
         final long sHi = p.srcHi, sLo = p.srcLo, dHi = p.dstHi, dLo = p.dstLo;
         final int sPort = p.srcPort, dPort = p.dstPort;
-        final boolean exact = isExact(sHi, sLo, dHi, dLo);
-        final long h = p.flowHashed ? p.flowHash : hash(p, exact);
+        final boolean exact = FlowHash.isExact(sHi, sLo, dHi, dLo);
         final long fwdKey, revKey;
         if (exact) {
             final long a = sLo & LOW32, b = dLo & LOW32;
@@ -330,7 +299,7 @@ public final class FlowTable {
             if (m == 0 || probes == MAX_PROBE) {
                 if (size >= growAt) {
                     makeRoom(now);
-                    return track(p);
+                    return track(p, h);
                 }
                 if (probes == MAX_PROBE) { // every slot a lookup reads is taken: the longest-idle one gives way
                     i = evictIdlestFrom(index(h));
@@ -354,18 +323,17 @@ public final class FlowTable {
                 continue;
             }
             // Found: does this packet belong to a new flow on the same 5-tuple?
-            EndReason ended = expiredReason(b, now);
-            if (ended == null && proto == DecodedPacket.PROTO_TCP && isFinished(hot[b + STATE])
+            EndReason ended = expiry.reason(proto, hot[b + STATE], hot[b + LAST], now);
+            if (ended == null && proto == DecodedPacket.PROTO_TCP && TcpState.isFinished(hot[b + STATE])
                     && (p.tcpFlags & (DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK)) == DecodedPacket.TCP_SYN) {
-                ended = finishedReason(hot[b + STATE]);
+                ended = TcpState.finishedReason(hot[b + STATE]);
             }
             if (ended != null) {
                 onEnd.onFlowEnd(this, i, ended);
                 toServer = isClientSender(p);
                 create(i, p, toServer, toServer ? fwd : rev, toServer ? fwdKey : revKey, exact);
                 events = EV_NEW;
-            } else if ((activeNanos > 0 && now - hot[b + START] >= activeNanos)
-                    || isFull(hot[b + PKTS], toServer)) {
+            } else if (expiry.partDue(hot[b + START], now) || isFull(hot[b + PKTS], toServer)) {
                 cutPart(i, now);
             }
             break;
@@ -383,15 +351,15 @@ public final class FlowTable {
         long st = hot[b + STATE];
         if (proto == DecodedPacket.PROTO_TCP) {
             long before = st;
-            st = tcpTransition(st, toServer, p.tcpFlags);
-            events |= tcpEvents(before, st);
+            st = TcpState.transition(st, toServer, p.tcpFlags);
+            events |= TcpState.events(before, st);
         } else {
-            st |= (long) ACTIVE << (toServer ? 16 : 20);
+            st = TcpState.udpSent(st, toServer);
         }
         hot[b + STATE] = st;
         lastToServer = toServer;
         lastEvents = events;
-        packetsSinceSweep++;
+        expiry.afterPacket();
         return i;
     }
 
@@ -428,100 +396,7 @@ public final class FlowTable {
         hot[b + PKTS] = 0;
         hot[b + BYTES_TO_SERVER] = 0;
         hot[b + BYTES_TO_CLIENT] = 0;
-        hot[b + STATE] &= ~0xFFFFL; // flags seen are per part
-    }
-
-    // ---------------------------------------------------------------- TCP state
-
-    private static long tcpTransition(long st, boolean fromClient, int flags) {
-        final int shiftFlags = fromClient ? 0 : 8;
-        final int shiftState = fromClient ? 16 : 20;
-        final int peerShift = fromClient ? 20 : 16;
-        st |= (long) (flags & 0xFF) << shiftFlags;
-        int me = (int) (st >>> shiftState) & 0xF;
-        int peer = (int) (st >>> peerShift) & 0xF;
-        int hist = (int) (st >>> 24) & 0xFF;
-        final boolean syn = (flags & DecodedPacket.TCP_SYN) != 0;
-        final boolean ack = (flags & DecodedPacket.TCP_ACK) != 0;
-        final boolean fin = (flags & DecodedPacket.TCP_FIN) != 0;
-        final boolean rst = (flags & DecodedPacket.TCP_RST) != 0;
-        if (rst) {
-            if (!fromClient && peer == SYN_SENT && me == INACTIVE) {
-                hist |= H_REJECTED;
-            }
-            me = RESET;
-        } else if (syn) {
-            if (!ack) {
-                if (me == INACTIVE) {
-                    me = SYN_SENT;
-                }
-                if (fromClient) {
-                    hist |= H_CLIENT_SYN;
-                }
-            } else if (me == INACTIVE || me == SYN_SENT) {
-                me = SYN_ACK_SENT;
-            }
-            if (fin && me != RESET) {
-                me = CLOSED;
-            }
-        } else {
-            if (ack && fromClient && me == SYN_SENT && peer == SYN_ACK_SENT) {
-                me = ESTABLISHED;
-                peer = ESTABLISHED;
-                hist |= H_ESTABLISHED;
-            } else if (me == INACTIVE) {
-                me = PARTIAL;
-            }
-            if (fin && me != RESET) {
-                me = CLOSED;
-            }
-        }
-        st &= ~((0xFL << shiftState) | (0xFL << peerShift) | (0xFFL << 24));
-        return st | ((long) me << shiftState) | ((long) peer << peerShift) | ((long) hist << 24);
-    }
-
-    /** The events of a state change: the history bits it set, which are the events' bits (no branch). */
-    private static int tcpEvents(long before, long after) {
-        int newHist = (int) ((after & ~before) >>> 24) & 0xFF;
-        return newHist & (H_ESTABLISHED | H_REJECTED);
-    }
-
-    private static int clientState(long st) {
-        return (int) (st >>> 16) & 0xF;
-    }
-
-    private static int serverState(long st) {
-        return (int) (st >>> 20) & 0xF;
-    }
-
-    private static boolean isFinished(long st) {
-        int c = clientState(st), s = serverState(st);
-        return c == RESET || s == RESET || (c == CLOSED && s == CLOSED);
-    }
-
-    private static EndReason finishedReason(long st) {
-        return clientState(st) == RESET || serverState(st) == RESET ? EndReason.RST : EndReason.FIN;
-    }
-
-    /** The reason the flow whose hot entry starts at b has ended by {@code now}, or null while it is live. */
-    private EndReason expiredReason(int b, long now) {
-        final long idle = now - hot[b + LAST];
-        if (idle <= minTimeout) {
-            return null; // the common case in a sweep: nothing else to read
-        }
-        final long st = hot[b + STATE];
-        final int proto = (int) (hot[b + META] >>> 32) & 0xFF;
-        if (proto != DecodedPacket.PROTO_TCP) {
-            return idle > config.udpIdleNanos() ? EndReason.IDLE : null;
-        }
-        if (isFinished(st)) {
-            return idle > config.tcpClosedNanos() ? finishedReason(st) : null;
-        }
-        int c = clientState(st), s = serverState(st);
-        boolean handshaking = (c == SYN_SENT || c == INACTIVE) && (s == INACTIVE || s == SYN_ACK_SENT
-                || s == SYN_SENT);
-        long timeout = handshaking ? config.tcpHandshakeNanos() : config.tcpIdleNanos();
-        return idle > timeout ? EndReason.IDLE : null;
+        hot[b + STATE] &= ~TcpState.FLAGS; // flags seen are per part
     }
 
     // ---------------------------------------------------------------- flow creation
@@ -587,40 +462,6 @@ public final class FlowTable {
 
     // ---------------------------------------------------------------- hashing
 
-    /** Both addresses IPv4-mapped ({@code ::ffff:a.b.c.d}), so that their low 32 bits are all of them. */
-    private static boolean isExact(long sHi, long sLo, long dHi, long dLo) {
-        return (sHi | dHi | ((sLo >>> 32) ^ 0xFFFF) | ((dLo >>> 32) ^ 0xFFFF)) == 0;
-    }
-
-    /**
-     * The keyed hash of an IPv4 5-tuple (a and b the two 32-bit addresses), the same both ways: the hash
-     * of two words, {@link #addressWord} and {@link #restWord}, which order the addresses and the ports.
-     */
-    long exactHash(long a, long b, int aPort, int bPort, int proto, boolean v6) {
-        return key.hash(addressWord(a, b), restWord(aPort, bPort, proto, v6));
-    }
-
-    /** Both IPv4 addresses in one word, the lower one high: the same both ways. */
-    static long addressWord(long a, long b) {
-        return Math.min(a, b) << 32 | Math.max(a, b);
-    }
-
-    /** Ports (the lower one high), protocol and IP version in one word: the same both ways. */
-    static long restWord(int aPort, int bPort, int proto, boolean v6) {
-        return ((long) Math.min(aPort, bPort) << 16) | Math.max(aPort, bPort) | ((long) (proto & 0xFF) << 32)
-                | (v6 ? 1L << 40 : 0);
-    }
-
-    /**
-     * A keyed 64-bit hash of a 5-tuple that is the same both ways: each endpoint (address and port) is
-     * hashed and mixed on its own, and the two are added. The mix of each endpoint's sum keeps parts of
-     * one endpoint from trading places with the other's without changing the hash.
-     */
-    long fingerprint(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int proto) {
-        final HashKey k = key;
-        return Hash64.fmix64(k.hash(aHi, aLo, aPort)) + Hash64.fmix64(k.hash(bHi, bLo, bPort)) + k.term(3, proto);
-    }
-
     private int index(long h) {
         return (int) (((h >>> 32) * capacity) >>> 32);
     }
@@ -632,7 +473,7 @@ public final class FlowTable {
         if ((m & EXACT) == 0) {
             return index(k);
         }
-        return index(exactHash(k >>> 32, k & LOW32, (int) m & 0xFFFF, (int) (m >>> 16) & 0xFFFF,
+        return index(hash.exact(k >>> 32, k & LOW32, (int) m & 0xFFFF, (int) (m >>> 16) & 0xFFFF,
                 (int) (m >>> 32) & 0xFF, (m & V6) != 0));
     }
 
@@ -643,11 +484,11 @@ public final class FlowTable {
             grow();
             return;
         }
-        sweep(now);
+        expiry.sweep(now);
         if (size < config.maxFlows() - Math.max(1, config.maxFlows() / 64)) {
             return;
         }
-        evictOldest(Math.max(1, config.maxFlows() / 16));
+        expiry.evictOldest(Math.max(1, config.maxFlows() / 16));
     }
 
     private void grow() {
@@ -669,7 +510,7 @@ public final class FlowTable {
                 probes++;
             }
             if (hot[BASE + i * HOT + META] != 0) { // beyond the probe limit: only keys crafted for the hash key
-                overlong = ending(overlong, j, oldHot[ob + START]);
+                overlong = expiry.ending(overlong, j, oldHot[ob + START]);
                 continue;
             }
             System.arraycopy(oldHot, ob, hot, BASE + i * HOT, HOT);
@@ -681,7 +522,7 @@ public final class FlowTable {
             final long[] newHot = this.hot, newCold = this.cold;
             this.hot = oldHot;
             this.cold = oldCold;
-            final int[] order = FlowOrder.sort(this, endingKeys, endingSlots, overlong);
+            final int[] order = expiry.ordered(overlong);
             for (int k = 0; k < overlong; k++) {
                 onEnd.onFlowEnd(this, order[k], EndReason.EVICTED);
             }
@@ -692,18 +533,6 @@ public final class FlowTable {
         }
     }
 
-    private void maybeSweep(long now) {
-        if (lastSweepNanos == Long.MIN_VALUE) {
-            lastSweepNanos = now;
-            return;
-        }
-        // A sweep visits every slot: run it at most once a second of packet time, and no more often than
-        // once per `capacity` packets, so that it costs at most about one slot visit per packet.
-        if (now - lastSweepNanos >= SWEEP_INTERVAL_NANOS && packetsSinceSweep >= capacity) {
-            sweep(now);
-        }
-    }
-
     /**
      * Ends every flow that has timed out by {@code now} (idle, or lingered after FIN/RST), in the order
      * of their start ({@link FlowOrder}).
@@ -711,39 +540,20 @@ public final class FlowTable {
      * @return the number of flows ended
      */
     public int sweep(long now) {
-        lastSweepNanos = now;
-        packetsSinceSweep = 0;
-        final long[] hot = this.hot;
-        int n = 0;
-        for (int i = 0; i < capacity; i++) {
-            final int b = BASE + i * HOT;
-            if (hot[b + META] != 0 && expiredReason(b, now) != null) {
-                n = ending(n, i, hot[b + START]);
-            }
-        }
-        if (n > 0) {
-            final int[] order = FlowOrder.sort(this, endingKeys, endingSlots, n);
-            for (int k = 0; k < n; k++) {
-                onEnd.onFlowEnd(this, order[k], expiredReason(BASE + order[k] * HOT, now));
-            }
-            removeAll(order, n);
-        }
-        return n;
+        return expiry.sweep(now);
     }
 
-    /** Adds a slot and its sort key to the flows about to end; returns their new number. */
-    private int ending(int n, int slot, long key) {
-        if (n == endingSlots.length) {
-            endingSlots = Arrays.copyOf(endingSlots, Math.max(64, 2 * n));
-            endingKeys = Arrays.copyOf(endingKeys, endingSlots.length);
-        }
-        endingSlots[n] = slot;
-        endingKeys[n] = key;
-        return n + 1;
+    /** Reports the end of the flow in slot (which the caller then removes). */
+    void reportEnd(int slot, EndReason reason) {
+        onEnd.onFlowEnd(this, slot, reason);
+    }
+
+    void countEvicted(int n) {
+        flowsEvicted += n;
     }
 
     /** Removes the flows of these slots (whose ends were reported) from the table. */
-    private void removeAll(int[] slots, int n) {
+    void removeAll(int[] slots, int n) {
         final long[] hot = this.hot;
         for (int k = 0; k < n; k++) {
             hot[BASE + slots[k] * HOT + META] |= DOOMED;
@@ -756,75 +566,6 @@ public final class FlowTable {
             }
             i++;
         }
-    }
-
-    /**
-     * Evicts the {@code target} longest-idle flows, longest idle first (equally idle ones in 5-tuple
-     * order): which flows go depends on their times alone, never on where the hash put them. The cutoff
-     * time is selected from every flow's last-packet time (linear on average), and only the flows up to
-     * it are sorted.
-     */
-    private void evictOldest(int target) {
-        final long[] hot = this.hot;
-        long[] lasts = new long[size];
-        int m = 0;
-        for (int i = 0; i < capacity; i++) {
-            if (hot[BASE + i * HOT + META] != 0) {
-                lasts[m++] = hot[BASE + i * HOT + LAST];
-            }
-        }
-        if (m == 0) {
-            return;
-        }
-        final long cutoff = select(lasts, m, Math.min(target, m) - 1);
-        int n = 0;
-        for (int i = 0; i < capacity; i++) {
-            final int b = BASE + i * HOT;
-            if (hot[b + META] != 0 && hot[b + LAST] <= cutoff) {
-                n = ending(n, i, hot[b + LAST]);
-            }
-        }
-        final int[] order = FlowOrder.sort(this, endingKeys, endingSlots, n);
-        final int evicted = Math.min(n, target);
-        for (int k = 0; k < evicted; k++) {
-            onEnd.onFlowEnd(this, order[k], EndReason.EVICTED);
-        }
-        flowsEvicted += evicted;
-        removeAll(order, evicted);
-    }
-
-    /** The k-th smallest of {@code a[0, n)} (0-based), reordering a: Hoare's selection. */
-    static long select(long[] a, int n, int k) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo < hi) {
-            final long pivot = a[(lo + hi) >>> 1];
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    long x = a[i];
-                    a[i] = a[j];
-                    a[j] = x;
-                    i++;
-                    j--;
-                }
-            }
-            if (k <= j) {
-                hi = j;
-            } else if (k >= i) {
-                lo = i;
-            } else {
-                return a[k];
-            }
-        }
-        return a[k];
     }
 
     /**
@@ -879,48 +620,22 @@ public final class FlowTable {
      * reason; every other flow with the given one.
      */
     public void endAll(EndReason reason) {
-        final long[] hot = this.hot;
-        int[] slots = new int[size];
-        long[] starts = new long[size];
-        int n = 0;
-        for (int i = 0; i < capacity; i++) {
-            if (hot[BASE + i * HOT + META] != 0) {
-                slots[n] = i;
-                starts[n++] = hot[BASE + i * HOT + START];
-            }
-        }
-        slots = FlowOrder.sort(this, starts, slots, n);
-        final long[] cold = this.cold;
-        long ahead = 0;
+        expiry.endAll(reason);
+    }
+
+    /** Empties these slots (every flow of the table, whose ends were reported). */
+    void clear(int[] slots, int n) {
         for (int k = 0; k < n; k++) {
-            if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
-                for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
-                    final long m = hot[BASE + slots[j] * HOT + META];
-                    ahead += (m & EXACT) != 0 ? m : cold[slots[j] * COLD];
-                }
-            }
-            final int i = slots[k];
-            final int b = BASE + i * HOT;
-            EndReason r = reason;
-            if (reason == EndReason.END_OF_INPUT && ((hot[b + META] >>> 32) & 0xFF) == DecodedPacket.PROTO_TCP) {
-                final long st = hot[b + STATE]; // isFinished and finishedReason, written out
-                final int c = (int) (st >>> 16) & 0xF;
-                final int sv = (int) (st >>> 20) & 0xF;
-                if (c == RESET || sv == RESET) {
-                    r = EndReason.RST;
-                } else if (c == CLOSED && sv == CLOSED) {
-                    r = EndReason.FIN;
-                }
-            }
-            onEnd.onFlowEnd(this, i, r);
-            hot[b + META] = 0; // an empty slot; create() writes every other field
+            hot[BASE + slots[k] * HOT + META] = 0; // an empty slot; create() writes every other field
         }
-        prefetched += ahead;
         size = 0;
     }
 
-    /** How many flows {@link #endAll} reads at once before it ends them. */
-    private static final int AHEAD = 16;
+    /** Reads the flow's entry (its key, or its addresses when kept cold), to have it in cache. */
+    long readEntry(int slot) {
+        final long m = hot[BASE + slot * HOT + META];
+        return (m & EXACT) != 0 ? m : cold[slot * COLD];
+    }
 
     /**
      * The longest probe sequence a lookup makes now: the most slots between a flow's home and its slot,
@@ -957,6 +672,16 @@ public final class FlowTable {
 
     public int serverPort(int slot) {
         return (int) (hot[BASE + slot * HOT + META] >>> 16) & 0xFFFF;
+    }
+
+    /** Whether a flow is in the slot. */
+    boolean isUsed(int slot) {
+        return hot[BASE + slot * HOT + META] != 0;
+    }
+
+    /** The flow's TCP state word ({@link TcpState}). */
+    long state(int slot) {
+        return hot[BASE + slot * HOT + STATE];
     }
 
     public long clientHi(int slot) {
@@ -1004,73 +729,26 @@ public final class FlowTable {
     /** Union of the TCP flags seen both ways in this flow (or this part of it). */
     public int tcpFlags(int slot) {
         final long st = hot[BASE + slot * HOT + STATE];
-        return (int) ((st | st >>> 8) & 0xFF);
+        return TcpState.clientFlags(st) | TcpState.serverFlags(st);
     }
 
     /** A per-flow integer the owner of the table may use (e.g. the window a flow was last counted in). */
     public int mark(int slot) {
-        return (int) (hot[BASE + slot * HOT + STATE] >>> 32);
+        return TcpState.mark(hot[BASE + slot * HOT + STATE]);
     }
 
     public void setMark(int slot, int mark) {
-        int b = BASE + slot * HOT + STATE;
-        hot[b] = (hot[b] & LOW32) | ((long) mark << 32);
+        final int b = BASE + slot * HOT + STATE;
+        hot[b] = TcpState.withMark(hot[b], mark);
     }
 
     /** True for a TCP flow whose client sent a SYN that the server never answered at all. */
     public boolean isUnanswered(int slot) {
-        final int b = BASE + slot * HOT;
-        final long st = hot[b + STATE];
-        return ((hot[b + META] >>> 32) & 0xFF) == DecodedPacket.PROTO_TCP
-                && ((st >>> 16) & 0xF) == SYN_SENT && ((st >>> 20) & 0xF) == INACTIVE;
+        return protocol(slot) == DecodedPacket.PROTO_TCP && TcpState.isUnanswered(hot[BASE + slot * HOT + STATE]);
     }
 
     /** Zeek's conn_state of the flow in slot. */
     public String connState(int slot) {
-        long st = hot[BASE + slot * HOT + STATE];
-        int os = clientState(st), rs = serverState(st);
-        if (protocol(slot) != DecodedPacket.PROTO_TCP) {
-            if (os == ACTIVE) {
-                return rs == ACTIVE ? "SF" : "S0";
-            }
-            return rs == ACTIVE ? "SHR" : "OTH";
-        }
-        boolean oInactive = os == INACTIVE || os == PARTIAL;
-        boolean rInactive = rs == INACTIVE || rs == PARTIAL;
-        if (rs == RESET) {
-            if (os == SYN_SENT || os == SYN_ACK_SENT
-                    || (os == RESET && neverEstablished(st))) {
-                return "REJ";
-            }
-            return oInactive ? "RSTRH" : "RSTR";
-        }
-        if (os == RESET) {
-            int hist = (int) (st >>> 24) & 0xFF;
-            if (rInactive && (hist & H_CLIENT_SYN) != 0) {
-                return "RSTOS0";
-            }
-            return "RSTO";
-        }
-        if (rs == CLOSED && os == CLOSED) {
-            return "SF";
-        }
-        if (os == CLOSED) {
-            return rInactive ? "SH" : "S2";
-        }
-        if (rs == CLOSED) {
-            return oInactive ? "SHR" : "S3";
-        }
-        if (os == SYN_SENT && rs == INACTIVE) {
-            return "S0";
-        }
-        if (os == ESTABLISHED && rs == ESTABLISHED) {
-            return "S1";
-        }
-        return "OTH";
-    }
-
-    /** Zeek's REJ for a mutual reset asks for no payload either way; "never established" stands in. */
-    private static boolean neverEstablished(long st) {
-        return ((st >>> 24) & H_ESTABLISHED) == 0;
+        return TcpState.connState(protocol(slot), hot[BASE + slot * HOT + STATE]);
     }
 }

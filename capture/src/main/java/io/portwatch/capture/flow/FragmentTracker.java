@@ -165,7 +165,6 @@ public final class FragmentTracker {
         }
         p.srcPort = d.srcPort;
         p.dstPort = d.dstPort;
-        p.flowHashed = false;
         p.tcpFlags = 0;
         return true;
     }

@@ -124,7 +124,7 @@ class EndOrderTest {
                 long[] s = a.clone();
                 java.util.Arrays.sort(s);
                 for (int k = 0; k < n; k += Math.max(1, n / 7)) {
-                    assertTrue(FlowTable.select(a.clone(), n, k) == s[k], n + " " + bound + " " + k);
+                    assertTrue(FlowExpiry.select(a.clone(), n, k) == s[k], n + " " + bound + " " + k);
                 }
             }
         }

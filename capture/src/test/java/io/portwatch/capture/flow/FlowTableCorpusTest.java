@@ -115,17 +115,12 @@ class FlowTableCorpusTest {
             DecodedPacket[] ring = PACKETS.toArray(new DecodedPacket[0]);
             for (int i = 0; i < ring.length; ) {
                 int end = batch > 0 ? Math.min(ring.length, i + batch) : i + 1;
+                final int from = i;
                 if (batch > 0) {
-                    if ((i / batch & 1) == 0) {
-                        table.prefetch(ring, i, end);
-                    } else {
-                        for (int k = i; k < end; k++) {
-                            table.prefetch(ring[k]);
-                        }
-                    }
+                    table.prefetch(ring, from, end);
                 }
                 for (; i < end; i++) {
-                    slots.add(table.track(ring[i]));
+                    slots.add(batch > 0 ? table.trackPrefetched(ring, from, i - from) : table.track(ring[i]));
                     slots.add(table.lastEvents() << 1 | (table.lastToServer() ? 1 : 0));
                 }
             }

@@ -53,7 +53,7 @@ class HashFloodTest {
         List<DecodedPacket> out = new ArrayList<>(n);
         while (out.size() < n) {
             int sport = 1024 + rnd.nextInt(64_000);
-            long rest = FlowTable.restWord(sport, 80, DecodedPacket.PROTO_TCP, false);
+            long rest = FlowHash.restWord(sport, 80, DecodedPacket.PROTO_TCP, false);
             long h = TOP | (rnd.nextLong() & 0xFFFF_FFFFL);
             long addresses = key.wordFor(0, h - key.term(1, rest));
             long a = addresses >>> 32, b = addresses & 0xFFFF_FFFFL;
@@ -82,7 +82,7 @@ class HashFloodTest {
             int sport = 1024 + rnd.nextInt(64_000);
             long cLo = key.wordFor(1, client - key.term(0, cHi) - key.term(2, sport));
             DecodedPacket p = syn(out.size(), cHi, cLo, sport, sHi, sLo, 80, 6);
-            assertEquals(fp, t.fingerprint(cHi, cLo, sport, sHi, sLo, 80, DecodedPacket.PROTO_TCP));
+            assertEquals(fp, new FlowHash(key).fingerprint(cHi, cLo, sport, sHi, sLo, 80, DecodedPacket.PROTO_TCP));
             out.add(p);
         }
         return out;

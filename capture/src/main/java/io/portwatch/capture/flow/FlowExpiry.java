@@ -1,0 +1,233 @@
+package io.portwatch.capture.flow;
+
+import io.portwatch.capture.decode.DecodedPacket;
+
+import java.util.Arrays;
+
+/**
+ * When the flows of a {@link FlowTable} end: idle and linger timeouts (exact: a packet that arrives after
+ * its flow's timeout starts a new flow, whenever the sweep would have run), the active timeout that cuts
+ * a long flow into parts, sweeps of timed-out flows, eviction of the longest idle when the table is full,
+ * and the end of the input. Flows that end together are reported in {@link FlowOrder}'s order.
+ *
+ * <p>Sweeps visit every slot, so they run as packet time advances at most about once a second and no
+ * more often than once per table capacity in packets: at most about one slot visit per packet. Owned by
+ * its table's thread, as the table is.
+ */
+final class FlowExpiry {
+
+    private static final long SWEEP_INTERVAL_NANOS = FlowConfig.SECOND;
+    /** How many flows {@link #endAll} reads at once before it ends them. */
+    private static final int AHEAD = 16;
+
+    private final FlowTable table;
+    private final FlowConfig config;
+    /** The shortest timeout: a flow idle no longer than this has not timed out, whatever its state. */
+    private final long minTimeout;
+    private final long activeNanos;
+
+    private long lastSweepNanos = Long.MIN_VALUE;
+    private long packetsSinceSweep;
+    /** Slots of flows about to end together, and the times they are ordered by; reused. */
+    private int[] endingSlots = new int[0];
+    private long[] endingKeys = new long[0];
+    /** What {@link #endAll} read ahead: kept so that the reads are not optimized away. */
+    private long readAhead;
+
+    FlowExpiry(FlowTable table, FlowConfig config) {
+        this.table = table;
+        this.config = config;
+        this.minTimeout = Math.min(Math.min(config.tcpClosedNanos(), config.tcpHandshakeNanos()),
+                Math.min(config.tcpIdleNanos(), config.udpIdleNanos()));
+        this.activeNanos = config.activeNanos();
+    }
+
+    /**
+     * The reason a flow of this protocol, TCP state word and last-packet time has ended by {@code now},
+     * or null while it is live.
+     */
+    EndReason reason(int proto, long st, long last, long now) {
+        final long idle = now - last;
+        if (idle <= minTimeout) {
+            return null; // the common case in a sweep: nothing else to read
+        }
+        if (proto != DecodedPacket.PROTO_TCP) {
+            return idle > config.udpIdleNanos() ? EndReason.IDLE : null;
+        }
+        if (TcpState.isFinished(st)) {
+            return idle > config.tcpClosedNanos() ? TcpState.finishedReason(st) : null;
+        }
+        long timeout = TcpState.isHandshaking(st) ? config.tcpHandshakeNanos() : config.tcpIdleNanos();
+        return idle > timeout ? EndReason.IDLE : null;
+    }
+
+    /** The reason the flow in slot has ended by {@code now}, or null while it is live. */
+    private EndReason reason(int slot, long now) {
+        return reason(table.protocol(slot), table.state(slot), table.lastNanos(slot), now);
+    }
+
+    /** Whether a flow part that started at {@code start} has reached the active timeout at {@code now}. */
+    boolean partDue(long start, long now) {
+        return activeNanos > 0 && now - start >= activeNanos;
+    }
+
+    /** A packet at {@code now} is about to be tracked: sweeps when one is due. */
+    void beforePacket(long now) {
+        if (lastSweepNanos == Long.MIN_VALUE) {
+            lastSweepNanos = now;
+            return;
+        }
+        if (now - lastSweepNanos >= SWEEP_INTERVAL_NANOS && packetsSinceSweep >= table.capacity()) {
+            sweep(now);
+        }
+    }
+
+    /** A packet was tracked. */
+    void afterPacket() {
+        packetsSinceSweep++;
+    }
+
+    /**
+     * Ends every flow that has timed out by {@code now} (idle, or lingered after FIN/RST), in the order
+     * of their start ({@link FlowOrder}).
+     *
+     * @return the number of flows ended
+     */
+    int sweep(long now) {
+        lastSweepNanos = now;
+        packetsSinceSweep = 0;
+        final FlowTable t = table;
+        int n = 0;
+        for (int i = 0, cap = t.capacity(); i < cap; i++) {
+            if (t.isUsed(i) && reason(i, now) != null) {
+                n = ending(n, i, t.startNanos(i));
+            }
+        }
+        if (n > 0) {
+            final int[] order = FlowOrder.sort(t, endingKeys, endingSlots, n);
+            for (int k = 0; k < n; k++) {
+                t.reportEnd(order[k], reason(order[k], now));
+            }
+            t.removeAll(order, n);
+        }
+        return n;
+    }
+
+    /**
+     * Evicts the {@code target} longest-idle flows, longest idle first (equally idle ones in 5-tuple
+     * order): which flows go depends on their times alone, never on where the hash put them. The cutoff
+     * time is selected from every flow's last-packet time (linear on average), and only the flows up to
+     * it are sorted.
+     */
+    void evictOldest(int target) {
+        final FlowTable t = table;
+        final int cap = t.capacity();
+        long[] lasts = new long[t.size()];
+        int m = 0;
+        for (int i = 0; i < cap && m < lasts.length; i++) {
+            if (t.isUsed(i)) {
+                lasts[m++] = t.lastNanos(i);
+            }
+        }
+        if (m == 0) {
+            return;
+        }
+        final long cutoff = select(lasts, m, Math.min(target, m) - 1);
+        int n = 0;
+        for (int i = 0; i < cap; i++) {
+            if (t.isUsed(i) && t.lastNanos(i) <= cutoff) {
+                n = ending(n, i, t.lastNanos(i));
+            }
+        }
+        final int[] order = FlowOrder.sort(t, endingKeys, endingSlots, n);
+        final int evicted = Math.min(n, target);
+        for (int k = 0; k < evicted; k++) {
+            t.reportEnd(order[k], EndReason.EVICTED);
+        }
+        t.countEvicted(evicted);
+        t.removeAll(order, evicted);
+    }
+
+    /**
+     * Ends every flow, oldest first, and empties the table. With END_OF_INPUT (the end of a capture), a
+     * TCP flow that had already finished by FIN or RST (lingering for its last packets) ends with that
+     * reason; every other flow with the given one.
+     */
+    void endAll(EndReason reason) {
+        final FlowTable t = table;
+        int n = 0;
+        for (int i = 0, cap = t.capacity(); i < cap; i++) {
+            if (t.isUsed(i)) {
+                n = ending(n, i, t.startNanos(i));
+            }
+        }
+        final int[] slots = FlowOrder.sort(t, endingKeys, endingSlots, n);
+        long ahead = 0;
+        for (int k = 0; k < n; k++) {
+            if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
+                for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
+                    ahead += t.readEntry(slots[j]);
+                }
+            }
+            final int i = slots[k];
+            EndReason r = reason;
+            if (reason == EndReason.END_OF_INPUT && t.protocol(i) == DecodedPacket.PROTO_TCP
+                    && TcpState.isFinished(t.state(i))) {
+                r = TcpState.finishedReason(t.state(i));
+            }
+            t.reportEnd(i, r);
+        }
+        readAhead += ahead;
+        t.clear(slots, n);
+    }
+
+    /** Adds a slot and its sort key to the flows about to end; returns their new number. */
+    int ending(int n, int slot, long key) {
+        if (n == endingSlots.length) {
+            endingSlots = Arrays.copyOf(endingSlots, Math.max(64, 2 * n));
+            endingKeys = Arrays.copyOf(endingKeys, endingSlots.length);
+        }
+        endingSlots[n] = slot;
+        endingKeys[n] = key;
+        return n + 1;
+    }
+
+    /** The slots added by {@link #ending} so far, ordered ({@link FlowOrder}). */
+    int[] ordered(int n) {
+        return FlowOrder.sort(table, endingKeys, endingSlots, n);
+    }
+
+    /** The k-th smallest of {@code a[0, n)} (0-based), reordering a: Hoare's selection. */
+    static long select(long[] a, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            final long pivot = a[(lo + hi) >>> 1];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long x = a[i];
+                    a[i] = a[j];
+                    a[j] = x;
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return a[k];
+            }
+        }
+        return a[k];
+    }
+}
