@@ -73,7 +73,7 @@ public final class TrafficAnalyzer implements PacketSink {
     /** The detectors and the sink on a thread of their own, or null (see {@link AnalyzerConfig#detectionThread()}). */
     private final DetectionStage stage;
     /** Where this thread's records go: the sink, or the stage, which hands them to the sink in order. */
-    private final RecordSink out;
+    private final AnalyzerOutput out;
 
     /** How long after a window's end the clock closes it, for packets still in the capture buffer. */
     private static final long CLOCK_GRACE_NANOS = 250_000_000L;
@@ -116,7 +116,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.policy = detect != null && config.detect().policy() != null;
         this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, peers, sink, input) : null;
         this.detectIn = stage != null ? stage : detect;
-        this.out = stage != null ? stage : sink;
+        this.out = stage != null ? stage : new AnalyzerOutput.Direct(sink, peers);
         for (int i = 0; i < BATCH; i++) {
             ring[i] = new DecodedPacket();
         }
@@ -308,11 +308,7 @@ public final class TrafficAnalyzer implements PacketSink {
         if (ft.mark(slot) != windowSeq) { // the flow's first packet in this window
             ft.setMark(slot, windowSeq);
             pt.increment(ps, PortTable.ACTIVE);
-            if (stage != null) {
-                stage.peers(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
-            } else {
-                peers.add(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
-            }
+            out.peers(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
         }
         if (toServer) {
             pt.increment(ps, PortTable.PKTS_TO_SERVER);
@@ -447,11 +443,7 @@ public final class TrafficAnalyzer implements PacketSink {
         }
         WindowDraft draft = new WindowDraft(input, windowStart, end, ports.drainCounts(), windowPackets, windowBytes,
                 trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture);
-        if (stage != null) {
-            stage.window(draft);
-        } else {
-            sink.window(draft.report(peers));
-        }
+        out.window(draft);
         decodeErrorsAtWindowStart = errors;
         windowSeq++;
         windowPackets = 0;

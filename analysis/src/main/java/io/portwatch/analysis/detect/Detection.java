@@ -95,8 +95,8 @@ public final class Detection implements DetectionInput {
             final int f = p.tcpFlags;
             if (toServer) {
                 if ((f & (DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK)) == DecodedPacket.TCP_SYN) {
-                    in.syn(ft.serverHi(slot), ft.serverLo(slot), ft.serverPort(slot), ft.clientHi(slot),
-                            ft.clientLo(slot), t);
+                    in.syn(ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
+                            ft.serverPort(slot), t);
                 }
                 if ((events & FlowTable.EV_ESTABLISHED) != 0) {
                     in.established(ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot),
@@ -117,8 +117,8 @@ public final class Detection implements DetectionInput {
     }
 
     @Override
-    public void syn(long sHi, long sLo, int port, long cHi, long cLo, long t) {
-        floods.syn(sHi, sLo, port, cHi, cLo, t);
+    public void syn(long cHi, long cLo, long sHi, long sLo, int port, long t) {
+        floods.syn(cHi, cLo, sHi, sLo, port, t);
     }
 
     @Override

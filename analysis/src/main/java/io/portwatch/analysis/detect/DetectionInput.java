@@ -7,13 +7,14 @@ package io.portwatch.analysis.detect;
  * {@link Detection#transport}, {@link Detection#flowEnd} and {@link Detection#icmp} tell which
  * moments a packet or a flow's end makes.
  *
- * <p>Addresses are 128-bit values as the decoder stores them (IPv4 mapped), {@code t} is packet time in
- * nanoseconds.
+ * <p>One order everywhere: the protocol when there is one, the client's address, the server's, the server's
+ * port, what else the moment has, then the time. Addresses are 128-bit values as the decoder stores them
+ * (IPv4 mapped), {@code t} is packet time in nanoseconds.
  */
 public interface DetectionInput {
 
     /** A client's SYN (without ACK) to a server. */
-    void syn(long sHi, long sLo, int port, long cHi, long cLo, long t);
+    void syn(long cHi, long cLo, long sHi, long sLo, int port, long t);
 
     /** The client's ACK completed a handshake. */
     void established(long cHi, long cLo, long sHi, long sLo, int port, long t);

@@ -35,7 +35,7 @@ final class SynFloodDetector {
     }
 
     /** A client SYN (without ACK) to server s:port. */
-    void syn(long sHi, long sLo, int port, long cHi, long cLo, long t) {
+    void syn(long cHi, long cLo, long sHi, long sLo, int port, long t) {
         roll(t);
         Target x = targets.get(sHi, sLo, 0, 0, port);
         if (x == null) {

@@ -1,0 +1,55 @@
+package io.portwatch.analysis;
+
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.capture.flow.FlowRecord;
+
+/**
+ * What the analyzer's packet thread hands on, in order: the flows active in a window (for their ports'
+ * distinct clients and servers), closed windows, finished flows, the summary. Either straight to the
+ * record sink ({@link Direct}) or to the {@link DetectionStage}, whose thread owns the distinct counters
+ * and makes every call to the sink. Alerts do not pass here: the detectors raise them.
+ */
+interface AnalyzerOutput {
+
+    /** A flow active in this window, for its port's distinct clients and servers. */
+    void peers(int portSlot, long cHi, long cLo, long sHi, long sLo);
+
+    /** A closed window; its record gets the distinct counts where the counters are. */
+    void window(TrafficAnalyzer.WindowDraft draft);
+
+    void flow(FlowRecord flow);
+
+    void summary(Summary summary);
+
+    void flush();
+
+    /** The sink on the packet thread, with the ports' distinct counters there too. */
+    record Direct(io.portwatch.analysis.output.RecordSink sink, io.portwatch.analysis.ports.PortPeers peers)
+            implements AnalyzerOutput {
+
+        @Override
+        public void peers(int portSlot, long cHi, long cLo, long sHi, long sLo) {
+            peers.add(portSlot, cHi, cLo, sHi, sLo);
+        }
+
+        @Override
+        public void window(TrafficAnalyzer.WindowDraft draft) {
+            sink.window(draft.report(peers));
+        }
+
+        @Override
+        public void flow(FlowRecord flow) {
+            sink.flow(flow);
+        }
+
+        @Override
+        public void summary(Summary summary) {
+            sink.summary(summary);
+        }
+
+        @Override
+        public void flush() {
+            sink.flush();
+        }
+    }
+}
