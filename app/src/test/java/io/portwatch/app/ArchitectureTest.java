@@ -1,0 +1,60 @@
+package io.portwatch.app;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import io.portwatch.analysis.crossing.CrossingImport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The modules keep to their jobs, and the arrows between them go down only (app, then analysis, then
+ * capture): capture is packets in and knows nothing of what is made of them; analysis is pure Java,
+ * without libpcap, JNA, Kafka, Micrometer or the command line. Checked on the main classes of every
+ * module; {@link #theRulesCatchACrossingImport} shows the rules failing on a class that crosses.
+ */
+class ArchitectureTest {
+
+    private static JavaClasses main;
+
+    static final ArchRule CAPTURE_KNOWS_NOTHING_ABOVE = noClasses().that().resideInAPackage("io.portwatch.capture..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.portwatch.analysis..", "io.portwatch.app..")
+            .because("capture is packets in: readers, libpcap, decoding, flows");
+
+    static final ArchRule ANALYSIS_IS_PURE = noClasses().that().resideInAPackage("io.portwatch.analysis..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.pcap4j..", "com.sun.jna..", "org.apache.kafka..",
+                    "io.micrometer..", "picocli..", "io.portwatch.app..")
+            .because("analysis turns flows and packets into statistics and detections, with no I/O");
+
+    @BeforeAll
+    static void importMain() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.portwatch");
+        assertTrue(main.stream().anyMatch(c -> c.getPackageName().startsWith("io.portwatch.capture")), "capture's classes");
+        assertTrue(main.stream().anyMatch(c -> c.getPackageName().startsWith("io.portwatch.analysis")),
+                "analysis's classes");
+    }
+
+    @Test
+    void captureKnowsNothingAboveIt() {
+        CAPTURE_KNOWS_NOTHING_ABOVE.check(main);
+    }
+
+    @Test
+    void analysisIsPureJava() {
+        ANALYSIS_IS_PURE.check(main);
+    }
+
+    @Test
+    void theRulesCatchACrossingImport() {
+        JavaClasses crossing = new ClassFileImporter().importClasses(CrossingImport.class);
+        EvaluationResult r = ANALYSIS_IS_PURE.evaluate(crossing);
+        assertTrue(r.hasViolation(), "a class of analysis that uses Kafka breaks the rule");
+        assertTrue(r.getFailureReport().toString().contains("org.apache.kafka"), r.getFailureReport().toString());
+    }
+}
