@@ -197,7 +197,7 @@ def write_results(a, m, load_after, crafted, random_, gen_cmd, gen_out, builds, 
            " their hashes share their top 24 bits, so all their flows have one home slot in a table of up to 2^24"
            " slots; the attacker inverts the hash (`Hash64.unmix64`) and keeps the address pairs with one address"
            " in the /16 (the spoofed source is the other). The random SYNs come from random sources and ports to"
-           " random hosts of the same /16. Made by (`io.portwatch.bench.HashFloodCapture`)" %
+           " random hosts of the same /16. Made by `io.portwatch.bench.HashFloodCapture`:" %
            (B.rel(crafted), B.rel(random_), B.fmt_int(a.syns), 10), "",
            "    " + shlex.join(gen_cmd), ""]
     if gen_out:
