@@ -133,6 +133,20 @@ public final class EmbeddedKafka implements AutoCloseable {
                 l.add(new NewTopic(t, partitions, (short) 1));
             }
             admin.createTopics(l).all().get(30, TimeUnit.SECONDS);
+            // Created is not yet known to the broker that answers metadata: a client that looks a new
+            // topic up at once may still be told it does not exist. Wait until it is described.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (;;) {
+                try {
+                    admin.describeTopics(List.of(topics)).allTopicNames().get(30, TimeUnit.SECONDS);
+                    return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(20);
+                }
+            }
         }
     }
 
