@@ -5,7 +5,7 @@ Input: a services(5)-style file listing the IANA Service Name and Transport Prot
 Registry, as shipped by Debian's libwireshark-data package at /usr/share/wireshark/services.
 Lines look like ``name  port/tcp/udp/sctp/dccp  # comment``; the port may be a range ``a-b``.
 
-Output: capture/src/main/resources/io/portwatch/capture/flow/iana-services.tsv, a few header lines
+Output: analysis/src/main/resources/io/portwatch/analysis/ports/iana-services.tsv, a few header lines
 starting with '#' and then one line per port that has a TCP or UDP name:
 ``port<TAB>tcp-name<TAB>udp-name`` (an empty field when that transport has no name).
 Only tcp and udp are kept; for each port and transport the first name listed wins.
@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 DEFAULT_INPUT = "/usr/share/wireshark/services"
-DEFAULT_OUTPUT = "capture/src/main/resources/io/portwatch/capture/flow/iana-services.tsv"
+DEFAULT_OUTPUT = "analysis/src/main/resources/io/portwatch/analysis/ports/iana-services.tsv"
 TRANSPORTS = ("tcp", "udp")
 ENTRY = re.compile(r"^(\S+)\s+(\d+)(?:-(\d+))?/([a-z/]+)\s*(?:#.*)?$")
 

@@ -12,13 +12,13 @@ import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.decode.PacketDecoder;
-import io.portwatch.capture.flow.CommunityId;
+import io.portwatch.analysis.output.CommunityId;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.flow.FlowTable;
 import io.portwatch.capture.flow.FragmentTracker;
-import io.portwatch.capture.flow.IanaServices;
-import io.portwatch.capture.flow.InetText;
+import io.portwatch.analysis.ports.IanaServices;
+import io.portwatch.analysis.output.InetText;
 import io.portwatch.capture.source.PacketSink;
 
 import java.nio.ByteBuffer;

@@ -7,7 +7,7 @@ import io.portwatch.app.cli.ReadCommand;
 import io.portwatch.app.config.CommandConfig;
 import io.portwatch.app.config.ConfigException;
 import io.portwatch.app.config.ConfigFile;
-import io.portwatch.capture.flow.IanaServices;
+import io.portwatch.analysis.ports.IanaServices;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

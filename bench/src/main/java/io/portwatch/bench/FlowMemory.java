@@ -6,7 +6,7 @@ import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.flow.FlowTable;
-import io.portwatch.capture.flow.IanaServices;
+import io.portwatch.analysis.ports.IanaServices;
 
 import java.lang.ref.Reference;
 import java.util.Locale;

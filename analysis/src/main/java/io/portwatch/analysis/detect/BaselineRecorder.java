@@ -1,6 +1,6 @@
 package io.portwatch.analysis.detect;
 
-import io.portwatch.capture.flow.InetText;
+import io.portwatch.analysis.output.InetText;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.IcmpHeader;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowTable;
-import io.portwatch.capture.flow.IanaServices;
+import io.portwatch.analysis.ports.IanaServices;
 
 import java.util.List;
 import java.util.function.Consumer;

@@ -1,7 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.capture.decode.DecodedPacket;
-import io.portwatch.capture.flow.InetText;
+import io.portwatch.analysis.output.InetText;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.ports.DistinctCounter;
 import io.portwatch.capture.decode.DecodedPacket;
-import io.portwatch.capture.flow.IanaServices;
+import io.portwatch.analysis.ports.IanaServices;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,7 +1,6 @@
 package io.portwatch.analysis.ports;
 
 import io.portwatch.capture.decode.DecodedPacket;
-import io.portwatch.capture.flow.IanaServices;
 
 import java.util.ArrayList;
 import java.util.Comparator;

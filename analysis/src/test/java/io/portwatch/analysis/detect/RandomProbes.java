@@ -12,7 +12,7 @@ import io.portwatch.capture.decode.PacketDecoder;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.flow.FlowTable;
-import io.portwatch.capture.flow.IanaServices;
+import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.source.PacketSink;
 
 import java.lang.management.ManagementFactory;

@@ -3,6 +3,7 @@ package io.portwatch.app.cli;
 import io.portwatch.app.Main;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureInterfaces;
+import io.portwatch.analysis.output.InetText;
 import io.portwatch.capture.source.InterfaceInfo;
 import io.portwatch.capture.source.Libpcap;
 import picocli.CommandLine;
@@ -41,14 +42,33 @@ public final class InterfacesCommand implements Callable<Integer> {
         }
         out.printf("%-" + width + "s  %-4s  %-8s  %s%n", "NAME", "UP", "LOOPBACK", "ADDRESSES / DESCRIPTION");
         for (InterfaceInfo i : list) {
-            String addresses = String.join(", ", i.addresses());
+            StringBuilder addresses = new StringBuilder();
+            for (InterfaceInfo.Address a : i.addresses()) {
+                addresses.append(addresses.length() == 0 ? "" : ", ").append(text(a));
+            }
             String description = i.description() == null ? "" : i.description();
-            String tail = addresses.isEmpty() ? description
-                    : description.isEmpty() ? addresses : addresses + "  (" + description + ")";
+            String tail = addresses.length() == 0 ? description
+                    : description.isEmpty() ? addresses.toString() : addresses + "  (" + description + ")";
             out.printf("%-" + width + "s  %-4s  %-8s  %s%n", i.name(), i.up() ? "up" : "down",
                     i.loopback() ? "yes" : "", tail);
         }
         out.flush();
         return Main.EXIT_OK;
+    }
+
+    /** {@code address/prefix} (just the address when the netmask is unknown), IPv6 as RFC 5952 writes it. */
+    static String text(InterfaceInfo.Address a) {
+        byte[] b = a.address().getAddress();
+        String text = b.length == 4 ? a.address().getHostAddress()
+                : InetText.format(6, longAt(b, 0), longAt(b, 8));
+        return a.prefixLength() < 0 ? text : text + "/" + a.prefixLength();
+    }
+
+    private static long longAt(byte[] b, int from) {
+        long v = 0;
+        for (int i = from; i < from + 8; i++) {
+            v = (v << 8) | (b[i] & 0xFF);
+        }
+        return v;
     }
 }

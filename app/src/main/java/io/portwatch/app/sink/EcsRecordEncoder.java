@@ -7,7 +7,7 @@ import io.portwatch.analysis.ports.PortStats;
 import io.portwatch.analysis.ports.TcpCounts;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.flow.FlowRecord;
-import io.portwatch.capture.flow.IanaServices;
+import io.portwatch.analysis.ports.IanaServices;
 
 import java.io.IOException;
 import java.time.Clock;

@@ -375,10 +375,10 @@ public final class EcsChecks {
                 assertEquals(related, strings(ecs.get("related").get("ip")));
                 if (ecs.has("service")) {
                     want.add("service.name");
-                    assertEquals(io.portwatch.capture.flow.IanaServices.serviceName(Integer.parseInt(iana(transport)),
+                    assertEquals(io.portwatch.analysis.ports.IanaServices.serviceName(Integer.parseInt(iana(transport)),
                             json.get("server_port").asInt()), ecs.get("service").get("name").asText());
                 } else {
-                    assertNull(io.portwatch.capture.flow.IanaServices.serviceName(Integer.parseInt(iana(transport)),
+                    assertNull(io.portwatch.analysis.ports.IanaServices.serviceName(Integer.parseInt(iana(transport)),
                             json.get("server_port").asInt()));
                 }
                 assertEquals(json.get("state"), pw.get("state"));

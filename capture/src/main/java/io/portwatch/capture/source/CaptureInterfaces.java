@@ -1,6 +1,5 @@
 package io.portwatch.capture.source;
 
-import io.portwatch.capture.flow.InetText;
 import org.pcap4j.core.PcapAddress;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
@@ -33,11 +32,12 @@ public final class CaptureInterfaces {
         }
         List<InterfaceInfo> out = new ArrayList<>(devices.size());
         for (PcapNetworkInterface d : devices) {
-            List<String> addresses = new ArrayList<>();
+            List<InterfaceInfo.Address> addresses = new ArrayList<>();
             for (PcapAddress a : d.getAddresses()) {
-                String text = addressText(a.getAddress(), a.getNetmask());
-                if (text != null) {
-                    addresses.add(text);
+                InetAddress address = a.getAddress();
+                if (address instanceof Inet4Address || address instanceof Inet6Address) {
+                    addresses.add(new InterfaceInfo.Address(address,
+                            prefixLength(a.getNetmask(), address.getAddress().length)));
                 }
             }
             String description = d.getDescription();
@@ -62,21 +62,6 @@ public final class CaptureInterfaces {
         } catch (CaptureException | RuntimeException e) {
             return null;
         }
-    }
-
-    /** {@code address/prefix} for IPv4 and IPv6 (just the address when the netmask is unknown); null otherwise. */
-    static String addressText(InetAddress address, InetAddress netmask) {
-        String text;
-        if (address instanceof Inet4Address) {
-            text = address.getHostAddress();
-        } else if (address instanceof Inet6Address) {
-            byte[] b = address.getAddress();
-            text = InetText.format(6, longAt(b, 0), longAt(b, 8));
-        } else {
-            return null;
-        }
-        int prefix = prefixLength(netmask, address.getAddress().length);
-        return prefix < 0 ? text : text + "/" + prefix;
     }
 
     /** The number of leading one bits of a contiguous netmask of the address's size, or -1. */
@@ -104,13 +89,5 @@ public final class CaptureInterfaces {
             }
         }
         return bits;
-    }
-
-    private static long longAt(byte[] b, int from) {
-        long v = 0;
-        for (int i = from; i < from + 8; i++) {
-            v = (v << 8) | (b[i] & 0xFF);
-        }
-        return v;
     }
 }

@@ -90,7 +90,7 @@ class HashFloodTest {
 
     private static FlowTable table(HashKey key, List<String> ended) {
         return new FlowTable(FlowConfig.defaults(), key, (proto, port) -> false,
-                (t, s, r) -> ended.add(InetText.format(t.ipVersion(s), t.clientHi(s), t.clientLo(s)) + ":"
+                (t, s, r) -> ended.add(Long.toHexString(t.clientHi(s)) + Long.toHexString(t.clientLo(s)) + ":"
                         + t.clientPort(s) + ">" + t.serverPort(s) + " " + t.packetsToServer(s) + " " + r));
     }
 
@@ -152,7 +152,7 @@ class HashFloodTest {
             FlowConfig small = new FlowConfig(5_000, 300 * FlowConfig.SECOND, 30 * FlowConfig.SECOND,
                     5 * FlowConfig.SECOND, 60 * FlowConfig.SECOND, 1800 * FlowConfig.SECOND);
             FlowTable t = new FlowTable(small, HashKey.of(seed), (proto, port) -> false,
-                    (tb, s, r) -> ended.add(InetText.format(tb.ipVersion(s), tb.clientHi(s), tb.clientLo(s)) + ":"
+                    (tb, s, r) -> ended.add(Long.toHexString(tb.clientHi(s)) + Long.toHexString(tb.clientLo(s)) + ":"
                             + tb.clientPort(s) + ">" + tb.serverPort(s) + " " + r));
             SplittableRandom rnd = new SplittableRandom(99);
             long ts = 1_000_000_000L;

@@ -1,4 +1,4 @@
-package io.portwatch.capture.flow;
+package io.portwatch.analysis.output;
 
 import java.nio.charset.StandardCharsets;
 import java.security.DigestException;

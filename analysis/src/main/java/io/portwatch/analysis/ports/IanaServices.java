@@ -1,4 +1,4 @@
-package io.portwatch.capture.flow;
+package io.portwatch.analysis.ports;
 
 import java.io.BufferedReader;
 import java.io.IOException;

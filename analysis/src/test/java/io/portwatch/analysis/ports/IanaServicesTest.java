@@ -1,4 +1,4 @@
-package io.portwatch.capture.flow;
+package io.portwatch.analysis.ports;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

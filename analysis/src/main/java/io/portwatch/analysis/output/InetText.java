@@ -1,4 +1,4 @@
-package io.portwatch.capture.flow;
+package io.portwatch.analysis.output;
 
 /**
  * IP addresses as text, for addresses held as two longs the way {@code DecodedPacket} holds them
