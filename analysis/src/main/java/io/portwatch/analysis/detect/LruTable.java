@@ -29,6 +29,10 @@ import java.util.function.Predicate;
  * iteration read the log in order: least recently used first, exactly as an access-ordered linked map.
  * The log holds entry ids, not entries, so that it keeps nothing reachable that the table dropped.
  *
+ * <p>Why one class of about 440 lines: the index, the ids and the log describe the same entries and change
+ * together on every add, eviction and expiry (an entry's id is its place in all three); split apart they
+ * would each need the others' internals.
+ *
  * @param <V> the state kept per key
  */
 final class LruTable<V extends LruTable.Entry> {

@@ -39,9 +39,10 @@ import java.util.Arrays;
  * a new SYN on its 5-tuple ends it at once and starts a new flow. When flows end is {@link FlowExpiry}'s
  * to say (timeouts, sweeps, eviction), in which order {@link FlowOrder}'s; the hash is {@link FlowHash}'s.
  *
- * <p>Why one class of about 600 lines: the packet path ({@link #track}, the prefetch, the slot layout and
- * the accessors) reads and writes the same two arrays at fixed offsets, and is kept together so that the
- * layout is defined once and the JIT sees the whole of it.
+ * <p>Why one class of about 750 lines: everything here reads or writes the two slot arrays at the offsets
+ * of the layout above (the packet path, the prefetch, growth, backward-shift removal, the accessors by
+ * slot), and is kept together so that the layout is defined and used in one place, where the JIT sees all
+ * of it; what does not touch the arrays went to its own class.
  *
  * <p>Batching: a packet's flow is most often a cache miss, and a miss costs more than the rest of
  * tracking. {@link #prefetch(DecodedPacket[], int, int)} reads the memory that tracking a batch of
