@@ -15,7 +15,7 @@ interface AnalyzerOutput {
     void peers(int portSlot, long cHi, long cLo, long sHi, long sLo);
 
     /** A closed window; its record gets the distinct counts where the counters are. */
-    void window(TrafficAnalyzer.WindowDraft draft);
+    void window(WindowDraft draft);
 
     void flow(FlowRecord flow);
 
@@ -33,7 +33,7 @@ interface AnalyzerOutput {
         }
 
         @Override
-        public void window(TrafficAnalyzer.WindowDraft draft) {
+        public void window(WindowDraft draft) {
             sink.window(draft.report(peers));
         }
 

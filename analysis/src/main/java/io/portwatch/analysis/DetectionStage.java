@@ -262,7 +262,7 @@ final class DetectionStage implements DetectionInput, AnalyzerOutput {
 
     /** A closed window: its record is made on the stage's thread, with the distinct counts. */
     @Override
-    public void window(TrafficAnalyzer.WindowDraft draft) {
+    public void window(WindowDraft draft) {
         record(DetectionEvents.WINDOW_DRAFT, draft);
     }
 
@@ -363,7 +363,7 @@ final class DetectionStage implements DetectionInput, AnalyzerOutput {
             case DetectionEvents.WINDOW_CLOSE -> d.onWindowClose();
             case DetectionEvents.FINISH -> d.finish();
             case DetectionEvents.PEERS -> peers.add((int) w[i + SLOT], cHi, cLo, sHi, sLo);
-            case DetectionEvents.WINDOW_DRAFT -> sink.window(((TrafficAnalyzer.WindowDraft) ref).report(peers));
+            case DetectionEvents.WINDOW_DRAFT -> sink.window(((WindowDraft) ref).report(peers));
             case DetectionEvents.FLOW -> sink.flow((FlowRecord) ref);
             case DetectionEvents.SUMMARY -> sink.summary((Summary) ref);
             case DetectionEvents.FLUSH -> sink.flush();

@@ -2,23 +2,20 @@ package io.portwatch.analysis;
 
 import io.portwatch.analysis.detect.Detection;
 import io.portwatch.analysis.detect.DetectionInput;
+import io.portwatch.analysis.output.FlowRecords;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.CaptureStats;
+import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
-import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.decode.PacketDecoder;
-import io.portwatch.analysis.output.CommunityId;
 import io.portwatch.capture.flow.EndReason;
-import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.flow.FlowTable;
 import io.portwatch.capture.flow.FragmentTracker;
-import io.portwatch.analysis.ports.IanaServices;
-import io.portwatch.analysis.output.InetText;
 import io.portwatch.capture.source.PacketSink;
 
 import java.nio.ByteBuffer;
@@ -44,6 +41,11 @@ import java.util.function.Supplier;
  * and ICMP errors, on {@link #onIdle}, {@link #inputError}, {@link #finish} and before the analyzer's
  * state is looked at ({@link #summary}, {@link #flowTable}, {@link #detection}). The decoded packet
  * holds every field tracking needs, so nothing reads a frame after its {@link #onPacket} call.
+ *
+ * <p>Why one class of about 480 lines: it is where the order of everything that happens to one capture is
+ * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, flow ends,
+ * the end of the input); the work itself is the flow table's, the port table's, the detectors' and the
+ * output's, each a class of its own.
  */
 public final class TrafficAnalyzer implements PacketSink {
 
@@ -62,7 +64,7 @@ public final class TrafficAnalyzer implements PacketSink {
     private final PortTable ports = new PortTable();
     /** The ports' distinct clients and servers: this thread's, or the stage's when there is one. */
     private final PortPeers peers = new PortPeers();
-    private final CommunityId communityId = new CommunityId(0);
+    private final FlowRecords flowRecords;
     private final List<String> inputErrors = new ArrayList<>();
     /** Null when detection is off, so that it costs one comparison a packet. */
     private final Detection detect;
@@ -111,6 +113,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.input = input;
         this.sink = sink;
         this.decoder = new PacketDecoder(new DecodeStats());
+        this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         this.policy = detect != null && config.detect().policy() != null;
@@ -353,21 +356,8 @@ public final class TrafficAnalyzer implements PacketSink {
             Detection.flowEnd(detectIn, table, slot, reason);
         }
         if (emitFlows) {
-            out.flow(record(table, slot, reason));
+            out.flow(flowRecords.of(table, slot, reason));
         }
-    }
-
-    private FlowRecord record(FlowTable t, int slot, EndReason reason) {
-        int v = t.ipVersion(slot);
-        int proto = t.protocol(slot);
-        String cid = communityId.compute(v, t.clientHi(slot), t.clientLo(slot), t.serverHi(slot), t.serverLo(slot),
-                proto, t.clientPort(slot), t.serverPort(slot));
-        return new FlowRecord(input, cid, proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
-                InetText.format(v, t.clientHi(slot), t.clientLo(slot)), t.clientPort(slot),
-                InetText.format(v, t.serverHi(slot), t.serverLo(slot)), t.serverPort(slot),
-                t.startNanos(slot), t.lastNanos(slot), t.packetsToServer(slot), t.packetsToClient(slot),
-                t.bytesToServer(slot), t.bytesToClient(slot),
-                proto == DecodedPacket.PROTO_TCP ? t.tcpFlags(slot) : 0, t.connState(slot), reason);
     }
 
     // ---------------------------------------------------------------- windows
@@ -486,19 +476,5 @@ public final class TrafficAnalyzer implements PacketSink {
         return new Summary(input, packets == 0 ? 0 : firstNanos, packets == 0 ? 0 : lastNanos, packets, bytes,
                 tcpPackets, udpPackets, fragmentPackets, otherIpPackets, nonIpPackets, flows.flowsStarted(),
                 flows.flowsEvicted(), ds.errorsByReason(), unknown, inputErrors);
-    }
-
-    /**
-     * A closed window but for its ports' distinct clients and servers, which the thread that owns the
-     * {@link PortPeers} adds: this one, or the detection stage's.
-     */
-    record WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
-                       long activeFlows, long decodeErrors, CaptureStats capture) {
-
-        /** The window's record; {@code peers} is cleared for the next window. */
-        WindowReport report(PortPeers peers) {
-            return new WindowReport(input, start, end, counts.stats(peers), packets, bytes, activeFlows, decodeErrors,
-                    capture, 0);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.portwatch.app;
 
+import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.app.cli.HelpText;
 import io.portwatch.app.cli.InterfacesCommand;
 import io.portwatch.app.cli.LiveCommand;
@@ -7,7 +8,6 @@ import io.portwatch.app.cli.ReadCommand;
 import io.portwatch.app.config.CommandConfig;
 import io.portwatch.app.config.ConfigException;
 import io.portwatch.app.config.ConfigFile;
-import io.portwatch.analysis.ports.IanaServices;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

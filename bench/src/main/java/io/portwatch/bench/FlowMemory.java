@@ -2,11 +2,11 @@ package io.portwatch.bench;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.flow.FlowTable;
-import io.portwatch.analysis.ports.IanaServices;
 
 import java.lang.ref.Reference;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package io.portwatch.bench;
 
-import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.analysis.ports.IanaServices;
+import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -1,10 +1,10 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.IcmpHeader;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowTable;
-import io.portwatch.analysis.ports.IanaServices;
 
 import java.util.List;
 import java.util.function.Consumer;

@@ -1,7 +1,7 @@
 package io.portwatch.analysis.detect;
 
-import io.portwatch.capture.flow.HashKey;
 import io.portwatch.analysis.output.InetText;
+import io.portwatch.capture.flow.HashKey;
 
 import java.util.ArrayList;
 import java.util.List;

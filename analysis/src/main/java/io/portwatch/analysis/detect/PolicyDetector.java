@@ -1,7 +1,7 @@
 package io.portwatch.analysis.detect;
 
-import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.analysis.ports.IanaServices;
+import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

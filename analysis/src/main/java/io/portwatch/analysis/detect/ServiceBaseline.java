@@ -1,7 +1,7 @@
 package io.portwatch.analysis.detect;
 
-import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.analysis.output.InetText;
+import io.portwatch.capture.decode.DecodedPacket;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;

@@ -1,8 +1,8 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.ports.DistinctCounter;
-import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.analysis.ports.IanaServices;
+import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

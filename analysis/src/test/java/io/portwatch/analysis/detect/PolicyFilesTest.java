@@ -1,7 +1,7 @@
 package io.portwatch.analysis.detect;
 
-import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.analysis.output.InetText;
+import io.portwatch.capture.decode.DecodedPacket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

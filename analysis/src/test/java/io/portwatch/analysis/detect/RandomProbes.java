@@ -4,6 +4,7 @@ import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
@@ -12,7 +13,6 @@ import io.portwatch.capture.decode.PacketDecoder;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.flow.FlowTable;
-import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.source.PacketSink;
 
 import java.lang.management.ManagementFactory;

@@ -1,9 +1,9 @@
 package io.portwatch.bench.jmh;
 
+import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.flow.FlowTable;
-import io.portwatch.analysis.ports.IanaServices;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;

@@ -1,0 +1,20 @@
+package io.portwatch.analysis;
+
+import io.portwatch.analysis.ports.CaptureStats;
+import io.portwatch.analysis.ports.PortPeers;
+import io.portwatch.analysis.ports.PortTable;
+import io.portwatch.analysis.ports.WindowReport;
+
+/**
+ * A closed window but for its ports' distinct clients and servers, which the thread that owns the
+ * {@link PortPeers} adds: the packet thread, or the detection stage's.
+ */
+record WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
+                   long activeFlows, long decodeErrors, CaptureStats capture) {
+
+    /** The window's record; {@code peers} is cleared for the next window. */
+    WindowReport report(PortPeers peers) {
+        return new WindowReport(input, start, end, counts.stats(peers), packets, bytes, activeFlows, decodeErrors,
+                capture, 0);
+    }
+}
