@@ -49,8 +49,8 @@ import java.util.concurrent.atomic.AtomicInteger;
                 HelpText.EXIT_70},
         sortOptions = false,
         mixinStandardHelpOptions = true,
-        description = {"Analyse capture files (pcap, pcapng, gzip-compressed, or - for standard input) "
-                + "and report per-port statistics.",
+        description = {"Analyse capture files (pcap, pcapng, either compressed with gzip, zstd or xz, or - for "
+                + "standard input) and report per-port statistics.",
                 "Several files are one capture, in the order given (as tcpdump's rotation writes them), "
                         + "unless --separate is given."})
 public final class ReadCommand implements Callable<Integer> {

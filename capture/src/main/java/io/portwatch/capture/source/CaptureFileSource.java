@@ -15,15 +15,13 @@ import java.util.Objects;
 /**
  * Reads a capture file, or standard input ({@code "-"}), in pure Java: pcap (micro- and nanosecond,
  * either byte order, and the modified/Kuznetsov variant), pcapng (all sections and interfaces), and
- * either of them gzip-compressed. The format is told by the magic, not the file name.
+ * either of them compressed with gzip, zstd or xz. The format is told by the magic, not the file name.
  *
  * <p>Frames are handed to the sink straight out of one reusable buffer: nothing is allocated per
  * frame. Every fault is a {@link CaptureException} with a one-line message that starts with the
  * path, thrown after every frame before it has been delivered.
  */
 public final class CaptureFileSource implements PacketSource {
-
-    private static final int GZIP_MAGIC = 0x1F8B;
 
     private final CaptureInput input;
     private final RecordReader reader;
@@ -81,13 +79,22 @@ public final class CaptureFileSource implements PacketSource {
 
     private static RecordReader readHeader(CaptureInput input) throws CaptureException {
         String kind = "file";
-        if (!input.require(2)) {
+        if (!input.require(Compression.MAGIC_LENGTH) && input.available() < 2) {
             throw new CaptureException(input.name() + (input.available() == 0
                     ? ": empty file" : ": file too short for a capture header (1 byte)"));
         }
-        if ((input.buf.getShort(input.pos) & 0xFFFF) == GZIP_MAGIC) {
-            input.decompressGzip();
-            kind = "gzip stream";
+        Compression compression = Compression.of(input.buf, input.pos, input.available());
+        if (compression != null) {
+            if (!compression.readable()) {
+                throw new CaptureException(input.name() + ": " + compression.unreadable(input.name()));
+            }
+            long window = compression == Compression.ZSTD ? Compression.zstdWindow(input.buf, input.pos,
+                    input.available()) : 0;
+            if (window > 0) {
+                throw new CaptureException(input.name() + ": " + Compression.zstdWindowTooLarge(input.name(), window));
+            }
+            input.decompress(compression);
+            kind = compression.label + " stream";
         }
         if (!input.require(4)) {
             throw new CaptureException(input.name() + (input.available() == 0

@@ -122,12 +122,13 @@ final class CaptureInput implements AutoCloseable {
     }
 
     /**
-     * From here on reads the input as gzip: the unread bytes and the rest of the channel are
+     * From here on reads the input as gzip, zstd or xz: the unread bytes and the rest of the channel are
      * decompressed (the file offsets in messages then count decompressed bytes).
      */
-    void decompressGzip() {
+    void decompress(Compression compression) {
         buf.limit(end).position(pos);
-        channel = new GzipChannel(channel, buf);
+        channel = compression == Compression.GZIP ? new GzipChannel(channel, buf)
+                : new DecoderChannel(compression, channel, buf);
         buf.clear();
         pos = 0;
         end = 0;

@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
+import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +19,7 @@ import java.util.zip.ZipException;
 /**
  * Reads a pcap or pcapng file (or standard input, {@code -}) through the system's libpcap, with
  * nanosecond timestamps, the frames' original lengths and the file's link type (libpcap's DLT).
- * A gzip-compressed file is first decompressed to a temporary file, deleted on {@link #close()}.
+ * A gzip-, zstd- or xz-compressed file is first decompressed to a temporary file, deleted on {@link #close()}.
  *
  * <p>Every frame is copied into one reusable big-endian buffer before the sink sees it; reading
  * allocates nothing per frame. Faults become one-line {@link CaptureException}s that start with the
@@ -32,12 +33,11 @@ import java.util.zip.ZipException;
  */
 public final class LibpcapFileSource implements PacketSource {
 
-    private static final int GZIP_MAGIC = 0x1f8b;
     private static final int INITIAL_BUFFER = 256 * 1024;
 
     private final String path;
     private final Path tempFile;
-    private final String gzipFault;
+    private final String compressionFault;
     private final int linkType;
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
     private final Pointer header = new Pointer(0);
@@ -49,18 +49,19 @@ public final class LibpcapFileSource implements PacketSource {
     private boolean running;
     private boolean closeRequested;
 
-    private LibpcapFileSource(String path, Pointer handle, Path tempFile, String gzipFault) {
+    private LibpcapFileSource(String path, Pointer handle, Path tempFile, String compressionFault) {
         this.path = path;
         this.handle = handle;
         this.tempFile = tempFile;
-        this.gzipFault = gzipFault;
+        this.compressionFault = compressionFault;
         this.linkType = linkTypeOfDlt(LibpcapNative.pcap_datalink(handle));
     }
 
     /**
      * Opens a capture file through libpcap.
      *
-     * @param path            a pcap or pcapng file, possibly gzip-compressed, or {@code -} for standard input
+     * @param path            a pcap or pcapng file, possibly gzip-, zstd- or xz-compressed, or {@code -} for
+     *                        standard input
      * @param bpfFilterOrNull a libpcap filter expression applied by libpcap, or null for every frame
      * @throws CaptureException when libpcap is missing, or the file cannot be opened or is not a
      *                          capture, or the filter is invalid; the message starts with the path
@@ -68,16 +69,21 @@ public final class LibpcapFileSource implements PacketSource {
     public static LibpcapFileSource open(String path, String bpfFilterOrNull) throws CaptureException {
         Libpcap.load();
         Path temp = null;
-        String gzipFault = null;
+        String compressionFault = null;
         String readPath = path;
-        if (!"-".equals(path) && isGzip(path)) {
+        Compression compression = "-".equals(path) ? null : compression(path);
+        if (compression != null) {
+            if (!compression.readable()) {
+                throw new CaptureException(path + ": " + compression.unreadable(path));
+            }
             try {
                 temp = Files.createTempFile("portwatch-gunzip-", ".pcap");
             } catch (IOException e) {
                 throw new CaptureException(path + ": cannot create a temporary file to decompress into: "
                         + Libpcap.oneLine(e.getMessage()), e);
             }
-            gzipFault = gunzip(Path.of(path), temp);
+            compressionFault = compression == Compression.GZIP ? gunzip(Path.of(path), temp)
+                    : decompress(compression, Path.of(path), temp);
             readPath = temp.toString();
         }
         Pointer handle;
@@ -87,11 +93,11 @@ public final class LibpcapFileSource implements PacketSource {
                     LibpcapNative.TSTAMP_PRECISION_NANO, errbuf);
             if (handle == null) {
                 deleteQuietly(temp);
-                String why = gzipFault != null ? gzipFault : stripPath(errbuf.getString(0), readPath);
+                String why = compressionFault != null ? compressionFault : stripPath(errbuf.getString(0), readPath);
                 throw new CaptureException(path + ": " + why);
             }
         }
-        LibpcapFileSource source = new LibpcapFileSource(path, handle, temp, gzipFault);
+        LibpcapFileSource source = new LibpcapFileSource(path, handle, temp, compressionFault);
         if (bpfFilterOrNull != null) {
             try {
                 source.setFilter(bpfFilterOrNull);
@@ -153,8 +159,8 @@ public final class LibpcapFileSource implements PacketSource {
         }
         try {
             String fault = readAll(sink);
-            if (gzipFault != null && !stopRequested) {
-                throw new CaptureException(path + ": " + gzipFault);
+            if (compressionFault != null && !stopRequested) {
+                throw new CaptureException(path + ": " + compressionFault);
             }
             if (fault != null) {
                 throw new CaptureException(path + ": " + fault);
@@ -254,22 +260,55 @@ public final class LibpcapFileSource implements PacketSource {
         }
     }
 
-    private static boolean isGzip(String path) {
+    /** The file's compression, or null (also when it cannot be read: libpcap names that problem). */
+    private static Compression compression(String path) {
         Path file;
         try {
             file = Path.of(path);
         } catch (InvalidPathException e) {
-            return false; // libpcap will name the problem when it opens the file
+            return null; // libpcap will name the problem when it opens the file
         }
         if (!Files.isRegularFile(file)) {
-            return false;
+            return null;
         }
         try (InputStream in = Files.newInputStream(file)) {
-            int b0 = in.read();
-            int b1 = in.read();
-            return b0 >= 0 && b1 >= 0 && ((b0 << 8) | b1) == GZIP_MAGIC;
+            byte[] magic = in.readNBytes(Compression.MAGIC_LENGTH);
+            return Compression.of(ByteBuffer.wrap(magic), 0, magic.length);
         } catch (IOException e) {
-            return false; // libpcap will name the problem when it opens the file
+            return null; // libpcap will name the problem when it opens the file
+        }
+    }
+
+    /**
+     * Decompresses as much of a zstd or xz file as can be read into {@code out}.
+     *
+     * @return null, or what is wrong with the compressed data (the frames before it are still read)
+     */
+    private static String decompress(Compression compression, Path file, Path out) throws CaptureException {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
+             OutputStream os = Files.newOutputStream(out)) {
+            byte[] chunk = new byte[64 * 1024];
+            InputStream in;
+            try {
+                in = compression.decoder(raw);
+            } catch (IOException | RuntimeException e) {
+                return compression.fault(e).getMessage();
+            }
+            while (true) {
+                int n;
+                try {
+                    n = in.read(chunk);
+                } catch (IOException | RuntimeException e) {
+                    return compression.fault(e).getMessage(); // the decoder's faults are the data's
+                }
+                if (n < 0) {
+                    return null;
+                }
+                os.write(chunk, 0, n);
+            }
+        } catch (IOException e) {
+            deleteQuietly(out);
+            throw new CaptureException(file + ": cannot decompress: " + Libpcap.oneLine(e.getMessage()), e);
         }
     }
 
