@@ -3,6 +3,7 @@ package io.portwatch.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,19 +13,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code portwatch read} on inputs as operators have them (issue 14): zstd and xz captures.
+ * {@code portwatch read} on inputs as operators have them (issue 14): rotated and overlapping files read as
+ * one capture in time order, zstd and xz captures. The captures are made by {@link TrafficCapture} and cut
+ * or merged by the real tools (tcpdump, editcap, mergecap).
  */
 class ReadInputsIT {
 
     private static Path sample;
+    /** 2023-11-14T22:13:23.5Z: the first packet of the made-up captures. */
+    private static final long START_MICROS = 1_700_000_003_500_000L;
+    private static final String[] RECORDS = {"--format", "json", "--flows", "--interval", "10s"};
 
     @TempDir
     Path tmp;
@@ -43,6 +52,14 @@ class ReadInputsIT {
             l.add(n);
         }
         return l;
+    }
+
+    /** The same records in the same order; a failure names the first that differs (the lists are long). */
+    static void assertSameRecords(List<JsonNode> expected, List<JsonNode> got, String what) {
+        for (int i = 0; i < Math.min(expected.size(), got.size()); i++) {
+            assertEquals(expected.get(i), got.get(i), what + ": record " + i + " of " + expected.size());
+        }
+        assertEquals(expected.size(), got.size(), what + ": records");
     }
 
     static boolean installed(String tool) {
@@ -74,7 +91,7 @@ class ReadInputsIT {
         assertEquals(0, packed.exit(), packed.err());
         assertEquals("", packed.err());
         assertTrue(plain.records().size() > 10, plain.out());
-        assertEquals(withoutInput(plain), withoutInput(packed));
+        assertSameRecords(withoutInput(plain), withoutInput(packed), "records");
 
         byte[] whole = Files.readAllBytes(z);
         Path cut = tmp.resolve("cut-" + z.getFileName());
@@ -85,5 +102,173 @@ class ReadInputsIT {
         assertEquals("portwatch: " + cut + ": truncated " + tool + " data", err.replaceFirst(" \\(.*\\)$", ""));
         assertFalse(err.contains("\n"), err);
         assertEquals(1, r.ofType("summary").size(), "a summary still");
+    }
+
+    /** A capture of 20,000 packets over about 140 s (13 MB): tcpdump -C 1 cuts it in 13 files or more. */
+    private Path whole() throws IOException {
+        Path all = tmp.resolve("all.pcap");
+        long last = new TrafficCapture(14, 60).write(all, START_MICROS, 20_000, 7_000);
+        assertTrue(last - START_MICROS > 120_000_000L, "two minutes of traffic");
+        assertTrue(Files.size(all) > 12_000_000L, "size " + Files.size(all));
+        return all;
+    }
+
+    /** The files a shell glob lists, in its order. */
+    private static List<String> glob(Path dir, String pattern) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "cd '" + dir + "' && for f in " + pattern + "; do echo \"$PWD/$f\"; done")
+                .redirectErrorStream(true).start();
+        List<String> files = new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertEquals(0, p.waitFor());
+        return files;
+    }
+
+    private static ReadCommandIT.Run read(List<String> files, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("read"));
+        args.addAll(List.of(RECORDS));
+        args.addAll(List.of(more));
+        args.addAll(files);
+        return ReadCommandIT.run(args.toArray(String[]::new));
+    }
+
+    private static String instant(long micros) {
+        return java.time.Instant.ofEpochSecond(micros / 1_000_000, micros % 1_000_000 * 1000).toString();
+    }
+
+    @Test
+    void rotatedFilesInShellOrderOrReversedAreTheUnsplitCapture() throws Exception {
+        assumeTrue(installed("tcpdump"), "tcpdump is not installed");
+        Path all = whole();
+        Path dir = Files.createDirectories(tmp.resolve("rotated"));
+        assertEquals(0, sh("tcpdump -r '" + all + "' -w '" + dir.resolve("cap") + "' -C 1 -Z root"));
+        List<String> shellOrder = glob(dir, "cap*");
+        assertTrue(shellOrder.size() >= 12, "files: " + shellOrder);
+        assertTrue(shellOrder.indexOf(dir.resolve("cap10").toString()) < shellOrder.indexOf(dir.resolve("cap2").toString()),
+                "the shell lists cap10 before cap2: " + shellOrder);
+
+        ReadCommandIT.Run one = read(List.of(all.toString()));
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.ofType("port_stats").stream().map(r -> r.get("window_start").asText()).distinct().count() >= 13,
+                "a window each 10 s");
+        JsonNode summary = one.ofType("summary").get(0);
+        assertEquals(instant(START_MICROS), summary.get("start").asText());
+
+        ReadCommandIT.Run globbed = read(shellOrder);
+        assertEquals(0, globbed.exit(), globbed.err());
+        assertEquals("", globbed.err());
+        assertSameRecords(withoutInput(one), withoutInput(globbed), "shell order: the unsplit capture's records");
+
+        List<String> reversed = new ArrayList<>(shellOrder);
+        Collections.reverse(reversed);
+        ReadCommandIT.Run backwards = read(reversed);
+        assertEquals(0, backwards.exit(), backwards.err());
+        assertSameRecords(withoutInput(one), withoutInput(backwards), "reverse order: the unsplit capture's records");
+    }
+
+    @Test
+    void theLibpcapReaderMergesToo() throws Exception {
+        assumeTrue(installed("tcpdump"), "tcpdump is not installed");
+        Path all = whole();
+        Path dir = Files.createDirectories(tmp.resolve("rotated"));
+        assertEquals(0, sh("tcpdump -r '" + all + "' -w '" + dir.resolve("cap") + "' -C 1 -Z root"));
+        List<String> reversed = new ArrayList<>(glob(dir, "cap*"));
+        Collections.reverse(reversed);
+        ReadCommandIT.Run r = read(reversed, "--reader", "libpcap");
+        assumeFalse(r.exit() == 3 && r.err().contains("libpcap not found"), r.err());
+        assertEquals(0, r.exit(), r.err());
+        assertSameRecords(withoutInput(read(List.of(all.toString()))), withoutInput(r), "records");
+    }
+
+    /** Three captures whose times overlap: the second starts in the first, the third inside both. */
+    private List<Path> overlapping() throws IOException {
+        Path a = tmp.resolve("a.pcap");
+        Path b = tmp.resolve("b.pcap");
+        Path c = tmp.resolve("c.pcap");
+        new TrafficCapture(1, 30).write(a, START_MICROS, 3000, 20_000);
+        new TrafficCapture(2, 25).write(b, START_MICROS + 7_300_000, 2000, 25_000);
+        new TrafficCapture(3, 10).write(c, START_MICROS + 20_000_000, 800, 5_000);
+        return List.of(a, b, c);
+    }
+
+    @Test
+    void overlappingFilesAreMergedPacketByPacketAsMergecapDoes() throws Exception {
+        assumeTrue(installed("mergecap"), "mergecap is not installed");
+        List<Path> abc = overlapping();
+        Path merged = tmp.resolve("merged.pcapng");
+        assertEquals(0, sh("mergecap -w '" + merged + "' '" + abc.get(0) + "' '" + abc.get(1) + "' '" + abc.get(2) + "'"));
+        ReadCommandIT.Run expected = read(List.of(merged.toString()));
+        assertEquals(0, expected.exit(), expected.err());
+        ReadCommandIT.Run r = read(List.of(abc.get(2).toString(), abc.get(0).toString(), abc.get(1).toString()));
+        assertEquals(0, r.exit(), r.err());
+        assertSameRecords(withoutInput(expected), withoutInput(r), "records");
+    }
+
+    @Test
+    void standardInputAmongFilesIsMergedAsItComes() throws Exception {
+        assumeTrue(installed("mergecap"), "mergecap is not installed");
+        List<Path> abc = overlapping();
+        Path merged = tmp.resolve("merged.pcapng");
+        assertEquals(0, sh("mergecap -w '" + merged + "' '" + abc.get(0) + "' '" + abc.get(1) + "' '" + abc.get(2) + "'"));
+        List<String> args = new ArrayList<>(List.of("read"));
+        args.addAll(List.of(RECORDS));
+        args.addAll(List.of(abc.get(0).toString(), "-", abc.get(2).toString()));
+        ReadCommandIT.Run r = ReadCommandIT.run(Files.readAllBytes(abc.get(1)), args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        assertSameRecords(withoutInput(read(List.of(merged.toString()))), withoutInput(r), "records");
+    }
+
+    @Test
+    void anUnreadableFileAmongSeveralIsNamedAndTheRestIsMerged() throws Exception {
+        List<Path> abc = overlapping();
+        Path text = Files.writeString(tmp.resolve("notes.txt"), "these are not packets\n");
+        Path missing = tmp.resolve("missing.pcap");
+        byte[] b = Files.readAllBytes(abc.get(1));
+        Path cut = Files.write(tmp.resolve("cut.pcap"), Arrays.copyOf(b, b.length / 2 + 5));
+        ReadCommandIT.Run good = read(List.of(abc.get(0).toString(), abc.get(2).toString()));
+        ReadCommandIT.Run r = read(List.of(abc.get(2).toString(), text.toString(), missing.toString(),
+                abc.get(0).toString()));
+        assertEquals(1, r.exit(), r.err());
+        List<String> lines = r.err().strip().lines().toList();
+        assertEquals(List.of("portwatch: " + text + ": not a pcap or pcapng file (magic 0x74686573)",
+                "portwatch: " + missing + ": no such file"), lines);
+        List<JsonNode> got = withoutInput(r);
+        List<JsonNode> expected = withoutInput(good);
+        assertSameRecords(expected.subList(0, expected.size() - 1), got.subList(0, got.size() - 1), "all but the summary");
+        assertEquals(2, got.get(got.size() - 1).get("input_errors").size());
+
+        // a file that fails in its middle: its packets before the fault are merged with the others
+        ReadCommandIT.Run partly = read(List.of(abc.get(0).toString(), cut.toString()));
+        assertEquals(1, partly.exit(), partly.err());
+        assertTrue(partly.err().strip().startsWith("portwatch: " + cut + ": truncated record"), partly.err());
+        assertFalse(partly.err().strip().contains("\n"), partly.err());
+        long packets = partly.ofType("summary").get(0).get("packets").asLong();
+        assertTrue(packets > 3000 + 900 && packets < 3000 + 2000, "packets " + packets);
+    }
+
+    /** Hundreds of rotated files, under a limit of 40 open files for the whole JVM. */
+    @Test
+    void hundredsOfRotatedFilesHoldFewOpenAtATime() throws Exception {
+        assumeTrue(installed("editcap"), "editcap is not installed");
+        Path all = whole();
+        Path dir = Files.createDirectories(tmp.resolve("parts"));
+        assertEquals(0, sh("editcap -F pcap -c 45 '" + all + "' '" + dir.resolve("part.pcap") + "'"));
+        List<String> parts;
+        try (Stream<Path> s = Files.list(dir)) {
+            parts = new ArrayList<>(s.map(Path::toString).sorted().toList());
+        }
+        assertTrue(parts.size() > 400, "files: " + parts.size());
+        Collections.reverse(parts);
+        StringBuilder cmd = new StringBuilder("ulimit -n 40 && exec '")
+                .append(Path.of(System.getProperty("java.home"), "bin", "java")).append("' -Xmx512m -jar '")
+                .append(Path.of(System.getProperty("portwatch.root", "..")).resolve("app/target/portwatch.jar"))
+                .append("' read");
+        for (String a : RECORDS) {
+            cmd.append(' ').append(a);
+        }
+        for (String p : parts) {
+            cmd.append(" '").append(p).append('\'');
+        }
+        ReadCommandIT.Run r = ReadCommandIT.exec(List.of("sh", "-c", cmd.toString()), java.util.Map.of(), null);
+        assertEquals(0, r.exit(), r.err());
+        assertSameRecords(withoutInput(read(List.of(all.toString()))), withoutInput(r), "records");
     }
 }

@@ -44,9 +44,20 @@ public final class CaptureFileSource implements PacketSource {
      *                          header is truncated or invalid
      */
     public static CaptureFileSource open(String path) throws CaptureException {
+        return open(path, 0);
+    }
+
+    /**
+     * As {@link #open(String)}, reading at most {@code readLimit} bytes at a time (0: as much as the buffer
+     * takes): a look at the first frame of a file need not read a megabyte of it.
+     */
+    static CaptureFileSource open(String path, int readLimit) throws CaptureException {
         Objects.requireNonNull(path, "path");
         ReadableByteChannel channel = "-".equals(path) ? Channels.newChannel(System.in) : openFile(path);
         CaptureInput input = new CaptureInput(path, channel);
+        if (readLimit > 0) {
+            input.limitReads(readLimit);
+        }
         try {
             return new CaptureFileSource(input, readHeader(input));
         } catch (CaptureException | RuntimeException e) {
@@ -152,6 +163,50 @@ public final class CaptureFileSource implements PacketSource {
                 }
             }
         }
+    }
+
+    /**
+     * This source read a record or block at a time by a {@link MergedSource}, instead of {@link #run}: it
+     * counts as running until the cursor is closed, so that a {@link #close()} meanwhile leaves the buffer
+     * to the cursor's thread.
+     */
+    MergedSource.Cursor cursor() {
+        synchronized (lock) {
+            if (closed || running) {
+                throw new IllegalStateException(input.name() + (closed ? " is closed" : " is already running"));
+            }
+            running = true;
+        }
+        return new MergedSource.Cursor() {
+            @Override
+            public boolean step(PacketSink sink) throws CaptureException {
+                try {
+                    return !stopped && reader.next(sink);
+                } catch (CaptureException e) {
+                    if (stopped) {
+                        return false; // closed meanwhile: the fault is the interrupted read
+                    }
+                    throw e;
+                }
+            }
+
+            @Override
+            public void stop() {
+                CaptureFileSource.this.close();
+            }
+
+            @Override
+            public void close() {
+                synchronized (lock) {
+                    running = false;
+                    if (closed) {
+                        input.release();
+                        return;
+                    }
+                }
+                CaptureFileSource.this.close();
+            }
+        };
     }
 
     /** Makes {@link #run} return before the next record; a stopped source stays stopped. */

@@ -40,6 +40,8 @@ public final class LibpcapFileSource implements PacketSource {
     private final String compressionFault;
     private final int linkType;
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
+    private final Pointer headerOut = outPointers.share(0);
+    private final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
     private final Pointer header = new Pointer(0);
     private final Pointer data = new Pointer(0);
 
@@ -175,11 +177,67 @@ public final class LibpcapFileSource implements PacketSource {
         }
     }
 
+    /**
+     * This source read a frame at a time by a {@link MergedSource}, instead of {@link #run}: it counts as
+     * running until the cursor is closed, so that a {@link #close()} meanwhile leaves the handle to the
+     * cursor's thread.
+     */
+    MergedSource.Cursor cursor() {
+        synchronized (this) {
+            if (handle == null || closeRequested || running) {
+                throw new IllegalStateException(path + (running ? " is already running" : " is closed"));
+            }
+            running = true;
+        }
+        return new MergedSource.Cursor() {
+            @Override
+            public boolean step(PacketSink sink) throws CaptureException {
+                return LibpcapFileSource.this.step(sink);
+            }
+
+            @Override
+            public void stop() {
+                LibpcapFileSource.this.stop();
+            }
+
+            @Override
+            public void close() {
+                synchronized (LibpcapFileSource.this) {
+                    running = false;
+                    closeRequested = true;
+                    release();
+                }
+            }
+        };
+    }
+
+    /** Reads and delivers one frame; false at the end or after a stop. */
+    private boolean step(PacketSink sink) throws CaptureException {
+        final Pointer p = handle;
+        while (!stopRequested) {
+            int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
+            if (rc == 1) {
+                deliver(sink);
+                return true;
+            }
+            if (rc == 0) {
+                continue;
+            }
+            String fault = rc == LibpcapNative.ERROR_BREAK ? null : LibpcapNative.lastError(p);
+            if (compressionFault != null && !stopRequested) {
+                throw new CaptureException(path + ": " + compressionFault);
+            }
+            if (fault != null) {
+                throw new CaptureException(path + ": " + fault);
+            }
+            return false;
+        }
+        return false;
+    }
+
     /** Reads until the end, a stop or a fault; returns libpcap's error text, or null. */
     private String readAll(PacketSink sink) {
         final Pointer p = handle;
-        final Pointer headerOut = outPointers.share(0);
-        final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
         while (!stopRequested) {
             int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
             if (rc == 1) {
