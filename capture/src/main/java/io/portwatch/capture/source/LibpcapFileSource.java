@@ -4,17 +4,10 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
-import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reads a pcap or pcapng file (or standard input, {@code -}) through the system's libpcap, with
@@ -73,7 +66,7 @@ public final class LibpcapFileSource implements PacketSource {
         Path temp = null;
         String compressionFault = null;
         String readPath = path;
-        Compression compression = "-".equals(path) ? null : compression(path);
+        Compression compression = "-".equals(path) ? null : TempDecompression.compressionOf(path);
         if (compression != null) {
             if (!compression.readable()) {
                 throw new CaptureException(path + ": " + compression.unreadable(path));
@@ -84,8 +77,7 @@ public final class LibpcapFileSource implements PacketSource {
                 throw new CaptureException(path + ": cannot create a temporary file to decompress into: "
                         + Libpcap.oneLine(e.getMessage()), e);
             }
-            compressionFault = compression == Compression.GZIP ? gunzip(Path.of(path), temp)
-                    : decompress(compression, Path.of(path), temp);
+            compressionFault = TempDecompression.decompress(compression, Path.of(path), temp);
             readPath = temp.toString();
         }
         Pointer handle;
@@ -94,7 +86,7 @@ public final class LibpcapFileSource implements PacketSource {
             handle = LibpcapNative.pcap_open_offline_with_tstamp_precision(readPath,
                     LibpcapNative.TSTAMP_PRECISION_NANO, errbuf);
             if (handle == null) {
-                deleteQuietly(temp);
+                TempDecompression.deleteQuietly(temp);
                 String why = compressionFault != null ? compressionFault : stripPath(errbuf.getString(0), readPath);
                 throw new CaptureException(path + ": " + why);
             }
@@ -314,95 +306,7 @@ public final class LibpcapFileSource implements PacketSource {
         if (handle != null) {
             LibpcapNative.pcap_close(handle);
             handle = null;
-            deleteQuietly(tempFile);
-        }
-    }
-
-    /** The file's compression, or null (also when it cannot be read: libpcap names that problem). */
-    private static Compression compression(String path) {
-        Path file;
-        try {
-            file = Path.of(path);
-        } catch (InvalidPathException e) {
-            return null; // libpcap will name the problem when it opens the file
-        }
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] magic = in.readNBytes(Compression.MAGIC_LENGTH);
-            return Compression.of(ByteBuffer.wrap(magic), 0, magic.length);
-        } catch (IOException e) {
-            return null; // libpcap will name the problem when it opens the file
-        }
-    }
-
-    /**
-     * Decompresses as much of a zstd or xz file as can be read into {@code out}.
-     *
-     * @return null, or what is wrong with the compressed data (the frames before it are still read)
-     */
-    private static String decompress(Compression compression, Path file, Path out) throws CaptureException {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
-             OutputStream os = Files.newOutputStream(out)) {
-            byte[] chunk = new byte[64 * 1024];
-            InputStream in;
-            try {
-                in = compression.decoder(raw);
-            } catch (IOException | RuntimeException e) {
-                return compression.fault(e).getMessage();
-            }
-            while (true) {
-                int n;
-                try {
-                    n = in.read(chunk);
-                } catch (IOException | RuntimeException e) {
-                    return compression.fault(e).getMessage(); // the decoder's faults are the data's
-                }
-                if (n < 0) {
-                    return null;
-                }
-                os.write(chunk, 0, n);
-            }
-        } catch (IOException e) {
-            deleteQuietly(out);
-            throw new CaptureException(file + ": cannot decompress: " + Libpcap.oneLine(e.getMessage()), e);
-        }
-    }
-
-    /**
-     * Decompresses as much of {@code gz} as can be read into {@code out}.
-     *
-     * @return null, or what is wrong with the compressed data (the frames before it are still read)
-     */
-    private static String gunzip(Path gz, Path out) throws CaptureException {
-        try (InputStream raw = Files.newInputStream(gz); OutputStream os = Files.newOutputStream(out)) {
-            GZIPInputStream in;
-            try {
-                in = new GZIPInputStream(raw, 64 * 1024);
-            } catch (EOFException e) {
-                return "truncated gzip data";
-            } catch (ZipException e) {
-                return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
-            }
-            byte[] chunk = new byte[64 * 1024];
-            while (true) {
-                int n;
-                try {
-                    n = in.read(chunk);
-                } catch (EOFException e) {
-                    return "truncated gzip data";
-                } catch (ZipException e) {
-                    return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
-                }
-                if (n < 0) {
-                    return null;
-                }
-                os.write(chunk, 0, n);
-            }
-        } catch (IOException e) {
-            deleteQuietly(out);
-            throw new CaptureException(gz + ": cannot decompress: " + Libpcap.oneLine(e.getMessage()), e);
+            TempDecompression.deleteQuietly(tempFile);
         }
     }
 
@@ -411,16 +315,6 @@ public final class LibpcapFileSource implements PacketSource {
         String m = Libpcap.oneLine(message);
         String prefix = readPath + ": ";
         return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                p.toFile().deleteOnExit();
-            }
-        }
     }
 
     /**
