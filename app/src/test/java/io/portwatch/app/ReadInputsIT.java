@@ -9,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -270,5 +271,124 @@ class ReadInputsIT {
         ReadCommandIT.Run r = ReadCommandIT.exec(List.of("sh", "-c", cmd.toString()), java.util.Map.of(), null);
         assertEquals(0, r.exit(), r.err());
         assertSameRecords(withoutInput(read(List.of(all.toString()))), withoutInput(r), "records");
+    }
+
+    /** portwatch reading standard input from a pipe this test writes to, its output lines as they come. */
+    private static final class Piped implements AutoCloseable {
+        final Process process;
+        final OutputStream stdin;
+        final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        private final Thread out;
+        private final Thread errors;
+
+        Piped(String... args) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "-jar", Path.of(System.getProperty("portwatch.root", "..")).resolve("app/target/portwatch.jar")
+                            .toString()));
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).start();
+            stdin = process.getOutputStream();
+            out = new Thread(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            out.start();
+            errors = ReadCommandIT.pump(process.getErrorStream(), err);
+        }
+
+        /** The next output line of this record type, waiting at most {@code millis}; null if none came. */
+        JsonNode next(String type, long millis) throws Exception {
+            long end = System.nanoTime() + millis * 1_000_000L;
+            for (long left; (left = end - System.nanoTime()) > 0; ) {
+                String l = lines.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (l != null && !l.isBlank()) {
+                    JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l);
+                    if (n.get("type").asText().equals(type)) {
+                        return n;
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** Closes standard input and waits for the end; the exit status. */
+        int finish() throws Exception {
+            stdin.close();
+            assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "portwatch ends at the end of its input");
+            out.join();
+            errors.join();
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    private static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    @Test
+    void aLivePipeClosesWindowsOnTheClock() throws Exception {
+        try (Piped p = new Piped("read", "--format", "json", "--interval", "1s", "-")) {
+            // packets of the last 150 ms, all in one second of the clock: only the clock can close its window
+            while (nowMicros() % 1_000_000 < 300_000 || nowMicros() % 1_000_000 > 600_000) {
+                Thread.sleep(10);
+            }
+            long now = nowMicros();
+            p.stdin.write(TrafficCapture.header());
+            long last = new TrafficCapture(8, 20).records(p.stdin, now - 150_000, 50, 2_000);
+            assertTrue(last / 1_000_000 == (now - 150_000) / 1_000_000, "one second");
+            p.stdin.flush();
+            // the pipe stays open, and quiet
+            JsonNode w = p.next("port_stats", 5_000);
+            assertTrue(w != null, "a window record while the pipe is open and quiet: " + p.err);
+            java.time.Instant start = java.time.Instant.parse(w.get("window_start").asText());
+            assertEquals(now / 1_000_000, start.getEpochSecond(), "the packets' second, aligned as live aligns it");
+            assertEquals(0, start.getNano());
+            assertEquals(start.plusSeconds(1).toString(), w.get("window_end").asText());
+            assertTrue(java.time.Instant.now().isAfter(start.plusSeconds(1)), "closed once the clock passed its end");
+
+            // later packets go on into the windows that follow
+            long more = nowMicros();
+            new TrafficCapture(9, 20).records(p.stdin, more, 20, 2_000);
+            assertEquals(0, p.finish(), p.err.toString());
+            JsonNode summary = p.next("summary", 1_000);
+            assertEquals(70, summary.get("packets").asLong(), summary.toString());
+        }
+    }
+
+    @Test
+    void aPipeOfAnOldCaptureKeepsToPacketTimeThoughItStalls() throws Exception {
+        Path all = tmp.resolve("old.pcap");
+        new TrafficCapture(5, 40).write(all, START_MICROS, 6000, 7_000);
+        byte[] bytes = Files.readAllBytes(all);
+        List<String> args = new ArrayList<>(List.of("read"));
+        args.addAll(List.of(RECORDS));
+        args.add("-");
+        try (Piped p = new Piped(args.toArray(String[]::new))) {
+            int half = bytes.length / 2;
+            p.stdin.write(bytes, 0, half);
+            p.stdin.flush();
+            Thread.sleep(1_500); // a writer that stalls: the clock must not cut the windows of an old capture
+            p.stdin.write(bytes, half, bytes.length - half);
+            assertEquals(0, p.finish(), p.err.toString());
+            List<JsonNode> got = new ArrayList<>();
+            for (String l : p.lines) {
+                ObjectNode n = (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(l);
+                n.remove("input");
+                got.add(n);
+            }
+            assertSameRecords(withoutInput(read(List.of(all.toString()))), got, "records");
+        }
     }
 }

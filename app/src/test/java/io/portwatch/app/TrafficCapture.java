@@ -52,15 +52,20 @@ final class TrafficCapture {
      * @return the last packet's time, in microseconds
      */
     long write(Path file, long startMicros, int packets, long spacingMicros) throws IOException {
-        long t = startMicros;
         try (OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
             o.write(header());
-            for (int i = 0; i < packets; i++) {
-                if (i > 0) {
-                    t += Math.max(1, spacingMicros / 2 + random.nextLong(spacingMicros));
-                }
-                o.write(record(t, random.nextInt(sessions)));
+            return records(o, startMicros, packets, spacingMicros);
+        }
+    }
+
+    /** Writes the records only (no file header); returns the last packet's time, in microseconds. */
+    long records(OutputStream o, long startMicros, int packets, long spacingMicros) throws IOException {
+        long t = startMicros;
+        for (int i = 0; i < packets; i++) {
+            if (i > 0) {
+                t += Math.max(1, spacingMicros / 2 + random.nextLong(spacingMicros));
             }
+            o.write(record(t, random.nextInt(sessions)));
         }
         return t;
     }

@@ -43,7 +43,7 @@ import java.util.function.Consumer;
         footerHeading = "%nExamples:%n",
         footer = {"  portwatch read capture.pcap",
                 "  portwatch read --interval 1m --format json --flows day*.pcap.gz > stats.jsonl",
-                "  tcpdump -i eth0 -w - | portwatch read --interval 10s -",
+                "  tcpdump -i eth0 -U -w - | portwatch read --interval 10s -",
                 "  portwatch read --separate --filter 'tcp' sensor-*.pcap",
                 "  portwatch read --config portwatch.yaml --kafka broker:9092 capture.pcap",
                 "", HelpText.VALUES, HelpText.CONFIG,
@@ -65,8 +65,9 @@ public final class ReadCommand implements Callable<Integer> {
     List<String> files;
 
     @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Tumbling windows aligned on packet time, e.g. 500ms, 10s, 5m. "
-                    + "Default: one window of the whole input.")
+            description = "Tumbling windows aligned on packet time, e.g. 500ms, 10s, 5m; on a live pipe "
+                    + "(its packets' times near the clock; the java reader) also closed on the clock while it "
+                    + "is quiet, as live does. Default: one window of the whole input.")
     Long intervalNanos;
 
     @Option(names = "--filter", paramLabel = "BPF", description = "Only frames matching this libpcap filter, e.g. 'tcp port 80'.")
