@@ -1,6 +1,9 @@
 package io.portwatch.capture.source;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -19,8 +22,8 @@ import java.util.function.Consumer;
  *
  * <p>Each file is opened first to read its first frame's time, and closed; it is opened again only when
  * the merge reaches that time, and closed at its end, so that hundreds of rotated files hold one or two
- * open at a time (with their buffers). Standard input ({@code -}) cannot be read twice: it stays open from
- * its first frame to its end, and is merged as it comes.
+ * open at a time (with their buffers). Standard input ({@code -}), or a named pipe, cannot be read twice: it
+ * stays open from its first frame to its end, and is merged as it comes.
  *
  * <p>Each frame waits in its file's reader (whose buffer holds it until that reader's next record) until it
  * is the earliest; the files' next frames are kept in a binary heap. Nothing is allocated per frame.
@@ -127,14 +130,14 @@ public final class MergedSource implements PacketSource {
         List<Input> inputs = new ArrayList<>(names.size());
         for (int i = 0; i < names.size() && !stopped; i++) {
             String name = names.get(i);
-            boolean stdin = "-".equals(name);
+            boolean once = readOnce(name);
             Input in = new Input(name, i);
-            if (!openInput(in, !stdin) || !advance(in)) {
+            if (!openInput(in, !once) || !advance(in)) {
                 finish(in);
                 continue;
             }
             in.first = in.timestamp;
-            if (!stdin) {
+            if (!once) {
                 finish(in); // opened again when the merge reaches its first frame
             }
             inputs.add(in);
@@ -146,6 +149,19 @@ public final class MergedSource implements PacketSource {
             ranked[r].timestamp = ranked[r].first;
         }
         return ranked;
+    }
+
+    /** Whether an input can be read only once: standard input, or a path that is not a regular file (a pipe). */
+    private static boolean readOnce(String name) {
+        if ("-".equals(name)) {
+            return true;
+        }
+        try {
+            Path p = Path.of(name);
+            return Files.exists(p) && !Files.isRegularFile(p);
+        } catch (InvalidPathException | SecurityException e) {
+            return false; // opening it names the problem
+        }
     }
 
     private boolean openInput(Input in, boolean peek) {

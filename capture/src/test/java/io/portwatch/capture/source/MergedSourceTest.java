@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several files merged in time order as mergecap merges them (issue 14, defect 2). */
@@ -153,6 +154,31 @@ class MergedSourceTest {
         } finally {
             System.setIn(saved);
         }
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a pipe nobody writes blocks for good
+    void aNamedPipeAmongFilesIsReadOnceAsItComes() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+                "mkfifo is not available");
+        String a = file("a", 1, 1, 3, 5);
+        CaptureBytes w = new CaptureBytes(ByteOrder.BIG_ENDIAN).pcapHeader(CaptureBytes.PCAP_NANOS, 1);
+        w.pcapRecord(2, 0, data(2, 0), 64).pcapRecord(4, 0, data(2, 1), 64);
+        Thread writer = new Thread(() -> {
+            try {
+                Files.write(fifo, w.toByteArray());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        Merge m = merge(fifo.toString(), a);
+        writer.join();
+        assertEquals(List.of(frame(1, 0, 1), frame(2, 0, 2), frame(1, 1, 3), frame(2, 1, 4), frame(1, 2, 5)),
+                m.frames());
+        assertEquals(List.of(), m.faults());
+        assertEquals(3, m.opener().opened, "the pipe once, the file twice");
     }
 
     @Test

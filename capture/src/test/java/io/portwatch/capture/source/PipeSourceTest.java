@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -97,6 +98,7 @@ class PipeSourceTest {
     }
 
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a pipe nobody writes blocks for good
     void aQuietLivePipeTellsTheSinkOfTheClock() throws Exception {
         Path fifo = fifo();
         CountDownLatch release = new CountDownLatch(1);
@@ -132,6 +134,7 @@ class PipeSourceTest {
     }
 
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a pipe nobody writes blocks for good
     void aPipeOfAnOldCaptureNeverDoesAndNothingComesBeforeTheFirstFrame() throws Exception {
         Path fifo = fifo();
         CountDownLatch release = new CountDownLatch(1);
