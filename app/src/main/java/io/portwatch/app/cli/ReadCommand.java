@@ -15,6 +15,7 @@ import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.Libpcap;
 import io.portwatch.capture.source.LibpcapFileSource;
+import io.portwatch.capture.source.MergedSource;
 import io.portwatch.capture.source.PacketSink;
 import io.portwatch.capture.source.PacketSource;
 import picocli.CommandLine;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** {@code portwatch read}: per-port statistics of capture files. */
 @Command(name = "read",
@@ -41,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
         footerHeading = "%nExamples:%n",
         footer = {"  portwatch read capture.pcap",
                 "  portwatch read --interval 1m --format json --flows day*.pcap.gz > stats.jsonl",
-                "  tcpdump -i eth0 -w - | portwatch read --interval 10s -",
+                "  tcpdump -i eth0 -U -w - | portwatch read --interval 10s -",
                 "  portwatch read --separate --filter 'tcp' sensor-*.pcap",
                 "  portwatch read --config portwatch.yaml --kafka broker:9092 capture.pcap",
                 "", HelpText.VALUES, HelpText.CONFIG,
@@ -49,10 +51,11 @@ import java.util.concurrent.atomic.AtomicInteger;
                 HelpText.EXIT_70},
         sortOptions = false,
         mixinStandardHelpOptions = true,
-        description = {"Analyse capture files (pcap, pcapng, gzip-compressed, or - for standard input) "
-                + "and report per-port statistics.",
-                "Several files are one capture, in the order given (as tcpdump's rotation writes them), "
-                        + "unless --separate is given."})
+        description = {"Analyse capture files (pcap, pcapng, either compressed with gzip, zstd or xz, or - for "
+                + "standard input) and report per-port statistics.",
+                "Several files are one capture, merged in time order as mergecap does (rotated files in the "
+                        + "order of their first packets, whatever order a shell lists them in; overlapping "
+                        + "files packet by packet), unless --separate is given."})
 public final class ReadCommand implements Callable<Integer> {
 
     /** Capture file readers. */
@@ -62,8 +65,9 @@ public final class ReadCommand implements Callable<Integer> {
     List<String> files;
 
     @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Tumbling windows aligned on packet time, e.g. 500ms, 10s, 5m. "
-                    + "Default: one window of the whole input.")
+            description = "Tumbling windows aligned on packet time, e.g. 500ms, 10s, 5m; on a live pipe "
+                    + "(its packets' times near the clock; the java reader) also closed on the clock while it "
+                    + "is quiet, as live does. Default: one window of the whole input.")
     Long intervalNanos;
 
     @Option(names = "--filter", paramLabel = "BPF", description = "Only frames matching this libpcap filter, e.g. 'tcp port 80'.")
@@ -124,6 +128,9 @@ public final class ReadCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_USAGE;
         }
+        if (files.indexOf("-") != files.lastIndexOf("-")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "- (standard input) can be read only once");
+        }
         if (threads != null && (threads < 1 || !separate)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     threads < 1 ? "--threads must be at least 1: " + threads : "--threads needs --separate");
@@ -171,11 +178,17 @@ public final class ReadCommand implements Callable<Integer> {
                     readInto(f, a, filters, err, null);
                     a.finish();
                 }
-            } else {
+            } else if (files.size() > 1) {
                 TrafficAnalyzer a = new TrafficAnalyzer(single, String.join(",", files), sink);
-                for (String f : files) {
-                    readInto(f, a, filters, err, null);
+                Consumer<CaptureException> faults = e -> fault(e.getMessage(), a, err);
+                try (MergedSource merged = reader == Reader.libpcap ? MergedSource.libpcap(files, filter, faults)
+                        : MergedSource.java(files, faults)) {
+                    merged.run(target(a, filters));
                 }
+                a.finish();
+            } else {
+                TrafficAnalyzer a = new TrafficAnalyzer(single, files.get(0), sink);
+                readInto(files.get(0), a, filters, err, null);
                 a.finish();
             }
             sink.close();
@@ -206,15 +219,7 @@ public final class ReadCommand implements Callable<Integer> {
      */
     private boolean readInto(String file, TrafficAnalyzer analyzer, BpfFilterSet filters, PrintWriter err,
                              SeparateRun run) {
-        PacketSink target = analyzer;
-        if (filters != null && reader == Reader.java) {
-            final BpfFilterSet f = filters;
-            target = (lt, ts, buf, off, cap, orig) -> {
-                if (f.matches(lt, buf, off, cap, orig)) {
-                    analyzer.onPacket(lt, ts, buf, off, cap, orig);
-                }
-            };
-        }
+        PacketSink target = target(analyzer, filters);
         try (PacketSource source = open(file)) {
             if (run == null) {
                 source.run(target);
@@ -233,6 +238,18 @@ public final class ReadCommand implements Callable<Integer> {
             fault(e.getMessage(), analyzer, err);
             return run == null || !run.stopped;
         }
+    }
+
+    /** Where the frames go: the analyzer, behind the Java reader's filter when there is one. */
+    private PacketSink target(TrafficAnalyzer analyzer, BpfFilterSet filters) {
+        if (filters == null || reader != Reader.java) {
+            return analyzer;
+        }
+        return (lt, ts, buf, off, cap, orig) -> {
+            if (filters.matches(lt, buf, off, cap, orig)) {
+                analyzer.onPacket(lt, ts, buf, off, cap, orig);
+            }
+        };
     }
 
     private PacketSource open(String file) throws CaptureException {

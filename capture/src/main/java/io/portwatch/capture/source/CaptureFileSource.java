@@ -15,18 +15,27 @@ import java.util.Objects;
 /**
  * Reads a capture file, or standard input ({@code "-"}), in pure Java: pcap (micro- and nanosecond,
  * either byte order, and the modified/Kuznetsov variant), pcapng (all sections and interfaces), and
- * either of them gzip-compressed. The format is told by the magic, not the file name.
+ * either of them compressed with gzip, zstd or xz. The format is told by the magic, not the file name.
  *
  * <p>Frames are handed to the sink straight out of one reusable buffer: nothing is allocated per
  * frame. Every fault is a {@link CaptureException} with a one-line message that starts with the
  * path, thrown after every frame before it has been delivered.
+ *
+ * <p>Standard input, or a path, that is not a regular file (a pipe: {@code tcpdump -U -w - | portwatch read -})
+ * is read through a {@link PipeChannel}, so that {@link #run} can tell the sink of the clock
+ * ({@link PacketSink#onIdle}) while a live pipe is quiet, as a live capture does (see {@link PipeClock}):
+ * its windows then close on the clock too, not only when a later packet comes. A regular file's windows
+ * follow packet time only.
  */
 public final class CaptureFileSource implements PacketSource {
 
-    private static final int GZIP_MAGIC = 0x1F8B;
+    /** Standard input as a path, to tell whether it is a regular file (where there is no such path: a pipe). */
+    private static final String STANDARD_INPUT = "/dev/stdin";
 
     private final CaptureInput input;
     private final RecordReader reader;
+    /** The pipe under the input (maybe under a decompressor), or null for a regular file. */
+    private final PipeChannel pipe;
     private final Object lock = new Object();
     private volatile boolean stopped;
     /** Guarded by {@link #lock}. */
@@ -34,9 +43,10 @@ public final class CaptureFileSource implements PacketSource {
     /** Guarded by {@link #lock}. */
     private boolean closed;
 
-    private CaptureFileSource(CaptureInput input, RecordReader reader) {
+    private CaptureFileSource(CaptureInput input, RecordReader reader, PipeChannel pipe) {
         this.input = input;
         this.reader = reader;
+        this.pipe = pipe;
     }
 
     /**
@@ -46,15 +56,43 @@ public final class CaptureFileSource implements PacketSource {
      *                          header is truncated or invalid
      */
     public static CaptureFileSource open(String path) throws CaptureException {
+        return open(path, 0);
+    }
+
+    /**
+     * As {@link #open(String)}, reading at most {@code readLimit} bytes at a time (0: as much as the buffer
+     * takes): a look at the first frame of a file need not read a megabyte of it.
+     */
+    static CaptureFileSource open(String path, int readLimit) throws CaptureException {
         Objects.requireNonNull(path, "path");
-        ReadableByteChannel channel = "-".equals(path) ? Channels.newChannel(System.in) : openFile(path);
+        ReadableByteChannel channel;
+        PipeChannel pipe = null;
+        if ("-".equals(path)) {
+            channel = regularFile(STANDARD_INPUT) ? Channels.newChannel(System.in)
+                    : (pipe = new PipeChannel(path, System.in));
+        } else {
+            FileChannel file = openFile(path);
+            channel = regularFile(path) ? file : (pipe = new PipeChannel(path, Channels.newInputStream(file)));
+        }
         CaptureInput input = new CaptureInput(path, channel);
+        if (readLimit > 0) {
+            input.limitReads(readLimit);
+        }
         try {
-            return new CaptureFileSource(input, readHeader(input));
+            return new CaptureFileSource(input, readHeader(input), pipe);
         } catch (CaptureException | RuntimeException e) {
             input.close();
             input.release();
             throw e;
+        }
+    }
+
+    /** Whether a path is a regular file (false for a pipe, a terminal, a socket, or when it cannot be told). */
+    private static boolean regularFile(String path) {
+        try {
+            return Files.isRegularFile(Path.of(path));
+        } catch (InvalidPathException | SecurityException e) {
+            return false;
         }
     }
 
@@ -81,13 +119,22 @@ public final class CaptureFileSource implements PacketSource {
 
     private static RecordReader readHeader(CaptureInput input) throws CaptureException {
         String kind = "file";
-        if (!input.require(2)) {
+        if (!input.require(Compression.MAGIC_LENGTH) && input.available() < 2) {
             throw new CaptureException(input.name() + (input.available() == 0
                     ? ": empty file" : ": file too short for a capture header (1 byte)"));
         }
-        if ((input.buf.getShort(input.pos) & 0xFFFF) == GZIP_MAGIC) {
-            input.decompressGzip();
-            kind = "gzip stream";
+        Compression compression = Compression.of(input.buf, input.pos, input.available());
+        if (compression != null) {
+            if (!compression.readable()) {
+                throw new CaptureException(input.name() + ": " + compression.unreadable(input.name()));
+            }
+            long window = compression == Compression.ZSTD ? Compression.zstdWindow(input.buf, input.pos,
+                    input.available()) : 0;
+            if (window > 0) {
+                throw new CaptureException(input.name() + ": " + Compression.zstdWindowTooLarge(input.name(), window));
+            }
+            input.decompress(compression);
+            kind = compression.label + " stream";
         }
         if (!input.require(4)) {
             throw new CaptureException(input.name() + (input.available() == 0
@@ -111,7 +158,8 @@ public final class CaptureFileSource implements PacketSource {
 
     /**
      * Delivers every frame to the sink until the input ends, {@link #stop()} or {@link #close()}
-     * is called (checked before every record, so a sink may call it), or a fault.
+     * is called (checked before every record, so a sink may call it), or a fault; while a live pipe
+     * is quiet, calls {@link PacketSink#onIdle} about every {@value PipeChannel#WAIT_MILLIS} ms.
      *
      * @throws IllegalStateException when the source is already running on another thread
      */
@@ -127,9 +175,15 @@ public final class CaptureFileSource implements PacketSource {
             }
             running = true;
         }
+        PacketSink target = sink;
+        if (pipe != null) {
+            PipeClock clock = new PipeClock(sink, pipe);
+            pipe.whileWaiting(clock::quiet);
+            target = clock;
+        }
         try {
             final RecordReader r = reader;
-            while (!stopped && r.next(sink)) {
+            while (!stopped && r.next(target)) {
                 // one record or block per step
             }
         } catch (CaptureException e) {
@@ -138,6 +192,9 @@ public final class CaptureFileSource implements PacketSource {
             }
             // stopped or closed meanwhile: the fault is the interrupted read, not the input's
         } finally {
+            if (pipe != null) {
+                pipe.whileWaiting(null);
+            }
             synchronized (lock) {
                 running = false;
                 if (closed) {
@@ -145,6 +202,50 @@ public final class CaptureFileSource implements PacketSource {
                 }
             }
         }
+    }
+
+    /**
+     * This source read a record or block at a time by a {@link MergedSource}, instead of {@link #run}: it
+     * counts as running until the cursor is closed, so that a {@link #close()} meanwhile leaves the buffer
+     * to the cursor's thread.
+     */
+    MergedSource.Cursor cursor() {
+        synchronized (lock) {
+            if (closed || running) {
+                throw new IllegalStateException(input.name() + (closed ? " is closed" : " is already running"));
+            }
+            running = true;
+        }
+        return new MergedSource.Cursor() {
+            @Override
+            public boolean step(PacketSink sink) throws CaptureException {
+                try {
+                    return !stopped && reader.next(sink);
+                } catch (CaptureException e) {
+                    if (stopped) {
+                        return false; // closed meanwhile: the fault is the interrupted read
+                    }
+                    throw e;
+                }
+            }
+
+            @Override
+            public void stop() {
+                CaptureFileSource.this.close();
+            }
+
+            @Override
+            public void close() {
+                synchronized (lock) {
+                    running = false;
+                    if (closed) {
+                        input.release();
+                        return;
+                    }
+                }
+                CaptureFileSource.this.close();
+            }
+        };
     }
 
     /** Makes {@link #run} return before the next record; a stopped source stays stopped. */

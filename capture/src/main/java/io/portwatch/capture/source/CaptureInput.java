@@ -39,6 +39,8 @@ final class CaptureInput implements AutoCloseable {
     /** Offset in the (decompressed) input of {@code buf[0]}. */
     private long base;
     private boolean eof;
+    /** The most bytes one read asks for. */
+    private int readLimit = Integer.MAX_VALUE;
 
     CaptureInput(String name, ReadableByteChannel channel) {
         this.name = name;
@@ -59,6 +61,11 @@ final class CaptureInput implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** Reads at most {@code n} bytes at a time from here on (a look at the first record needs few). */
+    void limitReads(int n) {
+        readLimit = n;
     }
 
     /** Unread bytes in the buffer. */
@@ -122,12 +129,13 @@ final class CaptureInput implements AutoCloseable {
     }
 
     /**
-     * From here on reads the input as gzip: the unread bytes and the rest of the channel are
+     * From here on reads the input as gzip, zstd or xz: the unread bytes and the rest of the channel are
      * decompressed (the file offsets in messages then count decompressed bytes).
      */
-    void decompressGzip() {
+    void decompress(Compression compression) {
         buf.limit(end).position(pos);
-        channel = new GzipChannel(channel, buf);
+        channel = compression == Compression.GZIP ? new GzipChannel(channel, buf)
+                : new DecoderChannel(compression, channel, buf);
         buf.clear();
         pos = 0;
         end = 0;
@@ -157,7 +165,7 @@ final class CaptureInput implements AutoCloseable {
 
     /** Reads once into {@code buf[end, capacity)}; false at the end of the input. */
     private boolean fill() throws CaptureException {
-        buf.limit(buf.capacity()).position(end);
+        buf.limit(buf.capacity() - end > readLimit ? end + readLimit : buf.capacity()).position(end);
         int read;
         try {
             do {

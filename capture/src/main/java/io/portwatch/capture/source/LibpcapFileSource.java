@@ -4,21 +4,15 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reads a pcap or pcapng file (or standard input, {@code -}) through the system's libpcap, with
  * nanosecond timestamps, the frames' original lengths and the file's link type (libpcap's DLT).
- * A gzip-compressed file is first decompressed to a temporary file, deleted on {@link #close()}.
+ * A gzip-, zstd- or xz-compressed file is first decompressed to a temporary file, deleted on {@link #close()}.
  *
  * <p>Every frame is copied into one reusable big-endian buffer before the sink sees it; reading
  * allocates nothing per frame. Faults become one-line {@link CaptureException}s that start with the
@@ -32,14 +26,15 @@ import java.util.zip.ZipException;
  */
 public final class LibpcapFileSource implements PacketSource {
 
-    private static final int GZIP_MAGIC = 0x1f8b;
     private static final int INITIAL_BUFFER = 256 * 1024;
 
     private final String path;
     private final Path tempFile;
-    private final String gzipFault;
+    private final String compressionFault;
     private final int linkType;
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
+    private final Pointer headerOut = outPointers.share(0);
+    private final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
     private final Pointer header = new Pointer(0);
     private final Pointer data = new Pointer(0);
 
@@ -49,18 +44,19 @@ public final class LibpcapFileSource implements PacketSource {
     private boolean running;
     private boolean closeRequested;
 
-    private LibpcapFileSource(String path, Pointer handle, Path tempFile, String gzipFault) {
+    private LibpcapFileSource(String path, Pointer handle, Path tempFile, String compressionFault) {
         this.path = path;
         this.handle = handle;
         this.tempFile = tempFile;
-        this.gzipFault = gzipFault;
+        this.compressionFault = compressionFault;
         this.linkType = linkTypeOfDlt(LibpcapNative.pcap_datalink(handle));
     }
 
     /**
      * Opens a capture file through libpcap.
      *
-     * @param path            a pcap or pcapng file, possibly gzip-compressed, or {@code -} for standard input
+     * @param path            a pcap or pcapng file, possibly gzip-, zstd- or xz-compressed, or {@code -} for
+     *                        standard input
      * @param bpfFilterOrNull a libpcap filter expression applied by libpcap, or null for every frame
      * @throws CaptureException when libpcap is missing, or the file cannot be opened or is not a
      *                          capture, or the filter is invalid; the message starts with the path
@@ -68,16 +64,20 @@ public final class LibpcapFileSource implements PacketSource {
     public static LibpcapFileSource open(String path, String bpfFilterOrNull) throws CaptureException {
         Libpcap.load();
         Path temp = null;
-        String gzipFault = null;
+        String compressionFault = null;
         String readPath = path;
-        if (!"-".equals(path) && isGzip(path)) {
+        Compression compression = "-".equals(path) ? null : TempDecompression.compressionOf(path);
+        if (compression != null) {
+            if (!compression.readable()) {
+                throw new CaptureException(path + ": " + compression.unreadable(path));
+            }
             try {
                 temp = Files.createTempFile("portwatch-gunzip-", ".pcap");
             } catch (IOException e) {
                 throw new CaptureException(path + ": cannot create a temporary file to decompress into: "
                         + Libpcap.oneLine(e.getMessage()), e);
             }
-            gzipFault = gunzip(Path.of(path), temp);
+            compressionFault = TempDecompression.decompress(compression, Path.of(path), temp);
             readPath = temp.toString();
         }
         Pointer handle;
@@ -86,12 +86,12 @@ public final class LibpcapFileSource implements PacketSource {
             handle = LibpcapNative.pcap_open_offline_with_tstamp_precision(readPath,
                     LibpcapNative.TSTAMP_PRECISION_NANO, errbuf);
             if (handle == null) {
-                deleteQuietly(temp);
-                String why = gzipFault != null ? gzipFault : stripPath(errbuf.getString(0), readPath);
+                TempDecompression.deleteQuietly(temp);
+                String why = compressionFault != null ? compressionFault : stripPath(errbuf.getString(0), readPath);
                 throw new CaptureException(path + ": " + why);
             }
         }
-        LibpcapFileSource source = new LibpcapFileSource(path, handle, temp, gzipFault);
+        LibpcapFileSource source = new LibpcapFileSource(path, handle, temp, compressionFault);
         if (bpfFilterOrNull != null) {
             try {
                 source.setFilter(bpfFilterOrNull);
@@ -153,8 +153,8 @@ public final class LibpcapFileSource implements PacketSource {
         }
         try {
             String fault = readAll(sink);
-            if (gzipFault != null && !stopRequested) {
-                throw new CaptureException(path + ": " + gzipFault);
+            if (compressionFault != null && !stopRequested) {
+                throw new CaptureException(path + ": " + compressionFault);
             }
             if (fault != null) {
                 throw new CaptureException(path + ": " + fault);
@@ -169,11 +169,67 @@ public final class LibpcapFileSource implements PacketSource {
         }
     }
 
+    /**
+     * This source read a frame at a time by a {@link MergedSource}, instead of {@link #run}: it counts as
+     * running until the cursor is closed, so that a {@link #close()} meanwhile leaves the handle to the
+     * cursor's thread.
+     */
+    MergedSource.Cursor cursor() {
+        synchronized (this) {
+            if (handle == null || closeRequested || running) {
+                throw new IllegalStateException(path + (running ? " is already running" : " is closed"));
+            }
+            running = true;
+        }
+        return new MergedSource.Cursor() {
+            @Override
+            public boolean step(PacketSink sink) throws CaptureException {
+                return LibpcapFileSource.this.step(sink);
+            }
+
+            @Override
+            public void stop() {
+                LibpcapFileSource.this.stop();
+            }
+
+            @Override
+            public void close() {
+                synchronized (LibpcapFileSource.this) {
+                    running = false;
+                    closeRequested = true;
+                    release();
+                }
+            }
+        };
+    }
+
+    /** Reads and delivers one frame; false at the end or after a stop. */
+    private boolean step(PacketSink sink) throws CaptureException {
+        final Pointer p = handle;
+        while (!stopRequested) {
+            int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
+            if (rc == 1) {
+                deliver(sink);
+                return true;
+            }
+            if (rc == 0) {
+                continue;
+            }
+            String fault = rc == LibpcapNative.ERROR_BREAK ? null : LibpcapNative.lastError(p);
+            if (compressionFault != null && !stopRequested) {
+                throw new CaptureException(path + ": " + compressionFault);
+            }
+            if (fault != null) {
+                throw new CaptureException(path + ": " + fault);
+            }
+            return false;
+        }
+        return false;
+    }
+
     /** Reads until the end, a stop or a fault; returns libpcap's error text, or null. */
     private String readAll(PacketSink sink) {
         final Pointer p = handle;
-        final Pointer headerOut = outPointers.share(0);
-        final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
         while (!stopRequested) {
             int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
             if (rc == 1) {
@@ -250,62 +306,7 @@ public final class LibpcapFileSource implements PacketSource {
         if (handle != null) {
             LibpcapNative.pcap_close(handle);
             handle = null;
-            deleteQuietly(tempFile);
-        }
-    }
-
-    private static boolean isGzip(String path) {
-        Path file;
-        try {
-            file = Path.of(path);
-        } catch (InvalidPathException e) {
-            return false; // libpcap will name the problem when it opens the file
-        }
-        if (!Files.isRegularFile(file)) {
-            return false;
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            int b0 = in.read();
-            int b1 = in.read();
-            return b0 >= 0 && b1 >= 0 && ((b0 << 8) | b1) == GZIP_MAGIC;
-        } catch (IOException e) {
-            return false; // libpcap will name the problem when it opens the file
-        }
-    }
-
-    /**
-     * Decompresses as much of {@code gz} as can be read into {@code out}.
-     *
-     * @return null, or what is wrong with the compressed data (the frames before it are still read)
-     */
-    private static String gunzip(Path gz, Path out) throws CaptureException {
-        try (InputStream raw = Files.newInputStream(gz); OutputStream os = Files.newOutputStream(out)) {
-            GZIPInputStream in;
-            try {
-                in = new GZIPInputStream(raw, 64 * 1024);
-            } catch (EOFException e) {
-                return "truncated gzip data";
-            } catch (ZipException e) {
-                return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
-            }
-            byte[] chunk = new byte[64 * 1024];
-            while (true) {
-                int n;
-                try {
-                    n = in.read(chunk);
-                } catch (EOFException e) {
-                    return "truncated gzip data";
-                } catch (ZipException e) {
-                    return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
-                }
-                if (n < 0) {
-                    return null;
-                }
-                os.write(chunk, 0, n);
-            }
-        } catch (IOException e) {
-            deleteQuietly(out);
-            throw new CaptureException(gz + ": cannot decompress: " + Libpcap.oneLine(e.getMessage()), e);
+            TempDecompression.deleteQuietly(tempFile);
         }
     }
 
@@ -314,16 +315,6 @@ public final class LibpcapFileSource implements PacketSource {
         String m = Libpcap.oneLine(message);
         String prefix = readPath + ": ";
         return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                p.toFile().deleteOnExit();
-            }
-        }
     }
 
     /**

@@ -26,7 +26,8 @@ public interface PacketSink {
     /**
      * Live sources call this on their thread when no packet has come for a while (at least every few
      * hundred milliseconds while idle), with the wall clock, so that the sink can close windows on the
-     * clock as well as on packet time. File sources never call it.
+     * clock as well as on packet time. A file source calls it only while a live pipe it reads is quiet
+     * (see {@link CaptureFileSource}); a regular file's never.
      *
      * @param epochNanos the wall clock, nanoseconds since the Unix epoch
      */
