@@ -17,7 +17,7 @@ import java.util.Arrays;
 final class FlowExpiry {
 
     private static final long SWEEP_INTERVAL_NANOS = FlowConfig.SECOND;
-    /** How many flows {@link #endAll} reads at once before it ends them. */
+    /** How many flows {@link #sweep} and {@link #endAll} read at once before they end them. */
     private static final int AHEAD = 16;
 
     private final FlowTable table;
@@ -31,6 +31,7 @@ final class FlowExpiry {
     /** Slots of flows about to end together, and the times they are ordered by; reused. */
     private int[] endingSlots = new int[0];
     private long[] endingKeys = new long[0];
+    private final FlowOrder order = new FlowOrder();
     /** What {@link #endAll} read ahead: kept so that the reads are not optimized away. */
     private long readAhead;
 
@@ -104,11 +105,18 @@ final class FlowExpiry {
             }
         }
         if (n > 0) {
-            final int[] order = FlowOrder.sort(t, endingKeys, endingSlots, n);
+            final int[] slots = order.sort(t, endingKeys, endingSlots, n);
+            long ahead = 0;
             for (int k = 0; k < n; k++) {
-                t.reportEnd(order[k], reason(order[k], now));
+                if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
+                    for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
+                        ahead += t.readEntry(slots[j]);
+                    }
+                }
+                t.reportEnd(slots[k], reason(slots[k], now));
             }
-            t.removeAll(order, n);
+            readAhead += ahead;
+            t.removeAll(slots, n);
         }
         return n;
     }
@@ -139,13 +147,13 @@ final class FlowExpiry {
                 n = ending(n, i, t.lastNanos(i));
             }
         }
-        final int[] order = FlowOrder.sort(t, endingKeys, endingSlots, n);
+        final int[] slots = order.sort(t, endingKeys, endingSlots, n);
         final int evicted = Math.min(n, target);
         for (int k = 0; k < evicted; k++) {
-            t.reportEnd(order[k], EndReason.EVICTED);
+            t.reportEnd(slots[k], EndReason.EVICTED);
         }
         t.countEvicted(evicted);
-        t.removeAll(order, evicted);
+        t.removeAll(slots, evicted);
     }
 
     /**
@@ -161,7 +169,7 @@ final class FlowExpiry {
                 n = ending(n, i, t.startNanos(i));
             }
         }
-        final int[] slots = FlowOrder.sort(t, endingKeys, endingSlots, n);
+        final int[] slots = order.sort(t, endingKeys, endingSlots, n);
         long ahead = 0;
         for (int k = 0; k < n; k++) {
             if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
@@ -194,7 +202,7 @@ final class FlowExpiry {
 
     /** The slots added by {@link #ending} so far, ordered ({@link FlowOrder}). */
     int[] ordered(int n) {
-        return FlowOrder.sort(table, endingKeys, endingSlots, n);
+        return order.sort(table, endingKeys, endingSlots, n);
     }
 
     /** The k-th smallest of {@code a[0, n)} (0-based), reordering a: Hoare's selection. */

@@ -6,12 +6,15 @@ import java.util.Arrays;
  * The order in which flows that end together are reported (at the end of a capture, in a sweep of
  * timed-out flows, in an eviction): by a time of theirs (start, or last packet), then by 5-tuple. Never
  * by slot: a flow's slot follows the table's secret hash key, and the same capture must give the same
- * records in the same order whatever the key.
+ * records in the same order whatever the key. An instance keeps the radix sort's arrays for the next
+ * sort (a sweep ends up to hundreds of thousands of flows at once, about once a second).
  */
 final class FlowOrder {
 
-    private FlowOrder() {
-    }
+    private long[] keys1 = new long[0];
+    private long[] keys2 = new long[0];
+    private int[] vals1 = new int[0];
+    private int[] vals2 = new int[0];
 
     /**
      * Orders two flows of a table by their 5-tuples: client address, server address (unsigned), client
@@ -50,7 +53,7 @@ final class FlowOrder {
      * 5-tuple order. May reorder {@code keys} and {@code vals}; returns the ordered slots (in {@code vals}
      * or a new array).
      */
-    static int[] sort(FlowTable t, long[] keys, int[] vals, int n) {
+    int[] sort(FlowTable t, long[] keys, int[] vals, int n) {
         if (n < 2) {
             return vals;
         }
@@ -68,25 +71,36 @@ final class FlowOrder {
             sortedKeys = keys;
             sorted = vals;
         } else {
-            long[][] k = {null};
-            sorted = radix(keys, vals, n, min, range, k);
-            sortedKeys = k[0];
+            sorted = radix(keys, vals, n, min, range);
+            sortedKeys = sortedKeys(sorted);
         }
         breakTies(t, sortedKeys, sorted, n);
         return sorted;
     }
 
-    /** Least significant digit first (stable); {@code out[0]} gets the sorted keys, less {@code min}. */
-    private static int[] radix(long[] keys, int[] vals, int n, long min, long range, long[][] out) {
+    /** The keys that go with the slots {@link #radix} returned (less the minimum). */
+    private long[] sortedKeys(int[] sorted) {
+        return sorted == vals1 ? keys1 : keys2;
+    }
+
+    /** Least significant digit first (stable), in this instance's arrays; returns one of them. */
+    private int[] radix(long[] keys, int[] vals, int n, long min, long range) {
         final int bits = 64 - Long.numberOfLeadingZeros(range);
-        long[] k1 = new long[n];
-        int[] v1 = new int[n];
+        if (keys1.length < n) {
+            int cap = Math.max(n, 2 * keys1.length);
+            keys1 = new long[cap];
+            keys2 = new long[cap];
+            vals1 = new int[cap];
+            vals2 = new int[cap];
+        }
+        long[] k1 = keys1;
+        int[] v1 = vals1;
         for (int i = 0; i < n; i++) {
             k1[i] = keys[i] - min;
         }
         System.arraycopy(vals, 0, v1, 0, n);
-        long[] k2 = new long[n];
-        int[] v2 = new int[n];
+        long[] k2 = keys2;
+        int[] v2 = vals2;
         final int[] count = new int[1 << RADIX_BITS];
         for (int shift = 0; shift < bits; shift += RADIX_BITS) {
             Arrays.fill(count, 0);
@@ -111,7 +125,6 @@ final class FlowOrder {
             v1 = v2;
             v2 = tv;
         }
-        out[0] = k1;
         return v1;
     }
 

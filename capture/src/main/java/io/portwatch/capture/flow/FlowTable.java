@@ -143,6 +143,8 @@ public final class FlowTable {
     private int lastEvents;
     /** What {@link #prefetch} read: kept so that the reads are not optimized away. */
     private long prefetched;
+    /** Slots of flows being removed together, in slot order; reused. */
+    private int[] removing = new int[0];
     /** Home slots and hashes of the batch last prefetched, reused. */
     private int[] homes = new int[32];
     private long[] hashes = new long[32];
@@ -556,16 +558,40 @@ public final class FlowTable {
     /** Removes the flows of these slots (whose ends were reported) from the table. */
     void removeAll(int[] slots, int n) {
         final long[] hot = this.hot;
+        if (removing.length < n) {
+            removing = new int[Math.max(n, 2 * removing.length)];
+        }
+        final int[] r = removing;
         for (int k = 0; k < n; k++) {
             hot[BASE + slots[k] * HOT + META] |= DOOMED;
+            r[k] = slots[k];
         }
-        int i = 0;
-        while (i < capacity) {
-            if (hot[BASE + i * HOT + META] < 0) { // DOOMED is the sign bit
-                removeAt(i);
-                continue; // another flow may have shifted into slot i
+        Arrays.sort(r, 0, n);
+        // Each run of taken slots that holds a doomed flow is gone through from its first slot to the
+        // empty slot that ended it, removing as it goes: backward-shift removal moves flows only within
+        // their run, and back. Gone through from its middle, a run could hide a doomed flow that a
+        // removal moved behind the start.
+        for (int k = 0; k < n; k++) {
+            final int d = r[k];
+            if (hot[BASE + d * HOT + META] >= 0) { // DOOMED is the sign bit: this run was gone through
+                continue;
             }
-            i++;
+            int start = d;
+            for (int p = start == 0 ? capacity - 1 : start - 1; hot[BASE + p * HOT + META] != 0;
+                 p = p == 0 ? capacity - 1 : p - 1) {
+                start = p;
+            }
+            int end = d;
+            while (hot[BASE + end * HOT + META] != 0) {
+                end = end + 1 == capacity ? 0 : end + 1;
+            }
+            for (int i = start; i != end; ) {
+                if (hot[BASE + i * HOT + META] < 0) {
+                    removeAt(i); // another flow may have shifted into slot i
+                } else {
+                    i = i + 1 == capacity ? 0 : i + 1;
+                }
+            }
         }
     }
 

@@ -57,7 +57,7 @@ class EndOrderTest {
     }
 
     private static int[] sorted(FlowTable t, long[] keys, int[] slots) {
-        int[] out = FlowOrder.sort(t, keys.clone(), slots.clone(), slots.length);
+        int[] out = new FlowOrder().sort(t, keys.clone(), slots.clone(), slots.length);
         return java.util.Arrays.copyOf(out, slots.length);
     }
 
