@@ -27,7 +27,13 @@ final class FlowExpiry {
     private final long activeNanos;
 
     private long lastSweepNanos = Long.MIN_VALUE;
-    private long packetsSinceSweep;
+    /** When the next sweep may run: a second after the last; Long.MIN_VALUE until the first packet. */
+    private long nextSweepNanos = Long.MIN_VALUE;
+    /**
+     * Packets tracked since the last sweep; a sweep waits for a table's capacity of them. Long.MAX_VALUE
+     * until the first packet, so that the first packet goes to {@link #sweepDue}, which starts the clock.
+     */
+    private long packetsSinceSweep = Long.MAX_VALUE;
     /** Slots of flows about to end together, and the times they are ordered by; reused. */
     private int[] endingSlots = new int[0];
     private long[] endingKeys = new long[0];
@@ -72,15 +78,25 @@ final class FlowExpiry {
         return activeNanos > 0 && now - start >= activeNanos;
     }
 
-    /** A packet at {@code now} is about to be tracked: sweeps when one is due. */
+    /**
+     * A packet at {@code now} is about to be tracked: sweeps when one is due. Two compares a packet, inlined
+     * into the table's packet path; the rest is out of line.
+     */
     void beforePacket(long now) {
+        if (now >= nextSweepNanos && packetsSinceSweep >= table.capacity()) {
+            sweepDue(now);
+        }
+    }
+
+    /** The first packet starts the sweep clock; later, a sweep is due. */
+    private void sweepDue(long now) {
         if (lastSweepNanos == Long.MIN_VALUE) {
             lastSweepNanos = now;
+            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
+            packetsSinceSweep = 0;
             return;
         }
-        if (now - lastSweepNanos >= SWEEP_INTERVAL_NANOS && packetsSinceSweep >= table.capacity()) {
-            sweep(now);
-        }
+        sweep(now);
     }
 
     /** A packet was tracked. */
@@ -96,6 +112,7 @@ final class FlowExpiry {
      */
     int sweep(long now) {
         lastSweepNanos = now;
+        nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
         packetsSinceSweep = 0;
         final FlowTable t = table;
         int n = 0;
