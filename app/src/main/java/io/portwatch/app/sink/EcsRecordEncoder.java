@@ -25,7 +25,7 @@ import java.util.Objects;
  * {@code portwatch.*}. Alerts are {@code event.kind: alert} (category {@code network, intrusion_detection},
  * type {@code info}, dataset {@code portwatch.alert}, action and {@code rule.name} the alert's kind),
  * stamped with the alert's time, its source and target as {@code source.ip} and {@code destination.ip},
- * its details under {@code portwatch.alert.*}. README.md lists every field.
+ * its details under {@code portwatch.alert.*}. docs/output.md lists every field.
  */
 final class EcsRecordEncoder extends RecordEncoder {
 
