@@ -1,7 +1,7 @@
 package io.portwatch.analysis;
 
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.capture.flow.FlowRecord;
 
 /**
  * What the analyzer's packet thread hands on, in order: the flows active in a window (for their ports'

@@ -2,10 +2,10 @@ package io.portwatch.analysis;
 
 import io.portwatch.analysis.detect.Detection;
 import io.portwatch.analysis.detect.DetectionInput;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortPeers;
-import io.portwatch.capture.flow.FlowRecord;
 
 import static io.portwatch.analysis.DetectionEvents.CLIENT_HI;
 import static io.portwatch.analysis.DetectionEvents.CLIENT_LO;

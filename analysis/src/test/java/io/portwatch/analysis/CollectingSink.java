@@ -1,11 +1,11 @@
 package io.portwatch.analysis;
 
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
+import io.portwatch.analysis.output.WindowReport;
 
 import java.util.ArrayList;
 import java.util.HashMap;

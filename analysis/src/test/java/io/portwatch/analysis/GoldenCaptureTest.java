@@ -2,8 +2,8 @@ package io.portwatch.analysis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.capture.flow.FlowConfig;
-import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.Libpcap;

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.analysis.output.WindowReport;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.flow.FlowConfig;
-import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.PacketSource;
 

@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.output.Alert;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.output.Alert;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;

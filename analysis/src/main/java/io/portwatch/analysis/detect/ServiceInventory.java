@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.ports.DistinctCounter;
 import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.decode.DecodedPacket;

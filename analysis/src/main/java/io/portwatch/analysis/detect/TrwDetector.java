@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.output.Alert;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 /**
  * Security detection over the analyzer's packet path: port scans, SYN floods, exposed services and a
- * port policy, reported as {@link io.portwatch.analysis.detect.Alert}s through the record sink.
+ * port policy, reported as {@link io.portwatch.analysis.output.Alert}s through the record sink.
  *
  * <p><b>Attempts and outcomes.</b> Every flow's outcome is read from the first packet its server
  * sends: a RST means refused, anything else (SYN+ACK, data, a UDP reply) answered. An ICMP or ICMPv6
@@ -40,3 +40,5 @@
  * evicted and counted ({@link io.portwatch.analysis.detect.DetectionStats}).
  */
 package io.portwatch.analysis.detect;
+
+import io.portwatch.analysis.output.Alert;

@@ -2,7 +2,6 @@ package io.portwatch.analysis.output;
 
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.EndReason;
-import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.flow.FlowTable;
 
 /**

@@ -1,8 +1,5 @@
 package io.portwatch.analysis.output;
 
-import io.portwatch.analysis.detect.Alert;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
 
 /**
  * Where the analysis sends its records: stdout, Kafka, a test's list. Called on the analysis thread
@@ -22,6 +19,25 @@ public interface RecordSink extends AutoCloseable {
 
     /** An analysis run ended. */
     void summary(Summary summary);
+
+    /**
+     * Hands a record to the method that takes its kind: for sinks that hold records and pass them on
+     * later. Per-port statistics travel inside their window, so a lone {@link PortStats} is not a record
+     * a sink takes.
+     */
+    default void accept(Record record) {
+        if (record instanceof WindowReport w) {
+            window(w);
+        } else if (record instanceof FlowRecord f) {
+            flow(f);
+        } else if (record instanceof Alert a) {
+            alert(a);
+        } else if (record instanceof Summary s) {
+            summary(s);
+        } else {
+            throw new IllegalArgumentException("not a record a sink takes on its own: " + record);
+        }
+    }
 
     /** Flushes what is buffered. */
     default void flush() {

@@ -39,7 +39,7 @@ public record Summary(
         long flowsEvicted,
         Map<String, Long> decodeErrors,
         Map<String, Long> unknownLinkTypes,
-        List<String> inputErrors) {
+        List<String> inputErrors) implements Record {
 
     public Summary {
         decodeErrors = Collections.unmodifiableMap(new LinkedHashMap<>(decodeErrors));

@@ -1,9 +1,10 @@
 package io.portwatch.analysis.ports;
 
+import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -30,18 +31,6 @@ public final class PortTable {
     public static final int REJECTED = 11;
     public static final int UNANSWERED = 12;
     public static final int STRIDE = 13;
-
-    /** Most packets first, then most bytes, then by transport and port. */
-    private static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
-        int c = Long.compare(b.packets(), a.packets());
-        if (c == 0) {
-            c = Long.compare(b.bytes(), a.bytes());
-        }
-        if (c == 0) {
-            c = a.transport().compareTo(b.transport());
-        }
-        return c != 0 ? c : Integer.compare(a.port(), b.port());
-    };
 
     /** key (transport index << 16 | port) to slot + 1; 0 when the port is not in use this window. */
     private final int[] index = new int[2 << 16];
@@ -142,7 +131,7 @@ public final class PortTable {
                         distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc));
             }
             peers.clear(keys.length);
-            out.sort(BUSIEST_FIRST);
+            out.sort(PortStats.BUSIEST_FIRST);
             return out;
         }
 

@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.output.Alert;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -2,16 +2,17 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.IanaServices;
-import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.decode.PacketDecoder;
 import io.portwatch.capture.flow.FlowConfig;
-import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.flow.FlowTable;
 import io.portwatch.capture.source.PacketSink;
 

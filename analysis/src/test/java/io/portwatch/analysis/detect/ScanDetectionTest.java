@@ -2,6 +2,7 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.Alert;
 import io.portwatch.capture.flow.FlowConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

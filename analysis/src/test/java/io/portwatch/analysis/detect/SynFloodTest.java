@@ -2,7 +2,8 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
-import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.capture.flow.FlowConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

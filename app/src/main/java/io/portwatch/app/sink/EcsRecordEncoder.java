@@ -1,13 +1,13 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.IanaServices;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.TcpCounts;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
 
 import java.io.IOException;
 import java.time.Clock;

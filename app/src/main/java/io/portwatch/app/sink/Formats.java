@@ -1,7 +1,7 @@
 package io.portwatch.app.sink;
 
-import io.portwatch.analysis.detect.Alert;
-import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.time.Instant;

@@ -4,17 +4,16 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
+import io.portwatch.analysis.output.WindowReport;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -77,11 +76,9 @@ public final class JsonLinesSink implements RecordSink {
 
     @Override
     public void window(WindowReport report) {
-        List<PortStats> ports = Formats.busiestFirst(report.ports());
-        int shown = Formats.shown(ports.size(), topN);
         try {
-            for (int i = 0; i < shown; i++) {
-                encoder.portStats(gen, report, ports.get(i));
+            for (PortStats p : report.top(topN)) {
+                encoder.portStats(gen, report, p);
                 gen.writeRaw('\n');
             }
             encoder.window(gen, report);

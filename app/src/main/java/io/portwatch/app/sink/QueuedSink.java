@@ -1,10 +1,9 @@
 package io.portwatch.app.sink;
 
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Record;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
+import io.portwatch.analysis.output.WindowReport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A {@linkplain #lossless lossless} queue (for files, where nothing should be lost and nothing is
  * urgent) makes callers wait for room instead, and throws a failure of the output to the caller.
  */
-public final class QueuedSink implements RecordSink {
+public final class QueuedSink extends PassingSink {
 
     private static final Object END = new Object();
     private static final long SUMMARY_WAIT_MILLIS = 5_000;
@@ -132,19 +131,14 @@ public final class QueuedSink implements RecordSink {
         }
     }
 
+    /** Windows, flows and alerts are dropped (and counted) when the queue is full, unless lossless. */
     @Override
-    public void window(WindowReport report) {
-        offer(report);
-    }
-
-    @Override
-    public void flow(FlowRecord flow) {
-        offer(flow);
-    }
-
-    @Override
-    public void alert(Alert alert) {
-        offer(alert);
+    protected void pass(Record record) {
+        if (record instanceof Summary summary) {
+            summary(summary);
+        } else {
+            offer(record);
+        }
     }
 
     /** Records waiting for the output. */
@@ -152,6 +146,7 @@ public final class QueuedSink implements RecordSink {
         return queue.size();
     }
 
+    /** The summary waits a while for room (it says what the run did), unless lossless, where it waits. */
     @Override
     public void summary(Summary summary) {
         if (lossless) {

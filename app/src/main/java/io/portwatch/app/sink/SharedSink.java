@@ -1,10 +1,9 @@
 package io.portwatch.app.sink;
 
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.Record;
 import io.portwatch.analysis.output.RecordSink;
-import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,28 +50,18 @@ public final class SharedSink {
         }
     }
 
-    private final class Lane implements RecordSink {
+    private final class Lane extends PassingSink {
 
         private final List<Object> held = new ArrayList<>();
 
+        /** Flows and alerts wait for the window or summary that follows them. */
         @Override
-        public void window(WindowReport report) {
-            handOver(report);
-        }
-
-        @Override
-        public void flow(FlowRecord flow) {
-            hold(flow);
-        }
-
-        @Override
-        public void alert(Alert alert) {
-            hold(alert);
-        }
-
-        @Override
-        public void summary(Summary summary) {
-            handOver(summary);
+        protected void pass(Record record) {
+            if (record instanceof FlowRecord || record instanceof Alert) {
+                hold(record);
+            } else {
+                handOver(record);
+            }
         }
 
         @Override

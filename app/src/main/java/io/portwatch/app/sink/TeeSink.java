@@ -1,10 +1,7 @@
 package io.portwatch.app.sink;
 
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Record;
 import io.portwatch.analysis.output.RecordSink;
-import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
 
 import java.util.List;
 
@@ -12,7 +9,7 @@ import java.util.List;
  * Gives every record to several sinks in turn (standard output and Kafka). A failure of one sink is
  * thrown after the others had the record; closing closes them all and then throws the first failure.
  */
-public final class TeeSink implements RecordSink {
+public final class TeeSink extends PassingSink {
 
     private final List<RecordSink> sinks;
 
@@ -46,23 +43,8 @@ public final class TeeSink implements RecordSink {
     }
 
     @Override
-    public void window(WindowReport report) {
-        each(s -> s.window(report));
-    }
-
-    @Override
-    public void flow(FlowRecord flow) {
-        each(s -> s.flow(flow));
-    }
-
-    @Override
-    public void alert(Alert alert) {
-        each(s -> s.alert(alert));
-    }
-
-    @Override
-    public void summary(Summary summary) {
-        each(s -> s.summary(summary));
+    protected void pass(Record record) {
+        each(s -> s.accept(record));
     }
 
     @Override

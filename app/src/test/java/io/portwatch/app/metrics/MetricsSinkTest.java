@@ -2,12 +2,12 @@ package io.portwatch.app.metrics;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortClass;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.source.CaptureFileSource;

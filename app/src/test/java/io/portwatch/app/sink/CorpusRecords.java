@@ -2,14 +2,14 @@ package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortClass;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.TcpCounts;
-import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.EndReason;
-import io.portwatch.capture.flow.FlowRecord;
 
 import java.io.IOException;
 import java.net.InetAddress;

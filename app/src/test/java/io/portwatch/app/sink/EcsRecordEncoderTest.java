@@ -1,10 +1,10 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
+import io.portwatch.analysis.output.WindowReport;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

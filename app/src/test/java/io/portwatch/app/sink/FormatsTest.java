@@ -1,6 +1,6 @@
 package io.portwatch.app.sink;
 
-import io.portwatch.analysis.ports.PortStats;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import org.junit.jupiter.api.Test;
 

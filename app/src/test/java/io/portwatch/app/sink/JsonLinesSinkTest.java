@@ -3,14 +3,14 @@ package io.portwatch.app.sink;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.CaptureStats;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.TcpCounts;
-import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
-import io.portwatch.capture.flow.FlowRecord;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -460,11 +460,11 @@ class JsonLinesSinkTest {
     /** Every line of a run with every kind of record, ready for the schema tests. */
     @Test
     void alertRecordsCarryTheirFieldsThenTheirDetails() throws IOException {
-        List<io.portwatch.analysis.detect.Alert> alerts = SampleRecords.alerts();
+        List<io.portwatch.analysis.output.Alert> alerts = SampleRecords.alerts();
         List<JsonNode> lines = write(0, s -> alerts.forEach(s::alert));
         assertEquals(alerts.size(), lines.size(), "one line per alert");
         for (int i = 0; i < alerts.size(); i++) {
-            io.portwatch.analysis.detect.Alert a = alerts.get(i);
+            io.portwatch.analysis.output.Alert a = alerts.get(i);
             JsonNode n = lines.get(i);
             List<String> names = new ArrayList<>();
             n.fieldNames().forEachRemaining(names::add);
@@ -502,9 +502,9 @@ class JsonLinesSinkTest {
         d.put("ratio", Double.NaN);
         d.put("gone", null);
         d.put("kept", "yes");
-        io.portwatch.analysis.detect.Alert a = new io.portwatch.analysis.detect.Alert("x.pcap",
-                io.portwatch.analysis.detect.Alert.Kind.POLICY_VIOLATION, SampleRecords.T0, "10.0.0.1", "10.0.0.2",
-                "udp", 53, io.portwatch.analysis.detect.Alert.Severity.LOW, d);
+        io.portwatch.analysis.output.Alert a = new io.portwatch.analysis.output.Alert("x.pcap",
+                io.portwatch.analysis.output.Alert.Kind.POLICY_VIOLATION, SampleRecords.T0, "10.0.0.1", "10.0.0.2",
+                "udp", 53, io.portwatch.analysis.output.Alert.Severity.LOW, d);
         JsonNode n = write(0, s -> s.alert(a)).get(0);
         assertEquals(53, n.get("port").intValue(), "the alert's own port");
         assertEquals(22, n.get("detail_port").intValue(), "the detail, renamed");

@@ -1,12 +1,12 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.app.EmbeddedKafka;
-import io.portwatch.capture.flow.FlowRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

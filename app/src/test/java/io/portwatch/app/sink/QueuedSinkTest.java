@@ -1,9 +1,9 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
+import io.portwatch.analysis.output.WindowReport;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -56,7 +56,7 @@ class QueuedSinkTest {
         }
 
         @Override
-        public void alert(io.portwatch.analysis.detect.Alert alert) {
+        public void alert(io.portwatch.analysis.output.Alert alert) {
             await();
             got.add(alert);
         }

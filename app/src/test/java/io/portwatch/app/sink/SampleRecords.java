@@ -1,15 +1,15 @@
 package io.portwatch.app.sink;
 
-import io.portwatch.analysis.detect.Alert;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortClass;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.TcpCounts;
-import io.portwatch.analysis.ports.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.EndReason;
-import io.portwatch.capture.flow.FlowRecord;
 
 import java.util.ArrayList;
 import java.util.Collections;

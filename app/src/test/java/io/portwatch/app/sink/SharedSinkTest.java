@@ -2,13 +2,13 @@ package io.portwatch.app.sink;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
-import io.portwatch.analysis.detect.Alert;
 import io.portwatch.analysis.detect.DetectConfig;
+import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.flow.FlowConfig;
-import io.portwatch.capture.flow.FlowRecord;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,11 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.CaptureStats;
-import io.portwatch.analysis.ports.PortStats;
-import io.portwatch.analysis.ports.WindowReport;
-import io.portwatch.capture.flow.FlowRecord;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -205,7 +205,7 @@ class TableSinkTest {
 
     @Test
     void alertsArePrintedWithTheirWindowAndTheRestAtTheSummary() {
-        List<io.portwatch.analysis.detect.Alert> alerts = SampleRecords.alerts();
+        List<io.portwatch.analysis.output.Alert> alerts = SampleRecords.alerts();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         TableSink sink = new TableSink(new PrintStream(bytes, true, StandardCharsets.UTF_8), 0, false);
         sink.alert(alerts.get(0));

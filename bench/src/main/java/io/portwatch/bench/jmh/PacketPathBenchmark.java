@@ -2,12 +2,12 @@ package io.portwatch.bench.jmh;
 
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.WindowReport;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.flow.FlowConfig;
-import io.portwatch.capture.flow.FlowRecord;
 
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

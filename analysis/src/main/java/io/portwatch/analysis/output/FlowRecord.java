@@ -1,4 +1,6 @@
-package io.portwatch.capture.flow;
+package io.portwatch.analysis.output;
+
+import io.portwatch.capture.flow.EndReason;
 
 /**
  * One finished flow (or one part of a long flow, see {@link EndReason#ACTIVE}). Immutable.
@@ -36,7 +38,7 @@ public record FlowRecord(
         long bytesToClient,
         int tcpFlags,
         String state,
-        EndReason endReason) {
+        EndReason endReason) implements Record {
 
     public long packets() {
         return packetsToServer + packetsToClient;

@@ -1,4 +1,8 @@
-package io.portwatch.analysis.ports;
+package io.portwatch.analysis.output;
+
+import io.portwatch.analysis.ports.PortClass;
+
+import java.util.Comparator;
 
 /**
  * What one (transport, server port) did in one window. Immutable.
@@ -31,7 +35,20 @@ public record PortStats(
         long bytesToClient,
         long uniqueClients,
         long uniqueServers,
-        TcpCounts tcp) {
+        TcpCounts tcp) implements Record {
+
+    /** Most packets first, then most bytes, then by transport and port: the order ports are shown in. */
+    public static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
+        int c = Long.compare(b.packets(), a.packets());
+        if (c == 0) {
+            c = Long.compare(b.bytes(), a.bytes());
+        }
+        if (c == 0) {
+            c = a.transport().compareTo(b.transport());
+        }
+        return c != 0 ? c : Integer.compare(a.port(), b.port());
+    };
+
 
     public long packets() {
         return packetsToServer + packetsToClient;

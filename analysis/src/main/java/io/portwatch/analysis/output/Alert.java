@@ -1,4 +1,4 @@
-package io.portwatch.analysis.detect;
+package io.portwatch.analysis.output;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,7 +19,7 @@ import java.util.Map;
  * @param details   kind-specific fields, in output order: numbers, strings, booleans, lists of those
  */
 public record Alert(String input, Kind kind, long timeNanos, String source, String target, String transport,
-                    Integer port, Severity severity, Map<String, Object> details) {
+                    Integer port, Severity severity, Map<String, Object> details) implements Record {
 
     /** Kinds of alert. */
     public enum Kind {

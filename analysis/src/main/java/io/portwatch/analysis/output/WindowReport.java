@@ -1,5 +1,8 @@
-package io.portwatch.analysis.ports;
+package io.portwatch.analysis.output;
 
+import io.portwatch.analysis.ports.CaptureStats;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,9 +21,26 @@ import java.util.List;
  */
 public record WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports,
                            long packets, long bytes, long activeFlows, long decodeErrors, CaptureStats capture,
-                           long outputDropped) {
+                           long outputDropped) implements Record {
     public WindowReport {
-        ports = List.copyOf(ports);
+        ports = busiestFirst(ports);
+    }
+
+    /** The ports, busiest first ({@link PortStats#BUSIEST_FIRST}); copied only when not in that order. */
+    private static List<PortStats> busiestFirst(List<PortStats> ports) {
+        for (int i = 1; i < ports.size(); i++) {
+            if (PortStats.BUSIEST_FIRST.compare(ports.get(i - 1), ports.get(i)) > 0) {
+                List<PortStats> sorted = new ArrayList<>(ports);
+                sorted.sort(PortStats.BUSIEST_FIRST);
+                return List.copyOf(sorted);
+            }
+        }
+        return List.copyOf(ports);
+    }
+
+    /** The {@code n} busiest ports (all of them when {@code n} is 0), as {@code --top} shows them. */
+    public List<PortStats> top(int n) {
+        return n == 0 || n >= ports.size() ? ports : ports.subList(0, n);
     }
 
     /** This report with the output's drop count. */

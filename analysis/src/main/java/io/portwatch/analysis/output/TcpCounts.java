@@ -1,4 +1,4 @@
-package io.portwatch.analysis.ports;
+package io.portwatch.analysis.output;
 
 /**
  * TCP handshake and teardown counts of one server port in one window.
