@@ -68,7 +68,8 @@ public final class TableSink implements RecordSink {
         }
         out.println("== " + report.input() + INDENT + Formats.instant(report.startNanos()) + " - "
                 + Formats.instant(report.endNanos()) + INDENT + "packets " + report.packets() + INDENT
-                + "bytes " + Formats.humanBytes(report.bytes()) + INDENT + "flows " + report.activeFlows());
+                + "bytes " + Formats.humanBytes(report.bytes()) + INDENT + "active flows " + activeFlows(report)
+                + INDENT + "tracked flows " + report.activeFlows());
         StringBuilder health = new StringBuilder();
         if (report.capture() != null) {
             health.append("received ").append(report.capture().received())
@@ -99,6 +100,18 @@ public final class TableSink implements RecordSink {
         printAlerts();
         out.println();
         out.flush();
+    }
+
+    /**
+     * The window's own flows: those with a packet in it (the ACTIVE column's sum). The report's
+     * {@code activeFlows} is another count, the flows tracked at the window's end, idle ones included.
+     */
+    private static long activeFlows(WindowReport report) {
+        long n = 0;
+        for (PortStats p : report.ports()) {
+            n += p.activeFlows();
+        }
+        return n;
     }
 
     private static TextTable portTable(List<PortStats> ports, int shown) {

@@ -55,7 +55,7 @@ class TableSinkTest {
 
     private static final Pattern CELL = Pattern.compile("\\S+(?: \\S+)*");
     private static final Pattern HEADER = Pattern.compile(
-            "== (.+)  (\\S+) - (\\S+)  packets (\\d+)  bytes (\\S+ \\S+)  flows (\\d+)");
+            "== (.+)  (\\S+) - (\\S+)  packets (\\d+)  bytes (\\S+ \\S+)  active flows (\\d+)  tracked flows (\\d+)");
     /** The escape sequence that homes the cursor and clears the screen (refresh mode). */
     private static final String CLEAR = "\u001b[H\u001b[2J";
     private static final String HEALTH_INDENT = "   ";
@@ -275,7 +275,11 @@ class TableSinkTest {
             assertEquals(w.endNanos(), nanos(h.group(3)));
             assertEquals(w.packets(), Long.parseLong(h.group(4)));
             assertHumanBytes(w.bytes(), h.group(5));
-            assertEquals(w.activeFlows(), Long.parseLong(h.group(6)));
+            // the window's own flows (those with a packet in it: the ACTIVE column's sum), then the flows
+            // the table tracked at its end (which include flows idle all window long)
+            assertEquals(w.ports().stream().mapToLong(PortStats::activeFlows).sum(), Long.parseLong(h.group(6)),
+                    "active flows: the window's");
+            assertEquals(w.activeFlows(), Long.parseLong(h.group(7)), "tracked flows: at the window's end");
             assertEquals(health(w), health(b), "health line of window " + k);
 
             List<PortStats> busiest = new ArrayList<>(w.ports());
