@@ -57,7 +57,8 @@ public final class OutputOptions {
     boolean flows;
 
     @Option(names = "--top", paramLabel = "N",
-            description = "Report the N busiest ports of each window (0: all). Default: 25 in a table, all in JSON.")
+            description = "Report the N busiest ports of each window (0: all), and in a table at most N rows of "
+                    + "alerts (by kind and source). Default: 25 in a table, all in JSON.")
     Integer top;
 
     @Option(names = "--sensor", paramLabel = "NAME", description = "Sensor name in JSON records. Default: the host name.")
