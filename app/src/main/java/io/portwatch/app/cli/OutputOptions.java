@@ -273,7 +273,7 @@ public final class OutputOptions {
             case ecs -> new JsonLinesSink(out, RecordEncoder.of(RecordEncoder.Format.ecs, sensorName(), live),
                     topN(false));
             case table -> new TableSink(new PrintStream(out, false, StandardCharsets.UTF_8), topN(true), flows,
-                    live && System.console() != null);
+                    live && System.console() != null, live);
         };
     }
 

@@ -89,6 +89,11 @@ final class AlertGroups {
             return used;
         }
 
+        /** Distinct targets and ports held. */
+        int distinct() {
+            return targets.size() + ports.size();
+        }
+
         /** The one target, or how many: {@code 127.0.0.10}, {@code 31 targets}. */
         String target() {
             return targets.size() == 1 && !targetsCut ? targets.iterator().next()

@@ -27,7 +27,9 @@ import java.util.Objects;
  * before it (a flush only flushes the stream). Held means bounded: a window lists its first
  * {@value #MAX_FLOWS} flows and counts the rest, and its alerts are summarised as they come, one row per
  * kind and source ({@link AlertGroups}), at most {@code topN} rows: a default-deny policy under a scan
- * is one row of a thousand alerts, not a thousand rows. JSON keeps every record. Not thread-safe.
+ * is one row of a thousand alerts, not a thousand rows. JSON keeps every record. A live table also shows,
+ * under every window, the recent alerts of all windows and the totals since the start ({@link RecentAlerts}),
+ * so that redrawing the screen loses none. Not thread-safe.
  * {@link #close()} prints what is still held and flushes but leaves the stream open.
  */
 public final class TableSink implements RecordSink {
@@ -41,6 +43,8 @@ public final class TableSink implements RecordSink {
     private final PrintStream out;
     private final int topN;
     private final boolean flows;
+    /** Live: the alerts of past windows kept on screen; null for a capture file. */
+    private final RecentAlerts recent;
     /** By input: what came before its next window. */
     private final Map<String, Held> held = new LinkedHashMap<>();
 
@@ -61,10 +65,20 @@ public final class TableSink implements RecordSink {
     }
 
     /**
-     * @param refresh clear the terminal before each window, so that a live table redraws in place
+     * @param refresh clear the terminal before each window, so that a live table redraws in place (a live
+     *                table: see below)
      */
     public TableSink(PrintStream out, int topN, boolean flows, boolean refresh) {
+        this(out, topN, flows, refresh, refresh);
+    }
+
+    /**
+     * @param live a live capture's table: each window also shows the recent alerts of all windows and the
+     *             alerts since the start ({@link RecentAlerts}), which a redrawn screen would lose
+     */
+    public TableSink(PrintStream out, int topN, boolean flows, boolean refresh, boolean live) {
         this.refresh = refresh;
+        this.recent = live ? new RecentAlerts() : null;
         this.out = Objects.requireNonNull(out, "out");
         if (topN < 0) {
             throw new IllegalArgumentException("topN must be 0 (all) or positive, not " + topN);
@@ -109,6 +123,9 @@ public final class TableSink implements RecordSink {
             }
         }
         printHeld(report.input());
+        if (recent != null) {
+            recent.print(out, INDENT);
+        }
         out.println();
         out.flush();
     }
@@ -184,6 +201,9 @@ public final class TableSink implements RecordSink {
     @Override
     public void alert(Alert alert) {
         held(alert.input()).alerts.add(alert);
+        if (recent != null) {
+            recent.add(alert);
+        }
     }
 
     /** Prints and forgets what {@code input} holds: its flows, then its alerts. */
@@ -243,6 +263,9 @@ public final class TableSink implements RecordSink {
             out.println(INDENT + INDENT + e);
         }
         printHeld(s.input());
+        if (recent != null) {
+            recent.print(out, INDENT);
+        }
         out.flush();
     }
 

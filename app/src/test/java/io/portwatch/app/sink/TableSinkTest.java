@@ -481,6 +481,65 @@ class TableSinkTest {
     }
 
     @Test
+    void aLiveTableKeepsTheRecentAlertsAndTheTotalsOnScreenAcrossWindows() {
+        List<io.portwatch.analysis.detect.Alert> sample = SampleRecords.alerts();
+        io.portwatch.analysis.detect.Alert deny = onInput(sample.get(5)); // policy_violation, high
+        io.portwatch.analysis.detect.Alert flood = sample.get(3); // syn_flood, critical, no single source
+        long t = SampleRecords.T0;
+        long minute = SampleRecords.MINUTE;
+        Consumer<TableSink> body = s -> {
+            for (int port = 1; port <= 300; port++) { // a flood of policy alerts in the first window
+                s.alert(new io.portwatch.analysis.detect.Alert(deny.input(), deny.kind(), t + port, "127.77.0.66",
+                        "127.77.0.10", "tcp", port, deny.severity(), deny.details()));
+            }
+            s.alert(flood);
+            s.window(SampleRecords.window(t, SampleRecords.mixedPorts()));
+            s.window(SampleRecords.window(t + minute, List.of())); // then quiet windows
+            s.window(SampleRecords.window(t + 2 * minute, List.of()));
+        };
+        String screen = raw(new TableSinkFactory(0, false, true), body);
+        String last = screen.substring(screen.lastIndexOf(CLEAR) + CLEAR.length());
+        assertFalse(last.contains("  alerts: "), "the last window raised none: " + last);
+        List<String> lines = List.of(last.split("\n"));
+        int at = lines.indexOf("  recent alerts, all windows, newest first:");
+        assertTrue(at > 0, "still on screen after the window that raised them: " + last);
+        assertEquals(List.of("KIND", "SEVERITY", "SOURCE", "ALERTS", "TARGET", "PORT", "FIRST", "LAST"),
+                List.of(lines.get(at + 1).strip().split(" {2,}")));
+        assertEquals(List.of("syn_flood", "critical", "*", "1", "127.0.0.10", "tcp/8080",
+                Formats.instant(flood.timeNanos()), Formats.instant(flood.timeNanos())),
+                List.of(lines.get(at + 2).strip().split(" {2,}")), "the newest first, with its time");
+        assertEquals(List.of("policy_violation", "high", "127.77.0.66", "300", "127.77.0.10", "300 ports",
+                Formats.instant(t + 1), Formats.instant(t + 300)), List.of(lines.get(at + 3).strip().split(" {2,}")));
+        assertEquals("  alerts since the start: 301 (syn_flood 1, policy_violation 300)", lines.get(at + 4));
+
+        // the last ten kinds and sources stay; the totals count every alert
+        String many = raw(new TableSinkFactory(0, false, true), s -> {
+            body.accept(s);
+            for (int i = 1; i <= 12; i++) {
+                s.alert(new io.portwatch.analysis.detect.Alert(SampleRecords.INPUT,
+                        io.portwatch.analysis.detect.Alert.Kind.NEW_SERVICE, t + 3 * minute + i, "10.0.0." + i,
+                        "10.0.1.1", "udp", 5000 + i, io.portwatch.analysis.detect.Alert.Severity.LOW, Map.of()));
+            }
+            s.window(SampleRecords.window(t + 3 * minute, List.of()));
+            s.window(SampleRecords.window(t + 4 * minute, List.of()));
+        });
+        List<String> end = List.of(many.substring(many.lastIndexOf(CLEAR) + CLEAR.length()).split("\n"));
+        int r = end.indexOf("  recent alerts, all windows, newest first:");
+        List<String> sources = new ArrayList<>();
+        for (String line : end.subList(r + 2, r + 12)) {
+            sources.add(line.strip().split(" {2,}")[2]);
+        }
+        assertEquals(List.of("10.0.0.12", "10.0.0.11", "10.0.0.10", "10.0.0.9", "10.0.0.8", "10.0.0.7", "10.0.0.6",
+                "10.0.0.5", "10.0.0.4", "10.0.0.3"), sources);
+        assertEquals("  alerts since the start: 313 (syn_flood 1, new_service 12, policy_violation 300)",
+                end.get(r + 12));
+
+        // a table of a capture file has neither: every window's alerts stay in what it wrote
+        String file = run(0, false, body);
+        assertFalse(file.contains("recent alerts") || file.contains("since the start"), file);
+    }
+
+    @Test
     void udpOnlyWindowsHaveNoTcpColumns() {
         WindowReport w = SampleRecords.window(SampleRecords.T0, List.of(SampleRecords.udp(5353, "mdns", 300, 0),
                 SampleRecords.udp(53, "domain", 30, 30)));
