@@ -112,6 +112,14 @@ public final class OutputOptions {
                     + "counted. Default: ${DEFAULT-VALUE}.")
     int kafkaMaxPending;
 
+    /** Set when a live output told of records it could not deliver (Kafka): the run then exits 3. */
+    private volatile boolean undelivered;
+
+    /** Whether records could not be delivered (Kafka, live: told at close; a file read throws instead). */
+    boolean undelivered() {
+        return undelivered;
+    }
+
     Format format() {
         return format != null ? format : (System.console() != null ? Format.table : Format.json);
     }
@@ -200,19 +208,25 @@ public final class OutputOptions {
             throw new OutputUnavailableException("Kafka at " + settings.mask(settings.bootstrap())
                     + ": cannot get the topics' partitions: " + settings.mask(String.valueOf(e.getMessage())));
         }
+        java.util.function.Consumer<String> say = message -> {
+            synchronized (err) {
+                err.println("portwatch: " + message);
+                err.flush();
+            }
+        };
         KafkaSink k = new KafkaSink(producer, RecordEncoder.of(kf, sensorName(), live), settings.topics(),
                 topN(false), live ? kafkaMaxPending : 0, settings.closeTimeout(), settings,
                 live ? message -> {
-                    synchronized (err) {
-                        err.println("portwatch: " + message);
-                        err.flush();
-                    }
+                    undelivered = true; // the run goes on; its exit status will say it
+                    say.accept(message);
                 } : message -> {
                     throw new UncheckedIOException(new IOException(message));
-                });
+                }, say);
         if (metrics != null) {
             k.listener(KafkaSink.DeliveryListener.of(metrics::kafkaSent, metrics::kafkaFailed));
             metrics.kafkaRetries(k::retries);
+            metrics.kafkaWaiting(k::waiting);
+            metrics.kafkaDropped(k::dropped);
         }
         RecordSink sink = stdout ? new TeeSink(List.of(stdoutSink(format(), live), k)) : k;
         if (live) {
