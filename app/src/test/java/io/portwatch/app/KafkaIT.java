@@ -311,12 +311,34 @@ class KafkaIT {
         }
         Run sent = finish(p, started, to, te, out, err);
         assertEquals(0, sent.exit(), sent.err());
-        assertEquals("", sent.err());
+        assertOutagesSaid(sent.err());
         List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(t.both());
         assertTrue(beforeStop < printed.lines().size(), "records after the stop too");
         assertArrivedAsPrinted(printed.lines(), got, t);
         System.out.printf("KafkaIT: broker restart: %d records, %d before the stop, all delivered in %.1f s%n",
                 got.size(), beforeStop, sent.nanos() / 1e9);
+    }
+
+    /**
+     * Standard error says nothing but outages, each when it began and when it ended (a stop of a few
+     * seconds may end before it is said), and, when records still waited at the end, the wait for them.
+     */
+    private static void assertOutagesSaid(String err) {
+        boolean away = false;
+        for (String line : err.lines().toList()) {
+            if (line.matches("portwatch: waiting up to 30s for Kafka \\(\\d+ records?\\)")) {
+                continue;
+            }
+            if (away) {
+                assertEquals("portwatch: Kafka reachable again", line, err);
+            } else {
+                assertTrue(line.matches("portwatch: Kafka broker " + java.util.regex.Pattern.quote(kafka.bootstrap())
+                        + " unreachable, \\d+ records? waiting"), err);
+            }
+            away = !away;
+        }
+        assertFalse(away, "the end of the outage said: " + err);
+        assertTrue(err.lines().filter(l -> l.contains(" waiting up to ")).count() <= 1, err);
     }
 
     @Test
@@ -353,8 +375,14 @@ class KafkaIT {
             kafka.start();
         }
         assertEquals(3, r.exit(), r.err());
-        String e = r.err().strip();
-        assertFalse(e.contains("\n"), "one line: " + e);
+        List<String> lines = r.err().lines().toList();
+        // the outage (when said before the end), the wait at the end, then the failure in one line
+        String wait = "portwatch: waiting up to 2s for Kafka \\(\\d+ records?\\)";
+        assertTrue(lines.size() >= 2 && lines.get(lines.size() - 2).matches(wait), r.err());
+        for (String l : lines.subList(0, lines.size() - 2)) {
+            assertTrue(l.matches("portwatch: Kafka broker .* unreachable, \\d+ records? waiting"), r.err());
+        }
+        String e = lines.get(lines.size() - 1);
         assertTrue(e.matches("portwatch: cannot write the output: kafka: \\d+ of \\d+ records were not delivered to "
                 + "Kafka at " + java.util.regex.Pattern.quote(kafka.bootstrap()) + ": .*"), e);
         System.out.println("KafkaIT: " + e);
@@ -524,6 +552,152 @@ class KafkaIT {
             assertTrue(windows >= 2, "windows: " + windows);
             assertEquals(1, flows, "the datagrams are one flow, ended by the stop");
         }
+    }
+
+    private static void assumeRoot() throws IOException {
+        Process id = new ProcessBuilder("id", "-u").start();
+        String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        org.junit.jupiter.api.Assumptions.assumeTrue(uid.equals("0"), "live capture needs root (CI runs as root)");
+    }
+
+    /** Waits (at most 90 s) for a line of standard error that matches {@code regex}; returns it. */
+    private static String awaitLine(Process p, ByteArrayOutputStream err, String regex) throws InterruptedException {
+        java.util.regex.Pattern re = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        for (;;) {
+            String found = err.toString(StandardCharsets.UTF_8).lines().filter(l -> re.matcher(l).matches())
+                    .findFirst().orElse(null);
+            if (found != null) {
+                return found;
+            }
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "a line like " + regex + ": " + err);
+            Thread.sleep(50);
+        }
+    }
+
+    /** Scrapes {@code url} until {@code metric} satisfies {@code test} (at most 90 s); returns its value. */
+    private static double awaitMetric(String url, String metric, java.util.function.DoublePredicate test)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (;;) {
+            String scrape = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            double v = metric(scrape, metric);
+            if (test.test(v)) {
+                return v;
+            }
+            assertTrue(System.nanoTime() < deadline, metric + " = " + v + " in " + scrape);
+            Thread.sleep(100);
+        }
+    }
+
+    /** portwatch live on lo, windows of 1 s, to Kafka, its metrics on a port of its own; returns its URL. */
+    private static Process launchLive(Topics t, ByteArrayOutputStream out, ByteArrayOutputStream err,
+                                      List<Thread> pumps) throws Exception {
+        Process p = launch(concat(List.of("live", "-i", "lo", "--interval", "1s", "--sensor", "it",
+                "--filter", "udp port 9", "--kafka-close-timeout", "2s", "--metrics-port", "0",
+                "--metrics-address", "127.0.0.1"), kafkaArgs(t)));
+        pumps.add(ReadCommandIT.pump(p.getInputStream(), out));
+        pumps.add(ReadCommandIT.pump(p.getErrorStream(), err));
+        return p;
+    }
+
+    /**
+     * SIGTERM, once (a second one exits at once), through the process handle: {@link Process#destroy()}
+     * would also close the pipes, and what portwatch says while it stops would be lost.
+     */
+    private static void stop(Process p) {
+        assertTrue(p.toHandle().destroy(), "SIGTERM sent");
+    }
+
+    @Test
+    void aLiveRunSaysWhenKafkaIsAwayAndBackAndDeliversEverything() throws Exception {
+        assumeRoot();
+        Topics t = topics();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<Thread> pumps = new ArrayList<>();
+        long started = System.nanoTime();
+        Process p = launchLive(t, out, err, pumps);
+        try {
+            String url = awaitLine(p, err, "portwatch: metrics on .*").substring("portwatch: metrics on ".length());
+            awaitMetric(url, "portwatch_kafka_records_sent_total", v -> v >= 2); // an idle lo reports every second
+            kafka.stop();
+            try {
+                String away = awaitLine(p, err, "portwatch: Kafka broker .* unreachable, \\d+ records waiting");
+                assertEquals("portwatch: Kafka broker " + kafka.bootstrap() + " unreachable, ",
+                        away.substring(0, away.indexOf(", ") + 2), away);
+                assertTrue(Long.parseLong(away.replaceAll(".*, (\\d+) records waiting", "$1")) > 0, away);
+                double waiting = awaitMetric(url, "portwatch_kafka_records_waiting", v -> v >= 2);
+                System.out.println("KafkaIT: live, broker away: " + away + "; gauge " + waiting);
+            } finally {
+                kafka.start();
+            }
+            awaitLine(p, err, "portwatch: Kafka reachable again");
+            awaitMetric(url, "portwatch_kafka_records_waiting", v -> v == 0);
+        } catch (AssertionError | Exception e) {
+            p.destroyForcibly();
+            throw e;
+        }
+        stop(p);
+        Run r = finish(p, started, pumps.get(0), pumps.get(1), out, err);
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = List.of(r.err().split("\n"));
+        int away = -1;
+        int back = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            away = away < 0 && lines.get(i).contains(" unreachable, ") ? i : away;
+            back = lines.get(i).equals("portwatch: Kafka reachable again") ? i : back;
+        }
+        assertTrue(away > 0 && back > away, "the outage said once, then its end: " + r.err());
+        assertFalse(r.err().contains("not delivered"), r.err());
+        // every window of the run is on Kafka: one a second, none missing around the outage
+        List<Long> starts = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> rec : kafka.readAll(t.both())) {
+            JsonNode n = JSON.readTree(rec.value());
+            if (n.get("type").asText().equals("window")) {
+                starts.add(java.time.Instant.parse(n.get("window_start").asText()).getEpochSecond());
+            }
+        }
+        java.util.Collections.sort(starts);
+        assertTrue(starts.size() >= 5, starts.toString());
+        assertEquals(starts.get(starts.size() - 1) - starts.get(0) + 1, starts.size(),
+                "consecutive windows, each once: " + starts);
+    }
+
+    @Test
+    void aLiveRunWhoseBrokerNeverComesBackSaysHowLongItWaitsAndExits3() throws Exception {
+        assumeRoot();
+        Topics t = topics();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<Thread> pumps = new ArrayList<>();
+        long started = System.nanoTime();
+        Process p = launchLive(t, out, err, pumps);
+        Run r;
+        try {
+            String url = awaitLine(p, err, "portwatch: metrics on .*").substring("portwatch: metrics on ".length());
+            awaitMetric(url, "portwatch_kafka_records_sent_total", v -> v >= 1);
+            kafka.stop(); // and it stays away until portwatch has given up
+            awaitLine(p, err, "portwatch: Kafka broker .* unreachable, \\d+ records waiting");
+            stop(p);
+            r = finish(p, started, pumps.get(0), pumps.get(1), out, err);
+        } finally {
+            p.destroyForcibly(); // a no-op once it has exited
+            kafka.start();
+        }
+        assertEquals(3, r.exit(), "the documented status of an output that could not be written: " + r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.matches("portwatch: waiting up to 2s for Kafka \\(\\d+ records\\)")),
+                r.err());
+        String lost = r.err().lines().filter(l -> l.matches("portwatch: kafka: \\d+ of \\d+ records were not "
+                + "delivered to Kafka at " + java.util.regex.Pattern.quote(kafka.bootstrap()) + ": .*"))
+                .findFirst().orElseThrow(() -> new AssertionError(r.err()));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kafka: (\\d+) of (\\d+) records").matcher(lost);
+        assertTrue(m.find());
+        assertEquals(Integer.parseInt(m.group(2)) - Integer.parseInt(m.group(1)), countAll(t),
+                "what the message says was delivered is what the topics hold");
+        System.out.println("KafkaIT: live, broker gone: " + r.err().strip().replace("\n", " | "));
     }
 
     /** The value of an unlabelled sample in Prometheus text. */

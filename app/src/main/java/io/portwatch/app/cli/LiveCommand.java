@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>One capture thread per interface owns its analyzer (decoder, flow table, port table); records
  * go to the output through a bounded hand-off ({@link QueuedSink}), so output never runs on a capture
  * thread. SIGINT/SIGTERM stops capture (breakLoop, join, close), closes the open window and flows
- * (end_of_input), flushes the output and exits 0; a second signal exits at once.
+ * (end_of_input), flushes the output and exits 0 (3 when records could not be delivered to Kafka); a second
+ * signal exits at once.
  */
 @Command(name = "live",
         abbreviateSynopsis = true,
@@ -241,6 +242,9 @@ public final class LiveCommand implements Callable<Integer> {
         }
         err.flush();
         int saved = detect.saveBaseline(detection, err);
+        if (exit.get() == Main.EXIT_OK && output.undelivered()) {
+            return Main.EXIT_UNAVAILABLE; // records were not delivered (the line above said how many and why)
+        }
         return exit.get() == Main.EXIT_OK ? saved : exit.get();
     }
 

@@ -57,7 +57,8 @@ public final class OutputOptions {
     boolean flows;
 
     @Option(names = "--top", paramLabel = "N",
-            description = "Report the N busiest ports of each window (0: all). Default: 25 in a table, all in JSON.")
+            description = "Report the N busiest ports of each window (0: all), and in a table at most N rows of "
+                    + "alerts (by kind and source). Default: 25 in a table, all in JSON.")
     Integer top;
 
     @Option(names = "--sensor", paramLabel = "NAME", description = "Sensor name in JSON records. Default: the host name.")
@@ -110,6 +111,14 @@ public final class OutputOptions {
             description = "live: records that may wait while the broker is away; beyond it they are dropped and "
                     + "counted. Default: ${DEFAULT-VALUE}.")
     int kafkaMaxPending;
+
+    /** Set when a live output told of records it could not deliver (Kafka): the run then exits 3. */
+    private volatile boolean undelivered;
+
+    /** Whether records could not be delivered (Kafka, live: told at close; a file read throws instead). */
+    boolean undelivered() {
+        return undelivered;
+    }
 
     Format format() {
         return format != null ? format : (System.console() != null ? Format.table : Format.json);
@@ -199,19 +208,25 @@ public final class OutputOptions {
             throw new OutputUnavailableException("Kafka at " + settings.mask(settings.bootstrap())
                     + ": cannot get the topics' partitions: " + settings.mask(String.valueOf(e.getMessage())));
         }
+        java.util.function.Consumer<String> say = message -> {
+            synchronized (err) {
+                err.println("portwatch: " + message);
+                err.flush();
+            }
+        };
         KafkaSink k = new KafkaSink(producer, RecordEncoder.of(kf, sensorName(), live), settings.topics(),
                 topN(false), live ? kafkaMaxPending : 0, settings.closeTimeout(), settings,
                 live ? message -> {
-                    synchronized (err) {
-                        err.println("portwatch: " + message);
-                        err.flush();
-                    }
+                    undelivered = true; // the run goes on; its exit status will say it
+                    say.accept(message);
                 } : message -> {
                     throw new UncheckedIOException(new IOException(message));
-                });
+                }, say);
         if (metrics != null) {
             k.listener(KafkaSink.DeliveryListener.of(metrics::kafkaSent, metrics::kafkaFailed));
             metrics.kafkaRetries(k::retries);
+            metrics.kafkaWaiting(k::waiting);
+            metrics.kafkaDropped(k::dropped);
         }
         RecordSink sink = stdout ? new TeeSink(List.of(stdoutSink(format(), live), k)) : k;
         if (live) {
@@ -272,7 +287,7 @@ public final class OutputOptions {
             case ecs -> new JsonLinesSink(out, RecordEncoder.of(RecordEncoder.Format.ecs, sensorName(), live),
                     topN(false));
             case table -> new TableSink(new PrintStream(out, false, StandardCharsets.UTF_8), topN(true), flows,
-                    live && System.console() != null);
+                    live && System.console() != null, live);
         };
     }
 

@@ -43,6 +43,8 @@ public final class PortwatchMetrics implements AutoCloseable {
     private final Counter kafkaSent;
     private final Counter kafkaFailed;
     private volatile LongSupplier kafkaRetries = () -> 0;
+    private volatile LongSupplier kafkaWaiting = () -> 0;
+    private volatile LongSupplier kafkaDropped = () -> 0;
     private final Timer kafkaLatency;
     private final List<Object> suppliers = new CopyOnWriteArrayList<>();
 
@@ -67,6 +69,12 @@ public final class PortwatchMetrics implements AutoCloseable {
                 .description("Records Kafka failed to send (after the producer's retries)").register(registry);
         FunctionCounter.builder("portwatch.kafka.records.retried", this, m -> m.kafkaRetries.getAsLong())
                 .description("Sends the Kafka producer retried").register(registry);
+        Gauge.builder("portwatch.kafka.records.waiting", this, m -> m.kafkaWaiting.getAsLong())
+                .description("Records handed to the Kafka producer and not yet acknowledged or failed (they wait "
+                        + "there while the brokers are away)").register(registry);
+        FunctionCounter.builder("portwatch.kafka.records.dropped", this, m -> m.kafkaDropped.getAsLong())
+                .description("Records dropped without being sent to Kafka (--kafka-buffer full, or sending stalled)")
+                .register(registry);
         kafkaLatency = Timer.builder("portwatch.kafka.send.latency")
                 .description("Time from handing a record to the Kafka producer to its acknowledgement or failure")
                 .register(registry);
@@ -156,6 +164,16 @@ public final class PortwatchMetrics implements AutoCloseable {
      */
     public void kafkaRetries(LongSupplier total) {
         kafkaRetries = java.util.Objects.requireNonNull(total, "total");
+    }
+
+    /** Records waiting for Kafka, read at each scrape ({@code portwatch_kafka_records_waiting}). */
+    public void kafkaWaiting(LongSupplier now) {
+        kafkaWaiting = java.util.Objects.requireNonNull(now, "now");
+    }
+
+    /** Records dropped without being sent to Kafka: a running total ({@code portwatch_kafka_records_dropped_total}). */
+    public void kafkaDropped(LongSupplier total) {
+        kafkaDropped = java.util.Objects.requireNonNull(total, "total");
     }
 
     /** Unbinds the JVM meters and closes the registry. */

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -47,10 +48,18 @@ import java.util.function.LongConsumer;
  * adds them to its {@code output_dropped}, and {@link #close()} reports the total through
  * {@code onLoss}. Closing waits at most the close timeout for records on their way.
  *
+ * <p>An outage is said while it lasts ({@link KafkaWatch}, through {@code onNotice}): when the brokers
+ * become unreachable with records waiting, and when they are back; {@link #waiting()} counts the records
+ * waiting (for a gauge). At close, records still waiting after a moment are said too ({@code waiting up
+ * to 30s for Kafka (N records)}, the close timeout), so that a stop that waits does not look hung.
+ *
  * <p>The record methods are called from one thread; {@link #close()} and the counters may be called
  * from another.
  */
 public final class KafkaSink implements RecordSink {
+
+    /** At close, how long records may still be on their way before {@code onNotice} is told. */
+    static final long CLOSE_NOTICE_MILLIS = 1000;
 
     private final Producer<byte[], byte[]> producer;
     private final RecordEncoder encoder;
@@ -61,6 +70,8 @@ public final class KafkaSink implements RecordSink {
     private final String where;
     private final java.util.function.UnaryOperator<String> mask;
     private final Consumer<String> onLoss;
+    private final Consumer<String> onNotice;
+    private final KafkaWatch watch;
 
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream(2048);
     private final JsonGenerator gen;
@@ -115,6 +126,19 @@ public final class KafkaSink implements RecordSink {
      */
     public KafkaSink(Producer<byte[], byte[]> producer, RecordEncoder encoder, KafkaTopics topics, int topN,
                      long maxPending, Duration closeTimeout, KafkaSettings settings, Consumer<String> onLoss) {
+        this(producer, encoder, topics, topN, maxPending, closeTimeout, settings, onLoss, message -> { });
+    }
+
+    /**
+     * As above, and
+     *
+     * @param onNotice told, in one line each, when the brokers become unreachable and reachable again, and
+     *                 at close when records are still waiting; called on a thread of the sink's or the
+     *                 closing thread, it must be quick
+     */
+    public KafkaSink(Producer<byte[], byte[]> producer, RecordEncoder encoder, KafkaTopics topics, int topN,
+                     long maxPending, Duration closeTimeout, KafkaSettings settings, Consumer<String> onLoss,
+                     Consumer<String> onNotice) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.encoder = Objects.requireNonNull(encoder, "encoder");
         this.topics = Objects.requireNonNull(topics, "topics");
@@ -127,11 +151,14 @@ public final class KafkaSink implements RecordSink {
         this.where = "Kafka at " + settings.mask(settings.bootstrap());
         this.mask = settings::mask;
         this.onLoss = Objects.requireNonNull(onLoss, "onLoss");
+        this.onNotice = Objects.requireNonNull(onNotice, "onNotice");
         try {
             this.gen = JsonLinesSink.newGenerator(buf);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        this.watch = new KafkaWatch(producer, pending::get, acked::get, settings.mask(settings.bootstrap()),
+                onNotice);
     }
 
     /** The key of a port's records: {@code tcp/8080}. */
@@ -284,6 +311,11 @@ public final class KafkaSink implements RecordSink {
         return 0;
     }
 
+    /** Records handed to the producer and not yet acknowledged or failed: in its buffer or on their way. */
+    public long waiting() {
+        return pending.get();
+    }
+
     /** Records given to this sink. */
     public long records() {
         return records.get();
@@ -310,8 +342,10 @@ public final class KafkaSink implements RecordSink {
     }
 
     /**
-     * Waits at most the close timeout for the records on their way, closes the producer (what is still
-     * not delivered then fails), and tells {@code onLoss} when any record was not delivered.
+     * Waits at most the close timeout for the records on their way (saying so through {@code onNotice}
+     * when some are still waiting after {@value #CLOSE_NOTICE_MILLIS} ms, or at once while the brokers are
+     * unreachable), closes the producer (what is still not delivered then fails), and tells {@code onLoss}
+     * when any record was not delivered.
      */
     @Override
     public void close() {
@@ -319,12 +353,31 @@ public final class KafkaSink implements RecordSink {
             return;
         }
         closed = true;
+        long started = System.nanoTime();
+        watch.closing(); // it goes on while the producer closes, to say the brokers' return
+        boolean away = watch.down();
+        long deadline = started + closeTimeout.toNanos();
+        long quiet = started + Math.min(closeTimeout.toNanos(), TimeUnit.MILLISECONDS.toNanos(CLOSE_NOTICE_MILLIS));
+        while (!away && pending.get() > 0 && System.nanoTime() < quiet) {
+            try {
+                Thread.sleep(5); // a healthy cluster acknowledges what is on its way within milliseconds
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        long waiting = pending.get();
+        if (waiting > 0) {
+            onNotice.accept("waiting up to " + duration(closeTimeout) + " for Kafka (" + waiting
+                    + (waiting == 1 ? " record)" : " records)"));
+        }
         long failedBefore = failed.get();
         try {
-            producer.close(closeTimeout);
+            producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } catch (RuntimeException e) {
             remember(e);
         }
+        watch.close();
         long atClose = failed.get() - failedBefore; // still on their way when the close timeout ran out
         long total = records.get();
         long lost = total - acked.get();
@@ -349,11 +402,14 @@ public final class KafkaSink implements RecordSink {
             }
             if (atClose > 0) {
                 sb.append(sep).append(atClose).append(" still on their way when the close timeout (")
-                        .append(closeTimeout.toMillis() % 1000 == 0 ? closeTimeout.toSeconds() + "s"
-                                : closeTimeout.toMillis() + "ms")
-                        .append(") ran out");
+                        .append(duration(closeTimeout)).append(") ran out");
             }
             onLoss.accept(sb.toString());
         }
+    }
+
+    /** {@code 30s}, or {@code 500ms} when not whole seconds. */
+    private static String duration(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

@@ -11,6 +11,7 @@ import io.portwatch.analysis.output.WindowReport;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,14 +22,20 @@ import java.util.Objects;
  * flows that ended (when asked for), the alerts raised, and a summary block at the end (with the alerts
  * raised after the last window). Plain text, no colour.
  *
- * <p>Flows and alerts are held until the next window, flush or summary (at most {@value #FLOW_BLOCK} at a
- * time) so their columns can be aligned. Not thread-safe. {@link #close()} prints what is held and flushes but
- * leaves the stream open.
+ * <p>Flows and alerts come before the window they belong to (they end, or are raised, while it is open):
+ * they are held, per input, until that input's window or summary, and printed under its header, never
+ * before it (a flush only flushes the stream). Held means bounded: a window lists its first
+ * {@value #MAX_FLOWS} flows and counts the rest, and its alerts are summarised as they come, one row per
+ * kind and source ({@link AlertGroups}), at most {@code topN} rows: a default-deny policy under a scan
+ * is one row of a thousand alerts, not a thousand rows. JSON keeps every record. A live table also shows,
+ * under every window, the recent alerts of all windows and the totals since the start ({@link RecentAlerts}),
+ * so that redrawing the screen loses none. Not thread-safe.
+ * {@link #close()} prints what is still held and flushes but leaves the stream open.
  */
 public final class TableSink implements RecordSink {
 
-    /** Flows printed as one aligned block at most. */
-    static final int FLOW_BLOCK = 1000;
+    /** Flows listed under one window at most; the rest are counted. */
+    static final int MAX_FLOWS = 1000;
 
     private static final String INDENT = "  ";
     private final boolean refresh;
@@ -36,12 +43,21 @@ public final class TableSink implements RecordSink {
     private final PrintStream out;
     private final int topN;
     private final boolean flows;
-    private final List<FlowRecord> pending = new ArrayList<>();
-    private final List<Alert> alerts = new ArrayList<>();
+    /** Live: the alerts of past windows kept on screen; null for a capture file. */
+    private final RecentAlerts recent;
+    /** By input: what came before its next window. */
+    private final Map<String, Held> held = new LinkedHashMap<>();
+
+    /** An input's flows and alerts waiting for its window. */
+    private static final class Held {
+        final List<FlowRecord> flows = new ArrayList<>();
+        long moreFlows;
+        final AlertGroups alerts = new AlertGroups();
+    }
 
     /**
      * @param out   where the text goes
-     * @param topN  at most this many ports per window, busiest first; 0 for all
+     * @param topN  at most this many ports per window, busiest first, and rows of alerts; 0 for all
      * @param flows true to list the flows that ended, false to ignore flow records
      */
     public TableSink(PrintStream out, int topN, boolean flows) {
@@ -49,10 +65,20 @@ public final class TableSink implements RecordSink {
     }
 
     /**
-     * @param refresh clear the terminal before each window, so that a live table redraws in place
+     * @param refresh clear the terminal before each window, so that a live table redraws in place (a live
+     *                table: see below)
      */
     public TableSink(PrintStream out, int topN, boolean flows, boolean refresh) {
+        this(out, topN, flows, refresh, refresh);
+    }
+
+    /**
+     * @param live a live capture's table: each window also shows the recent alerts of all windows and the
+     *             alerts since the start ({@link RecentAlerts}), which a redrawn screen would lose
+     */
+    public TableSink(PrintStream out, int topN, boolean flows, boolean refresh, boolean live) {
         this.refresh = refresh;
+        this.recent = live ? new RecentAlerts() : null;
         this.out = Objects.requireNonNull(out, "out");
         if (topN < 0) {
             throw new IllegalArgumentException("topN must be 0 (all) or positive, not " + topN);
@@ -68,7 +94,8 @@ public final class TableSink implements RecordSink {
         }
         out.println("== " + report.input() + INDENT + Formats.instant(report.startNanos()) + " - "
                 + Formats.instant(report.endNanos()) + INDENT + "packets " + report.packets() + INDENT
-                + "bytes " + Formats.humanBytes(report.bytes()) + INDENT + "flows " + report.activeFlows());
+                + "bytes " + Formats.humanBytes(report.bytes()) + INDENT + "active flows " + activeFlows(report)
+                + INDENT + "tracked flows " + report.activeFlows());
         StringBuilder health = new StringBuilder();
         if (report.capture() != null) {
             health.append("received ").append(report.capture().received())
@@ -95,10 +122,24 @@ public final class TableSink implements RecordSink {
                 out.println(INDENT + "(" + more + (more == 1 ? " more port)" : " more ports)"));
             }
         }
-        printFlows();
-        printAlerts();
+        printHeld(report.input());
+        if (recent != null) {
+            recent.print(out, INDENT);
+        }
         out.println();
         out.flush();
+    }
+
+    /**
+     * The window's own flows: those with a packet in it (the ACTIVE column's sum). The report's
+     * {@code activeFlows} is another count, the flows tracked at the window's end, idle ones included.
+     */
+    private static long activeFlows(WindowReport report) {
+        long n = 0;
+        for (PortStats p : report.ports()) {
+            n += p.activeFlows();
+        }
+        return n;
     }
 
     private static TextTable portTable(List<PortStats> ports, int shown) {
@@ -140,24 +181,48 @@ public final class TableSink implements RecordSink {
         return t;
     }
 
+    private Held held(String input) {
+        return held.computeIfAbsent(input, k -> new Held());
+    }
+
     @Override
     public void flow(FlowRecord flow) {
         if (!flows) {
             return;
         }
-        pending.add(flow);
-        if (pending.size() >= FLOW_BLOCK) {
-            printFlows();
+        Held h = held(flow.input());
+        if (h.flows.size() < MAX_FLOWS) {
+            h.flows.add(flow);
+        } else {
+            h.moreFlows++;
         }
     }
 
-    private void printFlows() {
-        if (pending.isEmpty()) {
+    @Override
+    public void alert(Alert alert) {
+        held(alert.input()).alerts.add(alert);
+        if (recent != null) {
+            recent.add(alert);
+        }
+    }
+
+    /** Prints and forgets what {@code input} holds: its flows, then its alerts. */
+    private void printHeld(String input) {
+        Held h = held.remove(input);
+        if (h == null) {
             return;
         }
-        out.println(INDENT + "flows ended: " + pending.size());
+        printFlows(h);
+        h.alerts.print(out, INDENT, topN);
+    }
+
+    private void printFlows(Held h) {
+        if (h.flows.isEmpty()) {
+            return;
+        }
+        out.println(INDENT + "flows ended: " + (h.flows.size() + h.moreFlows));
         TextTable t = new TextTable(false, false, false, false, false, true, true, true, false, false, false);
-        for (FlowRecord f : pending) {
+        for (FlowRecord f : h.flows) {
             t.row(f.transport(),
                     Formats.endpoint(f.clientIp(), f.clientPort()),
                     "->",
@@ -171,35 +236,13 @@ public final class TableSink implements RecordSink {
                     Formats.tcpFlagList(f.tcpFlags()));
         }
         t.print(out, INDENT + INDENT);
-        pending.clear();
-    }
-
-    @Override
-    public void alert(Alert alert) {
-        alerts.add(alert);
-        if (alerts.size() >= FLOW_BLOCK) {
-            printAlerts();
+        if (h.moreFlows > 0) {
+            out.println(INDENT + "(" + h.moreFlows + " more flows: --format json lists every one)");
         }
-    }
-
-    /** The alerts held: time, kind, severity, source -> target, transport/port, the first details. */
-    private void printAlerts() {
-        if (alerts.isEmpty()) {
-            return;
-        }
-        out.println(INDENT + "alerts: " + alerts.size());
-        TextTable t = new TextTable(false, false, false, false, false, false);
-        for (Alert a : alerts) {
-            t.row(Formats.instant(a.timeNanos()), a.kind().key(), a.severity().key(), Formats.alertPath(a),
-                    Formats.alertService(a), Formats.alertDetails(a));
-        }
-        t.print(out, INDENT + INDENT);
-        alerts.clear();
     }
 
     @Override
     public void summary(Summary s) {
-        printFlows();
         out.println("== summary" + INDENT + s.input() + INDENT + (s.packets() == 0 ? "no packets"
                 : Formats.instant(s.firstNanos()) + " - " + Formats.instant(s.lastNanos())));
         TextTable t = new TextTable(false, true, true);
@@ -219,7 +262,10 @@ public final class TableSink implements RecordSink {
         for (String e : s.inputErrors()) {
             out.println(INDENT + INDENT + e);
         }
-        printAlerts();
+        printHeld(s.input());
+        if (recent != null) {
+            recent.print(out, INDENT);
+        }
         out.flush();
     }
 
@@ -239,10 +285,19 @@ public final class TableSink implements RecordSink {
         }
     }
 
+    /** Flushes the stream; what is held waits for its window (printed before it, it would read as another's). */
     @Override
     public void flush() {
-        printFlows();
-        printAlerts();
+        out.flush();
+    }
+
+    /** Prints what is still held (inputs that ended without a summary), each under a line naming its input. */
+    @Override
+    public void close() {
+        for (String input : new ArrayList<>(held.keySet())) {
+            out.println("== " + input + INDENT + "after its last window");
+            printHeld(input);
+        }
         out.flush();
     }
 }

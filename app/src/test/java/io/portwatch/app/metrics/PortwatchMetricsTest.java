@@ -92,6 +92,23 @@ class PortwatchMetricsTest {
         assertEquals((1_500_000 + 250_000 + 40_000_000 + 120_000_000) / 1e9,
                 s.value("portwatch_kafka_send_latency_seconds_sum"), 1e-9);
         assertEquals(0.12, s.value("portwatch_kafka_send_latency_seconds_max"), 1e-9);
+
+        // what waits for Kafka and what was dropped without being sent: read at each scrape
+        assertEquals(0, before.value("portwatch_kafka_records_waiting"));
+        assertEquals(0, before.value("portwatch_kafka_records_dropped_total"));
+        java.util.concurrent.atomic.AtomicLong waiting = new java.util.concurrent.atomic.AtomicLong(42);
+        java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong(7);
+        metrics.kafkaWaiting(waiting::get);
+        metrics.kafkaDropped(dropped::get);
+        System.gc();
+        s = scrape();
+        assertEquals(42, s.value("portwatch_kafka_records_waiting"));
+        assertEquals(7, s.value("portwatch_kafka_records_dropped_total"));
+        waiting.set(0);
+        dropped.addAndGet(3);
+        s = scrape();
+        assertEquals(0, s.value("portwatch_kafka_records_waiting"));
+        assertEquals(10, s.value("portwatch_kafka_records_dropped_total"));
     }
 
     @Test

@@ -234,6 +234,79 @@ class KafkaSinkTest {
         assertEquals(expected.stream().filter(v -> v.contains("\"port_stats\"")).toList(), ports);
     }
 
+    /** Waits (at most 60 s) for {@code condition}. */
+    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void anOutageIsSaidWhenItBeginsAndWhenItEndsWithTheRecordsWaiting() throws Exception {
+        KafkaTopics topics = topics();
+        KafkaSettings s = settings(topics, Map.of("linger.ms", "0"));
+        List<String> notices = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> lost = new ArrayList<>();
+        KafkaSink sink = new KafkaSink(producer(s), RecordEncoder.json("o"), topics, 0, 10_000, s.closeTimeout(), s,
+                lost::add, notices::add);
+        WindowReport w = SampleRecords.fileWindow(SampleRecords.T0, List.of(SampleRecords.udp(53, "domain", 4, 4)));
+        sink.window(w);
+        await("delivered", () -> sink.delivered() == 2);
+        assertEquals(0, sink.waiting());
+        Thread.sleep(3 * KafkaWatch.GRACE_MILLIS);
+        assertEquals(List.of(), notices, "nothing to say while the broker answers, nor while idle");
+        kafka.stop();
+        try {
+            for (int i = 0; i < 5; i++) {
+                sink.window(w);
+            }
+            await("the outage said: " + notices, () -> !notices.isEmpty());
+            assertEquals(List.of("Kafka broker " + kafka.bootstrap() + " unreachable, 10 records waiting"), notices);
+            assertEquals(10, sink.waiting(), "records waiting, in the producer's buffer");
+            assertEquals(2, sink.delivered());
+        } finally {
+            kafka.start();
+        }
+        await("its end said: " + notices, () -> notices.size() == 2);
+        assertEquals("Kafka reachable again", notices.get(1));
+        await("delivered after the restart", () -> sink.delivered() == 12);
+        assertEquals(0, sink.waiting());
+        sink.close();
+        assertEquals(2, notices.size(), "a close with nothing waiting says nothing: " + notices);
+        assertEquals(List.of(), lost);
+        assertEquals(12, kafka.readAll(List.of(topics.ports())).size());
+    }
+
+    @Test
+    void aCloseWithRecordsWaitingSaysForHowLongAtMost() throws Exception {
+        KafkaTopics topics = topics();
+        KafkaSettings s = KafkaSettings.of(kafka.bootstrap(), null, Map.of(), topics, Duration.ofSeconds(3),
+                Duration.ofSeconds(5));
+        List<String> notices = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> lost = new ArrayList<>();
+        KafkaSink sink = new KafkaSink(producer(s), RecordEncoder.json("w"), topics, 0, 100, s.closeTimeout(), s,
+                lost::add, notices::add);
+        kafka.stop();
+        long took;
+        try {
+            sink.window(SampleRecords.fileWindow(SampleRecords.T0, List.of(SampleRecords.udp(53, "domain", 4, 4))));
+            long started = System.nanoTime(); // closed before the outage is said: after a moment's wait
+            sink.close();
+            took = System.nanoTime() - started;
+        } finally {
+            kafka.start();
+        }
+        assertEquals(List.of("waiting up to 3s for Kafka (2 records)"), notices);
+        assertTrue(took >= TimeUnit.SECONDS.toNanos(3) - TimeUnit.MILLISECONDS.toNanos(100)
+                && took < TimeUnit.SECONDS.toNanos(8), "the close timeout, all told: " + took / 1e9);
+        assertEquals(List.of("kafka: 2 of 2 records were not delivered to Kafka at " + kafka.bootstrap()
+                + ": 2 still on their way when the close timeout (3s) ran out"), lost);
+        assertEquals(0, kafka.readAll(List.of(topics.ports())).size(), "as said: none delivered (and the broker "
+                + "serves again before the next test)");
+    }
+
     @Test
     void whileTheBrokerIsAwayTheBoundDropsAndCountsAndCloseReportsIt() throws Exception {
         KafkaTopics topics = topics();

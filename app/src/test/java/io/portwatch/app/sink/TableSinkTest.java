@@ -55,7 +55,7 @@ class TableSinkTest {
 
     private static final Pattern CELL = Pattern.compile("\\S+(?: \\S+)*");
     private static final Pattern HEADER = Pattern.compile(
-            "== (.+)  (\\S+) - (\\S+)  packets (\\d+)  bytes (\\S+ \\S+)  flows (\\d+)");
+            "== (.+)  (\\S+) - (\\S+)  packets (\\d+)  bytes (\\S+ \\S+)  active flows (\\d+)  tracked flows (\\d+)");
     /** The escape sequence that homes the cursor and clears the screen (refresh mode). */
     private static final String CLEAR = "\u001b[H\u001b[2J";
     private static final String HEALTH_INDENT = "   ";
@@ -115,7 +115,7 @@ class TableSinkTest {
             if (lines[i].startsWith("  PORT")) {
                 titles = cells(lines[i++]);
                 while (lines[i].startsWith("  ") && !lines[i].startsWith("  (")
-                        && !lines[i].startsWith("  flows ended")) {
+                        && !lines[i].startsWith("  flows ended") && !lines[i].startsWith("  alerts: ")) {
                     rows.add(cells(lines[i++]));
                 }
             }
@@ -203,13 +203,28 @@ class TableSinkTest {
         }
     }
 
+    /** {@code a} as the analysis of {@link SampleRecords#INPUT} would raise it. */
+    static io.portwatch.analysis.output.Alert onInput(io.portwatch.analysis.output.Alert a) {
+        return new io.portwatch.analysis.output.Alert(SampleRecords.INPUT, a.kind(), a.timeNanos(), a.source(),
+                a.target(), a.transport(), a.port(), a.severity(), a.details());
+    }
+
+    /** {@code f} as the analysis of {@link SampleRecords#INPUT} would end it. */
+    static FlowRecord onInput(FlowRecord f) {
+        return new FlowRecord(SampleRecords.INPUT, f.communityId(), f.transport(), f.clientIp(), f.clientPort(),
+                f.serverIp(), f.serverPort(), f.startNanos(), f.endNanos(), f.packetsToServer(), f.packetsToClient(),
+                f.bytesToServer(), f.bytesToClient(), f.tcpFlags(), f.state(), f.endReason());
+    }
+
     @Test
-    void alertsArePrintedWithTheirWindowAndTheRestAtTheSummary() {
+    void alertsAreSummarisedUnderTheirWindowAndTheRestUnderTheSummary() {
         List<io.portwatch.analysis.output.Alert> alerts = SampleRecords.alerts();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         TableSink sink = new TableSink(new PrintStream(bytes, true, StandardCharsets.UTF_8), 0, false);
-        sink.alert(alerts.get(0));
+        sink.alert(onInput(alerts.get(0))); // the alerts of the windows' input, as one analysis gives them
         sink.alert(alerts.get(3));
+        sink.flush();
+        assertEquals(0, bytes.size(), "held for the window, flush or not");
         sink.window(SampleRecords.fileWindow(SampleRecords.T0, SampleRecords.mixedPorts()));
         sink.window(SampleRecords.fileWindow(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
         sink.alert(alerts.get(1));
@@ -228,27 +243,76 @@ class TableSinkTest {
         assertEquals(3, headers.size(), "two windows and the summary");
         assertEquals(2, alertHeads.size(), "an alerts block in the first window and one at the summary");
         assertTrue(alertHeads.get(0) > headers.get(0) && alertHeads.get(0) < headers.get(1), "in the first window");
-        assertTrue(alertHeads.get(1) > headers.get(2), "at the summary");
-        assertEquals("  alerts: 2", lines[alertHeads.get(0)]);
-        assertEquals("  alerts: 1", lines[alertHeads.get(1)]);
-        String scan = lines[alertHeads.get(0) + 1];
+        assertTrue(alertHeads.get(1) > headers.get(2), "under the summary");
+        assertEquals("  alerts: 2, by kind and source:", lines[alertHeads.get(0)]);
+        assertEquals("  alerts: 1, by kind and source:", lines[alertHeads.get(1)]);
+        String titles = lines[alertHeads.get(0) + 1];
         String flood = lines[alertHeads.get(0) + 2];
-        String horizontal = lines[alertHeads.get(1) + 1];
-        // columns split on two blanks: time, kind, severity, source -> target, transport/port, details
-        List<String> s = List.of(scan.strip().split(" {2,}"));
-        assertEquals(List.of(Instant.ofEpochSecond(0, alerts.get(0).timeNanos()).toString(), "port_scan", "high",
-                "127.77.0.66 -> 127.77.0.10", "tcp/*"), s.subList(0, 5));
-        assertTrue(s.get(5).startsWith("method=vertical scan_type=syn probes=[syn] ports=1000 failed_ports=997"),
-                s.get(5));
-        List<String> f = List.of(flood.strip().split(" {2,}"));
-        assertEquals(List.of("syn_flood", "critical", "* -> 127.0.0.10", "tcp/8080"), f.subList(1, 5));
-        assertTrue(f.get(5).startsWith("syns=48211 completed=12 completion_ratio=0.0 syn_rate=4821.1"), f.get(5));
-        assertEquals(scan.indexOf("port_scan"), flood.indexOf("syn_flood"), "aligned columns");
+        String scan = lines[alertHeads.get(0) + 3];
+        String horizontal = lines[alertHeads.get(1) + 2];
+        assertEquals(List.of("KIND", "SEVERITY", "SOURCE", "ALERTS", "TARGET", "PORT", "FIRST", "LAST"),
+                List.of(titles.strip().split(" {2,}")));
+        // the critical flood first: kind, severity, source, alerts, target, port, first and last time
+        String floodTime = Formats.instant(alerts.get(3).timeNanos());
+        assertEquals(List.of("syn_flood", "critical", "*", "1", "127.0.0.10", "tcp/8080", floodTime, floodTime),
+                List.of(flood.strip().split(" {2,}")));
+        String scanTime = Instant.ofEpochSecond(0, alerts.get(0).timeNanos()).toString();
+        assertEquals(List.of("port_scan", "high", "127.77.0.66", "1", "127.77.0.10", "tcp/*", scanTime, scanTime),
+                List.of(scan.strip().split(" {2,}")));
+        assertEquals(titles.indexOf("SOURCE"), scan.indexOf("127.77.0.66"), "aligned columns");
+        assertEquals(titles.indexOf("ALERTS") + "ALERTS".length(), flood.indexOf(" 1 ") + 2, "counts on the right");
         List<String> h = List.of(horizontal.strip().split(" {2,}"));
-        assertEquals(List.of("port_scan", "medium", "2001:db8::66 -> *", "*/53"), h.subList(1, 5));
-        assertTrue(h.get(5).contains("probes=[syn,udp]"), h.get(5));
+        assertEquals(List.of("port_scan", "medium", "2001:db8::66", "1", "*", "*/53"), h.subList(0, 6));
         for (String line : lines) {
             assertFalse(line.endsWith(" "), "no trailing blanks: '" + line + "'");
+        }
+    }
+
+    @Test
+    void aFloodOfAlertsIsOneRowAndTopBoundsTheRows() {
+        List<io.portwatch.analysis.output.Alert> sample = SampleRecords.alerts();
+        io.portwatch.analysis.output.Alert deny = sample.get(5); // policy_violation 127.0.0.24 -> 127.0.0.24 tcp/23
+        List<io.portwatch.analysis.output.Alert> alerts = new ArrayList<>();
+        for (int port = 1; port <= 1000; port++) { // a default-deny policy under a scan: one alert per port
+            alerts.add(new io.portwatch.analysis.output.Alert(deny.input(), deny.kind(), deny.timeNanos() + port,
+                    "127.77.0.66", "127.77.0.10", "tcp", port, deny.severity(), deny.details()));
+        }
+        alerts.addAll(sample.subList(1, 5));
+        WindowReport w = SampleRecords.fileWindow(SampleRecords.T0, SampleRecords.mixedPorts());
+        for (int top : new int[] {0, 2}) {
+            Block b = blocks(run(top, false, s -> {
+                alerts.forEach(s::alert);
+                s.window(w);
+            })).get(0);
+            List<String> after = b.after();
+            int at = after.indexOf("  alerts: 1004, by kind and source:");
+            assertTrue(at >= 0, after.toString());
+            List<String> rows = after.subList(at + 2, after.size());
+            // critical flood, then the high policy row of a thousand, then the medium ones, most alerts first
+            List<String> expect = new ArrayList<>(List.of(
+                    "syn_flood critical * 1 127.0.0.10 tcp/8080",
+                    "policy_violation high 127.77.0.66 1000 127.77.0.10 1000 ports",
+                    "new_service medium 127.0.0.24 1 127.0.0.10 tcp/8080",
+                    "port_scan medium 127.77.0.66 1 * tcp/445",
+                    "port_scan medium 2001:db8::66 1 * */53"));
+            List<String> got = new ArrayList<>();
+            for (String r : rows) {
+                if (r.startsWith("    ")) {
+                    got.add(String.join(" ", List.of(r.strip().split(" {2,}")).subList(0, 6)));
+                }
+            }
+            if (top == 0) {
+                assertEquals(expect, got);
+                assertEquals(expect.size(), rows.size(), "no more line");
+            } else {
+                assertEquals(expect.subList(0, 2), got);
+                assertEquals("  (3 more kinds and sources: 3 alerts)", rows.get(rows.size() - 1));
+                assertEquals(3, rows.size());
+            }
+            String thousand = rows.get(1);
+            List<String> cells = List.of(thousand.strip().split(" {2,}"));
+            assertEquals(Formats.instant(deny.timeNanos() + 1), cells.get(6), "first");
+            assertEquals(Formats.instant(deny.timeNanos() + 1000), cells.get(7), "last");
         }
     }
 
@@ -275,7 +339,11 @@ class TableSinkTest {
             assertEquals(w.endNanos(), nanos(h.group(3)));
             assertEquals(w.packets(), Long.parseLong(h.group(4)));
             assertHumanBytes(w.bytes(), h.group(5));
-            assertEquals(w.activeFlows(), Long.parseLong(h.group(6)));
+            // the window's own flows (those with a packet in it: the ACTIVE column's sum), then the flows
+            // the table tracked at its end (which include flows idle all window long)
+            assertEquals(w.ports().stream().mapToLong(PortStats::activeFlows).sum(), Long.parseLong(h.group(6)),
+                    "active flows: the window's");
+            assertEquals(w.activeFlows(), Long.parseLong(h.group(7)), "tracked flows: at the window's end");
             assertEquals(health(w), health(b), "health line of window " + k);
 
             List<PortStats> busiest = new ArrayList<>(w.ports());
@@ -382,7 +450,7 @@ class TableSinkTest {
             s.flow(SampleRecords.tcpFlow());
             s.window(windows.get(0));
             s.window(windows.get(1));
-            s.flow(SampleRecords.udpFlow());
+            s.flow(onInput(SampleRecords.udpFlow()));
             s.window(windows.get(2));
             s.summary(SampleRecords.summary());
         };
@@ -410,6 +478,65 @@ class TableSinkTest {
         // the default, with either constructor, never writes an escape code (run() checks)
         assertEquals(plain, raw(new TableSinkFactory(0, true, false), body));
         assertFalse(plain.contains(CLEAR));
+    }
+
+    @Test
+    void aLiveTableKeepsTheRecentAlertsAndTheTotalsOnScreenAcrossWindows() {
+        List<io.portwatch.analysis.output.Alert> sample = SampleRecords.alerts();
+        io.portwatch.analysis.output.Alert deny = onInput(sample.get(5)); // policy_violation, high
+        io.portwatch.analysis.output.Alert flood = sample.get(3); // syn_flood, critical, no single source
+        long t = SampleRecords.T0;
+        long minute = SampleRecords.MINUTE;
+        Consumer<TableSink> body = s -> {
+            for (int port = 1; port <= 300; port++) { // a flood of policy alerts in the first window
+                s.alert(new io.portwatch.analysis.output.Alert(deny.input(), deny.kind(), t + port, "127.77.0.66",
+                        "127.77.0.10", "tcp", port, deny.severity(), deny.details()));
+            }
+            s.alert(flood);
+            s.window(SampleRecords.window(t, SampleRecords.mixedPorts()));
+            s.window(SampleRecords.window(t + minute, List.of())); // then quiet windows
+            s.window(SampleRecords.window(t + 2 * minute, List.of()));
+        };
+        String screen = raw(new TableSinkFactory(0, false, true), body);
+        String last = screen.substring(screen.lastIndexOf(CLEAR) + CLEAR.length());
+        assertFalse(last.contains("  alerts: "), "the last window raised none: " + last);
+        List<String> lines = List.of(last.split("\n"));
+        int at = lines.indexOf("  recent alerts, all windows, newest first:");
+        assertTrue(at > 0, "still on screen after the window that raised them: " + last);
+        assertEquals(List.of("KIND", "SEVERITY", "SOURCE", "ALERTS", "TARGET", "PORT", "FIRST", "LAST"),
+                List.of(lines.get(at + 1).strip().split(" {2,}")));
+        assertEquals(List.of("syn_flood", "critical", "*", "1", "127.0.0.10", "tcp/8080",
+                Formats.instant(flood.timeNanos()), Formats.instant(flood.timeNanos())),
+                List.of(lines.get(at + 2).strip().split(" {2,}")), "the newest first, with its time");
+        assertEquals(List.of("policy_violation", "high", "127.77.0.66", "300", "127.77.0.10", "300 ports",
+                Formats.instant(t + 1), Formats.instant(t + 300)), List.of(lines.get(at + 3).strip().split(" {2,}")));
+        assertEquals("  alerts since the start: 301 (syn_flood 1, policy_violation 300)", lines.get(at + 4));
+
+        // the last ten kinds and sources stay; the totals count every alert
+        String many = raw(new TableSinkFactory(0, false, true), s -> {
+            body.accept(s);
+            for (int i = 1; i <= 12; i++) {
+                s.alert(new io.portwatch.analysis.output.Alert(SampleRecords.INPUT,
+                        io.portwatch.analysis.output.Alert.Kind.NEW_SERVICE, t + 3 * minute + i, "10.0.0." + i,
+                        "10.0.1.1", "udp", 5000 + i, io.portwatch.analysis.output.Alert.Severity.LOW, Map.of()));
+            }
+            s.window(SampleRecords.window(t + 3 * minute, List.of()));
+            s.window(SampleRecords.window(t + 4 * minute, List.of()));
+        });
+        List<String> end = List.of(many.substring(many.lastIndexOf(CLEAR) + CLEAR.length()).split("\n"));
+        int r = end.indexOf("  recent alerts, all windows, newest first:");
+        List<String> sources = new ArrayList<>();
+        for (String line : end.subList(r + 2, r + 12)) {
+            sources.add(line.strip().split(" {2,}")[2]);
+        }
+        assertEquals(List.of("10.0.0.12", "10.0.0.11", "10.0.0.10", "10.0.0.9", "10.0.0.8", "10.0.0.7", "10.0.0.6",
+                "10.0.0.5", "10.0.0.4", "10.0.0.3"), sources);
+        assertEquals("  alerts since the start: 313 (syn_flood 1, new_service 12, policy_violation 300)",
+                end.get(r + 12));
+
+        // a table of a capture file has neither: every window's alerts stay in what it wrote
+        String file = run(0, false, body);
+        assertFalse(file.contains("recent alerts") || file.contains("since the start"), file);
     }
 
     @Test
@@ -457,7 +584,7 @@ class TableSinkTest {
 
     @Test
     void flowsAreListedAlignedWhenAskedFor() {
-        List<FlowRecord> flows = List.of(SampleRecords.tcpFlow(), SampleRecords.udpFlow());
+        List<FlowRecord> flows = List.of(SampleRecords.tcpFlow(), onInput(SampleRecords.udpFlow()));
         WindowReport w = SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts());
         String text = run(0, true, s -> {
             flows.forEach(s::flow);
@@ -501,30 +628,39 @@ class TableSinkTest {
     }
 
     @Test
-    void heldFlowsArePrintedBeforeTheSummaryOnFlushAndInBlocks() {
-        String text = run(0, true, s -> {
-            s.flow(SampleRecords.udpFlow());
-            s.summary(SampleRecords.summary());
-        });
-        assertTrue(text.indexOf("flows ended: 1") < text.indexOf("== summary"), text);
-        assertTrue(text.indexOf("flows ended: 1") >= 0, text);
-
+    void flowsComeUnderTheirWindowsHeaderHoweverManyAndWhateverComesBetween() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         TableSink sink = new TableSink(out, 0, true);
         FlowRecord f = SampleRecords.tcpFlow();
-        for (int i = 1; i < TableSink.FLOW_BLOCK; i++) {
+        int many = TableSink.MAX_FLOWS + 234;
+        for (int i = 0; i < many; i++) {
             sink.flow(f);
+            if (i % 500 == 0) {
+                sink.flush(); // as a lane of read --separate flushes its held records
+            }
         }
-        assertEquals(0, bytes.size(), "held until the block is full");
-        sink.flow(f);
-        String block = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(block.startsWith("  flows ended: " + TableSink.FLOW_BLOCK + "\n"), block.substring(0, 40));
-        assertEquals(TableSink.FLOW_BLOCK + 1, block.split("\n").length);
-        sink.flow(SampleRecords.udpFlow());
-        sink.flush();
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).endsWith(":5353  " + Formats.instant(
-                SampleRecords.udpFlow().startNanos()) + "  123us  2 pkts  192 B  SF  idle\n"));
+        FlowRecord other = SampleRecords.udpFlow(); // another input's flow, before this input's window
+        sink.flow(other);
+        assertEquals(0, bytes.size(), "nothing before the window's header");
+        WindowReport w = SampleRecords.fileWindow(SampleRecords.T0, List.of());
+        sink.window(w);
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertTrue(lines[0].startsWith("== " + f.input() + "  "), lines[0]);
+        assertEquals("  flows ended: " + many, lines[2]);
+        for (int i = 0; i < TableSink.MAX_FLOWS; i++) {
+            assertTrue(lines[3 + i].startsWith("    tcp  127.0.0.24:52662  ->  127.0.0.10:8080"), lines[3 + i]);
+        }
+        assertEquals("  (234 more flows: --format json lists every one)", lines[3 + TableSink.MAX_FLOWS]);
+        assertEquals(4 + TableSink.MAX_FLOWS, lines.length, "the other input's flow waits for its own window");
+        // the other input's flow under its own summary, not the first input's
+        sink.summary(SampleRecords.emptySummary());
+        bytes.reset();
+        sink.summary(new Summary(other.input(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), List.of()));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("== summary  " + other.input() + "  "), text);
+        assertTrue(text.contains("\n  flows ended: 1\n    udp  [2001:db8::33]:60887  ->  [2001:db8::10]:5353  "),
+                text);
     }
 
     @Test
