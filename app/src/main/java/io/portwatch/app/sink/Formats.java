@@ -1,13 +1,10 @@
 package io.portwatch.app.sink;
 
 import io.portwatch.analysis.output.Alert;
-import io.portwatch.analysis.output.PortStats;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,9 +22,6 @@ final class Formats {
     private static final String[] FLAG_NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
 
     private static final String[] BYTE_UNITS = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-
-    private static final Comparator<PortStats> BUSIEST_FIRST =
-            Comparator.comparingLong(PortStats::packets).reversed();
 
     /** Details an alert summary leaves out: its times are the alert's own, its window an option. */
     private static final Set<String> UNSUMMARISED = Set.of("first_seen", "last_seen", "window_seconds");
@@ -169,21 +163,6 @@ final class Formats {
             }
         }
         return sb.toString();
-    }
-
-    /**
-     * The ports busiest (most packets) first, ties in the given order; the list itself when it is
-     * already in that order (as the analysis delivers it), so the usual case copies nothing.
-     */
-    static List<PortStats> busiestFirst(List<PortStats> ports) {
-        for (int i = 1; i < ports.size(); i++) {
-            if (ports.get(i).packets() > ports.get(i - 1).packets()) {
-                List<PortStats> sorted = new ArrayList<>(ports);
-                sorted.sort(BUSIEST_FIRST);
-                return sorted;
-            }
-        }
-        return ports;
     }
 
     /** How many of {@code size} rows to show for a top-N of {@code topN} (0 = all). */

@@ -183,10 +183,7 @@ public final class KafkaSink implements RecordSink {
 
     @Override
     public void window(WindowReport report) {
-        List<PortStats> ports = Formats.busiestFirst(report.ports());
-        int shown = Formats.shown(ports.size(), topN);
-        for (int i = 0; i < shown; i++) {
-            PortStats p = ports.get(i);
+        for (PortStats p : report.top(topN)) {
             try {
                 encoder.portStats(gen, report, p);
             } catch (IOException e) {

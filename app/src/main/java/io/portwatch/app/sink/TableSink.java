@@ -111,8 +111,8 @@ public final class TableSink implements RecordSink {
         if (health.length() > 0) {
             out.println("   " + health);
         }
-        List<PortStats> ports = Formats.busiestFirst(report.ports());
-        int shown = Formats.shown(ports.size(), topN);
+        List<PortStats> ports = report.ports();
+        int shown = report.top(topN).size();
         if (ports.isEmpty()) {
             out.println(INDENT + "(no TCP or UDP ports in this window)");
         } else {

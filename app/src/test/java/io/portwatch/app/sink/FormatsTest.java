@@ -1,6 +1,7 @@
 package io.portwatch.app.sink;
 
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FormatsTest {
@@ -92,14 +92,15 @@ class FormatsTest {
     }
 
     @Test
-    void busiestFirstSortsOnlyWhenNeededAndKeepsTies() {
+    void aWindowKeepsItsPortsBusiestFirstAndTopCutsThem() {
         List<PortStats> sorted = List.of(SampleRecords.tcp(80, "http", 50, 50), SampleRecords.tcp(81, null, 40, 40),
                 SampleRecords.udp(82, null, 40, 40));
-        assertSame(sorted, Formats.busiestFirst(sorted));
         List<PortStats> unsorted = List.of(sorted.get(1), sorted.get(2), sorted.get(0));
-        assertEquals(List.of(sorted.get(0), sorted.get(1), sorted.get(2)), Formats.busiestFirst(unsorted));
-        List<PortStats> tiesSwapped = List.of(sorted.get(0), sorted.get(2), sorted.get(1));
-        assertSame(tiesSwapped, Formats.busiestFirst(tiesSwapped));
+        WindowReport w = SampleRecords.fileWindow(SampleRecords.T0, unsorted);
+        assertEquals(sorted, w.ports(), "most packets first, then bytes, transport and port");
+        assertEquals(sorted.subList(0, 2), w.top(2));
+        assertEquals(sorted, w.top(0), "0: all of them");
+        assertEquals(sorted, w.top(10));
     }
 
     @Test
