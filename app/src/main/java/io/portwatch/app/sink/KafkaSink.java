@@ -161,26 +161,6 @@ public final class KafkaSink implements RecordSink {
                 onNotice);
     }
 
-    /** The key of a port's records: {@code tcp/8080}. */
-    public static String portKey(PortStats p) {
-        return p.transport() + "/" + p.port();
-    }
-
-    /** The key of a window record: {@code window/<input>}. */
-    public static String windowKey(String input) {
-        return "window/" + input;
-    }
-
-    /** The key of a summary record: {@code summary/<input>}. */
-    public static String summaryKey(String input) {
-        return "summary/" + input;
-    }
-
-    /** The key of an alert: its source address, so that one source's alerts stay in order. */
-    public static String alertKey(String sourceAddress) {
-        return sourceAddress;
-    }
-
     @Override
     public void window(WindowReport report) {
         for (PortStats p : report.top(topN)) {
@@ -189,7 +169,7 @@ public final class KafkaSink implements RecordSink {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            send(topics.ports(), portKey(p));
+            send(topics.ports(), KafkaKeys.portKey(p));
         }
         long lost = dropped.get() + failed.get();
         WindowReport w = lost == 0 ? report : report.withOutputDropped(report.outputDropped() + lost);
@@ -198,7 +178,7 @@ public final class KafkaSink implements RecordSink {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        send(topics.ports(), windowKey(report.input()));
+        send(topics.ports(), KafkaKeys.windowKey(report.input()));
     }
 
     @Override
@@ -219,7 +199,7 @@ public final class KafkaSink implements RecordSink {
             throw new UncheckedIOException(e);
         }
         String by = alert.source() != null ? alert.source() : alert.target();
-        send(topics.alerts(), by == null ? null : alertKey(by));
+        send(topics.alerts(), by == null ? null : KafkaKeys.alertKey(by));
     }
 
     @Override
@@ -229,7 +209,7 @@ public final class KafkaSink implements RecordSink {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        send(topics.ports(), summaryKey(summary.input()));
+        send(topics.ports(), KafkaKeys.summaryKey(summary.input()));
     }
 
     /** Sends what the generator holds, with {@code key} (null: none). */

@@ -500,11 +500,11 @@ class KafkaSinkTest {
     @Test
     void keysAreTheDocumentedOnes() {
         PortStats p = SampleRecords.tcp(8080, "http-alt", 1, 1);
-        assertEquals("tcp/8080", KafkaSink.portKey(p));
-        assertEquals("udp/53", KafkaSink.portKey(SampleRecords.udp(53, "domain", 1, 1)));
-        assertEquals("window/eth0", KafkaSink.windowKey("eth0"));
-        assertEquals("summary/a.pcap,b.pcap", KafkaSink.summaryKey("a.pcap,b.pcap"));
-        assertEquals("2001:db8::33", KafkaSink.alertKey("2001:db8::33"));
+        assertEquals("tcp/8080", KafkaKeys.portKey(p));
+        assertEquals("udp/53", KafkaKeys.portKey(SampleRecords.udp(53, "domain", 1, 1)));
+        assertEquals("window/eth0", KafkaKeys.windowKey("eth0"));
+        assertEquals("summary/a.pcap,b.pcap", KafkaKeys.summaryKey("a.pcap,b.pcap"));
+        assertEquals("2001:db8::33", KafkaKeys.alertKey("2001:db8::33"));
         assertNotNull(KafkaTopics.defaults().alerts());
         assertEquals("portwatch.alerts", KafkaTopics.defaults().alerts());
     }
