@@ -9,6 +9,7 @@ import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.app.sink.SharedSink;
+import io.portwatch.capture.source.BpfCompiler;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
@@ -144,7 +145,7 @@ public final class ReadCommand implements Callable<Integer> {
                 Libpcap.load();
                 if (filter != null) {
                     final PrintWriter e = err;
-                    filters = BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, msg -> {
+                    filters = BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, BpfCompiler::compile, msg -> {
                         e.println("portwatch: " + msg);
                         e.flush();
                     });
@@ -347,7 +348,7 @@ public final class ReadCommand implements Callable<Integer> {
                 return null;
             }
             try {
-                return BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, msg -> {
+                return BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, BpfCompiler::compile, msg -> {
                     if (said.add(msg)) {
                         synchronized (err) {
                             err.println("portwatch: " + msg);

@@ -1,24 +1,21 @@
 package io.portwatch.capture.source;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A libpcap filter expression compiled by libpcap for one link type, run by a pure-Java classic
- * BPF interpreter with libpcap's semantics: a load outside the captured bytes, a division or modulo
- * by zero, a bad scratch-memory index, an unknown opcode or a jump out of the program rejects the
- * frame.
+ * A libpcap filter expression compiled for one link type (by libpcap, see {@link BpfFilterSet.Compiler}),
+ * run by a pure-Java classic BPF interpreter with libpcap's semantics: a load outside the captured bytes, a
+ * division or modulo by zero, a bad scratch-memory index, an unknown opcode or a jump out of the program
+ * rejects the frame.
+ *
+ * <p>The interpreter is apart from the compiler so that it needs neither libpcap nor JNA: only compiling
+ * an expression does, once per link type; matching frames is this class alone.
  *
  * <p>Instances keep scratch memory for {@link #matches}: use one per thread.
  */
 public final class BpfFilter {
-
-    /** Serializes {@code pcap_compile} calls made by this package. */
-    static final Object COMPILE_LOCK = new Object();
 
     /** libpcap's default snapshot length; a filter compiled with it accepts a frame with this value. */
     public static final int DEFAULT_SNAPLEN = 262144;
@@ -48,7 +45,14 @@ public final class BpfFilter {
     private final boolean usesMemory;
     private final int[] mem = new int[MEMWORDS];
 
-    BpfFilter(String expression, int linkType, short[] code, byte[] jt, byte[] jf, int[] k) {
+    /**
+     * A program given as its instructions' fields ({@code struct bpf_insn}), copied.
+     *
+     * @param expression the expression it was compiled from, for messages
+     * @param linkType   the frames' link type it was compiled for
+     * @throws IllegalArgumentException when there is no instruction or the arrays differ in length
+     */
+    public BpfFilter(String expression, int linkType, short[] code, byte[] jt, byte[] jf, int[] k) {
         if (code.length == 0 || jt.length != code.length || jf.length != code.length || k.length != code.length) {
             throw new IllegalArgumentException("a BPF program needs at least one instruction and equal arrays");
         }
@@ -67,80 +71,12 @@ public final class BpfFilter {
         this.usesMemory = memory;
     }
 
-    /**
-     * Compiles an expression with libpcap ({@code pcap_open_dead} and {@code pcap_compile}, optimized,
-     * netmask unknown) and copies the program out.
-     *
-     * @param expression a libpcap filter expression, e.g. {@code "tcp port 80"}
-     * @param linkType   the frames' link type: a LINKTYPE as in capture files or libpcap's DLT
-     * @param snaplen    the snapshot length the program assumes, usually {@link #DEFAULT_SNAPLEN}
-     * @throws CaptureException when libpcap is missing or rejects the expression; the message is
-     *                          {@code invalid filter "EXPR": <libpcap's text>}
-     */
-    public static BpfFilter compile(String expression, int linkType, int snaplen) throws CaptureException {
-        Libpcap.load();
-        int dlt = linkTypeToDlt(linkType);
-        synchronized (COMPILE_LOCK) {
-            Pointer p = LibpcapNative.pcap_open_dead(dlt, snaplen);
-            if (p == null) {
-                throw new CaptureException("invalid filter \"" + expression + "\": libpcap cannot open a handle for "
-                        + "link type " + linkType);
-            }
-            try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
-                program.clear();
-                if (LibpcapNative.pcap_compile(p, program, expression, 1, LibpcapNative.NETMASK_UNKNOWN) != 0) {
-                    throw new CaptureException("invalid filter \"" + expression + "\": " + LibpcapNative.lastError(p));
-                }
-                try {
-                    return copyProgram(expression, linkType, program);
-                } finally {
-                    LibpcapNative.pcap_freecode(program);
-                }
-            } finally {
-                LibpcapNative.pcap_close(p);
-            }
-        }
-    }
-
-    private static BpfFilter copyProgram(String expression, int linkType, Pointer program) {
-        int n = program.getInt(0);
-        Pointer insns = program.getPointer(LibpcapNative.PROGRAM_INSNS_OFFSET);
-        short[] code = new short[n];
-        byte[] jt = new byte[n];
-        byte[] jf = new byte[n];
-        int[] k = new int[n];
-        for (int i = 0; i < n; i++) {
-            long at = (long) i * LibpcapNative.INSN_SIZE;
-            code[i] = insns.getShort(at);
-            jt[i] = insns.getByte(at + 2);
-            jf[i] = insns.getByte(at + 3);
-            k[i] = insns.getInt(at + 4);
-        }
-        return new BpfFilter(expression, linkType, code, jt, jf, k);
-    }
-
-    /**
-     * The DLT libpcap compiles for, given a LINKTYPE from a capture file (or a DLT, which maps to
-     * itself). Only the low 16 bits name the link type; the rest of a pcap header's field is flags.
-     */
-    static int linkTypeToDlt(int linkType) {
-        int lt = linkType & 0xFFFF;
-        return switch (lt) {
-            case 100 -> 11;         // ATM_RFC1483
-            case 101, 14 -> 12;     // RAW (LINKTYPE_RAW, and OpenBSD's DLT_RAW as LinkType treats it)
-            case 102 -> 15;         // SLIP_BSDOS
-            case 103 -> 16;         // PPP_BSDOS
-            case 106 -> 19;         // ATM_CLIP
-            default -> lt;
-        };
-    }
-
     /** The expression this filter was compiled from. */
     public String expression() {
         return expression;
     }
 
-    /** The link type given to {@link #compile}. */
+    /** The link type the program was compiled for. */
     public int linkType() {
         return linkType;
     }

@@ -106,7 +106,7 @@ public final class LibpcapFileSource implements PacketSource {
     private void setFilter(String expression) throws CaptureException {
         try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
             program.clear();
-            synchronized (BpfFilter.COMPILE_LOCK) {
+            synchronized (BpfCompiler.COMPILE_LOCK) {
                 if (LibpcapNative.pcap_compile(handle, program, expression, 1, LibpcapNative.NETMASK_UNKNOWN) != 0) {
                     throw new CaptureException(path + ": invalid filter \"" + expression + "\": "
                             + LibpcapNative.lastError(handle));

@@ -225,7 +225,7 @@ public final class LibpcapLiveSource implements PacketSource {
         }
         try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
             program.clear();
-            synchronized (BpfFilter.COMPILE_LOCK) {
+            synchronized (BpfCompiler.COMPILE_LOCK) {
                 if (LibpcapNative.pcap_compile(p, program, expression, 1, netmask) != 0) {
                     throw new CaptureException(iface + ": invalid filter \"" + expression + "\": "
                             + LibpcapNative.lastError(p));
