@@ -182,7 +182,7 @@ public final class ReadCommand implements Callable<Integer> {
             } else if (files.size() > 1) {
                 TrafficAnalyzer a = new TrafficAnalyzer(single, String.join(",", files), sink);
                 Consumer<CaptureException> faults = e -> fault(e.getMessage(), a, err);
-                try (MergedSource merged = reader == Reader.libpcap ? MergedSource.libpcap(files, filter, faults)
+                try (MergedSource merged = reader == Reader.libpcap ? LibpcapFileSource.merge(files, filter, faults)
                         : MergedSource.java(files, faults)) {
                     merged.run(target(a, filters));
                 }

@@ -28,7 +28,7 @@ public final class CaptureInterfaces {
         try {
             devices = Pcaps.findAllDevs();
         } catch (PcapNativeException e) {
-            throw new CaptureException("cannot list the capture interfaces: " + Libpcap.oneLine(e.getMessage()), e);
+            throw new CaptureException("cannot list the capture interfaces: " + CaptureException.oneLine(e.getMessage()), e);
         }
         List<InterfaceInfo> out = new ArrayList<>(devices.size());
         for (PcapNetworkInterface d : devices) {

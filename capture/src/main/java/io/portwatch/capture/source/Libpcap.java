@@ -73,7 +73,7 @@ public final class Libpcap {
             failure = e.getMessage();
             throw e;
         } catch (LinkageError e) {
-            failure = "libpcap cannot be used by pcap4j: " + oneLine(e.toString());
+            failure = "libpcap cannot be used by pcap4j: " + CaptureException.oneLine(e.toString());
             throw new CaptureException(failure, e);
         }
     }
@@ -198,7 +198,7 @@ public final class Libpcap {
             NativeLibrary.getInstance(name);
             return null;
         } catch (UnsatisfiedLinkError e) {
-            return oneLine(e.getMessage());
+            return CaptureException.oneLine(e.getMessage());
         }
     }
 
@@ -271,13 +271,5 @@ public final class Libpcap {
             }
         }
         return "";
-    }
-
-    /** Collapses a native error text to one line. */
-    static String oneLine(String s) {
-        if (s == null) {
-            return "unknown error";
-        }
-        return s.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 }

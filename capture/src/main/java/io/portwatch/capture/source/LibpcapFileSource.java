@@ -4,10 +4,9 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Reads a pcap or pcapng file (or standard input, {@code -}) through the system's libpcap, with
@@ -29,7 +28,8 @@ public final class LibpcapFileSource implements PacketSource {
     private static final int INITIAL_BUFFER = 256 * 1024;
 
     private final String path;
-    private final Path tempFile;
+    /** The file libpcap reads (a decompressed copy of a compressed one), deleted on release. */
+    private final TempDecompression input;
     private final String compressionFault;
     private final int linkType;
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
@@ -44,11 +44,11 @@ public final class LibpcapFileSource implements PacketSource {
     private boolean running;
     private boolean closeRequested;
 
-    private LibpcapFileSource(String path, Pointer handle, Path tempFile, String compressionFault) {
+    private LibpcapFileSource(String path, Pointer handle, TempDecompression input) {
         this.path = path;
         this.handle = handle;
-        this.tempFile = tempFile;
-        this.compressionFault = compressionFault;
+        this.input = input;
+        this.compressionFault = input.fault();
         this.linkType = linkTypeOfDlt(LibpcapNative.pcap_datalink(handle));
     }
 
@@ -63,35 +63,19 @@ public final class LibpcapFileSource implements PacketSource {
      */
     public static LibpcapFileSource open(String path, String bpfFilterOrNull) throws CaptureException {
         Libpcap.load();
-        Path temp = null;
-        String compressionFault = null;
-        String readPath = path;
-        Compression compression = "-".equals(path) ? null : TempDecompression.compressionOf(path);
-        if (compression != null) {
-            if (!compression.readable()) {
-                throw new CaptureException(path + ": " + compression.unreadable(path));
-            }
-            try {
-                temp = Files.createTempFile("portwatch-gunzip-", ".pcap");
-            } catch (IOException e) {
-                throw new CaptureException(path + ": cannot create a temporary file to decompress into: "
-                        + Libpcap.oneLine(e.getMessage()), e);
-            }
-            compressionFault = TempDecompression.decompress(compression, Path.of(path), temp);
-            readPath = temp.toString();
-        }
+        TempDecompression input = TempDecompression.of(path);
         Pointer handle;
         try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
             errbuf.setByte(0, (byte) 0);
-            handle = LibpcapNative.pcap_open_offline_with_tstamp_precision(readPath,
+            handle = LibpcapNative.pcap_open_offline_with_tstamp_precision(input.readPath(),
                     LibpcapNative.TSTAMP_PRECISION_NANO, errbuf);
             if (handle == null) {
-                TempDecompression.deleteQuietly(temp);
-                String why = compressionFault != null ? compressionFault : stripPath(errbuf.getString(0), readPath);
+                input.delete();
+                String why = input.fault() != null ? input.fault() : stripPath(errbuf.getString(0), input.readPath());
                 throw new CaptureException(path + ": " + why);
             }
         }
-        LibpcapFileSource source = new LibpcapFileSource(path, handle, temp, compressionFault);
+        LibpcapFileSource source = new LibpcapFileSource(path, handle, input);
         if (bpfFilterOrNull != null) {
             try {
                 source.setFilter(bpfFilterOrNull);
@@ -101,6 +85,11 @@ public final class LibpcapFileSource implements PacketSource {
             }
         }
         return source;
+    }
+
+    /** Several files merged in time order ({@link MergedSource}), each read through libpcap with the filter or null. */
+    public static MergedSource merge(List<String> names, String bpfFilterOrNull, Consumer<CaptureException> faults) {
+        return new MergedSource(names, (name, peek) -> open(name, bpfFilterOrNull).cursor(), faults);
     }
 
     private void setFilter(String expression) throws CaptureException {
@@ -306,13 +295,13 @@ public final class LibpcapFileSource implements PacketSource {
         if (handle != null) {
             LibpcapNative.pcap_close(handle);
             handle = null;
-            TempDecompression.deleteQuietly(tempFile);
+            input.delete();
         }
     }
 
     /** Drops libpcap's own "path: " prefix, so that the path is named once. */
     private static String stripPath(String message, String readPath) {
-        String m = Libpcap.oneLine(message);
+        String m = CaptureException.oneLine(message);
         String prefix = readPath + ": ";
         return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }

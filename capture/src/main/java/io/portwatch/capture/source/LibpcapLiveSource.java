@@ -38,7 +38,7 @@ import java.util.Objects;
 public final class LibpcapLiveSource implements PacketSource {
 
     /** The longest wait for frames, hence the longest time between idle calls and a stop's latency. */
-    static final int IDLE_MILLIS = 100;
+    static final int IDLE_MILLIS = PacketSink.IDLE_MILLIS;
     private static final long IDLE_NANOS = IDLE_MILLIS * 1_000_000L;
     private static final int MIN_BUFFER = 2048;
     /** Beyond the buffer timeout, how long a stop waits for the kernel's last block. */
@@ -113,7 +113,7 @@ public final class LibpcapLiveSource implements PacketSource {
             errbuf.setByte(0, (byte) 0);
             p = LibpcapNative.pcap_create(iface, errbuf);
             if (p == null) {
-                throw new CaptureException(iface + ": " + Libpcap.oneLine(errbuf.getString(0)));
+                throw new CaptureException(iface + ": " + CaptureException.oneLine(errbuf.getString(0)));
             }
         }
         Memory ifreq = null;
@@ -139,7 +139,7 @@ public final class LibpcapLiveSource implements PacketSource {
                     errbuf.setByte(0, (byte) 0);
                     if (LibpcapNative.pcap_setnonblock(p, 1, errbuf) != 0) {
                         throw new CaptureException(iface + ": cannot read without blocking: "
-                                + Libpcap.oneLine(errbuf.getString(0)));
+                                + CaptureException.oneLine(errbuf.getString(0)));
                     }
                 }
                 ifreq = interfaceFlagsRequest(iface, fd);
@@ -210,7 +210,7 @@ public final class LibpcapLiveSource implements PacketSource {
     private static String statusText(Pointer p, int rc) {
         String text = p == null ? "" : LibpcapNative.lastError(p);
         if (text.isBlank() || "unknown error".equals(text)) {
-            text = Libpcap.oneLine(LibpcapNative.pcap_statustostr(rc));
+            text = CaptureException.oneLine(LibpcapNative.pcap_statustostr(rc));
         }
         return text;
     }

@@ -126,6 +126,6 @@ final class LibpcapNative {
     /** The handle's last error message, on one line. */
     static String lastError(Pointer p) {
         Pointer e = pcap_geterr(p);
-        return Libpcap.oneLine(e == null ? null : e.getString(0));
+        return CaptureException.oneLine(e == null ? null : e.getString(0));
     }
 }

@@ -162,7 +162,7 @@ class LibpcapTest {
 
     @Test
     void nativeErrorTextIsCollapsedToOneLine() {
-        String one = Libpcap.oneLine("  first line\r\n  second line\n");
+        String one = CaptureException.oneLine("  first line\r\n  second line\n");
         assertEquals("first line second line", one);
         assertFalse(one.contains("\n"));
     }
