@@ -20,19 +20,20 @@ public final class BpfFilter {
     /** libpcap's default snapshot length; a filter compiled with it accepts a frame with this value. */
     public static final int DEFAULT_SNAPLEN = 262144;
 
-    // Instruction classes, sizes, modes, operations and sources (bpf.h).
-    static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
-    static final int W = 0x00, H = 0x08, B = 0x10;
-    static final int IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, LEN = 0x80, MSH = 0xa0;
-    static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60,
+    // Instruction classes, sizes, modes, operations and sources (bpf.h), public for programs written by hand.
+    public static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06,
+            MISC = 0x07;
+    public static final int W = 0x00, H = 0x08, B = 0x10;
+    public static final int IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, LEN = 0x80, MSH = 0xa0;
+    public static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60,
             RSH = 0x70, NEG = 0x80, MOD = 0x90, XOR = 0xa0;
-    static final int JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40;
-    static final int K = 0x00, X = 0x08, A = 0x10;
-    static final int TAX = 0x00, TXA = 0x80;
+    public static final int JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40;
+    public static final int K = 0x00, X = 0x08, A = 0x10;
+    public static final int TAX = 0x00, TXA = 0x80;
     /** Scratch memory words ({@code BPF_MEMWORDS}). */
-    static final int MEMWORDS = 16;
+    public static final int MEMWORDS = 16;
     /** As libpcap: backward unconditional jumps allowed per packet before the packet is rejected. */
-    static final int MAX_BACKWARD_JUMPS = 64;
+    public static final int MAX_BACKWARD_JUMPS = 64;
 
     private static final long U32 = 0xFFFF_FFFFL;
 
@@ -100,8 +101,8 @@ public final class BpfFilter {
         return run(buf, offset, capturedLength, originalLength) != 0;
     }
 
-    /** The program's return value (an unsigned 32-bit value in an int; 0 = reject). */
-    int run(ByteBuffer buf, int offset, int capturedLength, int originalLength) {
+    /** The program's return value (an unsigned 32-bit value in an int; 0 = reject), as libpcap's would be. */
+    public int run(ByteBuffer buf, int offset, int capturedLength, int originalLength) {
         // Never read outside the buffer, whatever the caller says is there.
         long buflen = offset < 0 ? 0 : Math.max(0, Math.min(capturedLength & U32, (long) buf.limit() - offset));
         final boolean swap = buf.order() != ByteOrder.BIG_ENDIAN;

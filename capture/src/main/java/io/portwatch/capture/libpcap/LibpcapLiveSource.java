@@ -1,5 +1,9 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.source.PacketSource;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;

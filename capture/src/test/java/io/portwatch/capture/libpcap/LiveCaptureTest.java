@@ -1,5 +1,9 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.source.PacketSource;
 import io.portwatch.capture.decode.LinkType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.BpfFilter;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 

@@ -1,5 +1,6 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
 import org.pcap4j.core.PcapAddress;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;

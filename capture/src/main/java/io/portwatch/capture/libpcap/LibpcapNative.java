@@ -1,5 +1,6 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;

@@ -1,5 +1,10 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.MergedSource;
+import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.source.PacketSource;
+import io.portwatch.capture.source.TempDecompression;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
