@@ -64,18 +64,13 @@ public final class LibpcapLiveSource implements PacketSource {
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
     private final Memory pollFds;
     private final Memory ifreq;
-    private final Memory stats = new Memory(LibpcapNative.STAT_SIZE);
     private final Pointer header = new Pointer(0);
     private final Pointer data = new Pointer(0);
 
-    private Pointer handle;
+    private final PcapHandle handle;
     private ByteBuffer buffer;
-    private CaptureHealth lastHealth = CaptureHealth.NONE;
-    private volatile boolean stopRequested;
-    private boolean running;
-    private boolean closeRequested;
 
-    private LibpcapLiveSource(String iface, Pointer handle, int snaplen, String warning, int pollFd,
+    private LibpcapLiveSource(String iface, PcapHandle handle, int snaplen, String warning, int pollFd,
                               Memory ifreq, long drainNanos) {
         this.iface = iface;
         this.drainNanos = drainNanos;
@@ -83,9 +78,9 @@ public final class LibpcapLiveSource implements PacketSource {
         this.warning = warning;
         this.pollFd = pollFd;
         this.ifreq = ifreq;
-        this.linkType = LibpcapFileSource.linkTypeOfDlt(LibpcapNative.pcap_datalink(handle));
+        this.linkType = handle.linkType();
         this.nanoTimestamps =
-                LibpcapNative.pcap_get_tstamp_precision(handle) == LibpcapNative.TSTAMP_PRECISION_NANO;
+                LibpcapNative.pcap_get_tstamp_precision(handle.pointer()) == LibpcapNative.TSTAMP_PRECISION_NANO;
         this.buffer = ByteBuffer.allocate(Math.max(MIN_BUFFER, Math.min(snaplen, MAX_INITIAL_BUFFER)));
         if (pollFd >= 0) {
             pollFds = new Memory(LiveLibc.POLLFD_SIZE);
@@ -112,14 +107,8 @@ public final class LibpcapLiveSource implements PacketSource {
         Objects.requireNonNull(iface, "iface");
         Objects.requireNonNull(options, "options");
         Libpcap.load();
-        Pointer p;
-        try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
-            errbuf.setByte(0, (byte) 0);
-            p = LibpcapNative.pcap_create(iface, errbuf);
-            if (p == null) {
-                throw new CaptureException(iface + ": " + CaptureException.oneLine(errbuf.getString(0)));
-            }
-        }
+        PcapHandle handle = PcapHandle.create(iface);
+        Pointer p = handle.pointer();
         Memory ifreq = null;
         try {
             set(p, iface, "snapshot length", LibpcapNative.pcap_set_snaplen(p, options.snaplen()));
@@ -135,7 +124,7 @@ public final class LibpcapLiveSource implements PacketSource {
             }
             String warning = rc > 0 ? activationWarning(p, rc) : null;
             if (options.filter() != null) {
-                setFilter(p, iface, options.filter());
+                handle.setFilter(options.filter(), netmask(iface));
             }
             int fd = LibpcapNative.pcap_get_selectable_fd(p);
             if (fd >= 0) {
@@ -149,9 +138,9 @@ public final class LibpcapLiveSource implements PacketSource {
                 ifreq = interfaceFlagsRequest(iface, fd);
             }
             long drain = options.immediate() ? 0 : (options.timeoutMillis() + DRAIN_MARGIN_MILLIS) * 1_000_000L;
-            return new LibpcapLiveSource(iface, p, options.snaplen(), warning, fd, ifreq, drain);
+            return new LibpcapLiveSource(iface, handle, options.snaplen(), warning, fd, ifreq, drain);
         } catch (CaptureException | RuntimeException | Error e) {
-            LibpcapNative.pcap_close(p);
+            handle.close();
             if (ifreq != null) {
                 ifreq.close();
             }
@@ -219,30 +208,12 @@ public final class LibpcapLiveSource implements PacketSource {
         return text;
     }
 
-    private static void setFilter(Pointer p, String iface, String expression) throws CaptureException {
-        int netmask = LibpcapNative.NETMASK_UNKNOWN;
+    /** The device's IPv4 netmask, for {@code ip broadcast}; unknown when it has no IPv4 address. */
+    private static int netmask(String iface) {
         try (Memory net = new Memory(4); Memory mask = new Memory(4);
              Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
-            if (LibpcapNative.pcap_lookupnet(iface, net, mask, errbuf) == 0) {
-                netmask = mask.getInt(0); // for "ip broadcast"; unknown when the device has no IPv4 address
-            }
-        }
-        try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
-            program.clear();
-            synchronized (BpfCompiler.COMPILE_LOCK) {
-                if (LibpcapNative.pcap_compile(p, program, expression, 1, netmask) != 0) {
-                    throw new CaptureException(iface + ": invalid filter \"" + expression + "\": "
-                            + LibpcapNative.lastError(p));
-                }
-            }
-            try {
-                if (LibpcapNative.pcap_setfilter(p, program) != 0) {
-                    throw new CaptureException(iface + ": cannot set filter \"" + expression + "\": "
-                            + LibpcapNative.lastError(p));
-                }
-            } finally {
-                LibpcapNative.pcap_freecode(program);
-            }
+            return LibpcapNative.pcap_lookupnet(iface, net, mask, errbuf) == 0
+                    ? mask.getInt(0) : LibpcapNative.NETMASK_UNKNOWN;
         }
     }
 
@@ -292,27 +263,14 @@ public final class LibpcapLiveSource implements PacketSource {
     @Override
     public void run(PacketSink sink) throws CaptureException {
         Objects.requireNonNull(sink, "sink");
-        synchronized (this) {
-            if (handle == null || closeRequested) {
-                throw new CaptureException(iface + ": source is closed");
-            }
-            if (running) {
-                throw new IllegalStateException(iface + ": run() is already running");
-            }
-            running = true;
-        }
+        Pointer p = handle.beginRead();
         try {
-            String fault = pollFds != null ? readPolling(sink) : readBlocking(sink);
+            String fault = pollFds != null ? readPolling(p, sink) : readBlocking(p, sink);
             if (fault != null) {
                 throw new CaptureException(iface + ": " + fault);
             }
         } finally {
-            synchronized (this) {
-                running = false;
-                if (closeRequested) {
-                    release();
-                }
-            }
+            handle.endRead();
         }
     }
 
@@ -320,15 +278,14 @@ public final class LibpcapLiveSource implements PacketSource {
      * Non-blocking reads, waiting in {@code poll}; returns the fault, or null after a stop. After a stop
      * it keeps reading until the kernel buffer is empty once the drain time has passed.
      */
-    private String readPolling(PacketSink sink) {
-        final Pointer p = handle;
+    private String readPolling(Pointer p, PacketSink sink) {
         final Pointer headerOut = outPointers.share(0);
         final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
         long nextIdle = System.nanoTime() + IDLE_NANOS;
         boolean draining = false;
         long drainEnd = 0;
         for (;;) {
-            if (stopRequested) {
+            if (handle.stopRequested()) {
                 if (!draining) {
                     draining = true;
                     drainEnd = System.nanoTime() + drainNanos;
@@ -389,12 +346,11 @@ public final class LibpcapLiveSource implements PacketSource {
     }
 
     /** Blocking reads, where libpcap gives no descriptor to wait on; returns the fault, or null after a stop. */
-    private String readBlocking(PacketSink sink) {
-        final Pointer p = handle;
+    private String readBlocking(Pointer p, PacketSink sink) {
         final Pointer headerOut = outPointers.share(0);
         final Pointer dataOut = outPointers.share(Native.POINTER_SIZE);
         long nextIdle = System.nanoTime() + IDLE_NANOS;
-        while (!stopRequested) {
+        while (!handle.stopRequested()) {
             int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
             if (rc == 1) {
                 deliver(sink);
@@ -478,14 +434,8 @@ public final class LibpcapLiveSource implements PacketSource {
      * The capture's counters now ({@code pcap_stats}, a system call on Linux): cheap enough to call
      * once per report window. After {@link #close()}, or if libpcap cannot tell, the last known ones.
      */
-    public synchronized CaptureHealth health() {
-        if (handle != null && LibpcapNative.pcap_stats(handle, stats) == 0) {
-            lastHealth = new CaptureHealth(
-                    stats.getInt(LibpcapNative.STAT_RECV_OFFSET) & 0xFFFF_FFFFL,
-                    stats.getInt(LibpcapNative.STAT_DROP_OFFSET) & 0xFFFF_FFFFL,
-                    stats.getInt(LibpcapNative.STAT_IFDROP_OFFSET) & 0xFFFF_FFFFL);
-        }
-        return lastHealth;
+    public CaptureHealth health() {
+        return handle.health();
     }
 
     /**
@@ -495,12 +445,7 @@ public final class LibpcapLiveSource implements PacketSource {
      */
     @Override
     public void stop() {
-        stopRequested = true;
-        synchronized (this) {
-            if (handle != null) {
-                LibpcapNative.pcap_breakloop(handle);
-            }
-        }
+        handle.stop();
     }
 
     /**
@@ -509,20 +454,6 @@ public final class LibpcapLiveSource implements PacketSource {
      */
     @Override
     public void close() {
-        stop();
-        synchronized (this) {
-            closeRequested = true;
-            if (!running) {
-                release();
-            }
-        }
-    }
-
-    private void release() {
-        if (handle != null) {
-            health(); // keep the final counters for health() after close
-            LibpcapNative.pcap_close(handle);
-            handle = null;
-        }
+        handle.close();
     }
 }
