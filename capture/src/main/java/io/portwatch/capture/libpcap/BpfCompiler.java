@@ -1,10 +1,10 @@
 package io.portwatch.capture.libpcap;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 
 /**
  * Compiles libpcap filter expressions into {@link BpfFilter} programs with libpcap's own compiler

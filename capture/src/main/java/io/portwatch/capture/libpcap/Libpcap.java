@@ -1,7 +1,7 @@
 package io.portwatch.capture.libpcap;
 
-import io.portwatch.capture.source.CaptureException;
 import com.sun.jna.NativeLibrary;
+import io.portwatch.capture.source.CaptureException;
 import org.pcap4j.core.Pcaps;
 
 import java.io.IOException;

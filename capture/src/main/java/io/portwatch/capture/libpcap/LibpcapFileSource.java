@@ -1,13 +1,13 @@
 package io.portwatch.capture.libpcap;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.MergedSource;
 import io.portwatch.capture.source.PacketSink;
 import io.portwatch.capture.source.PacketSource;
 import io.portwatch.capture.source.TempDecompression;
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,20 +1,16 @@
 package io.portwatch.capture.libpcap;
 
-import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.source.CaptureHealth;
-import io.portwatch.capture.source.PacketSink;
-import io.portwatch.capture.source.PacketSource;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.source.PacketSource;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -38,6 +34,10 @@ import java.util.Objects;
  * the frames captured before the stop are delivered.
  *
  * <p>Faults are one-line {@link CaptureException}s that start with the interface name.
+ *
+ * <p>This class is the reading; opening the interface is {@link LiveActivation}'s, waiting in {@code poll}
+ * and checking the interface {@link LiveWait}'s, and the handle's lifecycle (stop, close, release)
+ * {@link PcapHandle}'s.
  */
 public final class LibpcapLiveSource implements PacketSource {
 
@@ -48,48 +48,37 @@ public final class LibpcapLiveSource implements PacketSource {
     /** Beyond the buffer timeout, how long a stop waits for the kernel's last block. */
     private static final int DRAIN_MARGIN_MILLIS = 20;
     private static final int MAX_INITIAL_BUFFER = 256 * 1024;
-    private static final NativeLong ONE = new NativeLong(1);
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final String iface;
     private final int linkType;
     private final boolean nanoTimestamps;
     private final String warning;
-    private final int pollFd;
     /** How long a stop keeps reading for frames the kernel still holds in a block. */
     private final long drainNanos;
     /** {@code pcap_pkthdr} as 32-bit words, read with one call per frame (sized once libpcap is loaded). */
     private final int[] headerWords = new int[LibpcapNative.PKTHDR_SIZE / 4];
     private final long[] pointers = new long[2];
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
-    private final Memory pollFds;
-    private final Memory ifreq;
+    /** Waits for frames and checks the interface, where libpcap gives a descriptor; else null (blocking reads). */
+    private final LiveWait wait;
     private final Pointer header = new Pointer(0);
     private final Pointer data = new Pointer(0);
 
     private final PcapHandle handle;
     private ByteBuffer buffer;
 
-    private LibpcapLiveSource(String iface, PcapHandle handle, int snaplen, String warning, int pollFd,
-                              Memory ifreq, long drainNanos) {
+    private LibpcapLiveSource(String iface, PcapHandle handle, int snaplen, String warning, LiveWait wait,
+                              long drainNanos) {
         this.iface = iface;
         this.drainNanos = drainNanos;
         this.handle = handle;
         this.warning = warning;
-        this.pollFd = pollFd;
-        this.ifreq = ifreq;
+        this.wait = wait;
         this.linkType = handle.linkType();
         this.nanoTimestamps =
                 LibpcapNative.pcap_get_tstamp_precision(handle.pointer()) == LibpcapNative.TSTAMP_PRECISION_NANO;
         this.buffer = ByteBuffer.allocate(Math.max(MIN_BUFFER, Math.min(snaplen, MAX_INITIAL_BUFFER)));
-        if (pollFd >= 0) {
-            pollFds = new Memory(LiveLibc.POLLFD_SIZE);
-            pollFds.clear();
-            pollFds.setInt(LiveLibc.POLLFD_FD_OFFSET, pollFd);
-            pollFds.setShort(LiveLibc.POLLFD_EVENTS_OFFSET, LiveLibc.POLLIN);
-        } else {
-            pollFds = null;
-        }
     }
 
     /**
@@ -107,130 +96,19 @@ public final class LibpcapLiveSource implements PacketSource {
         Objects.requireNonNull(iface, "iface");
         Objects.requireNonNull(options, "options");
         Libpcap.load();
-        PcapHandle handle = PcapHandle.create(iface);
-        Pointer p = handle.pointer();
-        Memory ifreq = null;
+        LiveActivation.Activated a = LiveActivation.activate(iface, options);
+        LiveWait wait = null;
         try {
-            set(p, iface, "snapshot length", LibpcapNative.pcap_set_snaplen(p, options.snaplen()));
-            set(p, iface, "promiscuous mode", LibpcapNative.pcap_set_promisc(p, options.promiscuous() ? 1 : 0));
-            set(p, iface, "buffer size", LibpcapNative.pcap_set_buffer_size(p, options.bufferSizeBytes()));
-            set(p, iface, "immediate mode", LibpcapNative.pcap_set_immediate_mode(p, options.immediate() ? 1 : 0));
-            set(p, iface, "timeout", LibpcapNative.pcap_set_timeout(p, options.timeoutMillis()));
-            // PCAP_ERROR_TSTAMP_PRECISION_NOTSUP leaves microseconds, which the frames are then read in.
-            LibpcapNative.pcap_set_tstamp_precision(p, LibpcapNative.TSTAMP_PRECISION_NANO);
-            int rc = LibpcapNative.pcap_activate(p);
-            if (rc < 0) {
-                throw activationFailure(iface, p, rc);
-            }
-            String warning = rc > 0 ? activationWarning(p, rc) : null;
-            if (options.filter() != null) {
-                handle.setFilter(options.filter(), netmask(iface));
-            }
-            int fd = LibpcapNative.pcap_get_selectable_fd(p);
-            if (fd >= 0) {
-                try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
-                    errbuf.setByte(0, (byte) 0);
-                    if (LibpcapNative.pcap_setnonblock(p, 1, errbuf) != 0) {
-                        throw new CaptureException(iface + ": cannot read without blocking: "
-                                + CaptureException.oneLine(errbuf.getString(0)));
-                    }
-                }
-                ifreq = interfaceFlagsRequest(iface, fd);
-            }
+            wait = a.fd() >= 0 ? LiveWait.open(iface, a.fd()) : null;
             long drain = options.immediate() ? 0 : (options.timeoutMillis() + DRAIN_MARGIN_MILLIS) * 1_000_000L;
-            return new LibpcapLiveSource(iface, handle, options.snaplen(), warning, fd, ifreq, drain);
-        } catch (CaptureException | RuntimeException | Error e) {
-            handle.close();
-            if (ifreq != null) {
-                ifreq.close();
+            return new LibpcapLiveSource(iface, a.handle(), options.snaplen(), a.warning(), wait, drain);
+        } catch (RuntimeException | Error e) {
+            a.handle().close();
+            if (wait != null) {
+                wait.close();
             }
             throw e;
         }
-    }
-
-    private static void set(Pointer p, String iface, String what, int rc) throws CaptureException {
-        if (rc != 0) {
-            throw new CaptureException(iface + ": cannot set the " + what + ": " + statusText(p, rc));
-        }
-    }
-
-    private static CaptureException activationFailure(String iface, Pointer p, int rc) {
-        switch (rc) {
-            case LibpcapNative.ERROR_NO_SUCH_DEVICE: {
-                String names = CaptureInterfaces.namesOrNull();
-                return new CaptureException(iface + ": no such interface"
-                        + (names == null ? "" : " (interfaces: " + names + ")"));
-            }
-            case LibpcapNative.ERROR_PERM_DENIED:
-                return new CaptureException(iface + ": no permission to capture: " + permissionAdvice());
-            case LibpcapNative.ERROR_PROMISC_PERM_DENIED:
-                return new CaptureException(iface + ": no permission to capture in promiscuous mode: "
-                        + permissionAdvice());
-            case LibpcapNative.ERROR_IFACE_NOT_UP:
-                return new CaptureException(iface + ": the interface is down");
-            default:
-                return new CaptureException(iface + ": " + statusText(p, rc));
-        }
-    }
-
-    /** What to do about a permission failure, naming the real java binary for {@code setcap}. */
-    static String permissionAdvice() {
-        return "run as root, or grant the capabilities with: setcap cap_net_raw,cap_net_admin=eip " + javaBinary();
-    }
-
-    /** The running JVM's {@code java} executable with symbolic links resolved ({@code setcap} needs the file). */
-    static String javaBinary() {
-        String command = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        try {
-            return Path.of(command).toRealPath().toString();
-        } catch (IOException | InvalidPathException | SecurityException e) {
-            return command;
-        }
-    }
-
-    private static String activationWarning(Pointer p, int rc) {
-        String text = LibpcapNative.lastError(p);
-        boolean blank = text.isBlank() || "unknown error".equals(text);
-        return switch (rc) {
-            case LibpcapNative.WARNING_PROMISC_NOTSUP -> "promiscuous mode is not supported" + (blank ? "" : ": " + text);
-            case LibpcapNative.WARNING_TSTAMP_TYPE_NOTSUP -> "the time stamp type is not supported";
-            default -> blank ? statusText(p, rc) : text;
-        };
-    }
-
-    /** libpcap's message for the handle, or its text for the status code when the handle has none. */
-    private static String statusText(Pointer p, int rc) {
-        String text = p == null ? "" : LibpcapNative.lastError(p);
-        if (text.isBlank() || "unknown error".equals(text)) {
-            text = CaptureException.oneLine(LibpcapNative.pcap_statustostr(rc));
-        }
-        return text;
-    }
-
-    /** The device's IPv4 netmask, for {@code ip broadcast}; unknown when it has no IPv4 address. */
-    private static int netmask(String iface) {
-        try (Memory net = new Memory(4); Memory mask = new Memory(4);
-             Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
-            return LibpcapNative.pcap_lookupnet(iface, net, mask, errbuf) == 0
-                    ? mask.getInt(0) : LibpcapNative.NETMASK_UNKNOWN;
-        }
-    }
-
-    /** A reusable {@code struct ifreq} naming the interface, when its flags can be read; else null. */
-    private static Memory interfaceFlagsRequest(String iface, int fd) {
-        byte[] name = iface.getBytes(StandardCharsets.UTF_8);
-        if (!LiveLibc.canReadInterfaceFlags() || name.length >= LiveLibc.IFNAMSIZ) {
-            return null;
-        }
-        Memory ifreq = new Memory(LiveLibc.IFREQ_SIZE);
-        ifreq.clear();
-        ifreq.write(0, name, 0, name.length);
-        if (LiveLibc.ioctl(fd, LiveLibc.SIOCGIFFLAGS, ifreq) != 0) {
-            ifreq.close(); // e.g. "any": not one interface
-            return null;
-        }
-        return ifreq;
     }
 
     @Override
@@ -265,7 +143,7 @@ public final class LibpcapLiveSource implements PacketSource {
         Objects.requireNonNull(sink, "sink");
         Pointer p = handle.beginRead();
         try {
-            String fault = pollFds != null ? readPolling(p, sink) : readBlocking(p, sink);
+            String fault = wait != null ? readPolling(p, sink) : readBlocking(p, sink);
             if (fault != null) {
                 throw new CaptureException(iface + ": " + fault);
             }
@@ -310,15 +188,15 @@ public final class LibpcapLiveSource implements PacketSource {
                 if (left <= 0) {
                     return null;
                 }
-                String fault = waitForFrames((int) ((left + 999_999) / 1_000_000));
+                String fault = wait.waitForFrames((int) ((left + 999_999) / 1_000_000));
                 if (fault != null) {
                     return fault;
                 }
                 continue;
             }
-            long wait = nextIdle - System.nanoTime();
-            if (wait <= 0) {
-                String down = interfaceState();
+            long idleIn = nextIdle - System.nanoTime();
+            if (idleIn <= 0) {
+                String down = wait.interfaceState();
                 if (down != null) {
                     return down;
                 }
@@ -326,23 +204,11 @@ public final class LibpcapLiveSource implements PacketSource {
                 nextIdle = System.nanoTime() + IDLE_NANOS;
                 continue;
             }
-            String fault = waitForFrames((int) ((wait + 999_999) / 1_000_000));
+            String fault = wait.waitForFrames((int) ((idleIn + 999_999) / 1_000_000));
             if (fault != null) {
                 return fault;
             }
         }
-    }
-
-    /** Waits in {@code poll} until frames come or the time passes; returns a fault, or null. */
-    private String waitForFrames(int millis) {
-        pollFds.setShort(LiveLibc.POLLFD_REVENTS_OFFSET, (short) 0);
-        if (LiveLibc.poll(pollFds, ONE, millis) < 0) {
-            int errno = Native.getLastError();
-            if (errno != LiveLibc.EINTR) {
-                return "cannot wait for frames (poll: errno " + errno + ")";
-            }
-        }
-        return null;
     }
 
     /** Blocking reads, where libpcap gives no descriptor to wait on; returns the fault, or null after a stop. */
@@ -364,19 +230,6 @@ public final class LibpcapLiveSource implements PacketSource {
             }
         }
         return null;
-    }
-
-    /** Null while the interface is up (or cannot be checked); otherwise what happened to it. */
-    private String interfaceState() {
-        if (ifreq == null) {
-            return null;
-        }
-        ifreq.setShort(LiveLibc.IFREQ_FLAGS_OFFSET, (short) 0);
-        if (LiveLibc.ioctl(pollFd, LiveLibc.SIOCGIFFLAGS, ifreq) != 0) {
-            int errno = Native.getLastError();
-            return errno == LiveLibc.ENODEV || errno == LiveLibc.ENXIO ? "the interface disappeared" : null;
-        }
-        return (ifreq.getShort(LiveLibc.IFREQ_FLAGS_OFFSET) & LiveLibc.IFF_UP) == 0 ? "the interface went down" : null;
     }
 
     private static long wallClockNanos() {

@@ -1,10 +1,10 @@
 package io.portwatch.capture.libpcap;
 
-import io.portwatch.capture.source.CaptureException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import io.portwatch.capture.source.CaptureException;
 
 /**
  * The few libpcap functions this package calls directly (JNA direct mapping), bound to the library

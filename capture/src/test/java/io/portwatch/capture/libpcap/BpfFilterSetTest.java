@@ -1,9 +1,9 @@
 package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.decode.LinkType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,6 @@ package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.PacketSink;
-import io.portwatch.capture.decode.LinkType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

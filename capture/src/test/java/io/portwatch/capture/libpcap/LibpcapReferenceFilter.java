@@ -1,8 +1,8 @@
 package io.portwatch.capture.libpcap;
 
-import io.portwatch.capture.source.BpfFilter;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import io.portwatch.capture.source.BpfFilter;
 
 /**
  * The reference for {@link BpfFilter}: a BPF program in native memory run by libpcap's own

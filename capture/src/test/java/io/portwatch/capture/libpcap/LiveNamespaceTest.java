@@ -1,11 +1,11 @@
 package io.portwatch.capture.libpcap;
 
-import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.EthernetHeader;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.decode.PacketDecoder;
+import io.portwatch.capture.source.CaptureException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
