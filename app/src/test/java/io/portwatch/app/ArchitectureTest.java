@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import io.portwatch.analysis.crossing.CrossingImport;
+import io.portwatch.capture.crossing.CrossingLibpcapImport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The modules keep to their jobs, and the arrows between them go down only (app, then analysis, then
  * capture): capture is packets in and knows nothing of what is made of them; analysis is pure Java,
- * without libpcap, JNA, Kafka, Micrometer or the command line. Checked on the main classes of every
- * module; {@link #theRulesCatchACrossingImport} shows the rules failing on a class that crosses.
+ * without libpcap, JNA, Kafka, Micrometer or the command line. Inside capture, libpcap (pcap4j and JNA)
+ * is the package {@code io.portwatch.capture.libpcap} alone, and the pure-Java core (readers, decoding,
+ * flows, the BPF interpreter) never reaches into it, so that reading with the Java reader needs no JNA;
+ * only app uses both. Checked on the main classes of every module; {@link #theRulesCatchACrossingImport}
+ * and {@link #theLibpcapRulesCatchACrossingImport} show the rules failing on a class that crosses.
  */
 class ArchitectureTest {
 
@@ -30,6 +34,18 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage("org.pcap4j..", "com.sun.jna..", "org.apache.kafka..",
                     "io.micrometer..", "picocli..", "io.portwatch.app..")
             .because("analysis turns flows and packets into statistics and detections, with no I/O");
+
+    static final ArchRule ONLY_LIBPCAP_USES_JNA = noClasses().that()
+            .resideOutsideOfPackage("io.portwatch.capture.libpcap..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.pcap4j..", "com.sun.jna..")
+            .because("libpcap and JNA are the package io.portwatch.capture.libpcap alone");
+
+    static final ArchRule CAPTURE_CORE_NEEDS_NO_LIBPCAP = noClasses().that()
+            .resideInAnyPackage("io.portwatch.capture..", "io.portwatch.analysis..")
+            .and().resideOutsideOfPackage("io.portwatch.capture.libpcap..")
+            .should().dependOnClassesThat().resideInAPackage("io.portwatch.capture.libpcap..")
+            .because("the pure-Java core (readers, decoding, flows, the BPF interpreter) runs without JNA; "
+                    + "only app chooses libpcap");
 
     @BeforeAll
     static void importMain() {
@@ -48,6 +64,29 @@ class ArchitectureTest {
     @Test
     void analysisIsPureJava() {
         ANALYSIS_IS_PURE.check(main);
+    }
+
+    @Test
+    void onlyTheLibpcapPackageUsesJna() {
+        ONLY_LIBPCAP_USES_JNA.check(main);
+    }
+
+    @Test
+    void captureCoreNeedsNoLibpcap() {
+        CAPTURE_CORE_NEEDS_NO_LIBPCAP.check(main);
+    }
+
+    @Test
+    void theLibpcapRulesCatchACrossingImport() {
+        JavaClasses crossing = new ClassFileImporter().importClasses(CrossingLibpcapImport.class);
+        EvaluationResult jna = ONLY_LIBPCAP_USES_JNA.evaluate(crossing);
+        assertTrue(jna.hasViolation(), "a class of capture's core that uses JNA breaks the rule");
+        assertTrue(jna.getFailureReport().toString().contains("com.sun.jna.Native"),
+                jna.getFailureReport().toString());
+        EvaluationResult core = CAPTURE_CORE_NEEDS_NO_LIBPCAP.evaluate(crossing);
+        assertTrue(core.hasViolation(), "a class of capture's core that uses the libpcap package breaks the rule");
+        assertTrue(core.getFailureReport().toString().contains("io.portwatch.capture.libpcap.Libpcap"),
+                core.getFailureReport().toString());
     }
 
     @Test

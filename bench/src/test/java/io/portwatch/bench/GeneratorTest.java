@@ -15,8 +15,8 @@ import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
-import io.portwatch.capture.source.Libpcap;
-import io.portwatch.capture.source.LibpcapFileSource;
+import io.portwatch.capture.libpcap.Libpcap;
+import io.portwatch.capture.libpcap.LibpcapFileSource;
 import io.portwatch.capture.source.PacketSource;
 
 import java.io.IOException;

@@ -3,9 +3,9 @@ package io.portwatch.app.cli;
 import io.portwatch.analysis.output.InetText;
 import io.portwatch.app.Main;
 import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.source.CaptureInterfaces;
-import io.portwatch.capture.source.InterfaceInfo;
-import io.portwatch.capture.source.Libpcap;
+import io.portwatch.capture.libpcap.CaptureInterfaces;
+import io.portwatch.capture.libpcap.InterfaceInfo;
+import io.portwatch.capture.libpcap.Libpcap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

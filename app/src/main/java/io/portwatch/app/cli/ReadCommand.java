@@ -9,12 +9,13 @@ import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.app.sink.SharedSink;
+import io.portwatch.capture.libpcap.BpfCompiler;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
-import io.portwatch.capture.source.Libpcap;
-import io.portwatch.capture.source.LibpcapFileSource;
+import io.portwatch.capture.libpcap.Libpcap;
+import io.portwatch.capture.libpcap.LibpcapFileSource;
 import io.portwatch.capture.source.MergedSource;
 import io.portwatch.capture.source.PacketSink;
 import io.portwatch.capture.source.PacketSource;
@@ -144,7 +145,7 @@ public final class ReadCommand implements Callable<Integer> {
                 Libpcap.load();
                 if (filter != null) {
                     final PrintWriter e = err;
-                    filters = BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, msg -> {
+                    filters = BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, BpfCompiler::compile, msg -> {
                         e.println("portwatch: " + msg);
                         e.flush();
                     });
@@ -181,7 +182,7 @@ public final class ReadCommand implements Callable<Integer> {
             } else if (files.size() > 1) {
                 TrafficAnalyzer a = new TrafficAnalyzer(single, String.join(",", files), sink);
                 Consumer<CaptureException> faults = e -> fault(e.getMessage(), a, err);
-                try (MergedSource merged = reader == Reader.libpcap ? MergedSource.libpcap(files, filter, faults)
+                try (MergedSource merged = reader == Reader.libpcap ? LibpcapFileSource.merge(files, filter, faults)
                         : MergedSource.java(files, faults)) {
                     merged.run(target(a, filters));
                 }
@@ -347,7 +348,7 @@ public final class ReadCommand implements Callable<Integer> {
                 return null;
             }
             try {
-                return BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, msg -> {
+                return BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, BpfCompiler::compile, msg -> {
                     if (said.add(msg)) {
                         synchronized (err) {
                             err.println("portwatch: " + msg);

@@ -1,41 +1,39 @@
 package io.portwatch.capture.source;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A libpcap filter expression compiled by libpcap for one link type, run by a pure-Java classic
- * BPF interpreter with libpcap's semantics: a load outside the captured bytes, a division or modulo
- * by zero, a bad scratch-memory index, an unknown opcode or a jump out of the program rejects the
- * frame.
+ * A libpcap filter expression compiled for one link type (by libpcap, see {@link BpfFilterSet.Compiler}),
+ * run by a pure-Java classic BPF interpreter with libpcap's semantics: a load outside the captured bytes, a
+ * division or modulo by zero, a bad scratch-memory index, an unknown opcode or a jump out of the program
+ * rejects the frame.
+ *
+ * <p>The interpreter is apart from the compiler so that it needs neither libpcap nor JNA: only compiling
+ * an expression does, once per link type; matching frames is this class alone.
  *
  * <p>Instances keep scratch memory for {@link #matches}: use one per thread.
  */
 public final class BpfFilter {
 
-    /** Serializes {@code pcap_compile} calls made by this package. */
-    static final Object COMPILE_LOCK = new Object();
-
     /** libpcap's default snapshot length; a filter compiled with it accepts a frame with this value. */
     public static final int DEFAULT_SNAPLEN = 262144;
 
-    // Instruction classes, sizes, modes, operations and sources (bpf.h).
-    static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
-    static final int W = 0x00, H = 0x08, B = 0x10;
-    static final int IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, LEN = 0x80, MSH = 0xa0;
-    static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60,
+    // Instruction classes, sizes, modes, operations and sources (bpf.h), public for programs written by hand.
+    public static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06,
+            MISC = 0x07;
+    public static final int W = 0x00, H = 0x08, B = 0x10;
+    public static final int IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, LEN = 0x80, MSH = 0xa0;
+    public static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60,
             RSH = 0x70, NEG = 0x80, MOD = 0x90, XOR = 0xa0;
-    static final int JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40;
-    static final int K = 0x00, X = 0x08, A = 0x10;
-    static final int TAX = 0x00, TXA = 0x80;
+    public static final int JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40;
+    public static final int K = 0x00, X = 0x08, A = 0x10;
+    public static final int TAX = 0x00, TXA = 0x80;
     /** Scratch memory words ({@code BPF_MEMWORDS}). */
-    static final int MEMWORDS = 16;
+    public static final int MEMWORDS = 16;
     /** As libpcap: backward unconditional jumps allowed per packet before the packet is rejected. */
-    static final int MAX_BACKWARD_JUMPS = 64;
+    public static final int MAX_BACKWARD_JUMPS = 64;
 
     private static final long U32 = 0xFFFF_FFFFL;
 
@@ -48,7 +46,14 @@ public final class BpfFilter {
     private final boolean usesMemory;
     private final int[] mem = new int[MEMWORDS];
 
-    BpfFilter(String expression, int linkType, short[] code, byte[] jt, byte[] jf, int[] k) {
+    /**
+     * A program given as its instructions' fields ({@code struct bpf_insn}), copied.
+     *
+     * @param expression the expression it was compiled from, for messages
+     * @param linkType   the frames' link type it was compiled for
+     * @throws IllegalArgumentException when there is no instruction or the arrays differ in length
+     */
+    public BpfFilter(String expression, int linkType, short[] code, byte[] jt, byte[] jf, int[] k) {
         if (code.length == 0 || jt.length != code.length || jf.length != code.length || k.length != code.length) {
             throw new IllegalArgumentException("a BPF program needs at least one instruction and equal arrays");
         }
@@ -67,80 +72,12 @@ public final class BpfFilter {
         this.usesMemory = memory;
     }
 
-    /**
-     * Compiles an expression with libpcap ({@code pcap_open_dead} and {@code pcap_compile}, optimized,
-     * netmask unknown) and copies the program out.
-     *
-     * @param expression a libpcap filter expression, e.g. {@code "tcp port 80"}
-     * @param linkType   the frames' link type: a LINKTYPE as in capture files or libpcap's DLT
-     * @param snaplen    the snapshot length the program assumes, usually {@link #DEFAULT_SNAPLEN}
-     * @throws CaptureException when libpcap is missing or rejects the expression; the message is
-     *                          {@code invalid filter "EXPR": <libpcap's text>}
-     */
-    public static BpfFilter compile(String expression, int linkType, int snaplen) throws CaptureException {
-        Libpcap.load();
-        int dlt = linkTypeToDlt(linkType);
-        synchronized (COMPILE_LOCK) {
-            Pointer p = LibpcapNative.pcap_open_dead(dlt, snaplen);
-            if (p == null) {
-                throw new CaptureException("invalid filter \"" + expression + "\": libpcap cannot open a handle for "
-                        + "link type " + linkType);
-            }
-            try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
-                program.clear();
-                if (LibpcapNative.pcap_compile(p, program, expression, 1, LibpcapNative.NETMASK_UNKNOWN) != 0) {
-                    throw new CaptureException("invalid filter \"" + expression + "\": " + LibpcapNative.lastError(p));
-                }
-                try {
-                    return copyProgram(expression, linkType, program);
-                } finally {
-                    LibpcapNative.pcap_freecode(program);
-                }
-            } finally {
-                LibpcapNative.pcap_close(p);
-            }
-        }
-    }
-
-    private static BpfFilter copyProgram(String expression, int linkType, Pointer program) {
-        int n = program.getInt(0);
-        Pointer insns = program.getPointer(LibpcapNative.PROGRAM_INSNS_OFFSET);
-        short[] code = new short[n];
-        byte[] jt = new byte[n];
-        byte[] jf = new byte[n];
-        int[] k = new int[n];
-        for (int i = 0; i < n; i++) {
-            long at = (long) i * LibpcapNative.INSN_SIZE;
-            code[i] = insns.getShort(at);
-            jt[i] = insns.getByte(at + 2);
-            jf[i] = insns.getByte(at + 3);
-            k[i] = insns.getInt(at + 4);
-        }
-        return new BpfFilter(expression, linkType, code, jt, jf, k);
-    }
-
-    /**
-     * The DLT libpcap compiles for, given a LINKTYPE from a capture file (or a DLT, which maps to
-     * itself). Only the low 16 bits name the link type; the rest of a pcap header's field is flags.
-     */
-    static int linkTypeToDlt(int linkType) {
-        int lt = linkType & 0xFFFF;
-        return switch (lt) {
-            case 100 -> 11;         // ATM_RFC1483
-            case 101, 14 -> 12;     // RAW (LINKTYPE_RAW, and OpenBSD's DLT_RAW as LinkType treats it)
-            case 102 -> 15;         // SLIP_BSDOS
-            case 103 -> 16;         // PPP_BSDOS
-            case 106 -> 19;         // ATM_CLIP
-            default -> lt;
-        };
-    }
-
     /** The expression this filter was compiled from. */
     public String expression() {
         return expression;
     }
 
-    /** The link type given to {@link #compile}. */
+    /** The link type the program was compiled for. */
     public int linkType() {
         return linkType;
     }
@@ -164,8 +101,8 @@ public final class BpfFilter {
         return run(buf, offset, capturedLength, originalLength) != 0;
     }
 
-    /** The program's return value (an unsigned 32-bit value in an int; 0 = reject). */
-    int run(ByteBuffer buf, int offset, int capturedLength, int originalLength) {
+    /** The program's return value (an unsigned 32-bit value in an int; 0 = reject), as libpcap's would be. */
+    public int run(ByteBuffer buf, int offset, int capturedLength, int originalLength) {
         // Never read outside the buffer, whatever the caller says is there.
         long buflen = offset < 0 ? 0 : Math.max(0, Math.min(capturedLength & U32, (long) buf.limit() - offset));
         final boolean swap = buf.order() != ByteOrder.BIG_ENDIAN;

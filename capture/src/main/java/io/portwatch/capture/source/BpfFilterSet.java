@@ -12,9 +12,25 @@ import java.util.function.Consumer;
  * libpcap the first time a link type is seen. When the expression cannot be compiled for a link
  * type, that is reported once and the frames of that link type do not match.
  *
+ * <p>The compiler is handed in ({@link Compiler}; libpcap's is {@code libpcap.BpfCompiler::compile}) so that
+ * this package never names libpcap: what needs JNA is compiling, not matching.
+ *
  * <p>Not thread-safe: use one per reading thread.
  */
 public final class BpfFilterSet {
+
+    /** Compiles an expression for one link type. */
+    @FunctionalInterface
+    public interface Compiler {
+        /**
+         * @param expression a libpcap filter expression, e.g. {@code "tcp port 80"}
+         * @param linkType   the frames' link type: a LINKTYPE as in capture files or libpcap's DLT
+         * @param snaplen    the snapshot length the program assumes, usually {@link BpfFilter#DEFAULT_SNAPLEN}
+         * @throws CaptureException when the compiler is missing or rejects the expression; the message is
+         *                          {@code invalid filter "EXPR": <why>}
+         */
+        BpfFilter compile(String expression, int linkType, int snaplen) throws CaptureException;
+    }
 
     private static final int IEEE802_11 = 105;
     private static final int IEEE802_11_RADIOTAP = 127;
@@ -27,6 +43,7 @@ public final class BpfFilterSet {
 
     private final String expression;
     private final int snaplen;
+    private final Compiler compiler;
     private final Consumer<String> onInvalid;
 
     private int[] types = new int[8];
@@ -37,9 +54,10 @@ public final class BpfFilterSet {
     private int lastType = -1;
     private BpfFilter lastFilter;
 
-    private BpfFilterSet(String expression, int snaplen, Consumer<String> onInvalid) {
+    private BpfFilterSet(String expression, int snaplen, Compiler compiler, Consumer<String> onInvalid) {
         this.expression = expression;
         this.snaplen = snaplen;
+        this.compiler = compiler;
         this.onInvalid = onInvalid;
     }
 
@@ -48,6 +66,7 @@ public final class BpfFilterSet {
      *
      * @param expression a libpcap filter expression
      * @param snaplen    the snapshot length programs assume, usually {@link BpfFilter#DEFAULT_SNAPLEN}
+     * @param compiler   compiles the expression for a link type (libpcap's: {@code BpfCompiler::compile})
      * @param onInvalid  told once per link type the expression cannot be compiled for, with a
      *                   one-line message, e.g. {@code invalid filter "ether host 1:2:3:4:5:6" for RAW (101): ...}
      * @throws CaptureException when libpcap is missing, or the expression is invalid for every common
@@ -55,16 +74,17 @@ public final class BpfFilterSet {
      *                          radiotap); the message is the Ethernet one,
      *                          {@code invalid filter "EXPR": <libpcap's text>}
      */
-    public static BpfFilterSet compile(String expression, int snaplen, Consumer<String> onInvalid)
+    public static BpfFilterSet compile(String expression, int snaplen, Compiler compiler, Consumer<String> onInvalid)
             throws CaptureException {
         Objects.requireNonNull(expression, "expression");
+        Objects.requireNonNull(compiler, "compiler");
         Objects.requireNonNull(onInvalid, "onInvalid");
-        BpfFilterSet set = new BpfFilterSet(expression, snaplen, onInvalid);
+        BpfFilterSet set = new BpfFilterSet(expression, snaplen, compiler, onInvalid);
         CaptureException first = null;
         boolean anyValid = false;
         for (int lt : PROBE_LINK_TYPES) {
             try {
-                set.add(lt, BpfFilter.compile(expression, lt, snaplen), null);
+                set.add(lt, compiler.compile(expression, lt, snaplen), null);
                 anyValid = true;
             } catch (CaptureException e) {
                 if (first == null) {
@@ -115,7 +135,7 @@ public final class BpfFilterSet {
         BpfFilter f = null;
         String message = null;
         try {
-            f = BpfFilter.compile(expression, linkType, snaplen);
+            f = compiler.compile(expression, linkType, snaplen);
         } catch (CaptureException e) {
             message = linkTypeMessage(linkType, e);
         }

@@ -13,4 +13,12 @@ public class CaptureException extends Exception {
     public CaptureException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** Collapses a text (an exception's or a native library's message) to one line; null reads "unknown error". */
+    public static String oneLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        return s.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    }
 }

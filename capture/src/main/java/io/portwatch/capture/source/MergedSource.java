@@ -39,7 +39,7 @@ public final class MergedSource implements PacketSource {
     static final int PEEK_READ = 64 * 1024;
 
     /** An opened input, read by the merge's thread a record or block a call. */
-    interface Cursor {
+    public interface Cursor {
         /**
          * Reads the next record or block, and delivers it if it holds a frame; the frame's bytes stay valid
          * until the next call.
@@ -56,7 +56,7 @@ public final class MergedSource implements PacketSource {
     }
 
     /** Opens an input; {@code peek}: only its first frame will be read. */
-    interface Opener {
+    public interface Opener {
         Cursor open(String name, boolean peek) throws CaptureException;
     }
 
@@ -69,7 +69,11 @@ public final class MergedSource implements PacketSource {
     private final List<Cursor> open = new ArrayList<>();
     private boolean closed;
 
-    MergedSource(List<String> names, Opener opener, Consumer<CaptureException> faults) {
+    /**
+     * A merge of inputs opened by {@code opener} ({@link #java} for the pure-Java reader; the libpcap reader
+     * makes its own), whose faults go to {@code faults}.
+     */
+    public MergedSource(List<String> names, Opener opener, Consumer<CaptureException> faults) {
         this.names = List.copyOf(names);
         this.opener = Objects.requireNonNull(opener, "opener");
         this.faults = Objects.requireNonNull(faults, "faults");
@@ -79,11 +83,6 @@ public final class MergedSource implements PacketSource {
     public static MergedSource java(List<String> names, Consumer<CaptureException> faults) {
         return new MergedSource(names, (name, peek) -> CaptureFileSource.open(name, peek ? PEEK_READ : 0).cursor(),
                 faults);
-    }
-
-    /** A merge read through libpcap ({@link LibpcapFileSource}), with a filter or null. */
-    public static MergedSource libpcap(List<String> names, String bpfFilterOrNull, Consumer<CaptureException> faults) {
-        return new MergedSource(names, (name, peek) -> LibpcapFileSource.open(name, bpfFilterOrNull).cursor(), faults);
     }
 
     @Override

@@ -13,6 +13,12 @@ import java.nio.ByteBuffer;
 public interface PacketSink {
 
     /**
+     * The longest a live source, or a quiet live pipe, waits without calling {@link #onIdle} while no frame
+     * comes; also the latency of a stop there.
+     */
+    int IDLE_MILLIS = 100;
+
+    /**
      * @param linkType        the DLT/LINKTYPE code of the frame (see {@code LinkType})
      * @param timestampNanos  capture time, nanoseconds since the Unix epoch
      * @param buffer          holds the frame; absolute reads only

@@ -19,8 +19,8 @@ import java.nio.channels.ReadableByteChannel;
  */
 final class PipeChannel implements ReadableByteChannel {
 
-    /** The longest wait between calls of {@link #whileWaiting}, as {@link LibpcapLiveSource}'s idle calls. */
-    static final int WAIT_MILLIS = LibpcapLiveSource.IDLE_MILLIS;
+    /** The longest wait between calls of {@link #whileWaiting}, as a live source's idle calls. */
+    static final int WAIT_MILLIS = PacketSink.IDLE_MILLIS;
     private static final long WAIT_NANOS = WAIT_MILLIS * 1_000_000L;
     private static final int CHUNKS = 4;
     private static final int CHUNK = 64 * 1024;

@@ -13,17 +13,70 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * A compressed capture decompressed to a temporary file for {@link LibpcapFileSource}, since libpcap reads
- * only uncompressed files: as much as decompresses, and what was wrong with the rest, so that the frames
- * before a fault are still read.
+ * A compressed capture decompressed to a temporary file for the libpcap reader, since libpcap reads only
+ * uncompressed files: as much as decompresses, and what was wrong with the rest, so that the frames before
+ * a fault are still read. An uncompressed file, or standard input, is read as it is.
+ *
+ * <p>Pure Java, with {@link Compression}'s decoders: the libpcap reader (package {@code libpcap}) uses it,
+ * this package does not use libpcap.
  */
-final class TempDecompression {
+public final class TempDecompression {
 
-    private TempDecompression() {
+    private final String readPath;
+    private final Path tempFile;
+    private final String fault;
+
+    private TempDecompression(String readPath, Path tempFile, String fault) {
+        this.readPath = readPath;
+        this.tempFile = tempFile;
+        this.fault = fault;
+    }
+
+    /**
+     * Makes a capture readable by libpcap: a gzip-, zstd- or xz-compressed file is decompressed to a
+     * temporary file, as far as it decompresses.
+     *
+     * @param path a capture file, or {@code -} for standard input (read as it is)
+     * @throws CaptureException when the file is compressed in a form that cannot be read (bzip2, lz4), or
+     *                          cannot be decompressed for want of a temporary file; the message starts
+     *                          with the path
+     */
+    public static TempDecompression of(String path) throws CaptureException {
+        Compression compression = "-".equals(path) ? null : compressionOf(path);
+        if (compression == null) {
+            return new TempDecompression(path, null, null);
+        }
+        if (!compression.readable()) {
+            throw new CaptureException(path + ": " + compression.unreadable(path));
+        }
+        Path temp;
+        try {
+            temp = Files.createTempFile("portwatch-gunzip-", ".pcap");
+        } catch (IOException e) {
+            throw new CaptureException(path + ": cannot create a temporary file to decompress into: "
+                    + CaptureException.oneLine(e.getMessage()), e);
+        }
+        String fault = decompress(compression, Path.of(path), temp);
+        return new TempDecompression(temp.toString(), temp, fault);
+    }
+
+    /** What libpcap is to open: the temporary file, or the path as given. */
+    public String readPath() {
+        return readPath;
+    }
+
+    /** What was wrong with the compressed data (the frames before it are still read), or null. */
+    public String fault() {
+        return fault;
+    }
+
+    /** Deletes the temporary file, if there is one; idempotent. */
+    public void delete() {
+        deleteQuietly(tempFile);
     }
 
     /** The file's compression, or null (also when it cannot be read: libpcap names that problem). */
-    static Compression compressionOf(String path) {
+    private static Compression compressionOf(String path) {
         Path file;
         try {
             file = Path.of(path);
@@ -46,7 +99,7 @@ final class TempDecompression {
      *
      * @return null, or what is wrong with the compressed data (the frames before it are still read)
      */
-    static String decompress(Compression compression, Path file, Path out) throws CaptureException {
+    private static String decompress(Compression compression, Path file, Path out) throws CaptureException {
         return compression == Compression.GZIP ? gunzip(file, out) : decode(compression, file, out);
     }
 
@@ -74,7 +127,7 @@ final class TempDecompression {
             }
         } catch (IOException e) {
             deleteQuietly(out);
-            throw new CaptureException(file + ": cannot decompress: " + Libpcap.oneLine(e.getMessage()), e);
+            throw new CaptureException(file + ": cannot decompress: " + CaptureException.oneLine(e.getMessage()), e);
         }
     }
 
@@ -91,7 +144,7 @@ final class TempDecompression {
             } catch (EOFException e) {
                 return "truncated gzip data";
             } catch (ZipException e) {
-                return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
+                return "corrupt gzip data (" + CaptureException.oneLine(e.getMessage()) + ")";
             }
             byte[] chunk = new byte[64 * 1024];
             while (true) {
@@ -101,7 +154,7 @@ final class TempDecompression {
                 } catch (EOFException e) {
                     return "truncated gzip data";
                 } catch (ZipException e) {
-                    return "corrupt gzip data (" + Libpcap.oneLine(e.getMessage()) + ")";
+                    return "corrupt gzip data (" + CaptureException.oneLine(e.getMessage()) + ")";
                 }
                 if (n < 0) {
                     return null;
@@ -110,11 +163,11 @@ final class TempDecompression {
             }
         } catch (IOException e) {
             deleteQuietly(out);
-            throw new CaptureException(gz + ": cannot decompress: " + Libpcap.oneLine(e.getMessage()), e);
+            throw new CaptureException(gz + ": cannot decompress: " + CaptureException.oneLine(e.getMessage()), e);
         }
     }
 
-    static void deleteQuietly(Path p) {
+    private static void deleteQuietly(Path p) {
         if (p != null) {
             try {
                 Files.deleteIfExists(p);

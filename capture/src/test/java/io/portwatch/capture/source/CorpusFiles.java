@@ -61,6 +61,26 @@ final class CorpusFiles {
         assumeTrue(r != null && r.exitCode() == 0, program + " is not installed");
     }
 
+    /** Whether a program of this name is on the PATH. */
+    static boolean hasTool(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The capture files (pcap, pcapng) of the corpus's captures/, sorted by name; skips when absent. */
+    static List<Path> captureFiles() {
+        return list(folder("captures")).stream()
+                .filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).toList();
+    }
+
     static List<Path> list(Path dir) {
         try (var s = Files.list(dir)) {
             List<Path> files = new ArrayList<>(s.filter(Files::isRegularFile).sorted().toList());

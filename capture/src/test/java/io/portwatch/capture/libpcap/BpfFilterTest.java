@@ -1,6 +1,8 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.source.BpfFilter;
+import io.portwatch.capture.source.CaptureException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -187,7 +189,7 @@ class BpfFilterTest {
             LibpcapReferenceFilter ref = LibpcapReferenceFilter.compile(e, linkType, BpfFilter.DEFAULT_SNAPLEN);
             BpfFilter java;
             try {
-                java = BpfFilter.compile(e, linkType, BpfFilter.DEFAULT_SNAPLEN);
+                java = BpfCompiler.compile(e, linkType, BpfFilter.DEFAULT_SNAPLEN);
             } catch (CaptureException ex) {
                 assertEquals(null, ref, "libpcap compiles \"" + e + "\" for " + linkType + " but: " + ex.getMessage());
                 continue;
@@ -484,7 +486,7 @@ class BpfFilterTest {
     @Test
     void anInvalidExpressionCarriesLibpcapsText() throws Exception {
         CaptureException e = assertThrows(CaptureException.class,
-                () -> BpfFilter.compile("tcp prt 80", LinkType.ETHERNET, BpfFilter.DEFAULT_SNAPLEN));
+                () -> BpfCompiler.compile("tcp prt 80", LinkType.ETHERNET, BpfFilter.DEFAULT_SNAPLEN));
         String prefix = "invalid filter \"tcp prt 80\": ";
         assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
@@ -500,8 +502,8 @@ class BpfFilterTest {
         Path raw = LibpcapTestSupport.captures().resolve("linktype-raw.pcap");
         assertEquals(LinkType.RAW, LibpcapTestSupport.pcapHeaderLinkType(raw));
         List<LibpcapFileSourceTest.Frame> frames = LibpcapFileSourceTest.readAll(raw, null);
-        BpfFilter fromFile = BpfFilter.compile("tcp port 25", LinkType.RAW, BpfFilter.DEFAULT_SNAPLEN);
-        BpfFilter fromDlt = BpfFilter.compile("tcp port 25", LinkType.RAW_DLT, BpfFilter.DEFAULT_SNAPLEN);
+        BpfFilter fromFile = BpfCompiler.compile("tcp port 25", LinkType.RAW, BpfFilter.DEFAULT_SNAPLEN);
+        BpfFilter fromDlt = BpfCompiler.compile("tcp port 25", LinkType.RAW_DLT, BpfFilter.DEFAULT_SNAPLEN);
         assertEquals(LinkType.RAW, fromFile.linkType());
         long matched = 0;
         for (LibpcapFileSourceTest.Frame f : frames) {
@@ -513,7 +515,7 @@ class BpfFilterTest {
         assertEquals(LibpcapTestSupport.hasTool("tcpdump") ? LibpcapTestSupport.tcpdumpCount(raw, "tcp port 25")
                 : frames.size(), matched);
         // the flag bits above the low 16 of a pcap header's link type field do not change the link type
-        assertEquals(LinkType.ETHERNET, BpfFilter.linkTypeToDlt(0x0400_0000 | LinkType.ETHERNET));
+        assertEquals(LinkType.ETHERNET, BpfCompiler.linkTypeToDlt(0x0400_0000 | LinkType.ETHERNET));
     }
 
     @Test
@@ -523,7 +525,7 @@ class BpfFilterTest {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
         Path capture = LibpcapTestSupport.captures().resolve("http-sessions.pcap");
         List<LibpcapFileSourceTest.Frame> frames = LibpcapFileSourceTest.readAll(capture, null);
-        BpfFilter f = BpfFilter.compile("tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420 or ip6 protochain 6",
+        BpfFilter f = BpfCompiler.compile("tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420 or ip6 protochain 6",
                 LinkType.ETHERNET, BpfFilter.DEFAULT_SNAPLEN);
         ByteBuffer[] bufs = frames.stream().map(fr -> ByteBuffer.wrap(fr.bytes())).toArray(ByteBuffer[]::new);
         long matched = 0;

@@ -1,10 +1,11 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.EthernetHeader;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.decode.PacketDecoder;
+import io.portwatch.capture.source.CaptureException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,9 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.portwatch.capture.source.LiveCaptureTest.RecordingSink;
-import static io.portwatch.capture.source.LiveCaptureTest.Runner;
-import static io.portwatch.capture.source.LiveCaptureTest.await;
+import static io.portwatch.capture.libpcap.LiveCaptureTest.RecordingSink;
+import static io.portwatch.capture.libpcap.LiveCaptureTest.Runner;
+import static io.portwatch.capture.libpcap.LiveCaptureTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

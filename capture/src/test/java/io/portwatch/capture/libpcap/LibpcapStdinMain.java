@@ -1,4 +1,6 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
+
+import io.portwatch.capture.source.CaptureException;
 
 /**
  * Reads {@code -} (standard input) with {@link LibpcapFileSource} and prints

@@ -1,9 +1,10 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import io.portwatch.capture.source.CaptureException;
 
 /**
  * The few libpcap functions this package calls directly (JNA direct mapping), bound to the library
@@ -126,6 +127,6 @@ final class LibpcapNative {
     /** The handle's last error message, on one line. */
     static String lastError(Pointer p) {
         Pointer e = pcap_geterr(p);
-        return Libpcap.oneLine(e == null ? null : e.getString(0));
+        return CaptureException.oneLine(e == null ? null : e.getString(0));
     }
 }

@@ -1,6 +1,7 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
-import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.PacketSink;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +28,9 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
-import static io.portwatch.capture.source.LibpcapTestSupport.captureFiles;
-import static io.portwatch.capture.source.LibpcapTestSupport.captures;
-import static io.portwatch.capture.source.LibpcapTestSupport.hasTool;
+import static io.portwatch.capture.libpcap.LibpcapTestSupport.captureFiles;
+import static io.portwatch.capture.libpcap.LibpcapTestSupport.captures;
+import static io.portwatch.capture.libpcap.LibpcapTestSupport.hasTool;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

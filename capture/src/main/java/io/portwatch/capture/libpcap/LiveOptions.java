@@ -1,4 +1,4 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 /**
  * How {@link LibpcapLiveSource} opens an interface.

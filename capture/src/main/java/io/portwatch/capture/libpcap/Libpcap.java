@@ -1,6 +1,7 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import com.sun.jna.NativeLibrary;
+import io.portwatch.capture.source.CaptureException;
 import org.pcap4j.core.Pcaps;
 
 import java.io.IOException;
@@ -73,7 +74,7 @@ public final class Libpcap {
             failure = e.getMessage();
             throw e;
         } catch (LinkageError e) {
-            failure = "libpcap cannot be used by pcap4j: " + oneLine(e.toString());
+            failure = "libpcap cannot be used by pcap4j: " + CaptureException.oneLine(e.toString());
             throw new CaptureException(failure, e);
         }
     }
@@ -198,7 +199,7 @@ public final class Libpcap {
             NativeLibrary.getInstance(name);
             return null;
         } catch (UnsatisfiedLinkError e) {
-            return oneLine(e.getMessage());
+            return CaptureException.oneLine(e.getMessage());
         }
     }
 
@@ -271,13 +272,5 @@ public final class Libpcap {
             }
         }
         return "";
-    }
-
-    /** Collapses a native error text to one line. */
-    static String oneLine(String s) {
-        if (s == null) {
-            return "unknown error";
-        }
-        return s.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 }

@@ -1,5 +1,6 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -162,7 +163,7 @@ class LibpcapTest {
 
     @Test
     void nativeErrorTextIsCollapsedToOneLine() {
-        String one = Libpcap.oneLine("  first line\r\n  second line\n");
+        String one = CaptureException.oneLine("  first line\r\n  second line\n");
         assertEquals("first line second line", one);
         assertFalse(one.contains("\n"));
     }

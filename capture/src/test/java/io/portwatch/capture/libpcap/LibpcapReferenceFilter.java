@@ -1,7 +1,8 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import io.portwatch.capture.source.BpfFilter;
 
 /**
  * The reference for {@link BpfFilter}: a BPF program in native memory run by libpcap's own
@@ -21,12 +22,12 @@ final class LibpcapReferenceFilter implements AutoCloseable {
         header.clear();
     }
 
-    /** Compiles with libpcap for a DLT, exactly as {@link BpfFilter#compile} does; null when libpcap rejects it. */
+    /** Compiles with libpcap for a DLT, exactly as {@link BpfCompiler#compile} does; null when libpcap rejects it. */
     static LibpcapReferenceFilter compile(String expression, int linkType, int snaplen) {
-        int dlt = BpfFilter.linkTypeToDlt(linkType);
+        int dlt = BpfCompiler.linkTypeToDlt(linkType);
         LibpcapReferenceFilter f = new LibpcapReferenceFilter(null, true);
         f.program.clear();
-        synchronized (BpfFilter.COMPILE_LOCK) {
+        synchronized (BpfCompiler.COMPILE_LOCK) {
             Pointer p = LibpcapNative.pcap_open_dead(dlt, snaplen);
             try {
                 if (LibpcapNative.pcap_compile(p, f.program, expression, 1, LibpcapNative.NETMASK_UNKNOWN) != 0) {

@@ -1,13 +1,17 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.MergedSource;
+import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.source.PacketSource;
+import io.portwatch.capture.source.TempDecompression;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Reads a pcap or pcapng file (or standard input, {@code -}) through the system's libpcap, with
@@ -29,7 +33,7 @@ public final class LibpcapFileSource implements PacketSource {
     private static final int INITIAL_BUFFER = 256 * 1024;
 
     private final String path;
-    private final Path tempFile;
+    private final PcapHandle handle;
     private final String compressionFault;
     private final int linkType;
     private final Memory outPointers = new Memory(2L * Native.POINTER_SIZE);
@@ -38,18 +42,15 @@ public final class LibpcapFileSource implements PacketSource {
     private final Pointer header = new Pointer(0);
     private final Pointer data = new Pointer(0);
 
-    private Pointer handle;
+    /** The handle as a merge's cursor reads it, a frame a call. */
+    private Pointer cursorPointer;
     private ByteBuffer buffer = ByteBuffer.allocate(INITIAL_BUFFER);
-    private volatile boolean stopRequested;
-    private boolean running;
-    private boolean closeRequested;
 
-    private LibpcapFileSource(String path, Pointer handle, Path tempFile, String compressionFault) {
+    private LibpcapFileSource(String path, PcapHandle handle, String compressionFault) {
         this.path = path;
         this.handle = handle;
-        this.tempFile = tempFile;
         this.compressionFault = compressionFault;
-        this.linkType = linkTypeOfDlt(LibpcapNative.pcap_datalink(handle));
+        this.linkType = handle.linkType();
     }
 
     /**
@@ -63,38 +64,18 @@ public final class LibpcapFileSource implements PacketSource {
      */
     public static LibpcapFileSource open(String path, String bpfFilterOrNull) throws CaptureException {
         Libpcap.load();
-        Path temp = null;
-        String compressionFault = null;
-        String readPath = path;
-        Compression compression = "-".equals(path) ? null : TempDecompression.compressionOf(path);
-        if (compression != null) {
-            if (!compression.readable()) {
-                throw new CaptureException(path + ": " + compression.unreadable(path));
-            }
-            try {
-                temp = Files.createTempFile("portwatch-gunzip-", ".pcap");
-            } catch (IOException e) {
-                throw new CaptureException(path + ": cannot create a temporary file to decompress into: "
-                        + Libpcap.oneLine(e.getMessage()), e);
-            }
-            compressionFault = TempDecompression.decompress(compression, Path.of(path), temp);
-            readPath = temp.toString();
+        TempDecompression input = TempDecompression.of(path);
+        PcapHandle handle;
+        try {
+            handle = PcapHandle.openOffline(path, input.readPath(), input::delete);
+        } catch (CaptureException e) {
+            input.delete();
+            throw input.fault() != null ? new CaptureException(path + ": " + input.fault()) : e;
         }
-        Pointer handle;
-        try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
-            errbuf.setByte(0, (byte) 0);
-            handle = LibpcapNative.pcap_open_offline_with_tstamp_precision(readPath,
-                    LibpcapNative.TSTAMP_PRECISION_NANO, errbuf);
-            if (handle == null) {
-                TempDecompression.deleteQuietly(temp);
-                String why = compressionFault != null ? compressionFault : stripPath(errbuf.getString(0), readPath);
-                throw new CaptureException(path + ": " + why);
-            }
-        }
-        LibpcapFileSource source = new LibpcapFileSource(path, handle, temp, compressionFault);
+        LibpcapFileSource source = new LibpcapFileSource(path, handle, input.fault());
         if (bpfFilterOrNull != null) {
             try {
-                source.setFilter(bpfFilterOrNull);
+                handle.setFilter(bpfFilterOrNull, LibpcapNative.NETMASK_UNKNOWN);
             } catch (CaptureException e) {
                 source.close();
                 throw e;
@@ -103,24 +84,9 @@ public final class LibpcapFileSource implements PacketSource {
         return source;
     }
 
-    private void setFilter(String expression) throws CaptureException {
-        try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
-            program.clear();
-            synchronized (BpfFilter.COMPILE_LOCK) {
-                if (LibpcapNative.pcap_compile(handle, program, expression, 1, LibpcapNative.NETMASK_UNKNOWN) != 0) {
-                    throw new CaptureException(path + ": invalid filter \"" + expression + "\": "
-                            + LibpcapNative.lastError(handle));
-                }
-            }
-            try {
-                if (LibpcapNative.pcap_setfilter(handle, program) != 0) {
-                    throw new CaptureException(path + ": cannot set filter \"" + expression + "\": "
-                            + LibpcapNative.lastError(handle));
-                }
-            } finally {
-                LibpcapNative.pcap_freecode(program);
-            }
-        }
+    /** Several files merged in time order ({@link MergedSource}), each read through libpcap with the filter or null. */
+    public static MergedSource merge(List<String> names, String bpfFilterOrNull, Consumer<CaptureException> faults) {
+        return new MergedSource(names, (name, peek) -> open(name, bpfFilterOrNull).cursor(), faults);
     }
 
     @Override
@@ -142,30 +108,17 @@ public final class LibpcapFileSource implements PacketSource {
      */
     @Override
     public void run(PacketSink sink) throws CaptureException {
-        synchronized (this) {
-            if (handle == null || closeRequested) {
-                throw new CaptureException(path + ": source is closed");
-            }
-            if (running) {
-                throw new IllegalStateException(path + ": run() is already running");
-            }
-            running = true;
-        }
+        Pointer p = handle.beginRead();
         try {
-            String fault = readAll(sink);
-            if (compressionFault != null && !stopRequested) {
+            String fault = readAll(p, sink);
+            if (compressionFault != null && !handle.stopRequested()) {
                 throw new CaptureException(path + ": " + compressionFault);
             }
             if (fault != null) {
                 throw new CaptureException(path + ": " + fault);
             }
         } finally {
-            synchronized (this) {
-                running = false;
-                if (closeRequested) {
-                    release();
-                }
-            }
+            handle.endRead();
         }
     }
 
@@ -175,12 +128,7 @@ public final class LibpcapFileSource implements PacketSource {
      * cursor's thread.
      */
     MergedSource.Cursor cursor() {
-        synchronized (this) {
-            if (handle == null || closeRequested || running) {
-                throw new IllegalStateException(path + (running ? " is already running" : " is closed"));
-            }
-            running = true;
-        }
+        cursorPointer = handle.beginCursor();
         return new MergedSource.Cursor() {
             @Override
             public boolean step(PacketSink sink) throws CaptureException {
@@ -194,19 +142,15 @@ public final class LibpcapFileSource implements PacketSource {
 
             @Override
             public void close() {
-                synchronized (LibpcapFileSource.this) {
-                    running = false;
-                    closeRequested = true;
-                    release();
-                }
+                handle.closeFromReader();
             }
         };
     }
 
     /** Reads and delivers one frame; false at the end or after a stop. */
     private boolean step(PacketSink sink) throws CaptureException {
-        final Pointer p = handle;
-        while (!stopRequested) {
+        final Pointer p = cursorPointer;
+        while (!handle.stopRequested()) {
             int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
             if (rc == 1) {
                 deliver(sink);
@@ -216,7 +160,7 @@ public final class LibpcapFileSource implements PacketSource {
                 continue;
             }
             String fault = rc == LibpcapNative.ERROR_BREAK ? null : LibpcapNative.lastError(p);
-            if (compressionFault != null && !stopRequested) {
+            if (compressionFault != null && !handle.stopRequested()) {
                 throw new CaptureException(path + ": " + compressionFault);
             }
             if (fault != null) {
@@ -228,9 +172,8 @@ public final class LibpcapFileSource implements PacketSource {
     }
 
     /** Reads until the end, a stop or a fault; returns libpcap's error text, or null. */
-    private String readAll(PacketSink sink) {
-        final Pointer p = handle;
-        while (!stopRequested) {
+    private String readAll(Pointer p, PacketSink sink) {
+        while (!handle.stopRequested()) {
             int rc = LibpcapNative.pcap_next_ex(p, headerOut, dataOut);
             if (rc == 1) {
                 deliver(sink);
@@ -279,12 +222,7 @@ public final class LibpcapFileSource implements PacketSource {
      */
     @Override
     public void stop() {
-        stopRequested = true;
-        synchronized (this) {
-            if (handle != null) {
-                LibpcapNative.pcap_breakloop(handle);
-            }
-        }
+        handle.stop();
     }
 
     /**
@@ -293,43 +231,6 @@ public final class LibpcapFileSource implements PacketSource {
      */
     @Override
     public void close() {
-        stop();
-        synchronized (this) {
-            closeRequested = true;
-            if (!running) {
-                release();
-            }
-        }
-    }
-
-    private void release() {
-        if (handle != null) {
-            LibpcapNative.pcap_close(handle);
-            handle = null;
-            TempDecompression.deleteQuietly(tempFile);
-        }
-    }
-
-    /** Drops libpcap's own "path: " prefix, so that the path is named once. */
-    private static String stripPath(String message, String readPath) {
-        String m = Libpcap.oneLine(message);
-        String prefix = readPath + ": ";
-        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
-    }
-
-    /**
-     * The file's LINKTYPE_ value for libpcap's DLT_ value: libpcap maps the few link types whose DLT_
-     * numbers differ between platforms to the local DLT_; frames are reported with the value the file
-     * holds, as the pure-Java reader reports them.
-     */
-    static int linkTypeOfDlt(int dlt) {
-        return switch (dlt) {
-            case 11 -> 100; // ATM_RFC1483
-            case 12, 14 -> 101; // RAW
-            case 15 -> 102; // SLIP_BSDOS
-            case 16 -> 103; // PPP_BSDOS
-            case 19 -> 106; // ATM_CLIP (Linux)
-            default -> dlt;
-        };
+        handle.close();
     }
 }

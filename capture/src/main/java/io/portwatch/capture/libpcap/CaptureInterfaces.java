@@ -1,5 +1,6 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
 import org.pcap4j.core.PcapAddress;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
@@ -28,7 +29,7 @@ public final class CaptureInterfaces {
         try {
             devices = Pcaps.findAllDevs();
         } catch (PcapNativeException e) {
-            throw new CaptureException("cannot list the capture interfaces: " + Libpcap.oneLine(e.getMessage()), e);
+            throw new CaptureException("cannot list the capture interfaces: " + CaptureException.oneLine(e.getMessage()), e);
         }
         List<InterfaceInfo> out = new ArrayList<>(devices.size());
         for (PcapNetworkInterface d : devices) {

@@ -1,6 +1,10 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.source.PacketSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

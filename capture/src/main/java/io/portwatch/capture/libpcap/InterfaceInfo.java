@@ -1,4 +1,4 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import java.util.List;
 import java.util.Objects;

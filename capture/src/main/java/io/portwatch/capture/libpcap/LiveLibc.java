@@ -1,4 +1,4 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;

@@ -1,6 +1,9 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.source.BpfFilter;
+import io.portwatch.capture.source.BpfFilterSet;
+import io.portwatch.capture.source.CaptureException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +61,8 @@ class BpfFilterSetTest {
         for (String expression : List.of("vlan and tcp", "tcp port 80 or udp", "ip6 or arp")) {
             Map<Integer, Integer> reports = new TreeMap<>();
             List<String> messages = new ArrayList<>();
-            BpfFilterSet set = BpfFilterSet.compile(expression, BpfFilter.DEFAULT_SNAPLEN, m -> messages.add(m));
+            BpfFilterSet set = BpfFilterSet.compile(expression, BpfFilter.DEFAULT_SNAPLEN, BpfCompiler::compile,
+                    m -> messages.add(m));
             assertEquals(expression, set.expression());
             assertTrue(messages.isEmpty(), "nothing is reported before a frame of the link type: " + messages);
             Map<Integer, LibpcapReferenceFilter> references = new HashMap<>();
@@ -99,9 +103,9 @@ class BpfFilterSetTest {
     @Test
     void anExpressionValidForNoCommonLinkTypeIsRejectedUpFront() throws Exception {
         CaptureException fromSet = assertThrows(CaptureException.class,
-                () -> BpfFilterSet.compile("tcp prt 80", BpfFilter.DEFAULT_SNAPLEN, m -> { }));
+                () -> BpfFilterSet.compile("tcp prt 80", BpfFilter.DEFAULT_SNAPLEN, BpfCompiler::compile, m -> { }));
         CaptureException fromFilter = assertThrows(CaptureException.class,
-                () -> BpfFilter.compile("tcp prt 80", LinkType.ETHERNET, BpfFilter.DEFAULT_SNAPLEN));
+                () -> BpfCompiler.compile("tcp prt 80", LinkType.ETHERNET, BpfFilter.DEFAULT_SNAPLEN));
         assertEquals(fromFilter.getMessage(), fromSet.getMessage());
     }
 
@@ -110,7 +114,7 @@ class BpfFilterSetTest {
         // "wlan" addresses exist only on 802.11 link types.
         List<String> messages = new ArrayList<>();
         BpfFilterSet set = BpfFilterSet.compile("wlan addr1 01:02:03:04:05:06", BpfFilter.DEFAULT_SNAPLEN,
-                messages::add);
+                BpfCompiler::compile, messages::add);
         Path http = LibpcapTestSupport.captures().resolve("http-sessions.pcap");
         for (LibpcapFileSourceTest.Frame f : LibpcapFileSourceTest.readAll(http, null)) {
             assertFalse(set.matches(f.linkType(), ByteBuffer.wrap(f.bytes()), 0, f.capturedLength(), f.originalLength()));

@@ -1,5 +1,6 @@
-package io.portwatch.capture.source;
+package io.portwatch.capture.libpcap;
 
+import io.portwatch.capture.source.CaptureException;
 import org.pcap4j.core.Pcaps;
 
 /**
