@@ -158,8 +158,8 @@ public final class LiveCommand implements Callable<Integer> {
                 sources.add(LibpcapLiveSource.open(iface, options));
             } catch (CaptureException e) {
                 sources.forEach(LibpcapLiveSource::close);
-                String m = e.getMessage();
-                return fail(err, m, m.contains("permission") ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
+                return fail(err, e.getMessage(),
+                        e.reason() == CaptureException.Reason.UNAVAILABLE ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
             }
         }
 

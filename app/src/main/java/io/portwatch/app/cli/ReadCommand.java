@@ -153,7 +153,7 @@ public final class ReadCommand implements Callable<Integer> {
             } catch (CaptureException e) {
                 err.println("portwatch: " + e.getMessage());
                 err.flush();
-                return e.getMessage().startsWith("libpcap not found") ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE;
+                return e.reason() == CaptureException.Reason.UNAVAILABLE ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE;
             }
         }
 

@@ -36,13 +36,13 @@ public final class BpfCompiler {
         synchronized (COMPILE_LOCK) {
             Pointer p = LibpcapNative.pcap_open_dead(dlt, snaplen);
             if (p == null) {
-                throw new CaptureException("invalid filter \"" + expression + "\": libpcap cannot open a handle for "
+                throw new CaptureException(CaptureException.Reason.USAGE, "invalid filter \"" + expression + "\": libpcap cannot open a handle for "
                         + "link type " + linkType);
             }
             try (Memory program = new Memory(LibpcapNative.PROGRAM_SIZE)) {
                 program.clear();
                 if (LibpcapNative.pcap_compile(p, program, expression, 1, LibpcapNative.NETMASK_UNKNOWN) != 0) {
-                    throw new CaptureException("invalid filter \"" + expression + "\": " + LibpcapNative.lastError(p));
+                    throw new CaptureException(CaptureException.Reason.USAGE, "invalid filter \"" + expression + "\": " + LibpcapNative.lastError(p));
                 }
                 try {
                     return copyProgram(expression, linkType, program);

@@ -59,7 +59,7 @@ public final class Libpcap {
             return;
         }
         if (failure != null) {
-            throw new CaptureException(failure);
+            throw new CaptureException(CaptureException.Reason.UNAVAILABLE, failure);
         }
         try {
             String name = resolve();
@@ -75,7 +75,7 @@ public final class Libpcap {
             throw e;
         } catch (LinkageError e) {
             failure = "libpcap cannot be used by pcap4j: " + CaptureException.oneLine(e.toString());
-            throw new CaptureException(failure, e);
+            throw new CaptureException(CaptureException.Reason.UNAVAILABLE, failure, e);
         }
     }
 
@@ -108,7 +108,7 @@ public final class Libpcap {
         if (configured != null && !configured.isBlank()) {
             String error = tryLoad(configured);
             if (error != null) {
-                throw new CaptureException("libpcap not found: cannot load \"" + configured + "\" (named by "
+                throw new CaptureException(CaptureException.Reason.UNAVAILABLE, "libpcap not found: cannot load \"" + configured + "\" (named by "
                         + PCAP_LIB_NAME_PROPERTY + "): " + error);
             }
             return configured;
@@ -136,10 +136,10 @@ public final class Libpcap {
             lastError = candidate + ": " + error;
         }
         if (lastError != null) {
-            throw new CaptureException("libpcap not loadable (" + lastError + "): install it "
+            throw new CaptureException(CaptureException.Reason.UNAVAILABLE, "libpcap not loadable (" + lastError + "): install it "
                     + "(Debian/Ubuntu: apt-get install libpcap0.8) or use --reader java");
         }
-        throw new CaptureException(NOT_FOUND);
+        throw new CaptureException(CaptureException.Reason.UNAVAILABLE, NOT_FOUND);
     }
 
     /**

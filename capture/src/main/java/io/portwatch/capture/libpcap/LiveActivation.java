@@ -62,7 +62,7 @@ final class LiveActivation {
                 try (Memory errbuf = new Memory(LibpcapNative.ERRBUF_SIZE)) {
                     errbuf.setByte(0, (byte) 0);
                     if (LibpcapNative.pcap_setnonblock(p, 1, errbuf) != 0) {
-                        throw new CaptureException(iface + ": cannot read without blocking: "
+                        throw new CaptureException(CaptureException.Reason.USAGE, iface + ": cannot read without blocking: "
                                 + CaptureException.oneLine(errbuf.getString(0)));
                     }
                 }
@@ -76,7 +76,7 @@ final class LiveActivation {
 
     private static void set(Pointer p, String iface, String what, int rc) throws CaptureException {
         if (rc != 0) {
-            throw new CaptureException(iface + ": cannot set the " + what + ": " + statusText(p, rc));
+            throw new CaptureException(CaptureException.Reason.USAGE, iface + ": cannot set the " + what + ": " + statusText(p, rc));
         }
     }
 
@@ -84,18 +84,19 @@ final class LiveActivation {
         switch (rc) {
             case LibpcapNative.ERROR_NO_SUCH_DEVICE: {
                 String names = CaptureInterfaces.namesOrNull();
-                return new CaptureException(iface + ": no such interface"
+                return new CaptureException(CaptureException.Reason.USAGE, iface + ": no such interface"
                         + (names == null ? "" : " (interfaces: " + names + ")"));
             }
             case LibpcapNative.ERROR_PERM_DENIED:
-                return new CaptureException(iface + ": no permission to capture: " + permissionAdvice());
+                return new CaptureException(CaptureException.Reason.UNAVAILABLE, iface + ": no permission to capture: " + permissionAdvice());
             case LibpcapNative.ERROR_PROMISC_PERM_DENIED:
-                return new CaptureException(iface + ": no permission to capture in promiscuous mode: "
+                return new CaptureException(CaptureException.Reason.UNAVAILABLE,
+                        iface + ": no permission to capture in promiscuous mode: "
                         + permissionAdvice());
             case LibpcapNative.ERROR_IFACE_NOT_UP:
-                return new CaptureException(iface + ": the interface is down");
+                return new CaptureException(CaptureException.Reason.USAGE, iface + ": the interface is down");
             default:
-                return new CaptureException(iface + ": " + statusText(p, rc));
+                return new CaptureException(CaptureException.Reason.USAGE, iface + ": " + statusText(p, rc));
         }
     }
 

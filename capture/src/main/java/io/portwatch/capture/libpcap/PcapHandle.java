@@ -71,7 +71,7 @@ final class PcapHandle {
             errbuf.setByte(0, (byte) 0);
             Pointer p = LibpcapNative.pcap_create(iface, errbuf);
             if (p == null) {
-                throw new CaptureException(iface + ": " + CaptureException.oneLine(errbuf.getString(0)));
+                throw new CaptureException(CaptureException.Reason.USAGE, iface + ": " + CaptureException.oneLine(errbuf.getString(0)));
             }
             return new PcapHandle(iface, p, true, null);
         }
@@ -110,14 +110,14 @@ final class PcapHandle {
             program.clear();
             synchronized (BpfCompiler.COMPILE_LOCK) {
                 if (LibpcapNative.pcap_compile(p, program, expression, 1, netmask) != 0) {
-                    throw new CaptureException(name + ": invalid filter \"" + expression + "\": "
-                            + LibpcapNative.lastError(p));
+                    throw new CaptureException(CaptureException.Reason.USAGE,
+                            name + ": invalid filter \"" + expression + "\": " + LibpcapNative.lastError(p));
                 }
             }
             try {
                 if (LibpcapNative.pcap_setfilter(p, program) != 0) {
-                    throw new CaptureException(name + ": cannot set filter \"" + expression + "\": "
-                            + LibpcapNative.lastError(p));
+                    throw new CaptureException(CaptureException.Reason.USAGE,
+                            name + ": cannot set filter \"" + expression + "\": " + LibpcapNative.lastError(p));
                 }
             } finally {
                 LibpcapNative.pcap_freecode(program);
