@@ -5,7 +5,6 @@ import io.portwatch.analysis.detect.DetectionInput;
 import io.portwatch.analysis.output.FlowRecords;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
@@ -16,6 +15,7 @@ import io.portwatch.capture.decode.PacketDecoder;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowTable;
 import io.portwatch.capture.flow.FragmentTracker;
+import io.portwatch.capture.source.CaptureStats;
 import io.portwatch.capture.source.PacketSink;
 
 import java.nio.ByteBuffer;
@@ -156,7 +156,7 @@ public final class TrafficAnalyzer implements PacketSink {
      */
     public void captureStats(Supplier<CaptureStats> stats) {
         this.captureStats = stats;
-        this.statsAtWindowStart = new CaptureStats(0, 0, 0);
+        this.statsAtWindowStart = CaptureStats.NONE;
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.portwatch.analysis;
 
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
+import io.portwatch.capture.source.CaptureStats;
 
 /**
  * A closed window but for its ports' distinct clients and servers, which the thread that owns the

@@ -2,8 +2,8 @@ package io.portwatch.analysis;
 
 import io.portwatch.analysis.detect.DetectConfig;
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.capture.source.CaptureFileSource;
+import io.portwatch.capture.source.CaptureStats;
 import io.portwatch.capture.source.PacketSource;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.portwatch.analysis.output;
 
-import io.portwatch.analysis.ports.CaptureStats;
+import io.portwatch.capture.source.CaptureStats;
 
 import java.util.ArrayList;
 import java.util.List;

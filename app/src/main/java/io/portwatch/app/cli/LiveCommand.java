@@ -5,7 +5,6 @@ import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.detect.DetectConfig;
 import io.portwatch.analysis.detect.PolicyException;
 import io.portwatch.analysis.output.RecordSink;
-import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.metrics.MetricsOptions;
@@ -15,11 +14,10 @@ import io.portwatch.app.metrics.PortwatchMetrics;
 import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.app.sink.QueuedSink;
 import io.portwatch.capture.decode.LinkType;
-import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.source.CaptureHealth;
 import io.portwatch.capture.libpcap.Libpcap;
 import io.portwatch.capture.libpcap.LibpcapLiveSource;
 import io.portwatch.capture.libpcap.LiveOptions;
+import io.portwatch.capture.source.CaptureException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -209,7 +207,7 @@ public final class LiveCommand implements Callable<Integer> {
         AnalyzerConfig each = config.withDetectionThread(Runtime.getRuntime().availableProcessors() > sources.size());
         for (LibpcapLiveSource source : sources) {
             TrafficAnalyzer analyzer = new TrafficAnalyzer(each, source.name(), sink);
-            analyzer.captureStats(() -> stats(source.health()));
+            analyzer.captureStats(source::health);
             analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
             Thread t = new Thread(() -> capture(source, analyzer, err, exit), "capture-" + source.name());
             threads.add(t);
@@ -283,10 +281,6 @@ public final class LiveCommand implements Callable<Integer> {
                 // the signal is not available on this platform (or is taken by the JVM): the default stays
             }
         }
-    }
-
-    private static CaptureStats stats(CaptureHealth h) {
-        return new CaptureStats(h.received(), h.droppedByKernel(), h.droppedByInterface());
     }
 
 

@@ -10,9 +10,9 @@ import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.flow.EndReason;
+import io.portwatch.capture.source.CaptureStats;
 
 import java.util.ArrayList;
 import java.util.EnumMap;

@@ -9,8 +9,8 @@ import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.source.CaptureStats;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

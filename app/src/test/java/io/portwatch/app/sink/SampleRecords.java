@@ -6,10 +6,10 @@ import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.analysis.ports.CaptureStats;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.EndReason;
+import io.portwatch.capture.source.CaptureStats;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -5,7 +5,7 @@ import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.analysis.ports.CaptureStats;
+import io.portwatch.capture.source.CaptureStats;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

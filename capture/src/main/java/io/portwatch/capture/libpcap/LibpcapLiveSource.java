@@ -5,7 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.CaptureStats;
 import io.portwatch.capture.source.PacketSink;
 import io.portwatch.capture.source.PacketSource;
 
@@ -287,7 +287,7 @@ public final class LibpcapLiveSource implements PacketSource {
      * The capture's counters now ({@code pcap_stats}, a system call on Linux): cheap enough to call
      * once per report window. After {@link #close()}, or if libpcap cannot tell, the last known ones.
      */
-    public CaptureHealth health() {
+    public CaptureStats health() {
         return handle.health();
     }
 

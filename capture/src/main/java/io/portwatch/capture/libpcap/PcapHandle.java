@@ -3,7 +3,7 @@ package io.portwatch.capture.libpcap;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.CaptureStats;
 
 /**
  * One libpcap handle ({@code pcap_t}) and its lifecycle, the same for a file and an interface: opened
@@ -30,7 +30,7 @@ final class PcapHandle {
     private volatile boolean stopRequested;
     private boolean reading;
     private boolean closeRequested;
-    private CaptureHealth lastHealth = CaptureHealth.NONE;
+    private CaptureStats lastHealth = CaptureStats.NONE;
 
     private PcapHandle(String name, Pointer pointer, boolean live, Runnable afterRelease) {
         this.name = name;
@@ -200,9 +200,9 @@ final class PcapHandle {
      * The capture's counters now ({@code pcap_stats}) for an interface; after release, or when libpcap
      * cannot tell, the last known ones; none for a file.
      */
-    synchronized CaptureHealth health() {
+    synchronized CaptureStats health() {
         if (live && pointer != null && LibpcapNative.pcap_stats(pointer, stats) == 0) {
-            lastHealth = new CaptureHealth(
+            lastHealth = new CaptureStats(
                     stats.getInt(LibpcapNative.STAT_RECV_OFFSET) & 0xFFFF_FFFFL,
                     stats.getInt(LibpcapNative.STAT_DROP_OFFSET) & 0xFFFF_FFFFL,
                     stats.getInt(LibpcapNative.STAT_IFDROP_OFFSET) & 0xFFFF_FFFFL);

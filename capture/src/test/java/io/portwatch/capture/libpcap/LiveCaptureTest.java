@@ -2,7 +2,7 @@ package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.source.CaptureHealth;
+import io.portwatch.capture.source.CaptureStats;
 import io.portwatch.capture.source.PacketSink;
 import io.portwatch.capture.source.PacketSource;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,7 +77,7 @@ class LiveCaptureTest {
         final List<Long> idleCalls = new ArrayList<>();
         final List<String> threads = new ArrayList<>();
         volatile LibpcapLiveSource healthOf;
-        volatile CaptureHealth healthSeenInSink;
+        volatile CaptureStats healthSeenInSink;
 
         @Override
         public synchronized void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset,
@@ -262,7 +262,7 @@ class LiveCaptureTest {
                 Thread.sleep(3 * LibpcapLiveSource.IDLE_MILLIS); // anything extra, e.g. a duplicate, would show
                 source.stop();
                 assertNull(runner.join(5000), "run ends quietly on stop");
-                CaptureHealth health = source.health();
+                CaptureStats health = source.health();
                 List<RecordingSink.Frame> frames = sink.frames();
                 assertTrue(health.received() >= frames.size(),
                         "received " + health.received() + " >= delivered " + frames.size());
