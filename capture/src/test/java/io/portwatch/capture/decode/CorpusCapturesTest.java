@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portwatch.testkit.FrameBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ class CorpusCapturesTest {
     }
 
     static String text(long hi, long lo) {
-        InetAddress a = Frames.address(hi, lo);
+        InetAddress a = FrameBuilder.address(hi, lo);
         return a.getHostAddress();
     }
 
@@ -109,7 +110,7 @@ class CorpusCapturesTest {
 
     /** Normalises an address as the reference writes it to the form InetAddress prints. */
     private static String text(Object address) {
-        return Frames.inet((String) address).getHostAddress();
+        return FrameBuilder.inet((String) address).getHostAddress();
     }
 
     @SuppressWarnings("unchecked")
