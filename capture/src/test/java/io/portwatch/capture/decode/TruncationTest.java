@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.Corpus;
 import io.portwatch.testkit.FrameBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,14 +152,10 @@ class TruncationTest {
 
     @TestFactory
     Stream<DynamicTest> realFramesAtEveryByte() throws IOException {
-        Path dir = CorpusCapturesTest.corpus().resolve("captures");
         List<Layout> layouts = new ArrayList<>();
         for (String name : new String[] {"http-sessions.pcap", "dns-queries.pcap", "vlan-qinq.pcap", "linktype-raw.pcap",
             "nmap-syn-scan.pcap", "ipv4-fragments.pcap"}) {
-            Path file = dir.resolve(name);
-            if (!Files.exists(file)) {
-                continue;
-            }
+            Path file = Corpus.file("captures", name);
             List<CaptureFiles.Frame> frames = CaptureFiles.read(file);
             // the first frame, and the longest one (with payload, and VLAN tags in vlan-qinq)
             CaptureFiles.Frame longest = frames.stream()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.Corpus;
 import io.portwatch.testkit.FrameBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -149,12 +150,10 @@ class TsharkCrossCheckTest {
     void decoderAgreesWithTsharkOnTcpdumpCaptures() throws Exception {
         String tshark = tshark();
         Assumptions.assumeTrue(tshark != null, "tshark not installed");
-        Path dir = CorpusCapturesTest.corpus().resolve("tcpdump-tests");
         int transport = 0;
         int other = 0;
         for (String name : TCPDUMP_CAPTURES) {
-            Path file = dir.resolve(name);
-            Assumptions.assumeTrue(Files.exists(file), name + " not in the corpus");
+            Path file = Corpus.file("tcpdump-tests", name);
             List<CaptureFiles.Frame> frames = CaptureFiles.read(file);
             List<Map<String, String>> rows = run(tshark, file);
             assertEquals(frames.size(), rows.size(), name + ": frames");

@@ -3,26 +3,15 @@ package io.portwatch.capture.source;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The shared corpus ({@code portwatch.corpus}) and Wireshark's command-line tools, when present. */
-final class CorpusFiles {
-    private CorpusFiles() {
-    }
-
-    /** A corpus folder; skips the calling test when the corpus or the folder is absent. */
-    static Path folder(String name) {
-        String root = System.getProperty("portwatch.corpus");
-        assumeTrue(root != null && !root.isBlank(), "portwatch.corpus is not set");
-        Path dir = Path.of(root, name);
-        assumeTrue(Files.isDirectory(dir), dir + " is absent");
-        return dir;
+/** Wireshark's command-line tools (tshark, capinfos), when present, for the corpus reader tests. */
+final class WiresharkTools {
+    private WiresharkTools() {
     }
 
     /** Output of a finished process. */
@@ -59,14 +48,5 @@ final class CorpusFiles {
     static void assumeInstalled(String program) {
         Run r = run(List.of(program, "-v"));
         assumeTrue(r != null && r.exitCode() == 0, program + " is not installed");
-    }
-
-    static List<Path> list(Path dir) {
-        try (var s = Files.list(dir)) {
-            List<Path> files = new ArrayList<>(s.filter(Files::isRegularFile).sorted().toList());
-            return files;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
