@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.source.CaptureException;
@@ -36,7 +37,7 @@ final class Captures {
 
     /** Analyses a capture file with the pure-Java reader. */
     static Result analyze(Path capture, AnalyzerConfig config) throws CaptureException {
-        AlertSink sink = new AlertSink();
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(config, capture.getFileName().toString(), sink);
         try (PacketSource src = CaptureFileSource.open(capture.toString())) {
             src.run(a);
@@ -45,6 +46,6 @@ final class Captures {
         return new Result(sink, a);
     }
 
-    record Result(AlertSink sink, TrafficAnalyzer analyzer) {
+    record Result(CollectingSink sink, TrafficAnalyzer analyzer) {
     }
 }

@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.CollectingSink;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,8 +61,8 @@ class NmapLoopbackTest {
                 tcpdump.destroyForcibly();
             }
         }
-        AlertSink out = Captures.analyze(pcap, Captures.config(DetectConfig.defaults())).sink();
-        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        CollectingSink out = Captures.analyze(pcap, Captures.config(DetectConfig.defaults())).sink();
+        List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
         assertEquals(1, scans.size(), out.toString());
         Alert a = scans.get(0);
         assertEquals(SCANNER, a.source());
@@ -74,7 +75,7 @@ class NmapLoopbackTest {
         // and ACK with RST like the rest: no probe of these scans is answered as open
         assertEquals(100, a.details().get("failed_ports"));
         assertEquals(List.of(transport + "/1", transport + "/100"), a.details().get("port_range"));
-        assertTrue(out.of(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
+        assertTrue(out.alertsOf(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
     }
 
     private static boolean runs(String... cmd) {
