@@ -8,22 +8,11 @@ import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.PacketSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the test captures are, and running one through an analyzer with detection on. */
 final class Captures {
     private Captures() {
-    }
-
-    /** The shared corpus's captures folder, or null when it is not beside the checkout. */
-    static Path corpus() {
-        String c = System.getProperty("portwatch.corpus");
-        if (c == null) {
-            return null;
-        }
-        Path p = Path.of(c, "captures");
-        return Files.isDirectory(p) ? p : null;
     }
 
     /** The project's own sample capture. */

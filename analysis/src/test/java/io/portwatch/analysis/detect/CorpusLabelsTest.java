@@ -3,6 +3,7 @@ package io.portwatch.analysis.detect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.analysis.CollectingSink;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -30,9 +31,8 @@ class CorpusLabelsTest {
 
     @TestFactory
     Stream<DynamicTest> labels() throws IOException {
-        Path dir = Captures.corpus();
-        assumeTrue(dir != null && Files.exists(dir.resolve("labels.json")), "shared corpus not beside the checkout");
-        JsonNode labels = new ObjectMapper().readTree(dir.resolve("labels.json").toFile()).get("captures");
+        Path dir = Corpus.captures();
+        JsonNode labels = new ObjectMapper().readTree(Corpus.file("captures", "labels.json").toFile()).get("captures");
         List<DynamicTest> tests = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
