@@ -57,7 +57,10 @@ public final class Corpus {
         return dir;
     }
 
-    /** A file of the corpus, e.g. {@code file("captures", "http-sessions.pcap")}; skips when absent (fails under CI). */
+    /**
+     * A file of the corpus, e.g. {@code file("captures", "http-sessions.pcap")}.
+     * Skips the calling test when it is absent (fails under CI).
+     */
     public static Path file(String folder, String name) {
         Path file = folder(folder).resolve(name);
         require(Files.isRegularFile(file), "the shared corpus has no file " + file);
