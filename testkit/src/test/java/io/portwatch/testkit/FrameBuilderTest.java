@@ -51,7 +51,8 @@ class FrameBuilderTest {
         assertArrayEquals(mss, java.util.Arrays.copyOfRange(withOptions, 20, 24));
         byte[] padded = FrameBuilder.tcp(1, 2, SYN, 7, 2);
         assertEquals(28 + 2, padded.length);
-        assertArrayEquals(Bytes.hex("0101010101010101 4142"), java.util.Arrays.copyOfRange(padded, 20, 30), "NOPs, then payload");
+        assertArrayEquals(Bytes.hex("0101010101010101 4142"), java.util.Arrays.copyOfRange(padded, 20, 30),
+                "NOPs, then payload");
         byte[] lying = FrameBuilder.tcp(1, 2, SYN, 4, 0);
         assertEquals(20, lying.length);
         assertEquals(0x40, lying[12] & 0xFF);
