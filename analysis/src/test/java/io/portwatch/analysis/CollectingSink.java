@@ -11,8 +11,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
-/** Keeps every record, for tests. */
+/**
+ * Keeps every record it is handed, in order, and counts flushes and the close: the one recording sink
+ * of the tests (app's and bench's take it from analysis's test jar). A test that needs more (a slow
+ * sink, one that checks its thread) extends it. Not thread-safe: read it once the analysis is over,
+ * or on the thread that feeds it.
+ */
 public class CollectingSink implements RecordSink {
     public final List<WindowReport> windows = new ArrayList<>();
     public final List<FlowRecord> flows = new ArrayList<>();
@@ -20,6 +26,9 @@ public class CollectingSink implements RecordSink {
     public final List<Alert> alerts = new ArrayList<>();
     /** Every record, in the order the analyzer sent it. */
     public final List<Object> records = new ArrayList<>();
+    /** Calls of {@link #flush} (a close does not count as one). */
+    public int flushes;
+    public boolean closed;
 
     @Override
     public void window(WindowReport report) {
@@ -45,6 +54,35 @@ public class CollectingSink implements RecordSink {
         records.add(summary);
     }
 
+    @Override
+    public void flush() {
+        flushes++;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    /** The alerts of one kind, in order. */
+    public List<Alert> alertsOf(Alert.Kind kind) {
+        return alerts.stream().filter(a -> a.kind() == kind).collect(Collectors.toList());
+    }
+
+    /** For each window record, in order: how many alerts came before it. */
+    public List<Integer> alertsBeforeEachWindow() {
+        List<Integer> counts = new ArrayList<>();
+        int seen = 0;
+        for (Object r : records) {
+            if (r instanceof Alert) {
+                seen++;
+            } else if (r instanceof WindowReport) {
+                counts.add(seen);
+            }
+        }
+        return counts;
+    }
+
     /** Per-port statistics summed over all windows, keyed "tcp/8080". */
     public Map<String, long[]> portTotals() {
         Map<String, long[]> m = new HashMap<>();
@@ -58,5 +96,17 @@ public class CollectingSink implements RecordSink {
             }
         }
         return m;
+    }
+
+    /** The alerts, one a line, for assertion messages. */
+    @Override
+    public String toString() {
+        return alerts.stream().map(CollectingSink::describe).collect(Collectors.joining("\n  ", "alerts:\n  ", ""));
+    }
+
+    /** One line for an alert: kind, source -> target, transport/port, severity, details. */
+    public static String describe(Alert a) {
+        return a.kind().key() + " " + a.source() + " -> " + a.target() + " " + a.transport() + "/" + a.port() + " "
+                + a.severity().key() + " " + a.details();
     }
 }

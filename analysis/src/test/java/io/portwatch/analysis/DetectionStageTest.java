@@ -24,7 +24,7 @@ class DetectionStageTest {
             public void flush() {
                 flushedAfter.add(seen[0]);
                 try {
-                    Thread.sleep(1); // a slow sink: the stage's thread falls behind
+                    Thread.sleep(1); // not a wait: a slow sink, so that the stage's thread falls behind
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -6,12 +6,10 @@ import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.libpcap.Libpcap;
 import io.portwatch.capture.libpcap.LibpcapFileSource;
 import io.portwatch.capture.source.PacketSource;
-import org.junit.jupiter.api.BeforeAll;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,14 +28,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * exception escaping and in bounded time.
  */
 class ReaderAgreementTest {
-
-    private static Path corpus;
-
-    @BeforeAll
-    static void locate() {
-        String c = System.getProperty("portwatch.corpus");
-        corpus = c == null ? null : Path.of(c);
-    }
 
     /** What a reader delivered: one line per frame, then the fault if any. */
     record Reading(List<String> frames, String fault) {
@@ -61,16 +51,13 @@ class ReaderAgreementTest {
         return new Reading(frames, fault);
     }
 
-    static Stream<Path> captures() throws IOException {
-        assumeTrue(corpus != null && Files.isDirectory(corpus), "shared corpus not found beside the checkout");
+    static Stream<Path> captures() {
         List<Path> all = new ArrayList<>();
-        for (String dir : List.of("captures", "tcpdump-tests")) {
-            try (Stream<Path> s = Files.list(corpus.resolve(dir))) {
-                s.filter(p -> {
-                    String n = p.getFileName().toString();
-                    return n.endsWith(".pcap") || n.endsWith(".pcapng") || n.endsWith(".cap") || n.endsWith(".gz");
-                }).sorted().forEach(all::add);
-            }
+        for (Path dir : List.of(Corpus.captures(), Corpus.tcpdumpTests())) {
+            Corpus.files(dir).stream().filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".pcap") || n.endsWith(".pcapng") || n.endsWith(".cap") || n.endsWith(".gz");
+            }).forEach(all::add);
         }
         return all.stream();
     }

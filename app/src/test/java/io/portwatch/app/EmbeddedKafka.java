@@ -1,5 +1,6 @@
 package io.portwatch.app;
 
+import io.portwatch.testkit.Await;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -135,18 +136,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             admin.createTopics(l).all().get(30, TimeUnit.SECONDS);
             // Created is not yet known to the broker that answers metadata: a client that looks a new
             // topic up at once may still be told it does not exist. Wait until it is described.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            for (;;) {
+            Await.until(Duration.ofSeconds(30), () -> {
                 try {
                     admin.describeTopics(List.of(topics)).allTopicNames().get(30, TimeUnit.SECONDS);
-                    return;
+                    return true;
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (System.nanoTime() > deadline) {
-                        throw e;
-                    }
-                    Thread.sleep(20);
+                    return false; // not known there yet
                 }
-            }
+            }, () -> "the new topics " + List.of(topics) + " to be described");
         }
     }
 

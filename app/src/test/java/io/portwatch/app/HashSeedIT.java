@@ -1,15 +1,14 @@
 package io.portwatch.app;
 
 import io.portwatch.capture.flow.HashKey;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,11 +29,8 @@ class HashSeedIT {
         jar = root.resolve("app/target/portwatch.jar");
         inputs = new ArrayList<>();
         inputs.add(root.resolve("src/samples/sample.pcap").toString());
-        String corpus = System.getProperty("portwatch.corpus");
-        if (corpus != null && Files.isDirectory(Path.of(corpus, "captures"))) {
-            try (Stream<Path> s = Files.list(Path.of(corpus, "captures"))) {
-                s.map(Path::toString).filter(f -> f.endsWith(".pcap")).sorted().forEach(inputs::add);
-            }
+        if (Corpus.ifPresent().isPresent()) { // the sample alone when the corpus is absent, except under CI
+            Corpus.files(Corpus.captures(), ".pcap").forEach(f -> inputs.add(f.toString()));
         }
     }
 

@@ -3,6 +3,7 @@ package io.portwatch.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.portwatch.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -22,10 +25,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,11 +111,16 @@ class LiveCommandIT {
         return udpServer.getLocalPort();
     }
 
-    /** Starts portwatch live and waits until its first (empty) window shows it is capturing. */
+    /** Starts portwatch live and waits until it captures (see {@link #startPortwatchFiltered}). */
     private void startPortwatch(String interval, String... extra) throws Exception {
         startPortwatchFiltered(interval, "tcp port " + httpPort() + " or udp port " + udpPort(), extra);
     }
 
+    /**
+     * Starts portwatch live and waits until it says it listens and its capture thread runs: that thread
+     * starts once the signal handlers are in place (a SIGTERM right after "listening on" would find the
+     * JVM's default, exit status 143). The thread is seen by its name in /proc.
+     */
     private void startPortwatchFiltered(String interval, String filter, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", jar.toString(), "live", "-i", "lo", "--interval", interval, "--format", "json",
@@ -119,17 +129,33 @@ class LiveCommandIT {
         out = tmp.resolve("portwatch.out");
         err = tmp.resolve("portwatch.err");
         portwatch = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.readString(err).contains("listening on lo")) {
+        Await.until(Duration.ofSeconds(20), () -> {
             assertTrue(portwatch.isAlive(), "portwatch live is running: " + Files.readString(err));
-            assertTrue(System.nanoTime() < deadline, "capturing within 20 s: " + Files.readString(err));
-            Thread.sleep(50);
+            return Files.readString(err).contains("listening on lo") && threadRuns(portwatch, "capture-lo");
+        }, () -> "capturing: " + stderrNow());
+    }
+
+    /** Whether a process has a thread of that name (as Linux shows it: the first 15 characters). */
+    private static boolean threadRuns(Process p, String name) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(p.pid()), "task"))) {
+            return tasks.anyMatch(t -> {
+                try {
+                    return Files.readString(t.resolve("comm")).strip().equals(name);
+                } catch (IOException e) {
+                    return false; // the thread ended meanwhile
+                }
+            });
         }
     }
 
+    /** The records of a type written so far (whole lines only: portwatch may be writing the next). */
     private List<JsonNode> records(String type) throws IOException {
         List<JsonNode> found = new ArrayList<>();
-        for (String l : Files.readAllLines(out)) {
+        String text = Files.readString(out);
+        for (String l : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
+            if (l.isEmpty()) {
+                continue;
+            }
             JsonNode n = JSON.readTree(l);
             if (n.get("type").asText().equals(type)) {
                 found.add(n);
@@ -140,6 +166,15 @@ class LiveCommandIT {
 
     private String stderr() throws IOException {
         return Files.readString(err);
+    }
+
+    /** Standard error so far, for a message. */
+    private String stderrNow() {
+        try {
+            return stderr();
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     private long sum(String transport, int port, String field) throws IOException {
@@ -196,11 +231,8 @@ class LiveCommandIT {
             }
         }
         assertTrue(refused >= 30, "closed ports: " + refused);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (records("alert").isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, "an alert while capturing: " + stderr());
-            Thread.sleep(100);
-        }
+        Await.until(Duration.ofSeconds(20), () -> !records("alert").isEmpty(),
+                () -> "an alert while capturing: " + stderrNow());
         assertEquals(0, stopPortwatch(), stderr());
         List<JsonNode> scans = records("alert").stream().filter(a -> a.get("kind").asText().equals("port_scan")).toList();
         assertEquals(1, scans.size(), records("alert").toString());
@@ -225,17 +257,20 @@ class LiveCommandIT {
         int[] sizes = {1, 100, 200, 500, 1000, 1400, 7, 64, 512, 1200};
         long udpBytes = udpExchange(sizes);
         httpSessions(5);
-        Thread.sleep(2500); // the windows of this traffic close on the clock
+        int u = udpPort();
+        int h = httpPort();
+        // the windows of this traffic close on the clock, and a window a second goes on
+        Await.until(Duration.ofSeconds(20), () -> sum("udp", u, "/packets") == 2L * sizes.length
+                && sum("tcp", h, "/flows") == 5 && records("window").size() >= 3,
+                "the windows of the traffic sent, and three windows in all");
         tcpdump.destroy();
         tcpdump.waitFor(10, TimeUnit.SECONDS);
         assertEquals(0, stopPortwatch(), stderr());
 
-        int u = udpPort();
         assertEquals(2L * sizes.length, sum("udp", u, "/packets"));
         assertEquals(udpBytes, sum("udp", u, "/bytes"));
         assertEquals(sizes.length, sum("udp", u, "/packets_to_server"));
         assertEquals(1, sum("udp", u, "/flows"));
-        int h = httpPort();
         assertEquals(5, sum("tcp", h, "/flows"));
         assertEquals(5, sum("tcp", h, "/tcp/established"));
         assertEquals(5, sum("tcp", h, "/tcp/syn"));
@@ -271,6 +306,27 @@ class LiveCommandIT {
         assertEquals("summary", JSON.readTree(all.get(all.size() - 1)).get("type").asText(), "the summary comes last");
     }
 
+    private static String get(java.net.http.HttpClient client, String url) throws IOException, InterruptedException {
+        return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Reads an HTTP response's header and a body of {@code bodyLength} bytes. */
+    private static void readResponse(InputStream in, int bodyLength) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        int headerEnd = -1;
+        while (headerEnd < 0 || got.size() < headerEnd + bodyLength) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("the response ended after " + got.size() + " bytes");
+            }
+            got.write(b);
+            if (headerEnd < 0 && got.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                headerEnd = got.size();
+            }
+        }
+    }
+
     /** The value of a Prometheus sample line that starts with {@code series}, or -1. */
     private static double sample(String scrape, String series) {
         return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(
@@ -280,11 +336,8 @@ class LiveCommandIT {
     @Test
     void metricsScrapedOverHttpAgreeWithTheTrafficSent() throws Exception {
         startPortwatch("1s", "--metrics-port", "0", "--metrics-address", "127.0.0.1");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!stderr().contains("portwatch: metrics on ")) {
-            assertTrue(System.nanoTime() < deadline, "the metrics address is announced: " + stderr());
-            Thread.sleep(50);
-        }
+        Await.until(Duration.ofSeconds(20), () -> stderr().contains("portwatch: metrics on "),
+                () -> "the metrics address to be announced: " + stderrNow());
         String url = stderr().lines().filter(l -> l.startsWith("portwatch: metrics on ")).findFirst()
                 .orElseThrow().substring("portwatch: metrics on ".length()).trim();
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
@@ -294,9 +347,17 @@ class LiveCommandIT {
         assertEquals(200, health.statusCode());
         int[] sizes = {10, 20, 30, 40, 50};
         long udpBytes = udpExchange(sizes);
-        Thread.sleep(2500); // the window of this traffic closes on the clock
-        String scrape = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        // the window of this traffic closes on the clock, then one after it, empty: the last one shown. A
+        // scrape may see a window's packets counted before the window itself: two more windows, then.
+        String packets = "portwatch_packets_total{interface=\"lo\"}";
+        String windows = "portwatch_windows_total{interface=\"lo\"}";
+        String[] last = new String[1];
+        Await.until(Duration.ofSeconds(20), () -> sample(last[0] = get(client, url), packets) >= sizes.length * 2,
+                "the window of the traffic to close");
+        double counted = sample(last[0], windows);
+        Await.until(Duration.ofSeconds(20), () -> sample(last[0] = get(client, url), windows) >= counted + 2,
+                "a window after the traffic's to close");
+        String scrape = last[0];
         assertEquals(0, stopPortwatch(), stderr());
         assertEquals(10.0, sample(scrape, "portwatch_packets_total{interface=\"lo\"}"), scrape);
         assertEquals((double) udpBytes, sample(scrape, "portwatch_bytes_total{interface=\"lo\"}"), scrape);
@@ -316,7 +377,10 @@ class LiveCommandIT {
         try (Socket open = new Socket(InetAddress.getLoopbackAddress(), httpPort())) {
             open.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             open.getOutputStream().flush();
-            Thread.sleep(500); // the packets are captured
+            // the request and its answer crossed lo, so the capture holds them: a stop delivers what was
+            // captured before it (the connection stays open: HTTP/1.1 keeps it alive)
+            open.setSoTimeout(10_000);
+            readResponse(open.getInputStream(), 3000);
             assertEquals(0, stopPortwatch(), stderr());
         }
         List<JsonNode> flows = records("flow");
@@ -329,7 +393,7 @@ class LiveCommandIT {
     @Test
     void anIdleInterfaceStillReportsEachWindow() throws Exception {
         startPortwatch("1s");
-        Thread.sleep(3200);
+        Await.until(Duration.ofSeconds(20), () -> records("window").size() >= 3, "three windows while idle");
         assertEquals(0, stopPortwatch(), stderr());
         List<JsonNode> windows = records("window");
         assertTrue(windows.size() >= 3, "windows while idle: " + windows.size());

@@ -2,6 +2,7 @@ package io.portwatch.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -84,12 +86,8 @@ class LiveNamespaceIT {
         return l;
     }
 
-    private void waitFor(java.util.concurrent.Callable<Boolean> condition, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.call()) {
-            assertTrue(System.nanoTime() < deadline, "within 20 s: " + what);
-            Thread.sleep(50);
-        }
+    private void waitFor(Await.Condition condition, String what) {
+        Await.until(Duration.ofSeconds(20), condition, what);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.portwatch.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portwatch.testkit.Await;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -341,9 +343,10 @@ class ReadInputsIT {
     void aLivePipeClosesWindowsOnTheClock() throws Exception {
         try (Piped p = new Piped("read", "--format", "json", "--interval", "1s", "-")) {
             // packets of the last 150 ms, all in one second of the clock: only the clock can close its window
-            while (nowMicros() % 1_000_000 < 300_000 || nowMicros() % 1_000_000 > 600_000) {
-                Thread.sleep(10);
-            }
+            Await.until(Duration.ofSeconds(3), () -> {
+                long intoSecond = nowMicros() % 1_000_000;
+                return intoSecond >= 300_000 && intoSecond <= 600_000;
+            }, "the clock between 0.3 and 0.6 s into a second");
             long now = nowMicros();
             p.stdin.write(TrafficCapture.header());
             long last = new TrafficCapture(8, 20).records(p.stdin, now - 150_000, 50, 2_000);
@@ -379,7 +382,8 @@ class ReadInputsIT {
             int half = bytes.length / 2;
             p.stdin.write(bytes, 0, half);
             p.stdin.flush();
-            Thread.sleep(1_500); // a writer that stalls: the clock must not cut the windows of an old capture
+            // not a wait: a writer that stalls; the clock must not cut the windows of an old capture
+            Thread.sleep(1_500);
             p.stdin.write(bytes, half, bytes.length - half);
             assertEquals(0, p.finish(), p.err.toString());
             List<JsonNode> got = new ArrayList<>();

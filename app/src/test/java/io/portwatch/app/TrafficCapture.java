@@ -1,5 +1,7 @@
 package io.portwatch.app;
 
+import io.portwatch.testkit.FrameBuilder;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -17,6 +19,8 @@ final class TrafficCapture {
 
     private static final int[] TCP_PORTS = {80, 443, 8080, 22};
     private static final int[] UDP_PORTS = {53, 123, 514};
+    private static final byte[] MAC_DST = {2, 0, 0, 0, 0, 1};
+    private static final byte[] MAC_SRC = {2, 0, 0, 0, 0, 2};
 
     private final Random random;
     private final int sessions;
@@ -97,27 +101,19 @@ final class TrafficCapture {
         if (++step[s] > length[s]) {
             newSession(s);
         }
-        int l4 = udp ? 8 : 20;
-        int ipLength = 20 + l4 + payload;
-        ByteBuffer f = ByteBuffer.allocate(14 + ipLength).order(ByteOrder.BIG_ENDIAN);
-        f.put(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}).putShort((short) 0x0800);
         int client = 0x0A00_0000 | (s + 10);
         int srv = 0x0A01_0000 | (s % 3 + 1);
-        f.put((byte) 0x45).put((byte) 0).putShort((short) ipLength).putShort((short) 0).putShort((short) 0x4000)
-                .put((byte) 64).put((byte) (udp ? 17 : 6)).putShort((short) 0)
-                .putInt(fromClient ? client : srv).putInt(fromClient ? srv : client);
         int sport = fromClient ? clientPort[s] : server;
         int dport = fromClient ? server : clientPort[s];
-        if (udp) {
-            f.putShort((short) sport).putShort((short) dport).putShort((short) (8 + payload)).putShort((short) 0);
-        } else {
-            f.putShort((short) sport).putShort((short) dport).putInt(1000 + k).putInt(k > 0 ? 2000 + k : 0)
-                    .put((byte) 0x50).put((byte) flags).putShort((short) 65535).putInt(0);
-        }
+        byte[] data = new byte[payload];
         for (int i = 0; i < payload; i++) {
-            f.put((byte) ('a' + (i + s) % 26));
+            data[i] = (byte) ('a' + (i + s) % 26);
         }
-        byte[] frame = f.array();
+        byte[] l4 = udp ? FrameBuilder.udp(sport, dport, data)
+                : new FrameBuilder.Tcp(sport, dport, flags).seq(1000 + k).ack(k > 0 ? 2000 + k : 0).payload(data).build();
+        byte[] frame = FrameBuilder.ethernet(MAC_DST, MAC_SRC, FrameBuilder.ETHERTYPE_IPV4, new FrameBuilder.Ip4()
+                .src(fromClient ? client : srv).dst(fromClient ? srv : client).protocol(udp ? 17 : 6).id(0).dontFragment()
+                .build(l4));
         return ByteBuffer.allocate(16 + frame.length).order(ByteOrder.LITTLE_ENDIAN)
                 .putInt((int) (micros / 1_000_000)).putInt((int) (micros % 1_000_000))
                 .putInt(frame.length).putInt(frame.length).put(frame).array();

@@ -51,7 +51,7 @@ public final class CaptureGenerator {
     private final GeneratorConfig cfg;
     private final ServiceMix mix;
     private final SplittableRandom rnd;
-    private final FrameBuilder frame = new FrameBuilder();
+    private final FrameWriter frame = new FrameWriter();
     private final double meanGap;
     private final int clientPortStride;
 
@@ -204,9 +204,9 @@ public final class CaptureGenerator {
             x.add(true, PSH | ACK, request());
             int segments = 1 + rnd.nextInt(4);
             for (int i = 1; i < segments; i++) {
-                x.add(false, ACK, FrameBuilder.MAX_PAYLOAD);
+                x.add(false, ACK, FrameWriter.MAX_PAYLOAD);
             }
-            x.add(false, PSH | ACK, 1 + rnd.nextInt(FrameBuilder.MAX_PAYLOAD));
+            x.add(false, PSH | ACK, 1 + rnd.nextInt(FrameWriter.MAX_PAYLOAD));
             x.add(true, ACK, 0);
         } while (rnd.nextDouble() < 0.55);
         double close = rnd.nextDouble();
@@ -236,14 +236,14 @@ public final class CaptureGenerator {
         }
         for (int i = 0; i < exchanges; i++) {
             x.add(true, 0, request());
-            x.add(false, 0, rnd.nextInt(FrameBuilder.MAX_PAYLOAD + 1));
+            x.add(false, 0, rnd.nextInt(FrameWriter.MAX_PAYLOAD + 1));
         }
     }
 
     /** Request sizes: mostly small, up to the maximum payload. */
     private int request() {
         double u = rnd.nextDouble();
-        return 1 + (int) ((FrameBuilder.MAX_PAYLOAD - 1) * u * u * u);
+        return 1 + (int) ((FrameWriter.MAX_PAYLOAD - 1) * u * u * u);
     }
 
     // ---------------------------------------------------------------- frames and counts
@@ -253,7 +253,7 @@ public final class CaptureGenerator {
         final boolean toServer = ((x.toServerMask >>> k) & 1) != 0;
         final int flags = x.flags[k] & 0xFF;
         final int payload = x.payload[k];
-        final FrameBuilder f = frame;
+        final FrameWriter f = frame;
         final int r = x.rank;
         f.vlan = x.vlan;
         f.ipv6 = x.v6;

@@ -95,7 +95,7 @@ public final class FlowFlood {
 
     /** Sends {@code flows} packets, each opening a new flow; progress every million. */
     private static void flood(TrafficAnalyzer analyzer, long flows, long t0) {
-        FrameBuilder f = new FrameBuilder();
+        FrameWriter f = new FrameWriter();
         f.vlan = -1;
         f.srcHi = 0x2001_0DB8_C000_0000L;
         f.dstHi = 0x2001_0DB8_5E00_0000L;

@@ -87,7 +87,7 @@ public final class FlowMemory {
         TrafficAnalyzer analyzer = new TrafficAnalyzer(new AnalyzerConfig(0, config, false), "memory",
                 Sinks.discard());
         ServiceMix mix = new ServiceMix(1000, 1);
-        FrameBuilder f = new FrameBuilder();
+        FrameWriter f = new FrameWriter();
         long t0 = System.nanoTime();
         long ts = CaptureGenerator.BASE_NANOS;
         for (int i = 0; i < flows; i++) {

@@ -203,7 +203,7 @@ public final class HashFloodCapture {
     static void write(long[] syns, long seed, Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x5E0L);
-        FrameBuilder f = new FrameBuilder();
+        FrameWriter f = new FrameWriter();
         f.srcMac = ROUTER_MAC;
         f.dstMac = CLIENT_MAC;
         f.protocol = DecodedPacket.PROTO_TCP;

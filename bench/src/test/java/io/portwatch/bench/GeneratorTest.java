@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
-import io.portwatch.analysis.output.FlowRecord;
-import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowConfig;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.libpcap.Libpcap;
@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -162,32 +161,14 @@ class GeneratorTest {
     }
 
     private static Collected analyze(PacketSource source, boolean flows) throws CaptureException {
-        List<WindowReport> windows = new ArrayList<>();
-        List<FlowRecord> flowRecords = new ArrayList<>();
-        Summary[] summary = new Summary[1];
-        RecordSink sink = new RecordSink() {
-            @Override
-            public void window(WindowReport report) {
-                windows.add(report);
-            }
-
-            @Override
-            public void flow(FlowRecord flow) {
-                flowRecords.add(flow);
-            }
-
-            @Override
-            public void summary(Summary s) {
-                summary[0] = s;
-            }
-        };
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer analyzer = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), flows),
                 source.name(), sink);
         try (source) {
             source.run(analyzer);
         }
         analyzer.finish();
-        return new Collected(windows, flowRecords, summary[0]);
+        return new Collected(sink.windows, sink.flows, sink.summaries.get(sink.summaries.size() - 1));
     }
 
     private static Object generated(TrafficCounts counts, String key) {

@@ -5,18 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
-import io.portwatch.analysis.output.FlowRecord;
-import io.portwatch.analysis.output.RecordSink;
-import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.flow.FlowConfig;
+import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.PacketSource;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,26 +67,14 @@ class HashFloodCaptureTest {
 
     /** One flow per SYN, each one packet from a spoofed source to port 80 of a host in 10.1.0.0/16. */
     private static List<FlowRecord> flows(Path pcap) throws Exception {
-        List<FlowRecord> out = new ArrayList<>();
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer analyzer = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), true),
-                pcap.toString(), new RecordSink() {
-                    @Override
-                    public void window(WindowReport report) {
-                    }
-
-                    @Override
-                    public void flow(FlowRecord flow) {
-                        out.add(flow);
-                    }
-
-                    @Override
-                    public void summary(Summary summary) {
-                    }
-                });
+                pcap.toString(), sink);
         try (PacketSource source = CaptureFileSource.open(pcap.toString())) {
             source.run(analyzer);
         }
         analyzer.finish();
+        List<FlowRecord> out = sink.flows;
         assertEquals(N, out.size());
         Set<String> tuples = new HashSet<>();
         for (FlowRecord f : out) {

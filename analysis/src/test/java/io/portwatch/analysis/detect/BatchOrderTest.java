@@ -10,19 +10,16 @@ import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.PacketSink;
 import io.portwatch.capture.source.PacketSource;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The analyzer tracks packets a batch at a time; looking at its flow table handles the batch at once.
@@ -57,18 +54,15 @@ class BatchOrderTest {
         return new AnalyzerConfig(intervalNanos, FlowConfig.defaults(), true, d);
     }
 
-    static Path corpus() {
-        String c = System.getProperty("portwatch.corpus");
-        return c == null ? null : Path.of(c);
-    }
-
-    static List<Path> captures(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
+    /** The pcap and pcapng files of the corpus's captures/ and tcpdump-tests/ (skips when absent, fails under CI). */
+    static List<Path> corpusCaptures() {
+        List<Path> files = new ArrayList<>();
+        for (Path dir : List.of(Corpus.captures(), Corpus.tcpdumpTests())) {
+            Corpus.files(dir).stream().filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng"))
+                    .forEach(files::add);
         }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted().toList();
-        }
+        Corpus.require(files.size() > 100, "the corpus's captures: found only " + files.size());
+        return files;
     }
 
     /** Reads the files as one capture into a new analyzer, through {@code wrap}; returns its records. */
@@ -89,11 +83,7 @@ class BatchOrderTest {
 
     @Test
     void corpusCapturesGiveTheSameRecordsInTheSameOrder() throws Exception {
-        Path root = corpus();
-        assumeTrue(root != null && Files.isDirectory(root), "shared corpus not found beside the checkout");
-        List<Path> files = new ArrayList<>(captures(root.resolve("captures")));
-        files.addAll(captures(root.resolve("tcpdump-tests")));
-        assumeTrue(files.size() > 100, "corpus captures missing");
+        List<Path> files = corpusCaptures();
         for (long interval : new long[] {0, DetectConfig.SECOND}) {
             AnalyzerConfig c = config(interval);
             List<Object> batched = read(files, c, false);

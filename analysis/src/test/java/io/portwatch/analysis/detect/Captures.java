@@ -1,28 +1,18 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.PacketSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the test captures are, and running one through an analyzer with detection on. */
 final class Captures {
     private Captures() {
-    }
-
-    /** The shared corpus's captures folder, or null when it is not beside the checkout. */
-    static Path corpus() {
-        String c = System.getProperty("portwatch.corpus");
-        if (c == null) {
-            return null;
-        }
-        Path p = Path.of(c, "captures");
-        return Files.isDirectory(p) ? p : null;
     }
 
     /** The project's own sample capture. */
@@ -36,7 +26,7 @@ final class Captures {
 
     /** Analyses a capture file with the pure-Java reader. */
     static Result analyze(Path capture, AnalyzerConfig config) throws CaptureException {
-        AlertSink sink = new AlertSink();
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(config, capture.getFileName().toString(), sink);
         try (PacketSource src = CaptureFileSource.open(capture.toString())) {
             src.run(a);
@@ -45,6 +35,6 @@ final class Captures {
         return new Result(sink, a);
     }
 
-    record Result(AlertSink sink, TrafficAnalyzer analyzer) {
+    record Result(CollectingSink sink, TrafficAnalyzer analyzer) {
     }
 }

@@ -3,6 +3,8 @@ package io.portwatch.analysis.detect;
 import io.portwatch.analysis.output.Alert;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.analysis.CollectingSink;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -30,9 +32,8 @@ class CorpusLabelsTest {
 
     @TestFactory
     Stream<DynamicTest> labels() throws IOException {
-        Path dir = Captures.corpus();
-        assumeTrue(dir != null && Files.exists(dir.resolve("labels.json")), "shared corpus not beside the checkout");
-        JsonNode labels = new ObjectMapper().readTree(dir.resolve("labels.json").toFile()).get("captures");
+        Path dir = Corpus.captures();
+        JsonNode labels = new ObjectMapper().readTree(Corpus.file("captures", "labels.json").toFile()).get("captures");
         List<DynamicTest> tests = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -44,7 +45,7 @@ class CorpusLabelsTest {
     }
 
     private void check(Path capture, JsonNode label) throws Exception {
-        AlertSink out = Captures.analyze(capture, Captures.config(DetectConfig.defaults())).sink();
+        CollectingSink out = Captures.analyze(capture, Captures.config(DetectConfig.defaults())).sink();
         for (JsonNode must : label.path("must_report")) {
             String kind = must.get("kind").asText();
             String source = must.get("source").asText();
@@ -59,8 +60,8 @@ class CorpusLabelsTest {
         }
         if (label.path("must_report").size() > 0) {
             // a scan is one alert per scanner and target, and a scan is no flood
-            assertEquals(label.path("must_report").size(), out.of(Alert.Kind.PORT_SCAN).size(), out.toString());
-            assertTrue(out.of(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
+            assertEquals(label.path("must_report").size(), out.alertsOf(Alert.Kind.PORT_SCAN).size(), out.toString());
+            assertTrue(out.alertsOf(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
         }
         for (JsonNode not : label.path("must_not_report")) {
             String kind = not.asText();
@@ -73,8 +74,8 @@ class CorpusLabelsTest {
     void sampleCaptureHasExactlyOneScan() throws Exception {
         Path sample = Captures.sample();
         assumeTrue(Files.exists(sample), "src/samples/sample.pcap not found");
-        AlertSink out = Captures.analyze(sample, Captures.config(DetectConfig.defaults())).sink();
-        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        CollectingSink out = Captures.analyze(sample, Captures.config(DetectConfig.defaults())).sink();
+        List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
         assertEquals(1, scans.size(), out.toString());
         Alert scan = scans.get(0);
         assertEquals("127.77.0.66", scan.source());
@@ -85,7 +86,7 @@ class CorpusLabelsTest {
         assertEquals(100, scan.details().get("failed_ports"), "make-sample.sh scans ports 1-100, all closed");
         assertEquals(List.of("tcp/1", "tcp/100"), scan.details().get("port_range"));
         assertEquals(List.of(), scan.details().get("open_ports"));
-        assertTrue(out.of(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
+        assertTrue(out.alertsOf(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
         checkAgainstTshark(sample, scan);
     }
 

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -58,11 +57,7 @@ class DetectionThreadTest {
 
     @Test
     void corpusCapturesGiveTheSameRecordsOnTwoThreads() throws IOException {
-        Path root = BatchOrderTest.corpus();
-        assumeTrue(root != null && Files.isDirectory(root), "shared corpus not found beside the checkout");
-        List<Path> files = new ArrayList<>(BatchOrderTest.captures(root.resolve("captures")));
-        files.addAll(BatchOrderTest.captures(root.resolve("tcpdump-tests")));
-        assumeTrue(files.size() > 100, "corpus captures missing");
+        List<Path> files = BatchOrderTest.corpusCaptures();
         for (long interval : new long[] {0, DetectConfig.SECOND}) {
             AnalyzerConfig c;
             try {

@@ -6,6 +6,9 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.PSH;
+import static io.portwatch.testkit.FrameBuilder.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,9 +48,9 @@ class HotPathAllocationTest {
         int server = 0x0A00000A; // 10.0.0.10
         for (int i = 0; i < conns; i++) {
             int client = 0x0A010000 + i;
-            setup.tcp(ip(client), 40000 + i, "10.0.0.10", 443, Wire.SYN);
-            setup.tcp("10.0.0.10", 443, ip(client), 40000 + i, Wire.SYN | Wire.ACK);
-            setup.tcp(ip(client), 40000 + i, "10.0.0.10", 443, Wire.ACK);
+            setup.tcp(ip(client), 40000 + i, "10.0.0.10", 443, SYN);
+            setup.tcp("10.0.0.10", 443, ip(client), 40000 + i, SYN | ACK);
+            setup.tcp(ip(client), 40000 + i, "10.0.0.10", 443, ACK);
             setup.udp(ip(client), 50000 + i, "10.0.0.10", 53, 30);
             setup.udp("10.0.0.10", 53, ip(client), 50000 + i, 80);
         }
@@ -85,8 +88,8 @@ class HotPathAllocationTest {
     private static long exchange(TrafficAnalyzer a, RandomProbes frames, int conns, int server) {
         for (int i = 0; i < conns; i++) {
             int client = 0x0A010000 + i;
-            frames.tcp(a, client, 40000 + i, server, 443, Wire.PSH | Wire.ACK);
-            frames.tcp(a, server, 443, client, 40000 + i, Wire.ACK);
+            frames.tcp(a, client, 40000 + i, server, 443, PSH | ACK);
+            frames.tcp(a, server, 443, client, 40000 + i, ACK);
             frames.udp(a, client, 50000 + i, server, 53);
             frames.udp(a, server, 53, client, 50000 + i);
             frames.now += 1_000;

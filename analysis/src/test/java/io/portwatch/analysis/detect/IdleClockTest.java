@@ -8,6 +8,9 @@ import io.portwatch.capture.flow.FlowConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.FIN;
+import static io.portwatch.testkit.FrameBuilder.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,12 +48,12 @@ class IdleClockTest {
         CollectingSink out = new CollectingSink();
         TrafficAnalyzer a = analyzer(out, detectionThread);
         Wire w = new Wire(a);
-        w.tcp("10.0.0.1", 40000, "10.0.0.2", 80, Wire.SYN);
-        w.advanceMillis(1).tcp("10.0.0.2", 80, "10.0.0.1", 40000, Wire.SYN | Wire.ACK);
-        w.advanceMillis(1).tcp("10.0.0.1", 40000, "10.0.0.2", 80, Wire.ACK);
-        w.advanceMillis(1).tcp("10.0.0.1", 40000, "10.0.0.2", 80, Wire.FIN | Wire.ACK);
-        w.advanceMillis(1).tcp("10.0.0.2", 80, "10.0.0.1", 40000, Wire.FIN | Wire.ACK);
-        w.advanceMillis(1).tcp("10.0.0.1", 40000, "10.0.0.2", 80, Wire.ACK);
+        w.tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN);
+        w.advanceMillis(1).tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK);
+        w.advanceMillis(1).tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK);
+        w.advanceMillis(1).tcp("10.0.0.1", 40000, "10.0.0.2", 80, FIN | ACK);
+        w.advanceMillis(1).tcp("10.0.0.2", 80, "10.0.0.1", 40000, FIN | ACK);
+        w.advanceMillis(1).tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK);
 
         idle(a, w, 4);
         assertTrue(out.flows.isEmpty(), "a closed flow lingers 5 s for its last packets");
@@ -69,7 +72,7 @@ class IdleClockTest {
         TrafficAnalyzer a = analyzer(out, detectionThread);
         Wire w = new Wire(a);
         for (int port = 1; port <= 100; port++) {
-            w.advanceMillis(2).tcp("10.0.0.66", 50000, "10.0.0.2", port, Wire.SYN);
+            w.advanceMillis(2).tcp("10.0.0.66", 50000, "10.0.0.2", port, SYN);
         }
         idle(a, w, 60);
         assertEquals(100, out.flows.size(), "unanswered handshakes time out on the idle clock");

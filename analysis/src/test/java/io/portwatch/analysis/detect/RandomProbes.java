@@ -21,6 +21,11 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.FIN;
+import static io.portwatch.testkit.FrameBuilder.RST;
+import static io.portwatch.testkit.FrameBuilder.SYN;
+
 /**
  * A flood of probes from random sources to random targets and ports, of every kind the detectors
  * keep state for: SYNs refused, SYNs never answered, handshakes completed (new services), FIN probes,
@@ -76,18 +81,18 @@ final class RandomProbes {
             int dport = 1 + rnd.nextInt(65535);
             switch ((int) (i & 7)) {
                 case 0, 1, 2 -> { // refused
-                    tcp(a, src, sport, dst, dport, Wire.SYN);
-                    tcp(a, dst, dport, src, sport, Wire.RST | Wire.ACK);
+                    tcp(a, src, sport, dst, dport, SYN);
+                    tcp(a, dst, dport, src, sport, RST | ACK);
                 }
                 case 3 -> { // completed: a service
-                    tcp(a, src, sport, dst, dport, Wire.SYN);
-                    tcp(a, dst, dport, src, sport, Wire.SYN | Wire.ACK);
-                    tcp(a, src, sport, dst, dport, Wire.ACK);
+                    tcp(a, src, sport, dst, dport, SYN);
+                    tcp(a, dst, dport, src, sport, SYN | ACK);
+                    tcp(a, src, sport, dst, dport, ACK);
                 }
-                case 4 -> tcp(a, src, sport, dst, dport, Wire.SYN); // never answered
+                case 4 -> tcp(a, src, sport, dst, dport, SYN); // never answered
                 case 5 -> {
-                    tcp(a, src, sport, dst, dport, Wire.FIN);
-                    tcp(a, dst, dport, src, sport, Wire.RST | Wire.ACK);
+                    tcp(a, src, sport, dst, dport, FIN);
+                    tcp(a, dst, dport, src, sport, RST | ACK);
                 }
                 case 6 -> {
                     udp(a, src, sport, dst, dport);

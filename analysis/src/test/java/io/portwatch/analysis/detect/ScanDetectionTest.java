@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.capture.flow.FlowConfig;
@@ -13,12 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
-import static io.portwatch.analysis.detect.Wire.ACK;
-import static io.portwatch.analysis.detect.Wire.FIN;
-import static io.portwatch.analysis.detect.Wire.PSH;
-import static io.portwatch.analysis.detect.Wire.RST;
-import static io.portwatch.analysis.detect.Wire.SYN;
-import static io.portwatch.analysis.detect.Wire.URG;
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.FIN;
+import static io.portwatch.testkit.FrameBuilder.PSH;
+import static io.portwatch.testkit.FrameBuilder.RST;
+import static io.portwatch.testkit.FrameBuilder.SYN;
+import static io.portwatch.testkit.FrameBuilder.URG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,15 +36,15 @@ class ScanDetectionTest {
     static final int SPORT = 61234;
 
     /** Runs traffic through an analyzer with default detection and returns what it alerted. */
-    static AlertSink run(DetectConfig d, Consumer<Wire> traffic) {
-        AlertSink sink = new AlertSink();
+    static CollectingSink run(DetectConfig d, Consumer<Wire> traffic) {
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), false, d), "crafted", sink);
         traffic.accept(new Wire(a));
         a.finish();
         return sink;
     }
 
-    static AlertSink run(Consumer<Wire> traffic) {
+    static CollectingSink run(Consumer<Wire> traffic) {
         return run(DetectConfig.defaults(), traffic);
     }
 
@@ -80,8 +81,8 @@ class ScanDetectionTest {
         w.advanceMillis(1);
     }
 
-    static Alert only(AlertSink out, Alert.Kind kind) {
-        List<Alert> l = out.of(kind);
+    static Alert only(CollectingSink out, Alert.Kind kind) {
+        List<Alert> l = out.alertsOf(kind);
         assertEquals(1, l.size(), out.toString());
         return l.get(0);
     }
@@ -90,7 +91,7 @@ class ScanDetectionTest {
     @CsvSource({"syn, 2", "fin, 1", "xmas, 41", "null, 0", "ack, 16"})
     void verticalTcpScanOfEachType(String type, int flags) {
         List<Integer> open = List.of(7, 22, 37);
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(1, 40)) {
                 probe(w, TARGET, port, flags, open.contains(port));
             }
@@ -116,13 +117,13 @@ class ScanDetectionTest {
             assertEquals(List.of(), d.get("open_ports"));
             assertEquals(Alert.Severity.MEDIUM, a.severity());
         }
-        assertTrue(out.of(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
+        assertTrue(out.alertsOf(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
     }
 
     @Test
     void connectScanCompletesHandshakesWithOpenPorts() {
         List<Integer> open = List.of(21, 25);
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(1, 30)) {
                 int cport = 40000 + port;
                 w.tcp(SCANNER, cport, TARGET, port, SYN);
@@ -145,7 +146,7 @@ class ScanDetectionTest {
 
     @Test
     void udpScanAnsweredByIcmpPortUnreachable() {
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(100, 140)) {
                 w.udp(SCANNER, SPORT, TARGET, port, 0);
                 w.advanceMicros(80);
@@ -169,7 +170,7 @@ class ScanDetectionTest {
     void udpProbesAnsweredByIcmpAloneMakeAScan() {
         // Each probe is sent three times, so that its flow does not look like a probe by its count:
         // only the ICMP errors tell.
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(1000, 1019)) {
                 w.udp(SCANNER, SPORT, TARGET, port, 0);
                 w.udp(SCANNER, SPORT, TARGET, port, 0);
@@ -184,7 +185,7 @@ class ScanDetectionTest {
 
     @Test
     void horizontalScanOfOnePortAcrossHosts() {
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int h = 1; h <= 40; h++) {
                 String host = "10.0.1." + h;
                 w.tcp(SCANNER, SPORT, host, 445, SYN);
@@ -198,7 +199,7 @@ class ScanDetectionTest {
                 w.advanceMillis(3);
             }
         });
-        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
         Alert sweep = scans.stream().filter(a -> "horizontal".equals(a.details().get("method"))).findFirst().orElseThrow();
         assertEquals(SCANNER, sweep.source());
         assertNull(sweep.target());
@@ -218,7 +219,7 @@ class ScanDetectionTest {
 
     @Test
     void horizontalUdpSweepAnsweredByARouter() {
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int h = 1; h <= 30; h++) {
                 w.udp(SCANNER, SPORT, "10.0.2." + h, 161, 40);
                 w.advanceMicros(300);
@@ -236,7 +237,7 @@ class ScanDetectionTest {
     @Test
     void trwFlagsAFewFailedFirstContactsBeforeTheThreshold() {
         // five hosts, all refusing: far below 25 hosts, but the walk reaches 4^5 > 99
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int h = 1; h <= 5; h++) {
                 probe(w, "10.0.3." + h, 22, SYN, false);
             }
@@ -246,7 +247,7 @@ class ScanDetectionTest {
         assertEquals(5L, a.details().get("failed_hosts"));
         // and nothing with the walk off
         DetectConfig noTrw = DetectConfig.defaults().withScan(300 * DetectConfig.SECOND, 15, 25, false);
-        AlertSink off = run(noTrw, w -> {
+        CollectingSink off = run(noTrw, w -> {
             for (int h = 1; h <= 5; h++) {
                 probe(w, "10.0.3." + h, 22, SYN, false);
             }
@@ -257,7 +258,7 @@ class ScanDetectionTest {
     @Test
     void trwSuccessesOutweighFailures() {
         // a client that reaches most hosts it tries, and fails on a few, is benign
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int h = 1; h <= 30; h++) {
                 String host = "10.0.4." + h;
                 if (h % 3 == 0) {
@@ -273,12 +274,12 @@ class ScanDetectionTest {
 
     @Test
     void thresholdIsDistinctFailedPorts() {
-        AlertSink below = run(w -> range(1, 14).forEach(p -> probe(w, TARGET, p, SYN, false)));
+        CollectingSink below = run(w -> range(1, 14).forEach(p -> probe(w, TARGET, p, SYN, false)));
         assertTrue(below.alerts.isEmpty(), below.toString());
-        AlertSink at = run(w -> range(1, 15).forEach(p -> probe(w, TARGET, p, SYN, false)));
+        CollectingSink at = run(w -> range(1, 15).forEach(p -> probe(w, TARGET, p, SYN, false)));
         assertEquals(15, only(at, Alert.Kind.PORT_SCAN).details().get("failed_ports"));
         // repeating the same ports adds nothing
-        AlertSink repeated = run(w -> {
+        CollectingSink repeated = run(w -> {
             for (int round = 0; round < 10; round++) {
                 range(1, 14).forEach(p -> probe(w, TARGET, p, SYN, false));
             }
@@ -289,7 +290,7 @@ class ScanDetectionTest {
     @Test
     void slowScanWithinTheWindow() {
         // 20 ports, one every 12 s: 3 min 48 s of packet time, inside the 5 min window
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(1, 20)) {
                 probe(w, TARGET, port * 7, SYN, false);
                 w.advanceMillis(12_000);
@@ -305,7 +306,7 @@ class ScanDetectionTest {
     @Test
     void slowerScanThanTheWindowIsNotOne() {
         // one port a minute: no 5 min window holds more than 6 failed ports
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(1, 30)) {
                 probe(w, TARGET, port, SYN, false);
                 w.advanceMillis(60_000);
@@ -314,7 +315,7 @@ class ScanDetectionTest {
         assertTrue(out.alerts.isEmpty(), out.toString());
         // with a 1 h window it is
         DetectConfig hour = DetectConfig.defaults().withScan(3600 * DetectConfig.SECOND, 15, 25, true);
-        AlertSink wide = run(hour, w -> {
+        CollectingSink wide = run(hour, w -> {
             for (int port : range(1, 30)) {
                 probe(w, TARGET, port, SYN, false);
                 w.advanceMillis(60_000);
@@ -325,30 +326,30 @@ class ScanDetectionTest {
 
     @Test
     void oneAlertPerScannerAndTargetPerWindow() {
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             range(1, 100).forEach(p -> probe(w, TARGET, p, SYN, false));
             w.advanceMillis(30_000);
             range(101, 200).forEach(p -> probe(w, TARGET, p, SYN, false)); // same window: no new alert
             w.advanceMillis(400_000);
             range(1, 50).forEach(p -> probe(w, TARGET, p, SYN, false)); // next window: a new one
         });
-        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
         assertEquals(2, scans.size(), out.toString());
         assertEquals(200, scans.get(0).details().get("failed_ports"));
         assertEquals(50, scans.get(1).details().get("failed_ports"));
         // another target is another alert
-        AlertSink two = run(w -> {
+        CollectingSink two = run(w -> {
             range(1, 20).forEach(p -> probe(w, TARGET, p, SYN, false));
             range(1, 20).forEach(p -> probe(w, "10.0.0.11", p, SYN, false));
         });
         assertEquals(List.of(TARGET, "10.0.0.11"),
-                two.of(Alert.Kind.PORT_SCAN).stream().filter(a -> a.target() != null).map(Alert::target).toList());
+                two.alertsOf(Alert.Kind.PORT_SCAN).stream().filter(a -> a.target() != null).map(Alert::target).toList());
     }
 
     @Test
     void alertGoesOutWhenTheReportingWindowCloses() {
         DetectConfig d = DetectConfig.defaults();
-        AlertSink sink = new AlertSink();
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(new AnalyzerConfig(10 * DetectConfig.SECOND, FlowConfig.defaults(),
                 false, d), "crafted", sink);
         Wire w = new Wire(a);
@@ -357,14 +358,14 @@ class ScanDetectionTest {
         assertTrue(sink.alerts.isEmpty(), "pending until the window closes");
         w.advanceMillis(10_000);
         w.session("10.0.0.50", 40000, "10.0.0.10", 80); // a packet in the next window closes the first
-        assertEquals(List.of(1), sink.alertsAtWindow, "the alert precedes the record of the window it crossed in");
+        assertEquals(List.of(1), sink.alertsBeforeEachWindow(), "the alert precedes the record of the window it crossed in");
         a.finish();
-        assertEquals(1, sink.of(Alert.Kind.PORT_SCAN).size());
+        assertEquals(1, sink.alertsOf(Alert.Kind.PORT_SCAN).size());
     }
 
     @Test
     void busyClientOfOneServiceIsNotAScanner() {
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int i = 0; i < 3000; i++) {
                 w.session("10.0.5.5", 30000 + i % 30000, TARGET, 8080);
                 w.advanceMillis(20);
@@ -383,7 +384,7 @@ class ScanDetectionTest {
     void icmpAnsweringAServersReplyIsNotTheServersFailure() {
         // a DNS server's late replies reach clients whose sockets have closed: the clients' port
         // unreachable errors quote server:53 -> client:ephemeral
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int i = 0; i < 100; i++) {
                 int cport = 33000 + i * 7;
                 w.udp("10.0.6.6", cport, "10.0.0.53", 53, 30);
@@ -399,7 +400,7 @@ class ScanDetectionTest {
     void ipv6SynScan() {
         String scanner = "2001:db8::66";
         String target = "2001:db8::10";
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(20, 45)) {
                 w.tcp(scanner, SPORT, target, port, SYN);
                 w.tcp(target, port, scanner, SPORT, port == 22 ? SYN | ACK : RST | ACK);
@@ -412,7 +413,7 @@ class ScanDetectionTest {
             }
         });
         // a TCP scan and a UDP scan of the host: two findings
-        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
         assertEquals(List.of("tcp", "udp"), scans.stream().map(Alert::transport).sorted().toList(), out.toString());
         Alert a = scans.stream().filter(x -> "tcp".equals(x.transport())).findFirst().orElseThrow();
         assertEquals(scanner, a.source());
@@ -456,7 +457,7 @@ class ScanDetectionTest {
      */
     @Test
     void tcpScanUdpScanAndFloodFromOneSourceAreThreeFindings() {
-        AlertSink out = run(w -> {
+        CollectingSink out = run(w -> {
             for (int port : range(1, 40)) {
                 probe(w, TARGET, port, SYN, port == 22 || port == 37);
             }
@@ -477,7 +478,7 @@ class ScanDetectionTest {
                 w.advanceMicros(1000);
             }
         });
-        List<Alert> scans = out.of(Alert.Kind.PORT_SCAN);
+        List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
         assertEquals(2, scans.size(), out.toString());
         assertEquals(3, out.alerts.size(), out.toString());
         Alert tcp = scans.stream().filter(a -> "tcp".equals(a.transport())).findFirst().orElseThrow();

@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.capture.flow.FlowConfig;
@@ -11,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import static io.portwatch.analysis.detect.Wire.ACK;
-import static io.portwatch.analysis.detect.Wire.RST;
-import static io.portwatch.analysis.detect.Wire.SYN;
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.RST;
+import static io.portwatch.testkit.FrameBuilder.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +41,7 @@ class ServicesAndPolicyTest {
 
     @Test
     void inventoryHoldsServicesThatAnswered() {
-        AlertSink sink = new AlertSink();
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(Captures.config(DetectConfig.defaults()), "t", sink);
         Wire w = new Wire(a);
         mixedTraffic(w);
@@ -56,9 +57,9 @@ class ServicesAndPolicyTest {
     @Test
     void newServiceAgainstABaseline() throws PolicyException {
         ServiceBaseline known = ServiceBaseline.parse("known", List.of("tcp 10.0.0.10 80"));
-        AlertSink out = ScanDetectionTest.run(DetectConfig.defaults().withServices(known, 0, null),
+        CollectingSink out = ScanDetectionTest.run(DetectConfig.defaults().withServices(known, 0, null),
                 ServicesAndPolicyTest::mixedTraffic);
-        List<Alert> news = out.of(Alert.Kind.NEW_SERVICE);
+        List<Alert> news = out.alertsOf(Alert.Kind.NEW_SERVICE);
         assertEquals(List.of("tcp 10.0.0.10:8080", "udp 10.0.0.53:53"),
                 news.stream().map(x -> x.transport() + " " + x.target() + ":" + x.port()).toList(), out.toString());
         assertEquals("10.0.1.1", news.get(0).source());
@@ -68,7 +69,7 @@ class ServicesAndPolicyTest {
 
     @Test
     void newServiceAfterTheLearningPeriod() {
-        AlertSink out = ScanDetectionTest.run(DetectConfig.defaults().withServices(null, 60 * SECOND, null), w -> {
+        CollectingSink out = ScanDetectionTest.run(DetectConfig.defaults().withServices(null, 60 * SECOND, null), w -> {
             w.session("10.0.1.1", 40001, "10.0.0.10", 80);
             w.advanceMillis(30_000);
             w.session("10.0.1.2", 40002, "10.0.0.10", 22);
@@ -89,7 +90,7 @@ class ServicesAndPolicyTest {
         BaselineRecorder recorder = new BaselineRecorder(known);
         DetectConfig d = DetectConfig.defaults().withServices(known, 0, recorder);
         for (String server : List.of("10.0.0.10", "10.0.0.20")) {
-            TrafficAnalyzer a = new TrafficAnalyzer(Captures.config(d), server, new AlertSink());
+            TrafficAnalyzer a = new TrafficAnalyzer(Captures.config(d), server, new CollectingSink());
             Wire w = new Wire(a);
             w.session("10.0.1.1", 40001, server, 443);
             w.session("10.0.1.2", 40002, "10.0.0.10", 443); // both analyses see this one
@@ -109,7 +110,7 @@ class ServicesAndPolicyTest {
     @Test
     void policyAlertsOncePerFlowKeyAndWindow() throws PolicyException {
         PortPolicy policy = PortPolicy.parse("site.policy", List.of("default deny", "allow tcp 80", "deny tcp 23"));
-        AlertSink out = ScanDetectionTest.run(DetectConfig.defaults().withPolicy(policy, 1000), w -> {
+        CollectingSink out = ScanDetectionTest.run(DetectConfig.defaults().withPolicy(policy, 1000), w -> {
             w.session("10.0.1.1", 40001, "10.0.0.10", 80);
             for (int i = 0; i < 5; i++) {
                 w.session("10.0.1.1", 41000 + i, "10.0.0.10", 23); // one alert for the five
@@ -119,7 +120,7 @@ class ServicesAndPolicyTest {
             w.advanceMillis(301_000);
             w.session("10.0.1.1", 41010, "10.0.0.10", 23); // the next window
         });
-        List<Alert> p = out.of(Alert.Kind.POLICY_VIOLATION);
+        List<Alert> p = out.alertsOf(Alert.Kind.POLICY_VIOLATION);
         assertEquals(List.of("10.0.1.1>23", "10.0.1.2>23", "10.0.1.1>8080", "10.0.1.1>23"),
                 p.stream().map(a -> a.source() + ">" + a.port()).toList(), out.toString());
         Alert first = p.get(0);
@@ -136,7 +137,7 @@ class ServicesAndPolicyTest {
     @Test
     void policyAlertsPerWindowAreCapped() throws PolicyException {
         PortPolicy policy = PortPolicy.parse("p", List.of("deny udp 69"));
-        AlertSink sink = new AlertSink();
+        CollectingSink sink = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), false,
                 DetectConfig.defaults().withPolicy(policy, 10)), "t", sink);
         Wire w = new Wire(a);
@@ -145,7 +146,7 @@ class ServicesAndPolicyTest {
             w.advanceMillis(10);
         }
         a.finish();
-        assertEquals(10, sink.of(Alert.Kind.POLICY_VIOLATION).size());
+        assertEquals(10, sink.alertsOf(Alert.Kind.POLICY_VIOLATION).size());
         assertEquals(40, a.detection().stats().policySuppressed());
         assertEquals(10, a.detection().stats().policyViolations());
     }

@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.PortStats;
@@ -14,9 +15,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
-import static io.portwatch.analysis.detect.Wire.ACK;
-import static io.portwatch.analysis.detect.Wire.RST;
-import static io.portwatch.analysis.detect.Wire.SYN;
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.RST;
+import static io.portwatch.testkit.FrameBuilder.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,7 +42,7 @@ class SynFloodTest {
     @Test
     void spoofedFloodIsOneAlert() {
         SplittableRandom rnd = new SplittableRandom(7);
-        AlertSink out = ScanDetectionTest.run(w -> {
+        CollectingSink out = ScanDetectionTest.run(w -> {
             for (int i = 0; i < 20; i++) { // ordinary clients before
                 w.session("10.0.7." + (i + 1), 40000 + i, SERVER, 80);
                 w.advanceMillis(50);
@@ -50,7 +51,7 @@ class SynFloodTest {
             w.now = (w.now / window + 2) * window; // the flood fills 5 s of one flood window
             spoofedFlood(w, rnd, 5000, 1000);
         });
-        List<Alert> floods = out.of(Alert.Kind.SYN_FLOOD);
+        List<Alert> floods = out.alertsOf(Alert.Kind.SYN_FLOOD);
         assertEquals(1, floods.size(), out.toString());
         Alert a = floods.get(0);
         assertEquals(SERVER, a.target());
@@ -67,7 +68,7 @@ class SynFloodTest {
         double rate = (Double) a.details().get("syn_rate");
         assertTrue(rate > 900 && rate < 1100, "about 1000 SYN/s: " + a.details());
         assertEquals(Alert.Severity.CRITICAL, a.severity(), "ten times the threshold rate");
-        assertTrue(out.of(Alert.Kind.PORT_SCAN).isEmpty(), out.toString());
+        assertTrue(out.alertsOf(Alert.Kind.PORT_SCAN).isEmpty(), out.toString());
     }
 
     /** {@code n} distinct random addresses of 100.64.0.0/10, as text. */
@@ -97,7 +98,7 @@ class SynFloodTest {
         int n = 20_000;
         List<String> synSources = distinctSources(rnd, n);
         List<String> udpClients = distinctSources(rnd, n);
-        AlertSink out = new AlertSink();
+        CollectingSink out = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), false,
                 DetectConfig.defaults()), "crafted", out);
         Wire w = new Wire(a);
@@ -123,8 +124,8 @@ class SynFloodTest {
         assertTrue(sources <= syns, "sources " + sources + " > syns " + syns);
         assertTrue(sources >= syns * 0.9, "still an estimate of the truth: " + sources);
 
-        assertEquals(1, out.reports.size());
-        for (PortStats p : out.reports.get(0).ports()) {
+        assertEquals(1, out.windows.size());
+        for (PortStats p : out.windows.get(0).ports()) {
             assertEquals((long) n, p.flows(), p.toString());
             assertEquals(p.flows(), p.activeFlows(), p.toString());
             assertTrue(p.uniqueClients() <= p.activeFlows(), "clients > active flows: " + p);
@@ -139,7 +140,7 @@ class SynFloodTest {
 
     @Test
     void singleSourceFloodNamesTheSource() {
-        AlertSink out = ScanDetectionTest.run(w -> {
+        CollectingSink out = ScanDetectionTest.run(w -> {
             for (int i = 0; i < 2500; i++) {
                 w.tcp("10.0.8.8", 1024 + i, SERVER, 443, SYN); // never answered: the backlog is full
                 w.advanceMicros(2000);
@@ -150,25 +151,25 @@ class SynFloodTest {
         assertEquals(443, a.port());
         assertEquals(1L, a.details().get("sources"));
         assertEquals(Alert.Severity.HIGH, a.severity());
-        assertTrue(out.of(Alert.Kind.PORT_SCAN).isEmpty(), "one port is no scan: " + out);
+        assertTrue(out.alertsOf(Alert.Kind.PORT_SCAN).isEmpty(), "one port is no scan: " + out);
     }
 
     @Test
     void sustainedFloodIsOneAlertUntilItStops() {
         SplittableRandom rnd = new SplittableRandom(11);
-        AlertSink out = ScanDetectionTest.run(w -> {
+        CollectingSink out = ScanDetectionTest.run(w -> {
             spoofedFlood(w, rnd, 60_000, 1000); // a minute
             w.advanceMillis(30_000); // quiet windows end it
             w.session("10.0.7.1", 40000, SERVER, 80);
             w.advanceMillis(10_000);
             spoofedFlood(w, rnd, 3000, 1000); // it starts again
         });
-        assertEquals(2, out.of(Alert.Kind.SYN_FLOOD).size(), out.toString());
+        assertEquals(2, out.alertsOf(Alert.Kind.SYN_FLOOD).size(), out.toString());
     }
 
     @Test
     void busyServerCompletesItsHandshakes() {
-        AlertSink out = ScanDetectionTest.run(w -> {
+        CollectingSink out = ScanDetectionTest.run(w -> {
             for (int i = 0; i < 5000; i++) { // 500 connections a second for 10 s, from 50 clients
                 w.session("10.0.9." + (1 + i % 50), 20000 + i, SERVER, 80);
                 w.advanceMicros(2000);
@@ -181,7 +182,7 @@ class SynFloodTest {
     void ratioAndRateThresholds() {
         // 1500 SYNs in a window: with 1000 completed (2 in 3) it is load, with 300 (1 in 5) a flood
         for (int completed : new int[] {1000, 300}) {
-            AlertSink out = ScanDetectionTest.run(w -> {
+            CollectingSink out = ScanDetectionTest.run(w -> {
                 w.now = 1_714_557_600_000_000_000L;
                 for (int i = 0; i < 1500; i++) {
                     String c = "10.1." + (i / 250) + "." + (1 + i % 250);
@@ -193,10 +194,10 @@ class SynFloodTest {
                     w.advanceMicros(5000);
                 }
             });
-            assertEquals(completed == 300 ? 1 : 0, out.of(Alert.Kind.SYN_FLOOD).size(), completed + ": " + out);
+            assertEquals(completed == 300 ? 1 : 0, out.alertsOf(Alert.Kind.SYN_FLOOD).size(), completed + ": " + out);
         }
         // 900 half-open SYNs in 10 s: below 100/s
-        AlertSink slow = ScanDetectionTest.run(w -> {
+        CollectingSink slow = ScanDetectionTest.run(w -> {
             w.now = 1_714_557_600_000_000_000L;
             for (int i = 0; i < 900; i++) {
                 w.tcp("10.2.0." + (1 + i % 200), 10000 + i, SERVER, 25, SYN);
@@ -205,27 +206,27 @@ class SynFloodTest {
         });
         assertTrue(slow.alerts.isEmpty(), slow.toString());
         // the same with a threshold of 50/s
-        AlertSink lower = ScanDetectionTest.run(DetectConfig.defaults().withFlood(10 * DetectConfig.SECOND, 50, 0.25), w -> {
+        CollectingSink lower = ScanDetectionTest.run(DetectConfig.defaults().withFlood(10 * DetectConfig.SECOND, 50, 0.25), w -> {
             w.now = 1_714_557_600_000_000_000L;
             for (int i = 0; i < 900; i++) {
                 w.tcp("10.2.0." + (1 + i % 200), 10000 + i, SERVER, 25, SYN);
                 w.advanceMicros(11_000);
             }
         });
-        assertEquals(1, lower.of(Alert.Kind.SYN_FLOOD).size(), lower.toString());
+        assertEquals(1, lower.alertsOf(Alert.Kind.SYN_FLOOD).size(), lower.toString());
     }
 
     @Test
     void fastSynScanIsNoFlood() {
         // 10,000 ports at 10,000 SYN/s: many SYNs, but one or two per port
-        AlertSink out = ScanDetectionTest.run(w -> {
+        CollectingSink out = ScanDetectionTest.run(w -> {
             for (int port = 1; port <= 10_000; port++) {
                 w.tcp(ScanDetectionTest.SCANNER, 55555, SERVER, port, SYN);
                 w.tcp(SERVER, port, ScanDetectionTest.SCANNER, 55555, RST | ACK);
                 w.advanceMicros(100);
             }
         });
-        assertTrue(out.of(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
-        assertEquals(1, out.of(Alert.Kind.PORT_SCAN).size(), out.toString());
+        assertTrue(out.alertsOf(Alert.Kind.SYN_FLOOD).isEmpty(), out.toString());
+        assertEquals(1, out.alertsOf(Alert.Kind.PORT_SCAN).size(), out.toString());
     }
 }

@@ -2,23 +2,21 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.PacketSink;
+import io.portwatch.testkit.FrameBuilder;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.FIN;
+import static io.portwatch.testkit.FrameBuilder.PSH;
+import static io.portwatch.testkit.FrameBuilder.SYN;
+
 /**
- * Builds Ethernet frames (IPv4 or IPv6; TCP, UDP, ICMP errors) byte by byte and hands them to a
- * packet sink with a packet clock the test moves on. One reused buffer, as a capture source does.
+ * Hands frames of the testkit's {@link FrameBuilder} (Ethernet; IPv4 or IPv6, told by the addresses;
+ * TCP, UDP, ICMP errors) to a packet sink, with a packet clock the test moves on, and plays whole
+ * conversations. One reused buffer, as a capture source does.
  */
 final class Wire {
-    static final int FIN = 0x01;
-    static final int SYN = 0x02;
-    static final int RST = 0x04;
-    static final int PSH = 0x08;
-    static final int ACK = 0x10;
-    static final int URG = 0x20;
-
     private final PacketSink sink;
     private final ByteBuffer buf = ByteBuffer.allocate(2048);
     /** The packet clock, ns since the epoch (starts 2024-05-01T10:00:00Z). */
@@ -39,25 +37,16 @@ final class Wire {
         return this;
     }
 
-    static byte[] address(String text) {
-        try {
-            return InetAddress.getByName(text).getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(text, e);
-        }
-    }
-
     void tcp(String src, int sport, String dst, int dport, int flags) {
         tcp(src, sport, dst, dport, flags, 0);
     }
 
     void tcp(String src, int sport, String dst, int dport, int flags, int payload) {
-        byte[] seg = tcpSegment(sport, dport, flags, payload);
-        ip(address(src), address(dst), 6, seg);
+        send(ip(src, dst, FrameBuilder.PROTO_TCP, tcpSegment(sport, dport, flags, payload)));
     }
 
     void udp(String src, int sport, String dst, int dport, int payload) {
-        ip(address(src), address(dst), 17, udpDatagram(sport, dport, payload));
+        send(ip(src, dst, FrameBuilder.PROTO_UDP, FrameBuilder.udp(sport, dport, payload)));
     }
 
     /**
@@ -67,68 +56,34 @@ final class Wire {
      * @param code 3 port unreachable, 1 host unreachable, 13 administratively prohibited (v4); 4, 3, 1 (v6)
      */
     void unreachable(String from, int code, int quotedProto, String qSrc, int qSport, String qDst, int qDport) {
-        byte[] qs = address(qSrc);
-        byte[] qd = address(qDst);
-        byte[] transport = quotedProto == 6 ? tcpSegment(qSport, qDport, SYN, 0) : udpDatagram(qSport, qDport, 8);
-        byte[] quotedIp = ipPacket(qs, qd, quotedProto, transport);
-        int keep = Math.min(quotedIp.length, (qs.length == 4 ? 20 : 40) + 8);
-        boolean v6 = qs.length == 16;
-        ByteBuffer icmp = ByteBuffer.allocate(8 + keep);
-        icmp.put((byte) (v6 ? 1 : 3)).put((byte) code).putShort((short) 0).putInt(0);
-        icmp.put(quotedIp, 0, keep);
-        ip(address(from), qs, v6 ? 58 : 1, icmp.array());
+        byte[] transport = quotedProto == FrameBuilder.PROTO_TCP ? tcpSegment(qSport, qDport, FrameBuilder.SYN, 0)
+                : FrameBuilder.udp(qSport, qDport, 8);
+        byte[] quotedIp = ip(qSrc, qDst, quotedProto, transport);
+        boolean v6 = FrameBuilder.address(qSrc).length == 16;
+        int keep = Math.min(quotedIp.length, (v6 ? 40 : 20) + 8);
+        byte[] icmp = FrameBuilder.icmp(v6 ? 1 : 3, code, FrameBuilder.first(quotedIp, keep));
+        send(ip(from, qSrc, v6 ? FrameBuilder.PROTO_ICMPV6 : FrameBuilder.PROTO_ICMP, icmp));
     }
 
     private static byte[] tcpSegment(int sport, int dport, int flags, int payload) {
-        ByteBuffer b = ByteBuffer.allocate(20 + payload);
-        b.putShort((short) sport).putShort((short) dport).putInt(1000).putInt((flags & ACK) != 0 ? 2000 : 0);
-        b.put((byte) (5 << 4)).put((byte) flags).putShort((short) 65535).putShort((short) 0).putShort((short) 0);
-        for (int i = 0; i < payload; i++) {
-            b.put((byte) ('a' + i % 26));
-        }
-        return b.array();
+        return new FrameBuilder.Tcp(sport, dport, flags).seq(1000).ack((flags & FrameBuilder.ACK) != 0 ? 2000 : 0)
+                .payload(payload).build();
     }
 
-    private static byte[] udpDatagram(int sport, int dport, int payload) {
-        ByteBuffer b = ByteBuffer.allocate(8 + payload);
-        b.putShort((short) sport).putShort((short) dport).putShort((short) (8 + payload)).putShort((short) 0);
-        for (int i = 0; i < payload; i++) {
-            b.put((byte) ('A' + i % 26));
+    /** IPv4 (with DF) or IPv6 (flow label 0), told by the addresses. */
+    private static byte[] ip(String src, String dst, int protocol, byte[] payload) {
+        if (FrameBuilder.address(src).length == 4) {
+            return new FrameBuilder.Ip4().src(src).dst(dst).protocol(protocol).dontFragment().build(payload);
         }
-        return b.array();
+        return new FrameBuilder.Ip6().src(src).dst(dst).next(protocol).flowLabel(0).build(payload);
     }
 
-    private static byte[] ipPacket(byte[] src, byte[] dst, int proto, byte[] payload) {
-        if (src.length == 4) {
-            ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
-            b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length)).putShort((short) 0x1234)
-                    .putShort((short) 0x4000).put((byte) 64).put((byte) proto).putShort((short) 0).put(src).put(dst);
-            int sum = 0;
-            for (int i = 0; i < 20; i += 2) {
-                sum += ((b.get(i) & 0xFF) << 8) | (b.get(i + 1) & 0xFF);
-            }
-            while ((sum >>> 16) != 0) {
-                sum = (sum & 0xFFFF) + (sum >>> 16);
-            }
-            b.putShort(10, (short) ~sum);
-            b.put(payload);
-            return b.array();
-        }
-        ByteBuffer b = ByteBuffer.allocate(40 + payload.length);
-        b.putInt(0x60000000).putShort((short) payload.length).put((byte) proto).put((byte) 64).put(src).put(dst);
-        b.put(payload);
-        return b.array();
-    }
-
-    private void ip(byte[] src, byte[] dst, int proto, byte[] payload) {
-        byte[] packet = ipPacket(src, dst, proto, payload);
+    private void send(byte[] ipPacket) {
+        byte[] frame = FrameBuilder.ethernet(ipPacket);
         buf.clear();
-        buf.put(new byte[] {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, (byte) 0x88, (byte) 0x99, (byte) 0xaa, (byte) 0xbb});
-        buf.putShort((short) (src.length == 4 ? 0x0800 : 0x86DD));
-        buf.put(packet);
-        int len = buf.position();
+        buf.put(frame);
         frames++;
-        sink.onPacket(LinkType.ETHERNET, now, buf, 0, len, len);
+        sink.onPacket(LinkType.ETHERNET, now, buf, 0, frame.length, frame.length);
     }
 
     // ---------------------------------------------------------------- conversations

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.FrameBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -255,19 +257,10 @@ class CommunityIdTest {
         int ts = 1_700_000_000;
         for (Pkt p : pkts) {
             byte[] l4 = transport(p);
-            ByteBuffer ip;
-            if (p.version == 4) {
-                ip = ByteBuffer.allocate(20 + l4.length);
-                ip.put((byte) 0x45).put((byte) 0).putShort((short) (20 + l4.length)).putShort((short) 1)
-                        .putShort((short) 0).put((byte) 64).put((byte) p.proto).putShort((short) 0)
-                        .putInt((int) p.sl).putInt((int) p.dl);
-            } else {
-                ip = ByteBuffer.allocate(40 + l4.length);
-                ip.putInt(0x6000_0000).putShort((short) l4.length).put((byte) p.proto).put((byte) 64)
-                        .putLong(p.sh).putLong(p.sl).putLong(p.dh).putLong(p.dl);
-            }
-            ip.put(l4);
-            byte[] frame = ip.array();
+            byte[] frame = p.version == 4
+                    ? new FrameBuilder.Ip4().src((int) p.sl).dst((int) p.dl).protocol(p.proto).id(1).build(l4)
+                    : new FrameBuilder.Ip6().src(FrameBuilder.v6(p.sh, p.sl)).dst(FrameBuilder.v6(p.dh, p.dl))
+                            .next(p.proto).flowLabel(0).build(l4);
             ByteBuffer rh = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
             rh.putInt(ts++).putInt(0).putInt(frame.length).putInt(frame.length);
             out.writeBytes(rh.array());
@@ -278,29 +271,16 @@ class CommunityIdTest {
 
     private static byte[] transport(Pkt p) {
         switch (p.proto) {
-            case 6: { // TCP header, SYN
-                ByteBuffer b = ByteBuffer.allocate(20);
-                b.putShort((short) p.sp).putShort((short) p.dp).putInt(1).putInt(0)
-                        .put((byte) 0x50).put((byte) 0x02).putShort((short) 1024).putShort((short) 0).putShort((short) 0);
-                return b.array();
-            }
-            case 17: { // UDP header, empty payload
-                ByteBuffer b = ByteBuffer.allocate(8);
-                b.putShort((short) p.sp).putShort((short) p.dp).putShort((short) 8).putShort((short) 0);
-                return b.array();
-            }
-            case 132: { // SCTP common header
-                ByteBuffer b = ByteBuffer.allocate(12);
-                b.putShort((short) p.sp).putShort((short) p.dp).putInt(0).putInt(0);
-                return b.array();
-            }
+            case 6: // TCP header, SYN
+                return new FrameBuilder.Tcp(p.sp, p.dp, FrameBuilder.SYN).seq(1).ack(0).window(1024).build();
+            case 17: // UDP header, empty payload
+                return FrameBuilder.udp(p.sp, p.dp, 0);
+            case 132: // SCTP common header
+                return new Bytes().u16(p.sp).u16(p.dp).u32(0).u32(0).toArray();
             case 1:
-            case 58: { // ICMP type, code, checksum, then zeros: long enough for every type used
+            case 58: // ICMP type, code, checksum, then zeros: long enough for every type used
                 // (Wireshark hashes a truncated, malformed ICMP message without its type and code)
-                ByteBuffer b = ByteBuffer.allocate(32);
-                b.put((byte) p.sp).put((byte) p.dp).putShort((short) 0).putInt(0x0001_0001);
-                return b.array();
-            }
+                return new Bytes().u8(p.sp).u8(p.dp).u16(0).u32(0x0001_0001).zeros(24).toArray();
             default: // GRE: flags/version and protocol type
                 return new byte[] {0, 0, 0x08, 0};
         }

@@ -1,6 +1,7 @@
 package io.portwatch.app.metrics;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.PortStats;
@@ -71,7 +72,7 @@ class MetricsSinkTest {
 
     @Test
     void sampleCaptureScrapedOverHttpAgreesWithTheRecords() throws Exception {
-        RecordingSink out = new RecordingSink();
+        CollectingSink out = new CollectingSink();
         analyzeSample(new MetricsSink(out, metrics, 5), 100);
         assertTrue(out.windows.size() >= 3, "the sample spans several 100 ms windows: " + out.windows.size());
         assertEquals(1, out.summaries.size());
@@ -142,7 +143,13 @@ class MetricsSinkTest {
     void topSeriesFollowEachWindowAndStaleOnesGo() throws Exception {
         int n = 3;
         List<String> scrapes = new ArrayList<>();
-        RecordingSink out = new RecordingSink(w -> scrapes.add(metrics.scrape()));
+        CollectingSink out = new CollectingSink() {
+            @Override
+            public void window(WindowReport report) {
+                super.window(report);
+                scrapes.add(metrics.scrape()); // what a scrape right after the window's record shows
+            }
+        };
         analyzeSample(new MetricsSink(out, metrics, n), 50);
         assertTrue(out.windows.size() >= 5, "windows: " + out.windows.size());
 
@@ -164,7 +171,7 @@ class MetricsSinkTest {
 
     @Test
     void recordsReachTheWrappedSinkUnchanged() {
-        RecordingSink out = new RecordingSink();
+        CollectingSink out = new CollectingSink();
         MetricsSink sink = new MetricsSink(out, metrics, 2);
         WindowReport w = window("eth0", 0, ports(new Random(1), 20, 1000), new CaptureStats(10, 1, 2));
         Alert a = new Alert("eth0", Alert.Kind.PORT_SCAN, 5, "10.0.0.1", "10.0.0.2", "tcp", null,
@@ -189,7 +196,7 @@ class MetricsSinkTest {
 
     @Test
     void captureCountersAddUpPerInterface() throws Exception {
-        RecordingSink out = new RecordingSink();
+        CollectingSink out = new CollectingSink();
         MetricsSink sink = new MetricsSink(out, metrics, 3);
         Random rnd = new Random(7);
         List<WindowReport> sent = new ArrayList<>();
@@ -222,7 +229,7 @@ class MetricsSinkTest {
     @Test
     void seriesStayBoundedWhenWindowsTouchThousandsOfPorts() throws Exception {
         int n = 10;
-        MetricsSink sink = new MetricsSink(new RecordingSink(), metrics, n);
+        MetricsSink sink = new MetricsSink(new CollectingSink(), metrics, n);
         Random rnd = new Random(42);
         List<String> ifaces = List.of("eth0", "eth1");
         // a baseline: small windows, every transport and class touched

@@ -2,22 +2,20 @@ package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portwatch.analysis.output.FlowRecord;
-import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.PortClass;
+import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.EndReason;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.testkit.Corpus;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -26,8 +24,6 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Records built from the corpus's tshark references ({@code captures/NAME.reference.json}): the real
@@ -41,19 +37,9 @@ final class CorpusRecords {
     private CorpusRecords() {
     }
 
-    /** The corpus captures folder; the calling test is skipped when the corpus is absent. */
-    static Path captures() {
-        String corpus = System.getProperty("portwatch.corpus");
-        assumeTrue(corpus != null, "portwatch.corpus is not set");
-        Path dir = Paths.get(corpus, "captures");
-        assumeTrue(Files.isDirectory(dir), "no corpus at " + dir);
-        return dir;
-    }
-
+    /** tshark's counts of a corpus capture; the calling test skips when it is absent (fails under CI). */
     static JsonNode reference(String capture) throws IOException {
-        Path file = captures().resolve(capture + ".reference.json");
-        assumeTrue(Files.isRegularFile(file), "no reference " + file);
-        return MAPPER.readTree(file.toFile());
+        return MAPPER.readTree(Corpus.file("captures", capture + ".reference.json").toFile());
     }
 
     /** One window holding every port of the reference, in the reference's order. */

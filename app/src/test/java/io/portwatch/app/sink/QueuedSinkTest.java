@@ -1,13 +1,15 @@
 package io.portwatch.app.sink;
 
-import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -111,10 +113,7 @@ class QueuedSinkTest {
         long dropped = q.dropped();
         assertTrue(dropped >= 1000 - 11 && dropped <= 1000 - 10, "dropped " + dropped);
         t.release.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.got.size() < 1000 - dropped && System.nanoTime() < deadline) {
-            Thread.sleep(5); // the output catches up
-        }
+        Await.until(Duration.ofSeconds(10), () -> t.got.size() >= 1000 - dropped, "the output to catch up");
         q.window(window(5000));
         q.close();
         WindowReport last = (WindowReport) t.got.get(t.got.size() - 1);

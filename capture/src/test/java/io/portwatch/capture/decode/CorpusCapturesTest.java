@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portwatch.testkit.Corpus;
+import io.portwatch.testkit.FrameBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -23,12 +24,6 @@ import org.junit.jupiter.api.TestFactory;
  * and the crafted captures' expected per-port counts ({@code *.truth.json}).
  */
 class CorpusCapturesTest {
-
-    static Path corpus() {
-        String dir = System.getProperty("portwatch.corpus");
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(Path.of(dir)), "corpus not present");
-        return Path.of(dir);
-    }
 
     /** One decoded frame's flow-relevant fields, copied out of the reused DecodedPacket. */
     record Decoded(int kind, int protocol, String a, int aPort, String b, int bPort, int ipLength, int ipVersion,
@@ -56,18 +51,15 @@ class CorpusCapturesTest {
     }
 
     static String text(long hi, long lo) {
-        InetAddress a = Frames.address(hi, lo);
+        InetAddress a = FrameBuilder.address(hi, lo);
         return a.getHostAddress();
     }
 
     @SuppressWarnings("unchecked")
     @TestFactory
     Stream<DynamicTest> referenceCountsMatch() throws IOException {
-        Path dir = corpus().resolve("captures");
-        List<Path> refs;
-        try (Stream<Path> s = Files.list(dir)) {
-            refs = s.filter(p -> p.getFileName().toString().endsWith(".reference.json")).sorted().toList();
-        }
+        Path dir = Corpus.captures();
+        List<Path> refs = Corpus.files(dir, ".reference.json");
         assertFalse(refs.isEmpty());
         return refs.stream().map(ref -> DynamicTest.dynamicTest(ref.getFileName().toString(), () -> {
             String name = ref.getFileName().toString().replace(".reference.json", "");
@@ -109,17 +101,14 @@ class CorpusCapturesTest {
 
     /** Normalises an address as the reference writes it to the form InetAddress prints. */
     private static String text(Object address) {
-        return Frames.inet((String) address).getHostAddress();
+        return FrameBuilder.inet((String) address).getHostAddress();
     }
 
     @SuppressWarnings("unchecked")
     @TestFactory
     Stream<DynamicTest> craftedCapturesMatchTheirTruth() throws IOException {
-        Path dir = corpus().resolve("captures");
-        List<Path> truths;
-        try (Stream<Path> s = Files.list(dir)) {
-            truths = s.filter(p -> p.getFileName().toString().endsWith(".truth.json")).sorted().toList();
-        }
+        Path dir = Corpus.captures();
+        List<Path> truths = Corpus.files(dir, ".truth.json");
         assertFalse(truths.isEmpty());
         return truths.stream().map(truth -> DynamicTest.dynamicTest(truth.getFileName().toString(), () -> {
             String name = truth.getFileName().toString().replace(".truth.json", ".pcap");

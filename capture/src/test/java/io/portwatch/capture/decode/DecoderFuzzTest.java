@@ -3,6 +3,8 @@ package io.portwatch.capture.decode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.FrameBuilder;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,30 +33,30 @@ class DecoderFuzzTest {
     /** Valid frames of every link type to mutate. */
     static List<TruncationTest.Layout> seeds() {
         List<TruncationTest.Layout> seeds = new ArrayList<>(TruncationTest.builtFrames());
-        byte[] quote = Frames.first(new Frames.Ip4().protocol(17).build(Frames.udp(40001, 161, 40)), 28);
-        byte[] icmp4 = new Frames.Ip4().protocol(1).build(Frames.icmp(3, 3, quote));
-        byte[] inner6 = new Frames.Ip6().next(60).build(Bytes.concat(Frames.extension(60, 6, 8), Frames.tcp(1, 2, 2, 0)));
-        byte[] icmp6 = new Frames.Ip6().next(58).build(Frames.icmp(1, 4, inner6));
-        byte[] frag6 = new Frames.Ip6().next(44).build(Bytes.concat(Frames.fragment(17, 1232, true, -2), new byte[64]));
-        byte[] frag4 = new Frames.Ip4().protocol(17).fragment(1480, true).build(new byte[64]);
-        byte[] gre = new Frames.Ip4().protocol(47).build(new byte[30]);
+        byte[] quote = FrameBuilder.first(new FrameBuilder.Ip4().protocol(17).build(FrameBuilder.udp(40001, 161, 40)), 28);
+        byte[] icmp4 = new FrameBuilder.Ip4().protocol(1).build(FrameBuilder.icmp(3, 3, quote));
+        byte[] inner6 = new FrameBuilder.Ip6().next(60).build(Bytes.concat(FrameBuilder.extension(60, 6, 8), FrameBuilder.tcp(1, 2, 2, 0)));
+        byte[] icmp6 = new FrameBuilder.Ip6().next(58).build(FrameBuilder.icmp(1, 4, inner6));
+        byte[] frag6 = new FrameBuilder.Ip6().next(44).build(Bytes.concat(FrameBuilder.fragment(17, 1232, true, -2), new byte[64]));
+        byte[] frag4 = new FrameBuilder.Ip4().protocol(17).fragment(1480, true).build(new byte[64]);
+        byte[] gre = new FrameBuilder.Ip4().protocol(47).build(new byte[30]);
         for (byte[] ip : new byte[][] {icmp4, icmp6, frag6, frag4, gre}) {
             int type = (ip[0] >> 4) == 4 ? EtherType.IPV4 : EtherType.IPV6;
-            seeds.add(layout(LinkType.ETHERNET, Frames.ethernet(type, ip)));
+            seeds.add(layout(LinkType.ETHERNET, FrameBuilder.ethernet(type, ip)));
             seeds.add(layout(LinkType.RAW, ip));
-            seeds.add(layout(LinkType.LINUX_SLL2, Frames.sll2(type, ip)));
+            seeds.add(layout(LinkType.LINUX_SLL2, FrameBuilder.sll2(type, ip)));
             seeds.add(layout(type == EtherType.IPV4 ? LinkType.IPV4 : LinkType.IPV6, ip));
             seeds.add(layout(type == EtherType.IPV4 ? LinkType.RAW_DLT : LinkType.RAW_OPENBSD, ip));
         }
-        byte[] ip4 = new Frames.Ip4().build(Frames.tcp(1, 2, 2, 0));
-        seeds.add(layout(LinkType.ETHERNET, Frames.ethernetTagged(new int[] {0x88A8, 0x8100, 0x8100, 0x8100}, 0x0800, ip4)));
-        seeds.add(layout(LinkType.ETHERNET, Frames.ethernetTagged(new int[] {0x9100, 0x88A8, 0x8100, 0x8100, 0x8100}, 0x86DD, ip4)));
-        seeds.add(layout(LinkType.ETHERNET, Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(8, ip4))));
-        seeds.add(layout(LinkType.ETHERNET, Frames.ethernet(EtherType.ARP, new byte[28])));
-        seeds.add(layout(LinkType.ETHERNET, Frames.llc(0x42, 0x42, new byte[35])));
-        seeds.add(layout(LinkType.LINUX_SLL, Frames.sll(4, Bytes.concat(Bytes.hex("AAAA03 000000 0800"), ip4))));
-        byte[] jumbo = new Frames.Ip6().next(0).payloadLength(0).build(Bytes.concat(
-                new Bytes().u8(17).u8(0).u8(0xC2).u8(4).u32(8 + 8 + 100).toArray(), Frames.udp(1, 2, 0, 100)));
+        byte[] ip4 = new FrameBuilder.Ip4().build(FrameBuilder.tcp(1, 2, 2, 0));
+        seeds.add(layout(LinkType.ETHERNET, FrameBuilder.ethernetTagged(new int[] {0x88A8, 0x8100, 0x8100, 0x8100}, 0x0800, ip4)));
+        seeds.add(layout(LinkType.ETHERNET, FrameBuilder.ethernetTagged(new int[] {0x9100, 0x88A8, 0x8100, 0x8100, 0x8100}, 0x86DD, ip4)));
+        seeds.add(layout(LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(8, ip4))));
+        seeds.add(layout(LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.ARP, new byte[28])));
+        seeds.add(layout(LinkType.ETHERNET, FrameBuilder.llc(0x42, 0x42, new byte[35])));
+        seeds.add(layout(LinkType.LINUX_SLL, FrameBuilder.sll(4, Bytes.concat(Bytes.hex("AAAA03 000000 0800"), ip4))));
+        byte[] jumbo = new FrameBuilder.Ip6().next(0).payloadLength(0).build(Bytes.concat(
+                new Bytes().u8(17).u8(0).u8(0xC2).u8(4).u32(8 + 8 + 100).toArray(), FrameBuilder.udp(1, 2, 0, 100)));
         seeds.add(layout(LinkType.IPV6, jumbo));
         return seeds;
     }

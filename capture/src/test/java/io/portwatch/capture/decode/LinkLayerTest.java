@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.FrameBuilder;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -11,10 +13,10 @@ import org.junit.jupiter.api.Test;
 class LinkLayerTest {
     private static final int SPORT = 40000;
     private static final int DPORT = 443;
-    private static final byte[] IP4_TCP = new Frames.Ip4().src("10.1.2.3").dst("10.4.5.6")
-            .build(Frames.tcp(SPORT, DPORT, DecodedPacket.TCP_SYN, 0));
-    private static final byte[] IP6_UDP = new Frames.Ip6().src("fe80::1").dst("ff02::fb")
-            .next(DecodedPacket.PROTO_UDP).build(Frames.udp(5353, 5353, 30));
+    private static final byte[] IP4_TCP = new FrameBuilder.Ip4().src("10.1.2.3").dst("10.4.5.6")
+            .build(FrameBuilder.tcp(SPORT, DPORT, DecodedPacket.TCP_SYN, 0));
+    private static final byte[] IP6_UDP = new FrameBuilder.Ip6().src("fe80::1").dst("ff02::fb")
+            .next(DecodedPacket.PROTO_UDP).build(FrameBuilder.udp(5353, 5353, 30));
 
     private final Harness h = new Harness();
 
@@ -22,8 +24,8 @@ class LinkLayerTest {
         assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind, "kind, error " + p.error);
         assertEquals(linkType, p.linkType);
         assertEquals(4, p.ipVersion);
-        assertEquals(Frames.inet("10.1.2.3"), Frames.address(p.srcHi, p.srcLo));
-        assertEquals(Frames.inet("10.4.5.6"), Frames.address(p.dstHi, p.dstLo));
+        assertEquals(FrameBuilder.inet("10.1.2.3"), FrameBuilder.address(p.srcHi, p.srcLo));
+        assertEquals(FrameBuilder.inet("10.4.5.6"), FrameBuilder.address(p.dstHi, p.dstLo));
         assertEquals(SPORT, p.srcPort);
         assertEquals(DPORT, p.dstPort);
         assertEquals(IP4_TCP.length, p.ipLength);
@@ -32,8 +34,8 @@ class LinkLayerTest {
     private void assertIp6Udp(DecodedPacket p) {
         assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind, "kind, error " + p.error);
         assertEquals(6, p.ipVersion);
-        assertEquals(Frames.inet("fe80::1"), Frames.address(p.srcHi, p.srcLo));
-        assertEquals(Frames.inet("ff02::fb"), Frames.address(p.dstHi, p.dstLo));
+        assertEquals(FrameBuilder.inet("fe80::1"), FrameBuilder.address(p.srcHi, p.srcLo));
+        assertEquals(FrameBuilder.inet("ff02::fb"), FrameBuilder.address(p.dstHi, p.dstLo));
         assertEquals(DecodedPacket.PROTO_UDP, p.protocol);
         assertEquals(5353, p.srcPort);
         assertEquals(IP6_UDP.length, p.ipLength);
@@ -47,17 +49,17 @@ class LinkLayerTest {
 
     @Test
     void ethernetCarriesIpv4AndIpv6() {
-        byte[] frame = Frames.ethernet(EtherType.IPV4, IP4_TCP);
+        byte[] frame = FrameBuilder.ethernet(EtherType.IPV4, IP4_TCP);
         DecodedPacket p = h.run(LinkType.ETHERNET, frame);
         assertIp4Tcp(p, LinkType.ETHERNET);
         assertEquals(frame.length, p.frameLength);
         assertEquals(1_000L, p.timestampNanos);
-        assertIp6Udp(h.run(LinkType.ETHERNET, Frames.ethernet(EtherType.IPV6, IP6_UDP)));
+        assertIp6Udp(h.run(LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.IPV6, IP6_UDP)));
     }
 
     @Test
     void ethernetAccessorsReadInPlace() {
-        ByteBuffer b = ByteBuffer.wrap(Bytes.concat(new byte[3], Frames.ethernet(EtherType.ARP, new byte[28])));
+        ByteBuffer b = ByteBuffer.wrap(Bytes.concat(new byte[3], FrameBuilder.ethernet(EtherType.ARP, new byte[28])));
         assertEquals(0x001122334455L, EthernetHeader.destination(b, 3));
         assertEquals(0x66778899aabbL, EthernetHeader.source(b, 3));
         assertEquals(EtherType.ARP, EthernetHeader.typeOrLength(b, 3));
@@ -65,8 +67,8 @@ class LinkLayerTest {
 
     @Test
     void ethernetPaddingAfterTheIpPacketIsIgnored() {
-        byte[] shortIp = new Frames.Ip4().protocol(DecodedPacket.PROTO_UDP).build(Frames.udp(1000, 53, 0)); // 28 bytes, padded to 46
-        DecodedPacket p = h.run(LinkType.ETHERNET, Frames.ethernet(EtherType.IPV4, Bytes.concat(shortIp, new byte[18])));
+        byte[] shortIp = new FrameBuilder.Ip4().protocol(DecodedPacket.PROTO_UDP).build(FrameBuilder.udp(1000, 53, 0)); // 28 bytes, padded to 46
+        DecodedPacket p = h.run(LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.IPV4, Bytes.concat(shortIp, new byte[18])));
         assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind);
         assertEquals(28, p.ipLength);
         assertEquals(0, p.payloadLength);
@@ -75,7 +77,7 @@ class LinkLayerTest {
     @Test
     void nonIpEthertypesAreNonIp() {
         for (int type : new int[] {EtherType.ARP, 0x88CC /* LLDP */, 0x88E5 /* MACsec */, EtherType.PPPOE_DISCOVERY}) {
-            assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, Frames.ethernet(type, new byte[46])).kind);
+            assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, FrameBuilder.ethernet(type, new byte[46])).kind);
         }
         assertEquals(4, h.stats.nonIp());
         assertEquals(0, h.stats.totalErrors());
@@ -83,7 +85,7 @@ class LinkLayerTest {
 
     @Test
     void shortEthernetIsTruncatedLink() {
-        byte[] frame = Frames.ethernet(EtherType.IPV4, IP4_TCP);
+        byte[] frame = FrameBuilder.ethernet(EtherType.IPV4, IP4_TCP);
         for (int cut = 0; cut < EthernetHeader.LENGTH; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.ETHERNET, frame, cut, frame.length));
         }
@@ -92,7 +94,7 @@ class LinkLayerTest {
 
     @Test
     void singleVlanTag() {
-        byte[] frame = Frames.ethernetTagged(new int[] {EtherType.VLAN}, EtherType.IPV4, IP4_TCP);
+        byte[] frame = FrameBuilder.ethernetTagged(new int[] {EtherType.VLAN}, EtherType.IPV4, IP4_TCP);
         assertIp4Tcp(h.run(LinkType.ETHERNET, frame), LinkType.ETHERNET);
         ByteBuffer b = ByteBuffer.wrap(frame);
         assertEquals(100, VlanTag.vlanId(b, EthernetHeader.LENGTH));
@@ -110,9 +112,9 @@ class LinkLayerTest {
             {EtherType.QINQ, EtherType.VLAN, EtherType.VLAN, EtherType.VLAN},
         };
         for (int[] stack : stacks) {
-            assertIp4Tcp(h.run(LinkType.ETHERNET, Frames.ethernetTagged(stack, EtherType.IPV4, IP4_TCP)),
+            assertIp4Tcp(h.run(LinkType.ETHERNET, FrameBuilder.ethernetTagged(stack, EtherType.IPV4, IP4_TCP)),
                     LinkType.ETHERNET);
-            assertIp6Udp(h.run(LinkType.ETHERNET, Frames.ethernetTagged(stack, EtherType.IPV6, IP6_UDP)));
+            assertIp6Udp(h.run(LinkType.ETHERNET, FrameBuilder.ethernetTagged(stack, EtherType.IPV6, IP6_UDP)));
         }
     }
 
@@ -121,13 +123,13 @@ class LinkLayerTest {
         int[] stack = new int[EtherType.MAX_VLAN_TAGS + 1];
         java.util.Arrays.fill(stack, EtherType.VLAN);
         assertError(DecodeError.TOO_MANY_VLAN_TAGS,
-                h.run(LinkType.ETHERNET, Frames.ethernetTagged(stack, EtherType.IPV4, IP4_TCP)));
+                h.run(LinkType.ETHERNET, FrameBuilder.ethernetTagged(stack, EtherType.IPV4, IP4_TCP)));
         assertEquals(1, h.stats.errors(DecodeError.TOO_MANY_VLAN_TAGS));
     }
 
     @Test
     void vlanTagCutShortIsTruncatedLink() {
-        byte[] frame = Frames.ethernetTagged(new int[] {EtherType.QINQ, EtherType.VLAN}, EtherType.IPV4, IP4_TCP);
+        byte[] frame = FrameBuilder.ethernetTagged(new int[] {EtherType.QINQ, EtherType.VLAN}, EtherType.IPV4, IP4_TCP);
         for (int cut = EthernetHeader.LENGTH; cut < EthernetHeader.LENGTH + 2 * VlanTag.LENGTH; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.ETHERNET, frame, cut, frame.length));
         }
@@ -135,14 +137,14 @@ class LinkLayerTest {
 
     @Test
     void ieee8023LlcIsNonIpAndSnapCarriesIp() {
-        byte[] stp = Frames.llc(0x42, 0x42, new byte[35]);
+        byte[] stp = FrameBuilder.llc(0x42, 0x42, new byte[35]);
         assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, stp).kind);
-        assertIp4Tcp(h.run(LinkType.ETHERNET, Frames.llcSnap(0, EtherType.IPV4, IP4_TCP)), LinkType.ETHERNET);
-        assertIp6Udp(h.run(LinkType.ETHERNET, Frames.llcSnap(0, EtherType.IPV6, IP6_UDP)));
+        assertIp4Tcp(h.run(LinkType.ETHERNET, FrameBuilder.llcSnap(0, EtherType.IPV4, IP4_TCP)), LinkType.ETHERNET);
+        assertIp6Udp(h.run(LinkType.ETHERNET, FrameBuilder.llcSnap(0, EtherType.IPV6, IP6_UDP)));
         // SNAP under a vendor OUI (here Cisco's, as CDP uses it) is not IP even with an IP-looking type
-        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, Frames.llcSnap(0x00000C, 0x2000, new byte[40])).kind);
-        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, Frames.llcSnap(0x00000C, EtherType.IPV4, IP4_TCP)).kind);
-        byte[] snap = Frames.llcSnap(0, EtherType.IPV4, IP4_TCP);
+        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, FrameBuilder.llcSnap(0x00000C, 0x2000, new byte[40])).kind);
+        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, FrameBuilder.llcSnap(0x00000C, EtherType.IPV4, IP4_TCP)).kind);
+        byte[] snap = FrameBuilder.llcSnap(0, EtherType.IPV4, IP4_TCP);
         for (int cut = EthernetHeader.LENGTH; cut < EthernetHeader.LENGTH + LlcHeader.SNAP_LENGTH; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.ETHERNET, snap, cut, snap.length));
         }
@@ -153,25 +155,25 @@ class LinkLayerTest {
 
     @Test
     void llcInsideAVlanTag() {
-        byte[] tagged = Frames.ethernetTagged(new int[] {EtherType.VLAN}, 3 + 4, Bytes.hex("424203 00000000"));
+        byte[] tagged = FrameBuilder.ethernetTagged(new int[] {EtherType.VLAN}, 3 + 4, Bytes.hex("424203 00000000"));
         assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, tagged).kind);
     }
 
     @Test
     void pppoeSession() {
-        byte[] v4 = Frames.ethernet(EtherType.PPPOE_SESSION, Frames.pppoe(0, PppoeHeader.PPP_IPV4, IP4_TCP));
+        byte[] v4 = FrameBuilder.ethernet(EtherType.PPPOE_SESSION, FrameBuilder.pppoe(0, PppoeHeader.PPP_IPV4, IP4_TCP));
         assertIp4Tcp(h.run(LinkType.ETHERNET, v4), LinkType.ETHERNET);
         assertEquals(0x1234, PppoeHeader.sessionId(ByteBuffer.wrap(v4), EthernetHeader.LENGTH));
         assertIp6Udp(h.run(LinkType.ETHERNET,
-                Frames.ethernet(EtherType.PPPOE_SESSION, Frames.pppoe(0, PppoeHeader.PPP_IPV6, IP6_UDP))));
+                FrameBuilder.ethernet(EtherType.PPPOE_SESSION, FrameBuilder.pppoe(0, PppoeHeader.PPP_IPV6, IP6_UDP))));
         // LCP (0xC021) and a non-session code are not IP
         assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET,
-                Frames.ethernet(EtherType.PPPOE_SESSION, Frames.pppoe(0, 0xC021, new byte[20]))).kind);
+                FrameBuilder.ethernet(EtherType.PPPOE_SESSION, FrameBuilder.pppoe(0, 0xC021, new byte[20]))).kind);
         assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET,
-                Frames.ethernet(EtherType.PPPOE_SESSION, Frames.pppoe(0x09, PppoeHeader.PPP_IPV4, IP4_TCP))).kind);
+                FrameBuilder.ethernet(EtherType.PPPOE_SESSION, FrameBuilder.pppoe(0x09, PppoeHeader.PPP_IPV4, IP4_TCP))).kind);
         // protocol field compression: the one-byte protocol 0x21
         byte[] compressed = new Bytes().u8(0x11).u8(0).u16(1).u16(1 + IP4_TCP.length).u8(0x21).bytes(IP4_TCP).toArray();
-        assertIp4Tcp(h.run(LinkType.ETHERNET, Frames.ethernet(EtherType.PPPOE_SESSION, compressed)), LinkType.ETHERNET);
+        assertIp4Tcp(h.run(LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.PPPOE_SESSION, compressed)), LinkType.ETHERNET);
         for (int cut = EthernetHeader.LENGTH; cut < EthernetHeader.LENGTH + PppoeHeader.LENGTH + 2; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.ETHERNET, v4, cut, v4.length));
         }
@@ -180,16 +182,16 @@ class LinkLayerTest {
     @Test
     void mplsLabelStacks() {
         for (int labels = 1; labels <= MplsLabel.MAX_LABELS; labels++) {
-            assertIp4Tcp(h.run(LinkType.ETHERNET, Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(labels, IP4_TCP))),
+            assertIp4Tcp(h.run(LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(labels, IP4_TCP))),
                     LinkType.ETHERNET);
-            assertIp6Udp(h.run(LinkType.ETHERNET, Frames.ethernet(EtherType.MPLS_MULTICAST, Frames.mpls(labels, IP6_UDP))));
+            assertIp6Udp(h.run(LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.MPLS_MULTICAST, FrameBuilder.mpls(labels, IP6_UDP))));
         }
-        byte[] deep = Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(MplsLabel.MAX_LABELS + 1, IP4_TCP));
+        byte[] deep = FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(MplsLabel.MAX_LABELS + 1, IP4_TCP));
         assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, deep).kind);
         // an Ethernet pseudowire control word (first nibble 0) is not IP
-        byte[] pw = Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(2, Bytes.concat(new byte[4], Frames.ethernet(EtherType.IPV4, IP4_TCP))));
+        byte[] pw = FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(2, Bytes.concat(new byte[4], FrameBuilder.ethernet(EtherType.IPV4, IP4_TCP))));
         assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.ETHERNET, pw).kind);
-        byte[] two = Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(2, IP4_TCP));
+        byte[] two = FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(2, IP4_TCP));
         for (int cut = EthernetHeader.LENGTH; cut <= EthernetHeader.LENGTH + 2 * MplsLabel.LENGTH; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.ETHERNET, two, cut, two.length));
         }
@@ -204,17 +206,17 @@ class LinkLayerTest {
 
     @Test
     void linuxCookedV1() {
-        assertIp4Tcp(h.run(LinkType.LINUX_SLL, Frames.sll(EtherType.IPV4, IP4_TCP)), LinkType.LINUX_SLL);
-        assertIp6Udp(h.run(LinkType.LINUX_SLL, Frames.sll(EtherType.IPV6, IP6_UDP)));
-        byte[] tagged = Frames.sll(EtherType.VLAN, Bytes.concat(Bytes.hex("0064 0800"), IP4_TCP));
+        assertIp4Tcp(h.run(LinkType.LINUX_SLL, FrameBuilder.sll(EtherType.IPV4, IP4_TCP)), LinkType.LINUX_SLL);
+        assertIp6Udp(h.run(LinkType.LINUX_SLL, FrameBuilder.sll(EtherType.IPV6, IP6_UDP)));
+        byte[] tagged = FrameBuilder.sll(EtherType.VLAN, Bytes.concat(Bytes.hex("0064 0800"), IP4_TCP));
         assertIp4Tcp(h.run(LinkType.LINUX_SLL, tagged), LinkType.LINUX_SLL);
-        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL, Frames.sll(EtherType.ARP, new byte[28])).kind);
+        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL, FrameBuilder.sll(EtherType.ARP, new byte[28])).kind);
         // ETH_P_802_3 (1) and ETH_P_CAN (0x0c) are Linux pseudo-protocols, not IP; ETH_P_802_2 (4) is LLC
-        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL, Frames.sll(0x0001, new byte[30])).kind);
-        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL, Frames.sll(0x000C, new byte[16])).kind);
+        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL, FrameBuilder.sll(0x0001, new byte[30])).kind);
+        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL, FrameBuilder.sll(0x000C, new byte[16])).kind);
         byte[] llcSnap = Bytes.concat(Bytes.hex("AAAA03 000000 0800"), IP4_TCP);
-        assertIp4Tcp(h.run(LinkType.LINUX_SLL, Frames.sll(LinuxSllHeader.PROTOCOL_LLC, llcSnap)), LinkType.LINUX_SLL);
-        byte[] frame = Frames.sll(EtherType.IPV4, IP4_TCP);
+        assertIp4Tcp(h.run(LinkType.LINUX_SLL, FrameBuilder.sll(LinuxSllHeader.PROTOCOL_LLC, llcSnap)), LinkType.LINUX_SLL);
+        byte[] frame = FrameBuilder.sll(EtherType.IPV4, IP4_TCP);
         for (int cut = 0; cut < LinuxSllHeader.LENGTH; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.LINUX_SLL, frame, cut, frame.length));
         }
@@ -226,10 +228,10 @@ class LinkLayerTest {
 
     @Test
     void linuxCookedV2() {
-        assertIp4Tcp(h.run(LinkType.LINUX_SLL2, Frames.sll2(EtherType.IPV4, IP4_TCP)), LinkType.LINUX_SLL2);
-        assertIp6Udp(h.run(LinkType.LINUX_SLL2, Frames.sll2(EtherType.IPV6, IP6_UDP)));
-        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL2, Frames.sll2(EtherType.ARP, new byte[28])).kind);
-        byte[] frame = Frames.sll2(EtherType.IPV6, IP6_UDP);
+        assertIp4Tcp(h.run(LinkType.LINUX_SLL2, FrameBuilder.sll2(EtherType.IPV4, IP4_TCP)), LinkType.LINUX_SLL2);
+        assertIp6Udp(h.run(LinkType.LINUX_SLL2, FrameBuilder.sll2(EtherType.IPV6, IP6_UDP)));
+        assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.LINUX_SLL2, FrameBuilder.sll2(EtherType.ARP, new byte[28])).kind);
+        byte[] frame = FrameBuilder.sll2(EtherType.IPV6, IP6_UDP);
         for (int cut = 0; cut < LinuxSll2Header.LENGTH; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.LINUX_SLL2, frame, cut, frame.length));
         }
@@ -244,13 +246,13 @@ class LinkLayerTest {
     @Test
     void nullLoopbackInBothByteOrdersWithEveryInet6Family() {
         for (boolean le : new boolean[] {false, true}) {
-            assertIp4Tcp(h.run(LinkType.NULL, Frames.loopback(LoopbackHeader.AF_INET, le, IP4_TCP)), LinkType.NULL);
+            assertIp4Tcp(h.run(LinkType.NULL, FrameBuilder.loopback(LoopbackHeader.AF_INET, le, IP4_TCP)), LinkType.NULL);
             for (int af6 : new int[] {10, 24, 28, 30}) {
-                assertIp6Udp(h.run(LinkType.NULL, Frames.loopback(af6, le, IP6_UDP)));
+                assertIp6Udp(h.run(LinkType.NULL, FrameBuilder.loopback(af6, le, IP6_UDP)));
             }
-            assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.NULL, Frames.loopback(7, le, IP4_TCP)).kind);
+            assertEquals(DecodedPacket.KIND_NON_IP, h.run(LinkType.NULL, FrameBuilder.loopback(7, le, IP4_TCP)).kind);
         }
-        byte[] frame = Frames.loopback(2, true, IP4_TCP);
+        byte[] frame = FrameBuilder.loopback(2, true, IP4_TCP);
         for (int cut = 0; cut < LoopbackHeader.LENGTH; cut++) {
             assertError(DecodeError.TRUNCATED_LINK, h.run(LinkType.NULL, frame, cut, frame.length));
         }
@@ -260,10 +262,10 @@ class LinkLayerTest {
 
     @Test
     void loopIsBigEndian() {
-        assertIp4Tcp(h.run(LinkType.LOOP, Frames.loopback(LoopbackHeader.AF_INET, false, IP4_TCP)), LinkType.LOOP);
-        assertIp6Udp(h.run(LinkType.LOOP, Frames.loopback(LoopbackHeader.AF_INET6_BSD, false, IP6_UDP)));
+        assertIp4Tcp(h.run(LinkType.LOOP, FrameBuilder.loopback(LoopbackHeader.AF_INET, false, IP4_TCP)), LinkType.LOOP);
+        assertIp6Udp(h.run(LinkType.LOOP, FrameBuilder.loopback(LoopbackHeader.AF_INET6_BSD, false, IP6_UDP)));
         assertEquals(DecodedPacket.KIND_NON_IP,
-                h.run(LinkType.LOOP, Frames.loopback(LoopbackHeader.AF_INET, true, IP4_TCP)).kind);
+                h.run(LinkType.LOOP, FrameBuilder.loopback(LoopbackHeader.AF_INET, true, IP4_TCP)).kind);
     }
 
     @Test
@@ -272,7 +274,7 @@ class LinkLayerTest {
             assertIp4Tcp(h.run(link, IP4_TCP), link);
             assertIp6Udp(h.run(link, IP6_UDP));
             assertError(DecodeError.TRUNCATED_IP, h.run(link, new byte[0]));
-            assertError(DecodeError.BAD_IPV4_HEADER, h.run(link, new Frames.Ip4().version(5).build(new byte[20])));
+            assertError(DecodeError.BAD_IPV4_HEADER, h.run(link, new FrameBuilder.Ip4().version(5).build(new byte[20])));
         }
     }
 
@@ -286,7 +288,7 @@ class LinkLayerTest {
 
     @Test
     void unknownLinkTypeIsCountedByCode() {
-        DecodedPacket p = h.run(147, Frames.ethernet(EtherType.IPV4, IP4_TCP));
+        DecodedPacket p = h.run(147, FrameBuilder.ethernet(EtherType.IPV4, IP4_TCP));
         assertEquals(DecodedPacket.KIND_UNKNOWN_LINK, p.kind);
         h.run(147, new byte[0]);
         h.run(9, IP4_TCP);
@@ -298,7 +300,7 @@ class LinkLayerTest {
     void hostileArgumentsDoNotThrow() {
         DecodedPacket out = new DecodedPacket();
         PacketDecoder d = new PacketDecoder(new DecodeStats());
-        ByteBuffer b = ByteBuffer.wrap(Frames.ethernet(EtherType.IPV4, IP4_TCP));
+        ByteBuffer b = ByteBuffer.wrap(FrameBuilder.ethernet(EtherType.IPV4, IP4_TCP));
         assertEquals(DecodedPacket.KIND_ERROR, d.decode(LinkType.ETHERNET, 0, null, 0, 60, 60, out));
         assertEquals(DecodedPacket.KIND_ERROR, d.decode(LinkType.ETHERNET, 0, b, -5, 60, 60, out));
         assertEquals(DecodedPacket.KIND_ERROR, d.decode(LinkType.ETHERNET, 0, b, b.limit() + 1, 60, 60, out));

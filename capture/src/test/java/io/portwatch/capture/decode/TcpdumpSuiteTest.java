@@ -2,13 +2,12 @@ package io.portwatch.capture.decode;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portwatch.testkit.Corpus;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,11 +19,7 @@ class TcpdumpSuiteTest {
 
     @Test
     void everyFrameOfEveryCaptureDecodesWithoutAnException() throws IOException {
-        Path dir = CorpusCapturesTest.corpus().resolve("tcpdump-tests");
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(Files::isRegularFile).sorted().toList();
-        }
+        List<Path> files = Corpus.files(Corpus.tcpdumpTests());
         Harness h = new Harness();
         Random rnd = new Random(1);
         TreeMap<Integer, Integer> linkTypes = new TreeMap<>();

@@ -2,6 +2,8 @@ package io.portwatch.capture.decode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.FrameBuilder;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -10,18 +12,18 @@ class TransportTest {
     private final Harness h = new Harness();
 
     private static byte[] v4(int protocol, byte[] transport) {
-        return new Frames.Ip4().protocol(protocol).build(transport);
+        return new FrameBuilder.Ip4().protocol(protocol).build(transport);
     }
 
     private static byte[] v6(int protocol, byte[] transport) {
-        return new Frames.Ip6().next(protocol).build(transport);
+        return new FrameBuilder.Ip6().next(protocol).build(transport);
     }
 
     @Test
     void tcpPortsAndEveryFlag() {
         for (int bit = 0; bit < 8; bit++) {
             int flags = 1 << bit;
-            DecodedPacket p = h.run(LinkType.IPV4, v4(6, Frames.tcp(65535, 1, flags, 0)));
+            DecodedPacket p = h.run(LinkType.IPV4, v4(6, FrameBuilder.tcp(65535, 1, flags, 0)));
             assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind);
             assertEquals(65535, p.srcPort);
             assertEquals(1, p.dstPort);
@@ -29,8 +31,8 @@ class TransportTest {
         }
         int all = DecodedPacket.TCP_FIN | DecodedPacket.TCP_SYN | DecodedPacket.TCP_RST | DecodedPacket.TCP_PSH
                 | DecodedPacket.TCP_ACK | DecodedPacket.TCP_URG | DecodedPacket.TCP_ECE | DecodedPacket.TCP_CWR;
-        assertEquals(0xFF, h.run(LinkType.IPV6, v6(6, Frames.tcp(1, 2, all, 0))).tcpFlags);
-        byte[] tcp = Frames.tcp(1234, 80, DecodedPacket.TCP_SYN, 8, 0);
+        assertEquals(0xFF, h.run(LinkType.IPV6, v6(6, FrameBuilder.tcp(1, 2, all, 0))).tcpFlags);
+        byte[] tcp = FrameBuilder.tcp(1234, 80, DecodedPacket.TCP_SYN, 8, 0);
         ByteBuffer b = ByteBuffer.wrap(tcp);
         assertEquals(1234, TcpHeader.sourcePort(b, 0));
         assertEquals(80, TcpHeader.destinationPort(b, 0));
@@ -44,10 +46,10 @@ class TransportTest {
     @Test
     void tcpPayloadLengthComesFromTheIpLengths() {
         for (int words = 5; words <= 15; words++) {
-            DecodedPacket p = h.run(LinkType.IPV4, v4(6, Frames.tcp(1, 2, DecodedPacket.TCP_ACK, words, 333)));
+            DecodedPacket p = h.run(LinkType.IPV4, v4(6, FrameBuilder.tcp(1, 2, DecodedPacket.TCP_ACK, words, 333)));
             assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind);
             assertEquals(333, p.payloadLength);
-            p = h.run(LinkType.IPV6, v6(6, Frames.tcp(1, 2, DecodedPacket.TCP_ACK, words, 0)));
+            p = h.run(LinkType.IPV6, v6(6, FrameBuilder.tcp(1, 2, DecodedPacket.TCP_ACK, words, 0)));
             assertEquals(0, p.payloadLength);
         }
     }
@@ -55,7 +57,7 @@ class TransportTest {
     @Test
     void tcpDataOffsetBelowFiveIsBad() {
         for (int words = 0; words < 5; words++) {
-            byte[] tcp = Frames.tcp(1, 2, 0, 5, 20);
+            byte[] tcp = FrameBuilder.tcp(1, 2, 0, 5, 20);
             tcp[12] = (byte) (words << 4);
             DecodedPacket p = h.run(LinkType.IPV4, v4(6, tcp));
             assertEquals(DecodeError.BAD_TCP_HEADER, p.error);
@@ -66,19 +68,19 @@ class TransportTest {
     @Test
     void tcpHeaderPastTheIpPayloadIsBad() {
         // data offset 15 words (60 bytes) in a 40-byte segment
-        byte[] tcp = Frames.tcp(1, 2, 0, 5, 20);
+        byte[] tcp = FrameBuilder.tcp(1, 2, 0, 5, 20);
         tcp[12] = (byte) 0xF0;
         assertEquals(DecodeError.BAD_TCP_HEADER, h.run(LinkType.IPV4, v4(6, tcp)).error);
         assertEquals(DecodeError.BAD_TCP_HEADER, h.run(LinkType.IPV6, v6(6, tcp)).error);
         // an IP payload shorter than the minimal TCP header, even if fully captured
-        assertEquals(DecodeError.BAD_TCP_HEADER, h.run(LinkType.IPV4, v4(6, Frames.first(Frames.tcp(1, 2, 0, 0), 19))).error);
+        assertEquals(DecodeError.BAD_TCP_HEADER, h.run(LinkType.IPV4, v4(6, FrameBuilder.first(FrameBuilder.tcp(1, 2, 0, 0), 19))).error);
         assertEquals(DecodeError.BAD_TCP_HEADER, h.run(LinkType.IPV6, v6(6, new byte[0])).error);
         assertEquals(4, h.stats.errors(DecodeError.BAD_TCP_HEADER));
     }
 
     @Test
     void tcpNeedsFourteenCapturedBytes() {
-        byte[] frame = v4(6, Frames.tcp(1000, 2000, DecodedPacket.TCP_RST, 0));
+        byte[] frame = v4(6, FrameBuilder.tcp(1000, 2000, DecodedPacket.TCP_RST, 0));
         for (int cut = 20; cut < 20 + TcpHeader.REQUIRED_LENGTH; cut++) {
             DecodedPacket p = h.run(LinkType.IPV4, frame, cut, frame.length);
             assertEquals(DecodeError.TRUNCATED_TRANSPORT, p.error, "cut " + cut);
@@ -93,18 +95,18 @@ class TransportTest {
 
     @Test
     void udpFieldsOverBothVersions() {
-        DecodedPacket p = h.run(LinkType.IPV4, v4(17, Frames.udp(68, 67, 300)));
+        DecodedPacket p = h.run(LinkType.IPV4, v4(17, FrameBuilder.udp(68, 67, 300)));
         assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind);
         assertEquals(68, p.srcPort);
         assertEquals(67, p.dstPort);
         assertEquals(0, p.tcpFlags);
         assertEquals(300, p.payloadLength);
         assertEquals(328, p.ipLength);
-        p = h.run(LinkType.IPV6, v6(17, Frames.udp(546, 547, 0)));
+        p = h.run(LinkType.IPV6, v6(17, FrameBuilder.udp(546, 547, 0)));
         assertEquals(546, p.srcPort);
         assertEquals(0, p.payloadLength);
         assertEquals(48, p.ipLength);
-        ByteBuffer b = ByteBuffer.wrap(Frames.udp(68, 67, 300));
+        ByteBuffer b = ByteBuffer.wrap(FrameBuilder.udp(68, 67, 300));
         assertEquals(68, UdpHeader.sourcePort(b, 0));
         assertEquals(67, UdpHeader.destinationPort(b, 0));
         assertEquals(308, UdpHeader.length(b, 0));
@@ -113,7 +115,7 @@ class TransportTest {
     @Test
     void udpLengthShorterThanTheIpPayloadIsAccepted() {
         // trailing bytes inside the IP packet (seen with some padding stacks): UDP's own length wins
-        DecodedPacket p = h.run(LinkType.IPV4, v4(17, Bytes.concat(Frames.udp(1, 2, 10), new byte[6])));
+        DecodedPacket p = h.run(LinkType.IPV4, v4(17, Bytes.concat(FrameBuilder.udp(1, 2, 10), new byte[6])));
         assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind);
         assertEquals(10, p.payloadLength);
     }
@@ -121,13 +123,13 @@ class TransportTest {
     @Test
     void badUdpLengths() {
         for (int length : new int[] {0, 1, 7}) {
-            assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV4, v4(17, Frames.udp(1, 2, length, 20))).error);
+            assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV4, v4(17, FrameBuilder.udp(1, 2, length, 20))).error);
         }
         for (int length : new int[] {1, 7}) {
-            assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV6, v6(17, Frames.udp(1, 2, length, 20))).error);
+            assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV6, v6(17, FrameBuilder.udp(1, 2, length, 20))).error);
         }
-        assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV4, v4(17, Frames.udp(1, 2, 29, 20))).error);
-        assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV6, v6(17, Frames.udp(1, 2, 65535, 20))).error);
+        assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV4, v4(17, FrameBuilder.udp(1, 2, 29, 20))).error);
+        assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV6, v6(17, FrameBuilder.udp(1, 2, 65535, 20))).error);
         assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV4, v4(17, new byte[7])).error);
         assertEquals(8, h.stats.errors(DecodeError.BAD_UDP_HEADER));
     }
@@ -135,19 +137,19 @@ class TransportTest {
     @Test
     void udpLengthZeroInAnIpv4SegmentPastSixtyFourKilobytes() {
         // a GSO'd UDP tunnel segment as Linux captures it before segmentation: IP total length 0 and UDP length 0
-        byte[] big = new Frames.Ip4().protocol(17).totalLength(0).build(Frames.udp(29804, 6081, 0, 80000));
+        byte[] big = new FrameBuilder.Ip4().protocol(17).totalLength(0).build(FrameBuilder.udp(29804, 6081, 0, 80000));
         DecodedPacket p = h.run(LinkType.IPV4, big, 96, big.length);
         assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind, "error " + p.error);
         assertEquals(big.length, p.ipLength);
         assertEquals(80000, p.payloadLength);
         // but not in an IPv4 packet whose payload the field could state
-        byte[] small = new Frames.Ip4().protocol(17).totalLength(0).build(Frames.udp(1, 2, 0, 100));
+        byte[] small = new FrameBuilder.Ip4().protocol(17).totalLength(0).build(FrameBuilder.udp(1, 2, 0, 100));
         assertEquals(DecodeError.BAD_UDP_HEADER, h.run(LinkType.IPV4, small).error);
     }
 
     @Test
     void udpNeedsOnlyThePortsCaptured() {
-        byte[] frame = v6(17, Frames.udp(5060, 5060, 400));
+        byte[] frame = v6(17, FrameBuilder.udp(5060, 5060, 400));
         for (int cut = 40; cut < 44; cut++) {
             assertEquals(DecodeError.TRUNCATED_TRANSPORT, h.run(LinkType.IPV6, frame, cut, frame.length).error);
         }
@@ -162,10 +164,10 @@ class TransportTest {
 
     @Test
     void transportErrorsKeepTheIpFields() {
-        DecodedPacket p = h.run(LinkType.IPV4, v4(17, Frames.udp(1, 2, 3, 20)));
+        DecodedPacket p = h.run(LinkType.IPV4, v4(17, FrameBuilder.udp(1, 2, 3, 20)));
         assertEquals(DecodeError.BAD_UDP_HEADER, p.error);
         assertEquals(4, p.ipVersion);
         assertEquals(48, p.ipLength);
-        assertEquals(Frames.inet("192.0.2.1"), Frames.address(p.srcHi, p.srcLo));
+        assertEquals(FrameBuilder.inet("192.0.2.1"), FrameBuilder.address(p.srcHi, p.srcLo));
     }
 }

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.Corpus;
+import io.portwatch.testkit.FrameBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,41 +39,41 @@ class TruncationTest {
 
     /** Splits a built IP packet into header bytes and transport bytes at {@code headerLength}. */
     private static byte[][] split(byte[] packet, int headerLength) {
-        return new byte[][] {Frames.first(packet, headerLength), java.util.Arrays.copyOfRange(packet, headerLength, packet.length)};
+        return new byte[][] {FrameBuilder.first(packet, headerLength), java.util.Arrays.copyOfRange(packet, headerLength, packet.length)};
     }
 
     static List<Layout> builtFrames() {
         List<Layout> l = new ArrayList<>();
-        byte[] tcp = Frames.tcp(40000, 443, DecodedPacket.TCP_PSH | DecodedPacket.TCP_ACK, 8, 30);
-        byte[] udp = Frames.udp(5353, 53, 25);
+        byte[] tcp = FrameBuilder.tcp(40000, 443, DecodedPacket.TCP_PSH | DecodedPacket.TCP_ACK, 8, 30);
+        byte[] udp = FrameBuilder.udp(5353, 53, 25);
 
-        byte[][] v4opt = split(new Frames.Ip4().options(8).build(tcp), 28);
+        byte[][] v4opt = split(new FrameBuilder.Ip4().options(8).build(tcp), 28);
         l.add(built("ethernet ipv4+options tcp", LinkType.ETHERNET, Bytes.hex("001122334455 66778899aabb 0800"),
                 v4opt[0], 20, v4opt[1], true, 0));
-        byte[][] v4udp = split(new Frames.Ip4().protocol(17).build(udp), 20);
-        l.add(built("sll ipv4 udp", LinkType.LINUX_SLL, Frames.sll(EtherType.IPV4, new byte[0]), v4udp[0], 20, v4udp[1], false, 0));
+        byte[][] v4udp = split(new FrameBuilder.Ip4().protocol(17).build(udp), 20);
+        l.add(built("sll ipv4 udp", LinkType.LINUX_SLL, FrameBuilder.sll(EtherType.IPV4, new byte[0]), v4udp[0], 20, v4udp[1], false, 0));
         l.add(built("raw ipv4 udp", LinkType.RAW, new byte[0], v4udp[0], 20, v4udp[1], false, 0));
-        l.add(built("loop ipv4 udp", LinkType.LOOP, Frames.loopback(2, false, new byte[0]), v4udp[0], 20, v4udp[1], false, 0));
-        l.add(built("llc/snap ipv4 udp", LinkType.ETHERNET, Frames.llcSnap(0, EtherType.IPV4, new byte[0]), v4udp[0], 20, v4udp[1], false, 0));
-        l.add(built("pppoe ipv4 udp", LinkType.ETHERNET, Frames.ethernet(EtherType.PPPOE_SESSION, Frames.pppoe(0, 0x21, new byte[0])),
+        l.add(built("loop ipv4 udp", LinkType.LOOP, FrameBuilder.loopback(2, false, new byte[0]), v4udp[0], 20, v4udp[1], false, 0));
+        l.add(built("llc/snap ipv4 udp", LinkType.ETHERNET, FrameBuilder.llcSnap(0, EtherType.IPV4, new byte[0]), v4udp[0], 20, v4udp[1], false, 0));
+        l.add(built("pppoe ipv4 udp", LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.PPPOE_SESSION, FrameBuilder.pppoe(0, 0x21, new byte[0])),
                 v4udp[0], 20, v4udp[1], false, 0));
 
-        byte[] chain = Bytes.concat(Frames.extension(Ipv6ExtensionHeader.HOP_BY_HOP, Ipv6ExtensionHeader.FRAGMENT, 16),
-                Frames.fragment(17, 0, true, 99));
-        byte[][] v6frag = split(new Frames.Ip6().next(0).build(Bytes.concat(chain, udp)), 40 + chain.length);
+        byte[] chain = Bytes.concat(FrameBuilder.extension(Ipv6ExtensionHeader.HOP_BY_HOP, Ipv6ExtensionHeader.FRAGMENT, 16),
+                FrameBuilder.fragment(17, 0, true, 99));
+        byte[][] v6frag = split(new FrameBuilder.Ip6().next(0).build(Bytes.concat(chain, udp)), 40 + chain.length);
         l.add(built("qinq ipv6 hbh+frag udp", LinkType.ETHERNET,
-                Frames.ethernetTagged(new int[] {EtherType.QINQ, EtherType.VLAN}, EtherType.IPV6, new byte[0]),
+                FrameBuilder.ethernetTagged(new int[] {EtherType.QINQ, EtherType.VLAN}, EtherType.IPV6, new byte[0]),
                 v6frag[0], 40, v6frag[1], false, 0));
-        byte[] rtAh = Bytes.concat(Frames.extension(Ipv6ExtensionHeader.ROUTING, Ipv6ExtensionHeader.AUTHENTICATION, 24),
-                Frames.extension(Ipv6ExtensionHeader.AUTHENTICATION, 6, 24));
-        byte[][] v6ah = split(new Frames.Ip6().next(43).build(Bytes.concat(rtAh, tcp)), 40 + rtAh.length);
+        byte[] rtAh = Bytes.concat(FrameBuilder.extension(Ipv6ExtensionHeader.ROUTING, Ipv6ExtensionHeader.AUTHENTICATION, 24),
+                FrameBuilder.extension(Ipv6ExtensionHeader.AUTHENTICATION, 6, 24));
+        byte[][] v6ah = split(new FrameBuilder.Ip6().next(43).build(Bytes.concat(rtAh, tcp)), 40 + rtAh.length);
         l.add(built("ipv6 rt+ah tcp", LinkType.IPV6, new byte[0], v6ah[0], 40, v6ah[1], true, 0));
-        l.add(built("sll2 ipv6 rt+ah tcp", LinkType.LINUX_SLL2, Frames.sll2(EtherType.IPV6, new byte[0]), v6ah[0], 40, v6ah[1], true, 0));
-        byte[] dst = Frames.extension(Ipv6ExtensionHeader.DESTINATION_OPTIONS, 6, 8);
-        byte[][] v6do = split(new Frames.Ip6().next(60).build(Bytes.concat(dst, tcp)), 48);
-        l.add(built("null-le ipv6 dstopts tcp", LinkType.NULL, Frames.loopback(30, true, new byte[0]), v6do[0], 40, v6do[1], true, 0));
-        byte[][] v6udp = split(new Frames.Ip6().next(17).build(udp), 40);
-        l.add(built("mpls ipv6 udp", LinkType.ETHERNET, Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(3, new byte[0])),
+        l.add(built("sll2 ipv6 rt+ah tcp", LinkType.LINUX_SLL2, FrameBuilder.sll2(EtherType.IPV6, new byte[0]), v6ah[0], 40, v6ah[1], true, 0));
+        byte[] dst = FrameBuilder.extension(Ipv6ExtensionHeader.DESTINATION_OPTIONS, 6, 8);
+        byte[][] v6do = split(new FrameBuilder.Ip6().next(60).build(Bytes.concat(dst, tcp)), 48);
+        l.add(built("null-le ipv6 dstopts tcp", LinkType.NULL, FrameBuilder.loopback(30, true, new byte[0]), v6do[0], 40, v6do[1], true, 0));
+        byte[][] v6udp = split(new FrameBuilder.Ip6().next(17).build(udp), 40);
+        l.add(built("mpls ipv6 udp", LinkType.ETHERNET, FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(3, new byte[0])),
                 v6udp[0], 40, v6udp[1], false, 1));
         return l;
     }
@@ -150,14 +152,10 @@ class TruncationTest {
 
     @TestFactory
     Stream<DynamicTest> realFramesAtEveryByte() throws IOException {
-        Path dir = CorpusCapturesTest.corpus().resolve("captures");
         List<Layout> layouts = new ArrayList<>();
         for (String name : new String[] {"http-sessions.pcap", "dns-queries.pcap", "vlan-qinq.pcap", "linktype-raw.pcap",
             "nmap-syn-scan.pcap", "ipv4-fragments.pcap"}) {
-            Path file = dir.resolve(name);
-            if (!Files.exists(file)) {
-                continue;
-            }
+            Path file = Corpus.file("captures", name);
             List<CaptureFiles.Frame> frames = CaptureFiles.read(file);
             // the first frame, and the longest one (with payload, and VLAN tags in vlan-qinq)
             CaptureFiles.Frame longest = frames.stream()
@@ -174,7 +172,7 @@ class TruncationTest {
     void bytesPastTheCapturedLengthAreNeverRead() {
         // the same frame with its tail captured or not must decode alike up to the cut, even when
         // the buffer holds the rest (here: an IPv4 header whose options say 60 bytes in a 40-byte capture)
-        byte[] frame = new Frames.Ip4().options(40).build(Frames.tcp(1, 2, 0, 0));
+        byte[] frame = new FrameBuilder.Ip4().options(40).build(FrameBuilder.tcp(1, 2, 0, 0));
         DecodedPacket p = new Harness().run(LinkType.IPV4, frame, 40, frame.length);
         assertEquals(DecodeError.TRUNCATED_IP, p.error);
         DecodedPacket out = new DecodedPacket();

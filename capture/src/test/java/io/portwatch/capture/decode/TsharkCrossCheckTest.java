@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portwatch.testkit.Bytes;
+import io.portwatch.testkit.Corpus;
+import io.portwatch.testkit.FrameBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,28 +48,28 @@ class TsharkCrossCheckTest {
     /** Frames by link type, each with a name for messages. */
     private static Map<Integer, List<Map.Entry<String, byte[]>>> frames() {
         Map<Integer, List<Map.Entry<String, byte[]>>> m = new LinkedHashMap<>();
-        byte[] v4tcp = new Frames.Ip4().src("10.1.2.3").dst("10.4.5.6").build(Frames.tcp(40000, 443, 0x12, 100));
-        byte[] v4opt = new Frames.Ip4().options(12).build(Frames.tcp(1025, 22, 0x18, 7, 20));
-        byte[] v4udp = new Frames.Ip4().protocol(17).build(Frames.udp(5353, 53, 33));
-        byte[] v6udp = new Frames.Ip6().src("fe80::1").dst("ff02::fb").next(17).build(Frames.udp(5353, 5353, 30));
-        byte[] v6tcp = new Frames.Ip6().next(6).build(Frames.tcp(50000, 8443, 0x11, 8, 12));
-        byte[] v6hbh = new Frames.Ip6().next(0).build(Bytes.concat(Frames.extension(0, 60, 8), Frames.extension(60, 17, 16),
-                Frames.udp(546, 547, 12)));
-        byte[] v6rt = new Frames.Ip6().next(43).build(Bytes.concat(Frames.extension(43, 6, 24), Frames.tcp(1, 80, 2, 0)));
-        byte[] v6ah = new Frames.Ip6().next(51).build(Bytes.concat(Frames.extension(51, 17, 24), Frames.udp(500, 500, 8)));
-        byte[] udp3000 = Frames.udp(33000, 514, 2992);
-        byte[] v4frag1 = new Frames.Ip4().protocol(17).id(0x4242).fragment(0, true).build(Frames.first(udp3000, 1480));
-        byte[] v4frag2 = new Frames.Ip4().protocol(17).id(0x4242).fragment(1480, true)
+        byte[] v4tcp = new FrameBuilder.Ip4().src("10.1.2.3").dst("10.4.5.6").build(FrameBuilder.tcp(40000, 443, 0x12, 100));
+        byte[] v4opt = new FrameBuilder.Ip4().options(12).build(FrameBuilder.tcp(1025, 22, 0x18, 7, 20));
+        byte[] v4udp = new FrameBuilder.Ip4().protocol(17).build(FrameBuilder.udp(5353, 53, 33));
+        byte[] v6udp = new FrameBuilder.Ip6().src("fe80::1").dst("ff02::fb").next(17).build(FrameBuilder.udp(5353, 5353, 30));
+        byte[] v6tcp = new FrameBuilder.Ip6().next(6).build(FrameBuilder.tcp(50000, 8443, 0x11, 8, 12));
+        byte[] v6hbh = new FrameBuilder.Ip6().next(0).build(Bytes.concat(FrameBuilder.extension(0, 60, 8), FrameBuilder.extension(60, 17, 16),
+                FrameBuilder.udp(546, 547, 12)));
+        byte[] v6rt = new FrameBuilder.Ip6().next(43).build(Bytes.concat(FrameBuilder.extension(43, 6, 24), FrameBuilder.tcp(1, 80, 2, 0)));
+        byte[] v6ah = new FrameBuilder.Ip6().next(51).build(Bytes.concat(FrameBuilder.extension(51, 17, 24), FrameBuilder.udp(500, 500, 8)));
+        byte[] udp3000 = FrameBuilder.udp(33000, 514, 2992);
+        byte[] v4frag1 = new FrameBuilder.Ip4().protocol(17).id(0x4242).fragment(0, true).build(FrameBuilder.first(udp3000, 1480));
+        byte[] v4frag2 = new FrameBuilder.Ip4().protocol(17).id(0x4242).fragment(1480, true)
                 .build(java.util.Arrays.copyOfRange(udp3000, 1480, 2960));
-        byte[] v6frag1 = new Frames.Ip6().next(44).build(Bytes.concat(Frames.fragment(17, 0, true, 0x01020304), Frames.first(udp3000, 1232)));
-        byte[] v6frag2 = new Frames.Ip6().next(44).build(Bytes.concat(Frames.fragment(17, 1232, false, 0x01020304),
+        byte[] v6frag1 = new FrameBuilder.Ip6().next(44).build(Bytes.concat(FrameBuilder.fragment(17, 0, true, 0x01020304), FrameBuilder.first(udp3000, 1232)));
+        byte[] v6frag2 = new FrameBuilder.Ip6().next(44).build(Bytes.concat(FrameBuilder.fragment(17, 1232, false, 0x01020304),
                 java.util.Arrays.copyOfRange(udp3000, 1232, 2000)));
-        byte[] quote = Frames.first(new Frames.Ip4().src("10.0.0.1").dst("10.0.0.2").protocol(17).build(Frames.udp(40001, 161, 40)), 28);
-        byte[] icmp4 = new Frames.Ip4().src("10.0.0.2").dst("10.0.0.1").protocol(1).build(Frames.icmp(3, 3, quote));
-        byte[] echo = new Frames.Ip4().protocol(1).build(Frames.icmp(8, 0, new byte[32]));
-        byte[] inner6 = new Frames.Ip6().next(6).build(Frames.tcp(40000, 22, 2, 0));
-        byte[] icmp6 = new Frames.Ip6().next(58).build(Frames.icmp(1, 4, inner6));
-        byte[] gre = new Frames.Ip4().protocol(47).build(new byte[4]);
+        byte[] quote = FrameBuilder.first(new FrameBuilder.Ip4().src("10.0.0.1").dst("10.0.0.2").protocol(17).build(FrameBuilder.udp(40001, 161, 40)), 28);
+        byte[] icmp4 = new FrameBuilder.Ip4().src("10.0.0.2").dst("10.0.0.1").protocol(1).build(FrameBuilder.icmp(3, 3, quote));
+        byte[] echo = new FrameBuilder.Ip4().protocol(1).build(FrameBuilder.icmp(8, 0, new byte[32]));
+        byte[] inner6 = new FrameBuilder.Ip6().next(6).build(FrameBuilder.tcp(40000, 22, 2, 0));
+        byte[] icmp6 = new FrameBuilder.Ip6().next(58).build(FrameBuilder.icmp(1, 4, inner6));
+        byte[] gre = new FrameBuilder.Ip4().protocol(47).build(new byte[4]);
 
         List<Map.Entry<String, byte[]>> eth = new ArrayList<>();
         for (Map.Entry<String, byte[]> ip : List.of(Map.entry("v4 tcp", v4tcp), Map.entry("v4 options", v4opt),
@@ -76,30 +79,30 @@ class TsharkCrossCheckTest {
                 Map.entry("v6 routing", v6rt), Map.entry("v6 ah", v6ah), Map.entry("v6 first fragment", v6frag1),
                 Map.entry("v6 later fragment", v6frag2), Map.entry("icmpv6 unreachable", icmp6))) {
             int type = (ip.getValue()[0] >> 4) == 4 ? EtherType.IPV4 : EtherType.IPV6;
-            eth.add(Map.entry("ethernet " + ip.getKey(), Frames.ethernet(type, ip.getValue())));
+            eth.add(Map.entry("ethernet " + ip.getKey(), FrameBuilder.ethernet(type, ip.getValue())));
         }
-        eth.add(Map.entry("vlan", Frames.ethernetTagged(new int[] {EtherType.VLAN}, EtherType.IPV4, v4tcp)));
-        eth.add(Map.entry("qinq 88a8", Frames.ethernetTagged(new int[] {EtherType.QINQ, EtherType.VLAN}, EtherType.IPV6, v6udp)));
-        eth.add(Map.entry("qinq 9100", Frames.ethernetTagged(new int[] {EtherType.QINQ_LEGACY, EtherType.VLAN}, EtherType.IPV4, v4udp)));
-        eth.add(Map.entry("llc/snap", Frames.llcSnap(0, EtherType.IPV4, v4tcp)));
-        eth.add(Map.entry("stp llc", Frames.llc(0x42, 0x42, new byte[35])));
-        eth.add(Map.entry("arp", Frames.ethernet(EtherType.ARP, Bytes.hex("0001 0800 06 04 0001 66778899aabb c0000201 000000000000 c0000202"))));
-        eth.add(Map.entry("pppoe v4", Frames.ethernet(EtherType.PPPOE_SESSION, Frames.pppoe(0, 0x21, v4tcp))));
-        eth.add(Map.entry("pppoe v6", Frames.ethernet(EtherType.PPPOE_SESSION, Frames.pppoe(0, 0x57, v6udp))));
-        eth.add(Map.entry("mpls 1", Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(1, v4tcp))));
-        eth.add(Map.entry("mpls 3", Frames.ethernet(EtherType.MPLS_UNICAST, Frames.mpls(3, v6udp))));
+        eth.add(Map.entry("vlan", FrameBuilder.ethernetTagged(new int[] {EtherType.VLAN}, EtherType.IPV4, v4tcp)));
+        eth.add(Map.entry("qinq 88a8", FrameBuilder.ethernetTagged(new int[] {EtherType.QINQ, EtherType.VLAN}, EtherType.IPV6, v6udp)));
+        eth.add(Map.entry("qinq 9100", FrameBuilder.ethernetTagged(new int[] {EtherType.QINQ_LEGACY, EtherType.VLAN}, EtherType.IPV4, v4udp)));
+        eth.add(Map.entry("llc/snap", FrameBuilder.llcSnap(0, EtherType.IPV4, v4tcp)));
+        eth.add(Map.entry("stp llc", FrameBuilder.llc(0x42, 0x42, new byte[35])));
+        eth.add(Map.entry("arp", FrameBuilder.ethernet(EtherType.ARP, Bytes.hex("0001 0800 06 04 0001 66778899aabb c0000201 000000000000 c0000202"))));
+        eth.add(Map.entry("pppoe v4", FrameBuilder.ethernet(EtherType.PPPOE_SESSION, FrameBuilder.pppoe(0, 0x21, v4tcp))));
+        eth.add(Map.entry("pppoe v6", FrameBuilder.ethernet(EtherType.PPPOE_SESSION, FrameBuilder.pppoe(0, 0x57, v6udp))));
+        eth.add(Map.entry("mpls 1", FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(1, v4tcp))));
+        eth.add(Map.entry("mpls 3", FrameBuilder.ethernet(EtherType.MPLS_UNICAST, FrameBuilder.mpls(3, v6udp))));
         m.put(LinkType.ETHERNET, eth);
-        m.put(LinkType.LINUX_SLL, List.of(Map.entry("sll v4", Frames.sll(EtherType.IPV4, v4tcp)),
-                Map.entry("sll v6", Frames.sll(EtherType.IPV6, v6hbh)), Map.entry("sll arp", Frames.sll(EtherType.ARP, new byte[28]))));
-        m.put(LinkType.LINUX_SLL2, List.of(Map.entry("sll2 v4", Frames.sll2(EtherType.IPV4, icmp4)),
-                Map.entry("sll2 v6", Frames.sll2(EtherType.IPV6, v6tcp))));
-        m.put(LinkType.NULL, List.of(Map.entry("null le v4", Frames.loopback(2, true, v4udp)),
-                Map.entry("null be v4", Frames.loopback(2, false, v4tcp)),
-                Map.entry("null le v6 (darwin)", Frames.loopback(30, true, v6udp)),
-                Map.entry("null le v6 (freebsd)", Frames.loopback(28, true, v6tcp)),
-                Map.entry("null be v6 (openbsd)", Frames.loopback(24, false, v6udp))));
-        m.put(LinkType.LOOP, List.of(Map.entry("loop v4", Frames.loopback(2, false, v4tcp)),
-                Map.entry("loop v6", Frames.loopback(24, false, v6udp))));
+        m.put(LinkType.LINUX_SLL, List.of(Map.entry("sll v4", FrameBuilder.sll(EtherType.IPV4, v4tcp)),
+                Map.entry("sll v6", FrameBuilder.sll(EtherType.IPV6, v6hbh)), Map.entry("sll arp", FrameBuilder.sll(EtherType.ARP, new byte[28]))));
+        m.put(LinkType.LINUX_SLL2, List.of(Map.entry("sll2 v4", FrameBuilder.sll2(EtherType.IPV4, icmp4)),
+                Map.entry("sll2 v6", FrameBuilder.sll2(EtherType.IPV6, v6tcp))));
+        m.put(LinkType.NULL, List.of(Map.entry("null le v4", FrameBuilder.loopback(2, true, v4udp)),
+                Map.entry("null be v4", FrameBuilder.loopback(2, false, v4tcp)),
+                Map.entry("null le v6 (darwin)", FrameBuilder.loopback(30, true, v6udp)),
+                Map.entry("null le v6 (freebsd)", FrameBuilder.loopback(28, true, v6tcp)),
+                Map.entry("null be v6 (openbsd)", FrameBuilder.loopback(24, false, v6udp))));
+        m.put(LinkType.LOOP, List.of(Map.entry("loop v4", FrameBuilder.loopback(2, false, v4tcp)),
+                Map.entry("loop v6", FrameBuilder.loopback(24, false, v6udp))));
         m.put(LinkType.RAW, List.of(Map.entry("raw v4", v4tcp), Map.entry("raw v6", v6hbh), Map.entry("raw frag", v4frag2)));
         m.put(LinkType.IPV4, List.of(Map.entry("ipv4", v4opt), Map.entry("ipv4 icmp", icmp4)));
         m.put(LinkType.IPV6, List.of(Map.entry("ipv6", v6rt), Map.entry("ipv6 frag", v6frag2), Map.entry("ipv6 icmp", icmp6)));
@@ -147,12 +150,10 @@ class TsharkCrossCheckTest {
     void decoderAgreesWithTsharkOnTcpdumpCaptures() throws Exception {
         String tshark = tshark();
         Assumptions.assumeTrue(tshark != null, "tshark not installed");
-        Path dir = CorpusCapturesTest.corpus().resolve("tcpdump-tests");
         int transport = 0;
         int other = 0;
         for (String name : TCPDUMP_CAPTURES) {
-            Path file = dir.resolve(name);
-            Assumptions.assumeTrue(Files.exists(file), name + " not in the corpus");
+            Path file = Corpus.file("tcpdump-tests", name);
             List<CaptureFiles.Frame> frames = CaptureFiles.read(file);
             List<Map<String, String>> rows = run(tshark, file);
             assertEquals(frames.size(), rows.size(), name + ": frames");
@@ -196,8 +197,8 @@ class TsharkCrossCheckTest {
         assertFalse(p.kind == DecodedPacket.KIND_ERROR || p.kind == DecodedPacket.KIND_UNKNOWN_LINK, name + ": " + p.error);
         String src = p.ipVersion == 4 ? t.get("ip.src") : t.get("ipv6.src");
         String dst = p.ipVersion == 4 ? t.get("ip.dst") : t.get("ipv6.dst");
-        assertEquals(Frames.inet(src), Frames.address(p.srcHi, p.srcLo), name + ": source");
-        assertEquals(Frames.inet(dst), Frames.address(p.dstHi, p.dstLo), name + ": destination");
+        assertEquals(FrameBuilder.inet(src), FrameBuilder.address(p.srcHi, p.srcLo), name + ": source");
+        assertEquals(FrameBuilder.inet(dst), FrameBuilder.address(p.dstHi, p.dstLo), name + ": destination");
         int ipLength = p.ipVersion == 4 ? Integer.parseInt(t.get("ip.len")) : 40 + Integer.parseInt(t.get("ipv6.plen"));
         assertEquals(ipLength, p.ipLength, name + ": IP length");
         String sport = p.isTcp() ? t.get("tcp.srcport") : t.get("udp.srcport");

@@ -5,11 +5,11 @@ import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.PacketDecoder;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,11 +17,9 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The flow table on real traffic: every TCP and UDP packet of the shared corpus (its captures and the
@@ -44,19 +42,11 @@ class FlowTableCorpusTest {
 
     @BeforeAll
     static void readCorpus() throws IOException {
-        String root = System.getProperty("portwatch.corpus");
-        assumeTrue(root != null && !root.isBlank(), "portwatch.corpus is not set");
         List<Path> files = new ArrayList<>();
-        for (String dir : List.of("captures", "tcpdump-tests")) {
-            Path d = Path.of(root, dir);
-            if (Files.isDirectory(d)) {
-                try (Stream<Path> s = Files.list(d)) {
-                    s.filter(p -> !p.getFileName().toString().endsWith(".json")
-                            && !p.getFileName().toString().endsWith(".md")).sorted().forEach(files::add);
-                }
-            }
+        for (Path dir : List.of(Corpus.captures(), Corpus.tcpdumpTests())) {
+            Corpus.files(dir).stream().filter(p -> !p.getFileName().toString().endsWith(".json")
+                    && !p.getFileName().toString().endsWith(".md")).forEach(files::add);
         }
-        assumeTrue(!files.isEmpty(), "no corpus captures under " + root);
         PacketDecoder decoder = new PacketDecoder(new DecodeStats());
         DecodedPacket p = new DecodedPacket();
         for (Path f : files) {

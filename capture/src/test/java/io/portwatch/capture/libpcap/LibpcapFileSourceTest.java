@@ -2,6 +2,8 @@ package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.PacketSink;
+import io.portwatch.capture.decode.LinkType;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,7 +156,7 @@ class LibpcapFileSourceTest {
         assumeTrue(hasTool("tcpdump"), "tcpdump is not installed");
         for (String name : List.of("timestamp_invalid_micro.pcap", "timestamp_invalid_nano.pcap")) {
             Path file = dir.resolve(name);
-            assumeTrue(Files.exists(file), "no " + file);
+            Corpus.require(Files.exists(file), "the shared corpus has no file " + file);
             List<String> lines = LibpcapTestSupport.run(List.of("tcpdump", "-nn", "-tt", "--nano", "-r",
                     file.toString())).stdout().lines().filter(l -> l.matches("^\\d+\\.\\d+ .*")).toList();
             List<Frame> frames = readAll(file, null);

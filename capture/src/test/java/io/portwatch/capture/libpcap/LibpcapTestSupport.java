@@ -1,6 +1,7 @@
 package io.portwatch.capture.libpcap;
 
 import io.portwatch.capture.source.CaptureException;
+import io.portwatch.testkit.Corpus;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,24 +64,14 @@ final class LibpcapTestSupport {
         return false;
     }
 
-    /** The shared corpus directory (system property {@code portwatch.corpus}); skips when absent. */
-    static Path corpus() {
-        String dir = System.getProperty("portwatch.corpus");
-        assumeTrue(dir != null && Files.isDirectory(Path.of(dir)),
-                "the shared corpus is absent (system property portwatch.corpus = " + dir + ")");
-        return Path.of(dir);
-    }
-
+    /** The shared corpus's captures/ ({@link Corpus}: skips when absent, fails under CI). */
     static Path captures() {
-        Path p = corpus().resolve("captures");
-        assumeTrue(Files.isDirectory(p), "corpus has no captures/ directory: " + p);
-        return p;
+        return Corpus.captures();
     }
 
+    /** The shared corpus's tcpdump-tests/ ({@link Corpus}: skips when absent, fails under CI). */
     static Path tcpdumpTests() {
-        Path p = corpus().resolve("tcpdump-tests");
-        assumeTrue(Files.isDirectory(p), "corpus has no tcpdump-tests/ directory: " + p);
-        return p;
+        return Corpus.tcpdumpTests();
     }
 
     /** The capture files (pcap, pcapng) of captures/, sorted by name. */

@@ -5,6 +5,7 @@ import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureStats;
 import io.portwatch.capture.source.PacketSink;
 import io.portwatch.capture.source.PacketSource;
+import io.portwatch.testkit.Await;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,13 +24,13 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -151,14 +152,13 @@ class LiveCaptureTest {
         }
     }
 
-    static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + millis + " ms waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    /**
+     * Waits until the source has told the sink of {@code calls} more idle spells (each when no frame was
+     * waiting), so that a frame still to come, e.g. a duplicate, would have come by then.
+     */
+    static void awaitIdleCalls(RecordingSink sink, int calls, String why) {
+        int before = sink.idleCount();
+        Await.until(Duration.ofSeconds(5), () -> sink.idleCount() >= before + calls, calls + " idle calls: " + why);
     }
 
     static long nowNanos() {
@@ -236,7 +236,7 @@ class LiveCaptureTest {
                 runner = new Runner(source, sink);
 
                 // Nothing matches the filter yet: the source says so with the clock.
-                await("two idle calls with no traffic", 5000, () -> sink.idleCount() >= 2);
+                Await.until(Duration.ofSeconds(5), () -> sink.idleCount() >= 2, "two idle calls with no traffic");
                 assertEquals(0, sink.frames().size(), "frames before any was sent");
 
                 byte[] in = new byte[65536];
@@ -252,14 +252,14 @@ class LiveCaptureTest {
                 tcpExchange(listener, upload, download);
 
                 int udpFrames = 2 * requestSizes.length;
-                await("every datagram and both FINs", 10_000, () -> {
+                Await.until(Duration.ofSeconds(10), () -> {
                     List<RecordingSink.Frame> f = sink.frames();
                     long udp = f.stream().map(x -> Ip4.parse(x.data())).filter(p -> p != null && p.protocol() == 17).count();
                     long fins = f.stream().map(x -> Ip4.parse(x.data()))
                             .filter(p -> p != null && p.protocol() == 6 && (p.tcpFlags() & 0x01) != 0).count();
                     return udp >= udpFrames && fins >= 2;
-                });
-                Thread.sleep(3 * LibpcapLiveSource.IDLE_MILLIS); // anything extra, e.g. a duplicate, would show
+                }, "every datagram and both FINs");
+                awaitIdleCalls(sink, 3, "anything extra, e.g. a duplicate, would show");
                 source.stop();
                 assertNull(runner.join(5000), "run ends quietly on stop");
                 CaptureStats health = source.health();
@@ -366,6 +366,7 @@ class LiveCaptureTest {
                 Runner runner = new Runner(source, sink);
                 ThreadMXBean threads = ManagementFactory.getThreadMXBean();
                 long cpu0 = threads.getThreadCpuTime(runner.thread.getId());
+                // not a wait for a condition: the CPU time and the idle calls of a span of 550 ms are measured
                 Thread.sleep(5 * LibpcapLiveSource.IDLE_MILLIS + 50);
                 long cpu = threads.getThreadCpuTime(runner.thread.getId()) - cpu0;
                 assertTrue(runner.thread.isAlive(), "run keeps waiting while nothing comes");
@@ -471,10 +472,10 @@ class LiveCaptureTest {
             assertEquals(LinkType.LINUX_SLL, source.linkType(), "\"any\" has no link header: Linux cooked capture");
             RecordingSink sink = new RecordingSink();
             Runner runner = new Runner(source, sink);
-            await("two idle calls", 5000, () -> sink.idleCount() >= 2); // "any" has no flags to check: not a fault
+            Await.until(Duration.ofSeconds(5), () -> sink.idleCount() >= 2, "two idle calls"); // "any" has no flags to check: not a fault
             sender.send(new DatagramPacket(pattern(77, 0), 77, receiver.getLocalSocketAddress()));
-            await("the datagram", 5000, () -> sink.frames().size() >= 1);
-            Thread.sleep(2 * LibpcapLiveSource.IDLE_MILLIS);
+            Await.until(Duration.ofSeconds(5), () -> sink.frames().size() >= 1, "the datagram");
+            awaitIdleCalls(sink, 2, "the datagram seen again on another interface would show");
             source.stop();
             assertNull(runner.join(2000));
             List<RecordingSink.Frame> frames = sink.frames();
@@ -512,7 +513,7 @@ class LiveCaptureTest {
                          LiveOptions.defaults().withFilter("udp dst port " + receiver.getLocalPort()))) {
                 RecordingSink sink = new RecordingSink();
                 Runner runner = new Runner(source, sink);
-                await("an idle call: the run waits for frames", 5000, () -> sink.idleCount() >= 1);
+                Await.until(Duration.ofSeconds(5), () -> sink.idleCount() >= 1, "an idle call: the run waits for frames");
                 int sent = 20 + round;
                 for (int i = 0; i < sent; i++) {
                     sender.send(new DatagramPacket(pattern(64, i), 64, receiver.getLocalSocketAddress()));
@@ -539,8 +540,8 @@ class LiveCaptureTest {
                 sender.send(new DatagramPacket(pattern(size, size), size, receiver.getLocalSocketAddress()));
             }
             // not immediate: the kernel hands frames over in blocks, at the latest when the timeout expires
-            await("three frames", 5000, () -> sink.frames().size() >= sizes.length);
-            Thread.sleep(2 * LibpcapLiveSource.IDLE_MILLIS); // a frame twice would show
+            Await.until(Duration.ofSeconds(5), () -> sink.frames().size() >= sizes.length, "three frames");
+            awaitIdleCalls(sink, 2, "a frame twice would show");
             source.stop();
             assertNull(runner.join(2000));
             List<RecordingSink.Frame> frames = sink.frames();
@@ -559,7 +560,7 @@ class LiveCaptureTest {
         LibpcapLiveSource source = LibpcapLiveSource.open(LO, LiveOptions.defaults().withFilter("udp port 9"));
         RecordingSink sink = new RecordingSink();
         Runner runner = new Runner(source, sink);
-        Thread.sleep(LibpcapLiveSource.IDLE_MILLIS);
+        Await.until(Duration.ofSeconds(5), () -> sink.idleCount() >= 1, "an idle call: the run waits for frames");
         source.close();
         assertNull(runner.join(2000));
         CaptureException e = assertThrows(CaptureException.class, () -> source.run(sink));

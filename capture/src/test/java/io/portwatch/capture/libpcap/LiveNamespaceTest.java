@@ -6,6 +6,7 @@ import io.portwatch.capture.decode.EthernetHeader;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.decode.PacketDecoder;
 import io.portwatch.capture.source.CaptureException;
+import io.portwatch.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,13 +19,13 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.portwatch.capture.libpcap.LiveCaptureTest.RecordingSink;
 import static io.portwatch.capture.libpcap.LiveCaptureTest.Runner;
-import static io.portwatch.capture.libpcap.LiveCaptureTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -115,7 +116,7 @@ class LiveNamespaceTest {
             receiver.receive(p);
             assertEquals(size, p.getLength(), "datagrams arrive in order");
         }
-        await("the frames of every datagram", 5000, () -> sink.frames().size() >= sizes.length);
+        Await.until(Duration.ofSeconds(5), () -> sink.frames().size() >= sizes.length, "the frames of every datagram");
 
         long hostMac = macOf(Files.readString(Path.of("/sys/class/net", hostEnd, "address")));
         long nsMac = macOf(nsRun("cat", "/sys/class/net/" + nsEnd + "/address"));
@@ -155,7 +156,7 @@ class LiveNamespaceTest {
         toClose.add(source);
         RecordingSink sink = new RecordingSink();
         Runner runner = new Runner(source, sink);
-        await("an idle call", 5000, () -> sink.idleCount() >= 1);
+        Await.until(Duration.ofSeconds(5), () -> sink.idleCount() >= 1, "an idle call");
         ip("link", "del", hostEnd);
         Throwable thrown = runner.join(5000);
         assertInstanceOf(CaptureException.class, thrown, "run ends when the interface is deleted");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.capture.source.CollectingSink.Frame;
+import io.portwatch.testkit.Corpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +29,8 @@ class CaptureFileCorpusTest {
 
     @Test
     void pcapAndPcapngOfTheSameCaptureDeliverTheSameFrames() throws CaptureException {
-        Path captures = CorpusFiles.folder("captures");
-        List<Frame> pcap = CollectingSink.read(captures.resolve("http-sessions.pcap").toString());
-        List<Frame> pcapng = CollectingSink.read(captures.resolve("http-sessions.pcapng").toString());
+        List<Frame> pcap = CollectingSink.read(Corpus.file("captures", "http-sessions.pcap").toString());
+        List<Frame> pcapng = CollectingSink.read(Corpus.file("captures", "http-sessions.pcapng").toString());
         assertFalse(pcap.isEmpty());
         assertEquals(pcap.size(), pcapng.size());
         for (int i = 0; i < pcap.size(); i++) {
@@ -40,9 +40,8 @@ class CaptureFileCorpusTest {
 
     @TestFactory
     Stream<DynamicTest> frameCountsEqualTheReferenceTotals() {
-        Path captures = CorpusFiles.folder("captures");
-        List<Path> references = CorpusFiles.list(captures).stream()
-                .filter(p -> p.getFileName().toString().endsWith(".reference.json")).toList();
+        Path captures = Corpus.captures();
+        List<Path> references = Corpus.files(captures, ".reference.json");
         assertFalse(references.isEmpty(), "no reference files in " + captures);
         return references.stream().map(ref -> DynamicTest.dynamicTest(ref.getFileName().toString(), () -> {
             Matcher m = TOTAL_FRAMES.matcher(Files.readString(ref));
@@ -77,11 +76,11 @@ class CaptureFileCorpusTest {
      */
     @TestFactory
     Stream<DynamicTest> timestampsAndLengthsEqualTshark() {
-        String root = CorpusFiles.folder("").toString();
-        CorpusFiles.assumeInstalled("tshark");
+        String root = Corpus.root().toString();
+        WiresharkTools.assumeInstalled("tshark");
         return tsharkFiles().map(name -> DynamicTest.dynamicTest(name, () -> {
             Path file = Path.of(root, name);
-            CorpusFiles.Run r = CorpusFiles.run(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields",
+            WiresharkTools.Run r = WiresharkTools.run(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields",
                     "-e", "frame.time_epoch", "-e", "frame.cap_len", "-e", "frame.len", "-E", "separator=,"));
             assertEquals(0, r.exitCode(), r.stderr());
             List<long[]> expected = new ArrayList<>();

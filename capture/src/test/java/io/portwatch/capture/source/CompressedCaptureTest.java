@@ -73,13 +73,13 @@ class CompressedCaptureTest {
 
     /** Compresses {@code data} with the real tool into {@code name}; skips when the tool is absent. */
     private Path compress(String tool, byte[] data, String name, String... options) throws IOException {
-        assumeTrue(CorpusFiles.hasTool(tool), tool + " is not installed");
+        assumeTrue(WiresharkTools.hasTool(tool), tool + " is not installed");
         Path plain = dir.resolve(name + ".plain");
         Files.write(plain, data);
         Path out = dir.resolve(name);
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", tool + " -q -c " + String.join(" ", options)
                 + " < '" + plain + "' > '" + out + "'"));
-        CorpusFiles.Run r = CorpusFiles.run(cmd);
+        WiresharkTools.Run r = WiresharkTools.run(cmd);
         assertEquals(0, r.exitCode(), tool + ": " + r.stderr());
         Files.delete(plain);
         return out;
@@ -106,7 +106,7 @@ class CompressedCaptureTest {
     @ParameterizedTest
     @ValueSource(strings = {"zstd", "xz"})
     void theCorpusReadsAsItsUncompressedFile(String tool) throws Exception {
-        for (Path original : CorpusFiles.captureFiles()) {
+        for (Path original : WiresharkTools.captureFiles()) {
             Path z = compress(tool, Files.readAllBytes(original), original.getFileName() + suffix(tool));
             assertEquals(CollectingSink.read(original.toString()), CollectingSink.read(z.toString()), original.toString());
         }
@@ -189,7 +189,7 @@ class CompressedCaptureTest {
         assertStartOf(frames, f.frames());
         long delivered = 24 + f.frames().stream().mapToLong(x -> 16 + x.capturedLength()).sum();
         // as much as the tool itself decompresses of the cut file, but the record the cut ends in
-        CorpusFiles.Run r = CorpusFiles.run(List.of("sh", "-c", tool + " -dc < '" + cut + "' | wc -c"));
+        WiresharkTools.Run r = WiresharkTools.run(List.of("sh", "-c", tool + " -dc < '" + cut + "' | wc -c"));
         long decodable = Long.parseLong(r.stdout().strip());
         long held = 2L << 20;
         assertTrue(decodable > p.length / 3 && decodable < p.length, "the tool decodes " + decodable);

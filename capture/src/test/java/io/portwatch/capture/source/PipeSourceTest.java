@@ -82,7 +82,7 @@ class PipeSourceTest {
                         o.write(b);
                         o.flush();
                     } else if (s instanceof Long millis) {
-                        Thread.sleep(millis);
+                        Thread.sleep(millis); // not a wait: the writer's pause is what the test is about
                     } else {
                         o.write((byte[]) ((Supplier<?>) s).get()); // bytes made when written
                         o.flush();

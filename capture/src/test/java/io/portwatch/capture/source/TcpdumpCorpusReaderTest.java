@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.capture.source.CollectingSink.Frame;
+import io.portwatch.testkit.Corpus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +54,7 @@ class TcpdumpCorpusReaderTest {
 
     @TestFactory
     Stream<DynamicTest> everyFileReadsToTheEndOrFailsWithACaptureException() {
-        List<Path> files = CorpusFiles.list(CorpusFiles.folder("tcpdump-tests"));
+        List<Path> files = Corpus.files(Corpus.tcpdumpTests());
         assertTrue(files.size() > 800, "expected the 830 files of tcpdump's tests, found " + files.size());
         return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
                 () -> assertTimeoutPreemptively(PER_FILE, () -> {
@@ -70,11 +71,11 @@ class TcpdumpCorpusReaderTest {
 
     @Test
     void frameCountsAgreeWithCapinfos() {
-        List<Path> files = CorpusFiles.list(CorpusFiles.folder("tcpdump-tests"));
-        CorpusFiles.assumeInstalled("capinfos");
+        List<Path> files = Corpus.files(Corpus.tcpdumpTests());
+        WiresharkTools.assumeInstalled("capinfos");
         List<String> command = new ArrayList<>(List.of("capinfos", "-c", "-M", "-T", "-r"));
         files.forEach(f -> command.add(f.toString()));
-        CorpusFiles.Run r = CorpusFiles.run(command);
+        WiresharkTools.Run r = WiresharkTools.run(command);
         // capinfos names each file it could not read (completely) in a message on stderr
         Set<String> capinfosFailed = new HashSet<>();
         Matcher m = QUOTED.matcher(r.stderr());

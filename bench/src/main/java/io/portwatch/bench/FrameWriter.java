@@ -10,8 +10,13 @@ import java.nio.ByteOrder;
  * reused buffer: set the fields, then {@link #build}. Only the first {@code snaplen} bytes are written;
  * the payload is a fixed pattern. IPv4 header checksums are right; TCP and UDP checksums are 0 (not
  * computed, as a capture taken before checksum offload shows them).
+ *
+ * <p>Not the tests' frame builder (testkit's {@code FrameBuilder}): the generator and the floods write
+ * millions of frames, in place and without allocating, and are tools, not tests (testkit is a test
+ * dependency, JUnit and all). FrameWriterTest checks every kind of frame written here against that
+ * builder, field by field.
  */
-final class FrameBuilder {
+final class FrameWriter {
 
     static final int ETHERNET = 14;
     static final int VLAN_TAG = 4;

@@ -2,27 +2,18 @@ package io.portwatch.capture.source;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.portwatch.testkit.Corpus;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The shared corpus ({@code portwatch.corpus}) and Wireshark's command-line tools, when present. */
-final class CorpusFiles {
-    private CorpusFiles() {
-    }
-
-    /** A corpus folder; skips the calling test when the corpus or the folder is absent. */
-    static Path folder(String name) {
-        String root = System.getProperty("portwatch.corpus");
-        assumeTrue(root != null && !root.isBlank(), "portwatch.corpus is not set");
-        Path dir = Path.of(root, name);
-        assumeTrue(Files.isDirectory(dir), dir + " is absent");
-        return dir;
+/** Wireshark's command-line tools (tshark, capinfos), when present, for the corpus reader tests. */
+final class WiresharkTools {
+    private WiresharkTools() {
     }
 
     /** Output of a finished process. */
@@ -75,18 +66,9 @@ final class CorpusFiles {
         return false;
     }
 
-    /** The capture files (pcap, pcapng) of the corpus's captures/, sorted by name; skips when absent. */
+    /** The capture files (pcap, pcapng) of the corpus's captures/, sorted by name (see {@link Corpus}). */
     static List<Path> captureFiles() {
-        return list(folder("captures")).stream()
+        return Corpus.files(Corpus.captures()).stream()
                 .filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).toList();
-    }
-
-    static List<Path> list(Path dir) {
-        try (var s = Files.list(dir)) {
-            List<Path> files = new ArrayList<>(s.filter(Files::isRegularFile).sorted().toList());
-            return files;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,60 +1,57 @@
-package io.portwatch.capture.decode;
+package io.portwatch.testkit;
 
 import java.util.Arrays;
 
-/** A growable big-endian byte writer for building frames in tests. */
-final class Bytes {
+/** A growable big-endian byte writer, for building frames and headers in tests. */
+public final class Bytes {
     private byte[] data = new byte[64];
     private int size;
 
-    Bytes u8(int v) {
+    public Bytes u8(int v) {
         ensure(1);
         data[size++] = (byte) v;
         return this;
     }
 
-    Bytes u16(int v) {
+    public Bytes u16(int v) {
         return u8(v >>> 8).u8(v);
     }
 
-    Bytes u32(int v) {
+    public Bytes u32(int v) {
         return u16(v >>> 16).u16(v);
     }
 
-    Bytes u64(long v) {
+    public Bytes u64(long v) {
         return u32((int) (v >>> 32)).u32((int) v);
     }
 
-    Bytes u32le(int v) {
+    public Bytes u32le(int v) {
         return u8(v).u8(v >>> 8).u8(v >>> 16).u8(v >>> 24);
     }
 
-    Bytes bytes(byte[] b) {
+    public Bytes bytes(byte[] b) {
         ensure(b.length);
         System.arraycopy(b, 0, data, size, b.length);
         size += b.length;
         return this;
     }
 
-    Bytes zeros(int n) {
+    public Bytes zeros(int n) {
         ensure(n);
         size += n;
         return this;
     }
 
-    /** n bytes of a recognisable pattern (so payload is not all zeros). */
-    Bytes pattern(int n) {
-        for (int i = 0; i < n; i++) {
-            u8(0x41 + i % 26);
-        }
-        return this;
+    /** {@code n} bytes of {@link #pattern(int)}. */
+    public Bytes pattern(int n) {
+        return bytes(pattern(new byte[n]));
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    byte[] toArray() {
+    public byte[] toArray() {
         return Arrays.copyOf(data, size);
     }
 
@@ -64,7 +61,15 @@ final class Bytes {
         }
     }
 
-    static byte[] concat(byte[]... parts) {
+    /** {@code b} filled with a recognisable pattern, A to Z over and over (so that payload is not all zeros). */
+    public static byte[] pattern(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (0x41 + i % 26);
+        }
+        return b;
+    }
+
+    public static byte[] concat(byte[]... parts) {
         Bytes b = new Bytes();
         for (byte[] p : parts) {
             b.bytes(p);
@@ -72,7 +77,8 @@ final class Bytes {
         return b.toArray();
     }
 
-    static byte[] hex(String hex) {
+    /** The bytes a hex string spells (white space ignored). */
+    public static byte[] hex(String hex) {
         String h = hex.replaceAll("\\s+", "");
         byte[] out = new byte[h.length() / 2];
         for (int i = 0; i < out.length; i++) {
