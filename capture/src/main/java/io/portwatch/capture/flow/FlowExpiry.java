@@ -123,16 +123,10 @@ final class FlowExpiry {
         }
         if (n > 0) {
             final int[] slots = order.sort(t, endingKeys, endingSlots, n);
-            long ahead = 0;
             for (int k = 0; k < n; k++) {
-                if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
-                    for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
-                        ahead += t.readEntry(slots[j]);
-                    }
-                }
+                readAhead(slots, k, n);
                 t.reportEnd(slots[k], reason(slots[k], now));
             }
-            readAhead += ahead;
             t.removeAll(slots, n);
         }
         return n;
@@ -187,13 +181,8 @@ final class FlowExpiry {
             }
         }
         final int[] slots = order.sort(t, endingKeys, endingSlots, n);
-        long ahead = 0;
         for (int k = 0; k < n; k++) {
-            if (k % AHEAD == 0) { // read the next flows' entries all at once, so that their misses overlap
-                for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
-                    ahead += t.readEntry(slots[j]);
-                }
-            }
+            readAhead(slots, k, n);
             final int i = slots[k];
             EndReason r = reason;
             if (reason == EndReason.END_OF_INPUT && t.protocol(i) == DecodedPacket.PROTO_TCP
@@ -202,8 +191,21 @@ final class FlowExpiry {
             }
             t.reportEnd(i, r);
         }
-        readAhead += ahead;
         t.clear(slots, n);
+    }
+
+    /**
+     * Before the k-th of the flows about to end in this order: every {@value #AHEAD} flows, reads the next
+     * ones' entries all at once, so that their cache misses overlap instead of coming one a flow.
+     */
+    private void readAhead(int[] slots, int k, int n) {
+        if (k % AHEAD == 0) {
+            long v = 0;
+            for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
+                v += table.readEntry(slots[j]);
+            }
+            readAhead += v;
+        }
     }
 
     /** Adds a slot and its sort key to the flows about to end; returns their new number. */
