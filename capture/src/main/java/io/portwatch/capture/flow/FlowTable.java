@@ -566,6 +566,21 @@ public final class FlowTable {
             hot[BASE + slots[k] * HOT + META] |= DOOMED;
             r[k] = slots[k];
         }
+        if (n > capacity / 16) {
+            // Many: one pass over the whole table in slot order reads memory in sequence, which costs less
+            // than a random read for each of them. Removal at i moves flows only into slots from i on, so
+            // the pass meets every doomed flow (a removal near the end may wrap a flow into slot i: looked at
+            // again, as i stays).
+            int i = 0;
+            while (i < capacity) {
+                if (hot[BASE + i * HOT + META] < 0) { // DOOMED is the sign bit
+                    removeAt(i);
+                    continue;
+                }
+                i++;
+            }
+            return;
+        }
         Arrays.sort(r, 0, n);
         // Each run of taken slots that holds a doomed flow is gone through from its first slot to the
         // empty slot that ended it, removing as it goes: backward-shift removal moves flows only within
