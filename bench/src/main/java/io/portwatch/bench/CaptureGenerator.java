@@ -29,6 +29,10 @@ import java.util.SplittableRandom;
  * {@code (s % sessionsPerClient)}-th port of a host-specific permutation of the client ports. So the
  * expected counts do not depend on flow timeouts: each session is one flow. Memory is bounded by the
  * concurrency, whatever the number of packets.
+ *
+ * <p>Why one class of about 510 lines: the sessions it interleaves and the counts it expects of them are
+ * made in the same loop, so that every frame written is counted exactly once; apart, the two would have to
+ * agree on every choice the seed makes.
  */
 public final class CaptureGenerator {
 

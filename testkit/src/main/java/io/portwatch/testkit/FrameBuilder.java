@@ -19,6 +19,10 @@ import java.util.Arrays;
  * payload {@link Bytes#pattern A to Z}; TCP, UDP and ICMP checksums 0 (not computed, as a capture
  * taken before checksum offload shows them). Allocates per frame: tests that write millions of frames
  * write them in place (bench's generator, analysis's RandomProbes).
+ *
+ * <p>Why one class of about 500 lines: it is the one builder every module's tests share, one method a
+ * layer (link, VLAN, IPv4, IPv6 and its extension headers, TCP, UDP, ICMP), each writing its header's
+ * fields by name; split by layer, every test would chain several builders for one frame.
  */
 public final class FrameBuilder {
     public static final byte[] MAC_DST = Bytes.hex("001122334455");

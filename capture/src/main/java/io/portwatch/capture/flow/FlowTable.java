@@ -39,7 +39,7 @@ import java.util.Arrays;
  * a new SYN on its 5-tuple ends it at once and starts a new flow. When flows end is {@link FlowExpiry}'s
  * to say (timeouts, sweeps, eviction), in which order {@link FlowOrder}'s; the hash is {@link FlowHash}'s.
  *
- * <p>Why one class of about 750 lines: everything here reads or writes the two slot arrays at the offsets
+ * <p>Why one class of about 800 lines: everything here reads or writes the two slot arrays at the offsets
  * of the layout above (the packet path, the prefetch, growth, backward-shift removal, the accessors by
  * slot), and is kept together so that the layout is defined and used in one place, where the JIT sees all
  * of it; what does not touch the arrays went to its own class.
