@@ -1,5 +1,6 @@
 package io.portwatch.app;
 
+import io.portwatch.testkit.Corpus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.app.sink.EcsChecks;
@@ -195,8 +196,7 @@ class KafkaIT {
 
     private static List<Path> captures() throws IOException {
         List<Path> files = new ArrayList<>(List.of(sample));
-        String corpus = System.getProperty("portwatch.corpus");
-        Path dir = corpus == null ? null : Path.of(corpus, "captures");
+        Path dir = Corpus.ifPresent().map(root -> root.resolve("captures")).orElse(null); // always in CI
         if (dir != null && Files.isDirectory(dir)) {
             try (Stream<Path> s = Files.list(dir)) {
                 s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted()

@@ -1,11 +1,13 @@
 package io.portwatch.app.metrics;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.capture.decode.DecodeError;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
+import io.portwatch.testkit.Corpus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +22,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The meters other parts of portwatch feed, and the JVM and process meters, read back from a scrape. */
 class PortwatchMetricsTest {
@@ -130,10 +131,7 @@ class PortwatchMetricsTest {
     /** Decode errors of real malformed captures (tcpdump's test suite), fed by reason as a summary gives them. */
     @Test
     void decodeErrorsOfMalformedCapturesByReason() throws Exception {
-        String corpus = System.getProperty("portwatch.corpus");
-        assumeTrue(corpus != null, "portwatch.corpus is not set");
-        Path dir = Path.of(corpus, "tcpdump-tests");
-        assumeTrue(Files.isDirectory(dir), "no corpus at " + dir);
+        Path dir = Corpus.tcpdumpTests();
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(p -> p.toString().matches(".*\\.pcap(ng)?$")).sorted().toList();
@@ -144,7 +142,7 @@ class PortwatchMetricsTest {
             if (expected.size() >= 4 || read >= 400) {
                 break;
             }
-            RecordingSink out = new RecordingSink();
+            CollectingSink out = new CollectingSink();
             TrafficAnalyzer analyzer = new TrafficAnalyzer(AnalyzerConfig.defaults(), f.getFileName().toString(), out);
             try (CaptureFileSource source = CaptureFileSource.open(f.toString())) {
                 source.run(analyzer);

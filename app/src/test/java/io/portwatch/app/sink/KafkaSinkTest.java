@@ -1,5 +1,6 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.testkit.Corpus;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
@@ -115,8 +116,7 @@ class KafkaSinkTest {
         windows.add(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
                 SampleRecords.shuffledPorts(40, 9)));
         List<Summary> summaries = new ArrayList<>(List.of(SampleRecords.summary(), SampleRecords.emptySummary()));
-        String corpus = System.getProperty("portwatch.corpus");
-        if (corpus != null && Files.isDirectory(Path.of(corpus, "captures"))) {
+        if (Corpus.ifPresent().isPresent()) { // the corpus's records too, where it is (always in CI)
             for (String capture : new String[] {"nmap-syn-scan.pcap", "http-sessions.pcapng", "dns-queries.pcap"}) {
                 JsonNode ref = CorpusRecords.reference(capture);
                 windows.add(CorpusRecords.window(ref, SampleRecords.T0));
