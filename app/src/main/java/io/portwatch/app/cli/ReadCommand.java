@@ -1,24 +1,17 @@
 package io.portwatch.app.cli;
 
 import io.portwatch.analysis.AnalyzerConfig;
-import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.detect.DetectConfig;
 import io.portwatch.analysis.detect.PolicyException;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.sink.OutputUnavailableException;
-import io.portwatch.app.sink.SharedSink;
 import io.portwatch.capture.libpcap.BpfCompiler;
+import io.portwatch.capture.libpcap.Libpcap;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.BpfFilterSet;
 import io.portwatch.capture.source.CaptureException;
-import io.portwatch.capture.source.CaptureFileSource;
-import io.portwatch.capture.libpcap.Libpcap;
-import io.portwatch.capture.libpcap.LibpcapFileSource;
-import io.portwatch.capture.source.MergedSource;
-import io.portwatch.capture.source.PacketSink;
-import io.portwatch.capture.source.PacketSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,17 +19,8 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /** {@code portwatch read}: per-port statistics of capture files. */
 @Command(name = "read",
@@ -112,8 +96,7 @@ public final class ReadCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Written by the reading threads (only ever to {@link Main#EXIT_INPUT}). */
-    private volatile int exit = Main.EXIT_OK;
+    private int exit = Main.EXIT_OK;
 
     @Override
     public Integer call() {
@@ -167,31 +150,8 @@ public final class ReadCommand implements Callable<Integer> {
             return Main.EXIT_UNAVAILABLE;
         }
         try {
-            int processors = Runtime.getRuntime().availableProcessors();
-            int parallel = Math.min(files.size(), threads != null ? threads : processors);
-            // One capture at a time: its detectors (and the output) take a second core, if there is one.
-            AnalyzerConfig single = config.withDetectionThread(processors > 1);
-            if (separate && parallel > 1) {
-                new SeparateRun(config, new SharedSink(sink), err).run(parallel);
-            } else if (separate) {
-                for (String f : files) {
-                    TrafficAnalyzer a = new TrafficAnalyzer(single, f, sink);
-                    readInto(f, a, filters, err, null);
-                    a.finish();
-                }
-            } else if (files.size() > 1) {
-                TrafficAnalyzer a = new TrafficAnalyzer(single, String.join(",", files), sink);
-                Consumer<CaptureException> faults = e -> fault(e.getMessage(), a, err);
-                try (MergedSource merged = reader == Reader.libpcap ? LibpcapFileSource.merge(files, filter, faults)
-                        : MergedSource.java(files, faults)) {
-                    merged.run(target(a, filters));
-                }
-                a.finish();
-            } else {
-                TrafficAnalyzer a = new TrafficAnalyzer(single, files.get(0), sink);
-                readInto(files.get(0), a, filters, err, null);
-                a.finish();
-            }
+            exit = new ReadRun(files, reader == Reader.libpcap, filter, filters, config, separate, threads, err)
+                    .run(sink);
             sink.close();
             int saved = detect.saveBaseline(detection, err);
             if (exit == Main.EXIT_OK) {
@@ -210,163 +170,5 @@ public final class ReadCommand implements Callable<Integer> {
         }
         err.flush();
         return exit;
-    }
-
-    /**
-     * Reads one input into an analyzer.
-     *
-     * @param run the parallel run this read is part of (it may stop the source), or null
-     * @return false when the run stopped the read before the end
-     */
-    private boolean readInto(String file, TrafficAnalyzer analyzer, BpfFilterSet filters, PrintWriter err,
-                             SeparateRun run) {
-        PacketSink target = target(analyzer, filters);
-        try (PacketSource source = open(file)) {
-            if (run == null) {
-                source.run(target);
-                return true;
-            }
-            run.sources.add(source);
-            try {
-                if (!run.stopped) {
-                    source.run(target);
-                }
-            } finally {
-                run.sources.remove(source);
-            }
-            return !run.stopped;
-        } catch (CaptureException e) {
-            fault(e.getMessage(), analyzer, err);
-            return run == null || !run.stopped;
-        }
-    }
-
-    /** Where the frames go: the analyzer, behind the Java reader's filter when there is one. */
-    private PacketSink target(TrafficAnalyzer analyzer, BpfFilterSet filters) {
-        if (filters == null || reader != Reader.java) {
-            return analyzer;
-        }
-        return (lt, ts, buf, off, cap, orig) -> {
-            if (filters.matches(lt, buf, off, cap, orig)) {
-                analyzer.onPacket(lt, ts, buf, off, cap, orig);
-            }
-        };
-    }
-
-    private PacketSource open(String file) throws CaptureException {
-        return reader == Reader.libpcap ? LibpcapFileSource.open(file, filter) : CaptureFileSource.open(file);
-    }
-
-    private void fault(String message, TrafficAnalyzer analyzer, PrintWriter err) {
-        synchronized (err) {
-            err.println("portwatch: " + message);
-            err.flush();
-        }
-        analyzer.inputError(message);
-        exit = Main.EXIT_INPUT;
-    }
-
-    /**
-     * {@code --separate} with several files on a fixed pool of threads: each file is read by one task
-     * into an analyzer of its own, which writes to a lane of the shared sink. An input fault ends only
-     * its file; a failure of the output (or an internal error) stops every file being read, and the
-     * files not started are skipped.
-     */
-    private final class SeparateRun {
-
-        private final AnalyzerConfig config;
-        private final SharedSink sink;
-        private final PrintWriter err;
-        /** The sources being read now, so that a failure can stop them. */
-        final Set<PacketSource> sources = ConcurrentHashMap.newKeySet();
-        volatile boolean stopped;
-        /** Filter messages said so far: each once per run, as one filter set would. */
-        private final Set<String> said = ConcurrentHashMap.newKeySet();
-
-        SeparateRun(AnalyzerConfig config, SharedSink sink, PrintWriter err) {
-            this.config = config;
-            this.sink = sink;
-            this.err = err;
-        }
-
-        void run(int threads) {
-            AtomicInteger n = new AtomicInteger();
-            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "portwatch-read-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            List<Future<?>> tasks = new ArrayList<>();
-            try {
-                for (String f : files) {
-                    tasks.add(pool.submit(() -> analyse(f)));
-                }
-            } finally {
-                pool.shutdown();
-            }
-            Throwable first = null;
-            for (Future<?> t : tasks) {
-                try {
-                    t.get();
-                } catch (ExecutionException e) {
-                    if (first == null) {
-                        first = e.getCause();
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stop();
-                    first = first != null ? first : new IllegalStateException("interrupted");
-                    break;
-                }
-            }
-            if (first instanceof RuntimeException e) {
-                throw e;
-            }
-            if (first instanceof Error e) {
-                throw e;
-            }
-        }
-
-        private void analyse(String file) {
-            if (stopped) {
-                return;
-            }
-            try {
-                TrafficAnalyzer a = new TrafficAnalyzer(config, file, sink.lane());
-                if (readInto(file, a, filters(), err, this)) {
-                    a.finish();
-                }
-            } catch (RuntimeException | Error e) {
-                stop();
-                throw e;
-            }
-        }
-
-        /** A filter set of this task's own (a set is not thread-safe), or null without --filter. */
-        private BpfFilterSet filters() {
-            if (filter == null || reader != Reader.java) {
-                return null;
-            }
-            try {
-                return BpfFilterSet.compile(filter, BpfFilter.DEFAULT_SNAPLEN, BpfCompiler::compile, msg -> {
-                    if (said.add(msg)) {
-                        synchronized (err) {
-                            err.println("portwatch: " + msg);
-                            err.flush();
-                        }
-                    }
-                });
-            } catch (CaptureException e) {
-                // compiled once already before the run, so this is not the expression's fault
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-        }
-
-        private void stop() {
-            stopped = true;
-            for (PacketSource s : sources) {
-                s.stop();
-            }
-        }
     }
 }
