@@ -14,14 +14,25 @@ import io.portwatch.capture.flow.FlowConfig;
  *                        analyzer's own beside the packet thread (same records in the same order; the
  *                        detectors' cache misses are then taken on another core). Worth it where a core
  *                        is free: one capture read on a machine of two or more processors.
+ * @param topTalkers      top clients and servers to report per port and window, by packets and by bytes;
+ *                        0 for none
  */
 public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
-                             boolean detectionThread) {
+                             boolean detectionThread, int topTalkers) {
 
     public AnalyzerConfig {
         if (intervalNanos < 0) {
             throw new IllegalArgumentException("interval must not be negative");
         }
+        if (topTalkers < 0) {
+            throw new IllegalArgumentException("top talkers must not be negative");
+        }
+    }
+
+    /** Without top talkers. */
+    public AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
+                          boolean detectionThread) {
+        this(intervalNanos, flows, emitFlows, detect, detectionThread, 0);
     }
 
     /** Without detectors. */
@@ -40,11 +51,16 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
 
     /** This configuration with these detectors (null: none). */
     public AnalyzerConfig withDetection(DetectConfig d) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread, topTalkers);
     }
 
     /** This configuration with the detectors on a thread of their own, or not. */
     public AnalyzerConfig withDetectionThread(boolean on) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on, topTalkers);
+    }
+
+    /** This configuration with {@code n} top talkers of each kind a port (0: none). */
+    public AnalyzerConfig withTopTalkers(int n) {
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, n);
     }
 }

@@ -60,6 +60,8 @@ public final class TrafficAnalyzer implements PacketSink {
     private int pending;
     private final PacketDecoder decoder;
     private final FlowTable flows;
+    /** Which window each flow was last counted in, and its top-talker entry. */
+    private final WindowMarks marks;
     private final FragmentTracker fragments = new FragmentTracker(65_536);
     private final PortTable ports = new PortTable();
     /** The ports' distinct clients and servers: this thread's, or the stage's when there is one. */
@@ -88,7 +90,6 @@ public final class TrafficAnalyzer implements PacketSink {
     /** See {@link #scheduleTimeEvents()}. */
     private long nextTimeEvent = Long.MIN_VALUE;
 
-    private int windowSeq = 1;
     private long trackedAtEnd = -1;
     private boolean windowOpen;
     private long windowStart;
@@ -108,6 +109,11 @@ public final class TrafficAnalyzer implements PacketSink {
     private boolean finished;
 
     public TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink) {
+        this(config, input, sink, WindowMarks.TICKET_LIMIT);
+    }
+
+    /** With the flows' window marks renumbered before {@code ticketLimit} (small in tests). */
+    TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink, int ticketLimit) {
         this.config = config;
         this.emitFlows = config.emitFlows();
         this.input = input;
@@ -115,6 +121,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
+        this.marks = new WindowMarks(flows, config.topTalkers() > 0, ticketLimit);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         this.policy = detect != null && config.detect().policy() != null;
         this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, peers, sink, input) : null;
@@ -308,8 +315,7 @@ public final class TrafficAnalyzer implements PacketSink {
         final PortTable pt = ports;
         final int ps = pt.slot(p.protocol, ft.serverPort(slot));
         pt.add(ps, PortTable.FLOWS, events & FlowTable.EV_NEW); // 0 or 1: a capture starts with new flows only
-        if (ft.mark(slot) != windowSeq) { // the flow's first packet in this window
-            ft.setMark(slot, windowSeq);
+        if (marks.count(slot, ps, p.ipLength)) { // the flow's first packet in this window
             pt.increment(ps, PortTable.ACTIVE);
             out.peers(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
         }
@@ -343,6 +349,7 @@ public final class TrafficAnalyzer implements PacketSink {
     private void addHeldFragments(int slot, long count, long ipBytes) {
         final boolean toServer = flows.lastToServer();
         flows.addPackets(slot, toServer, count, ipBytes);
+        marks.countMore(slot, count, ipBytes);
         int ps = ports.slot(flows.protocol(slot), flows.serverPort(slot));
         ports.add(ps, toServer ? PortTable.PKTS_TO_SERVER : PortTable.PKTS_TO_CLIENT, count);
         ports.add(ps, toServer ? PortTable.BYTES_TO_SERVER : PortTable.BYTES_TO_CLIENT, ipBytes);
@@ -410,6 +417,7 @@ public final class TrafficAnalyzer implements PacketSink {
     private void openWindow(long ts) {
         final long interval = config.intervalNanos();
         windowOpen = true;
+        marks.openWindow();
         if (interval > 0) {
             windowStart = Math.floorDiv(ts, interval) * interval;
             windowEnd = windowStart + interval;
@@ -432,10 +440,10 @@ public final class TrafficAnalyzer implements PacketSink {
             statsAtWindowStart = now;
         }
         WindowDraft draft = new WindowDraft(input, windowStart, end, ports.drainCounts(), windowPackets, windowBytes,
-                trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture);
+                trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture,
+                marks.takeTalkers(), config.topTalkers());
         out.window(draft);
         decodeErrorsAtWindowStart = errors;
-        windowSeq++;
         windowPackets = 0;
         windowBytes = 0;
         windowOpen = false;

@@ -3,18 +3,20 @@ package io.portwatch.analysis;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
+import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.capture.source.CaptureStats;
 
 /**
  * A closed window but for its ports' distinct clients and servers, which the thread that owns the
- * {@link PortPeers} adds: the packet thread, or the detection stage's.
+ * {@link PortPeers} adds: the packet thread, or the detection stage's. {@code talkers} holds its ports'
+ * top talkers ({@code topTalkers} of each kind a port), or is null when they are off.
  */
 record WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
-                   long activeFlows, long decodeErrors, CaptureStats capture) {
+                   long activeFlows, long decodeErrors, CaptureStats capture, PortTalkers talkers, int topTalkers) {
 
     /** The window's record; {@code peers} is cleared for the next window. */
     WindowReport report(PortPeers peers) {
-        return new WindowReport(input, start, end, counts.stats(peers), packets, bytes, activeFlows, decodeErrors,
+        return new WindowReport(input, start, end, counts.stats(peers, talkers, topTalkers), packets, bytes, activeFlows, decodeErrors,
                 capture, 0);
     }
 }

@@ -21,6 +21,8 @@ import java.util.Comparator;
  *                        an HLL estimate, never more than {@code activeFlows})
  * @param uniqueServers   distinct server addresses among the active flows
  * @param tcp             TCP counts, null for UDP
+ * @param topClients      the port's top clients in the window, or null when top talkers are off
+ * @param topServers      the port's top servers in the window, or null when top talkers are off
  */
 public record PortStats(
         String transport,
@@ -35,7 +37,9 @@ public record PortStats(
         long bytesToClient,
         long uniqueClients,
         long uniqueServers,
-        TcpCounts tcp) implements Record {
+        TcpCounts tcp,
+        TopTalkers topClients,
+        TopTalkers topServers) implements Record {
 
     /** Most packets first, then most bytes, then by transport and port: the order ports are shown in. */
     public static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
@@ -49,6 +53,14 @@ public record PortStats(
         return c != 0 ? c : Integer.compare(a.port(), b.port());
     };
 
+
+    /** Without top talkers. */
+    public PortStats(String transport, int port, String service, PortClass portClass, long flows, long activeFlows,
+                     long packetsToServer, long packetsToClient, long bytesToServer, long bytesToClient,
+                     long uniqueClients, long uniqueServers, TcpCounts tcp) {
+        this(transport, port, service, portClass, flows, activeFlows, packetsToServer, packetsToClient, bytesToServer,
+                bytesToClient, uniqueClients, uniqueServers, tcp, null, null);
+    }
 
     public long packets() {
         return packetsToServer + packetsToClient;

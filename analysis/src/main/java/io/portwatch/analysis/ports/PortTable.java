@@ -2,6 +2,7 @@ package io.portwatch.analysis.ports;
 
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ public final class PortTable {
 
     /** The window's records, busiest first, with the distinct counts of {@code peers}; both are empty afterwards. */
     public List<PortStats> drain(PortPeers peers) {
-        return drainCounts().stats(peers);
+        return drainCounts().stats(peers, null, 0);
     }
 
     /** One window's counters: the ports it used, in slot order, and their {@value #STRIDE} counters each. */
@@ -113,9 +114,10 @@ public final class PortTable {
 
         /**
          * The window's records, busiest first, with each slot's distinct clients and servers from
-         * {@code peers}, which is cleared for the next window.
+         * {@code peers}, which is cleared for the next window, and the top {@code topN} talkers of each
+         * kind from {@code talkers} (none when it is null).
          */
-        public List<PortStats> stats(PortPeers peers) {
+        public List<PortStats> stats(PortPeers peers, PortTalkers talkers, int topN) {
             List<PortStats> out = new ArrayList<>(keys.length);
             for (int s = 0; s < keys.length; s++) {
                 int key = keys[s];
@@ -128,7 +130,9 @@ public final class PortTable {
                 out.add(new PortStats(tcp ? "tcp" : "udp", port, IanaServices.serviceName(proto, port),
                         PortClass.of(port), c[b + FLOWS], c[b + ACTIVE], c[b + PKTS_TO_SERVER],
                         c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
-                        distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc));
+                        distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc,
+                        talkers == null ? null : talkers.clients(s, topN),
+                        talkers == null ? null : talkers.servers(s, topN)));
             }
             peers.clear(keys.length);
             out.sort(PortStats.BUSIEST_FIRST);

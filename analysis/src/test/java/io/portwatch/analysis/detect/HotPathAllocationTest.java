@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * With every detector on (a policy too), the packets of established TCP connections and answered UDP
- * exchanges allocate nothing: the detectors look at them and let them go (the JVM's per-thread
+ * With every detector on (a policy too) and top talkers counted, the packets of established TCP
+ * connections and answered UDP exchanges allocate nothing: the detectors look at them and let them go (the JVM's per-thread
  * allocation counter tells). So too with the detectors on their own thread: neither the packet thread
  * nor the detection thread allocates.
  */
@@ -40,7 +40,7 @@ class HotPathAllocationTest {
 
         RandomProbes.Counting sink = new RandomProbes.Counting();
         TrafficAnalyzer a = new TrafficAnalyzer(RandomProbes.config(16L << 20, 1 << 16)
-                .withDetectionThread(detectionThread), "steady-" + detectionThread, sink);
+                .withDetectionThread(detectionThread).withTopTalkers(5), "steady-" + detectionThread, sink);
         RandomProbes frames = new RandomProbes(3);
         Wire setup = new Wire(a);
         frames.now = setup.now;

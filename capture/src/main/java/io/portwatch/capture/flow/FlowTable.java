@@ -784,6 +784,20 @@ public final class FlowTable {
         hot[b] = TcpState.withMark(hot[b], mark);
     }
 
+    /**
+     * Renumbers the marks, for an owner whose marks only grow: a mark in {@code [from, to)} becomes
+     * {@code mark - from + 1}, any other becomes 0. One pass over the table.
+     */
+    public void rebaseMarks(int from, int to) {
+        for (int i = 0; i < capacity; i++) {
+            final int b = BASE + i * HOT;
+            if (hot[b + META] != 0) {
+                final int m = TcpState.mark(hot[b + STATE]);
+                hot[b + STATE] = TcpState.withMark(hot[b + STATE], m >= from && m < to ? m - from + 1 : 0);
+            }
+        }
+    }
+
     /** True for a TCP flow whose client sent a SYN that the server never answered at all. */
     public boolean isUnanswered(int slot) {
         return protocol(slot) == DecodedPacket.PROTO_TCP && TcpState.isUnanswered(hot[BASE + slot * HOT + STATE]);
