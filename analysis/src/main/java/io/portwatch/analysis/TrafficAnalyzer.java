@@ -109,11 +109,14 @@ public final class TrafficAnalyzer implements PacketSink {
     private boolean finished;
 
     public TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink) {
-        this(config, input, sink, WindowMarks.TICKET_LIMIT);
+        this(config, input, sink, WindowMarks.TICKET_LIMIT, 0);
     }
 
-    /** With the flows' window marks renumbered before {@code ticketLimit} (small in tests). */
-    TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink, int ticketLimit) {
+    /**
+     * For tests: the flows' window marks renumbered before {@code ticketLimit}, and the top talkers' log
+     * folded at {@code logLimit} entries (when above 0).
+     */
+    TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink, int ticketLimit, int logLimit) {
         this.config = config;
         this.emitFlows = config.emitFlows();
         this.input = input;
@@ -121,7 +124,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
-        this.marks = new WindowMarks(flows, config.topTalkers() > 0, ticketLimit);
+        this.marks = new WindowMarks(flows, config.topTalkers() > 0, ticketLimit, logLimit);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         this.policy = detect != null && config.detect().policy() != null;
         this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, peers, sink, input) : null;

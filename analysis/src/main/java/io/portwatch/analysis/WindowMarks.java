@@ -22,6 +22,8 @@ final class WindowMarks {
 
     private final FlowTable flows;
     private final int ticketLimit;
+    /** When above 0, the log's limit instead of {@link TalkerLog#limit} (for tests). */
+    private final int fixedLogLimit;
     /** Null when top talkers are off. */
     private TalkerLog log;
     private PortTalkers talkers;
@@ -29,9 +31,10 @@ final class WindowMarks {
     private int logFirst = 1;
     private int next = 1;
 
-    WindowMarks(FlowTable flows, boolean topTalkers, int ticketLimit) {
+    WindowMarks(FlowTable flows, boolean topTalkers, int ticketLimit, int fixedLogLimit) {
         this.flows = flows;
         this.ticketLimit = ticketLimit;
+        this.fixedLogLimit = fixedLogLimit;
         if (topTalkers) {
             log = new TalkerLog();
             talkers = new PortTalkers();
@@ -70,7 +73,7 @@ final class WindowMarks {
 
     /** Gives the flow in slot a ticket and an entry in the log. */
     private int open(int slot, int portSlot, boolean firstInWindow) {
-        if (log.full()) {
+        if (log.size() >= (fixedLogLimit > 0 ? fixedLogLimit : TalkerLog.limit(flows.capacity()))) {
             talkers.fold(log);
             logFirst = next;
         }

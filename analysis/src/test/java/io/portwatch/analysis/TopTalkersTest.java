@@ -162,17 +162,22 @@ class TopTalkersTest {
 
     @Test
     void aFullLogIsFoldedAndItsFlowsCountedOnce() {
-        // 70,000 flows (more than a log holds) from 10 clients, each flow two datagrams, the second after
-        // every first: flows whose entry was folded get a new one, counted as packets only
+        // 70,000 flows from 10 clients in a log folded every 1,000 entries, each flow two datagrams, the
+        // second after every first: flows whose entry was folded get a new one, counted as packets only
         int flows = 70_000;
-        CollectingSink out = run(new AnalyzerConfig(0, FlowConfig.defaults(), false).withTopTalkers(TOP), a -> {
+        CollectingSink out = new CollectingSink();
+        TrafficAnalyzer analyzer = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), false)
+                .withTopTalkers(TOP), "crafted", out, WindowMarks.TICKET_LIMIT, 1_000);
+        java.util.function.Consumer<TrafficAnalyzer> traffic = a -> {
             Frames f = new Frames(a);
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < flows; i++) {
                     f.udp("10.2.0." + (i % 10), 1024 + i / 10, "10.0.0.9", 9999, 100);
                 }
             }
-        });
+        };
+        traffic.accept(analyzer);
+        analyzer.finish();
         TopTalkers top = out.windows.get(0).ports().get(0).topClients();
         assertTrue(top.exact());
         for (Talker t : top.byPackets()) {
@@ -200,7 +205,7 @@ class TopTalkersTest {
         };
         CollectingSink plain = run(config, traffic);
         CollectingSink renumbered = new CollectingSink();
-        TrafficAnalyzer a = new TrafficAnalyzer(config, "crafted", renumbered, 25);
+        TrafficAnalyzer a = new TrafficAnalyzer(config, "crafted", renumbered, 25, 0);
         traffic.accept(a);
         a.finish();
         assertTrue(plain.windows.size() >= 30);
@@ -209,7 +214,7 @@ class TopTalkersTest {
         AnalyzerConfig off = config.withTopTalkers(0);
         CollectingSink offPlain = run(off, traffic);
         CollectingSink offRenumbered = new CollectingSink();
-        TrafficAnalyzer b = new TrafficAnalyzer(off, "crafted", offRenumbered, 4);
+        TrafficAnalyzer b = new TrafficAnalyzer(off, "crafted", offRenumbered, 4, 0);
         traffic.accept(b);
         b.finish();
         assertEquals(portsOf(offPlain.windows), portsOf(offRenumbered.windows));
