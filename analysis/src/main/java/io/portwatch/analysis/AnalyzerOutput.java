@@ -23,9 +23,12 @@ interface AnalyzerOutput {
 
     void flush();
 
-    /** The sink on the packet thread, with the ports' distinct counters there too. */
-    record Direct(io.portwatch.analysis.output.RecordSink sink, io.portwatch.analysis.ports.PortPeers peers)
-            implements AnalyzerOutput {
+    /**
+     * The sink on the packet thread, with the ports' distinct counters there too, and the detectors if any
+     * (null when off), whose services of each window its record takes.
+     */
+    record Direct(io.portwatch.analysis.output.RecordSink sink, io.portwatch.analysis.ports.PortPeers peers,
+                  io.portwatch.analysis.detect.Detection detection) implements AnalyzerOutput {
 
         @Override
         public void peers(int portSlot, long cHi, long cLo, long sHi, long sLo) {
@@ -34,7 +37,7 @@ interface AnalyzerOutput {
 
         @Override
         public void window(WindowDraft draft) {
-            sink.window(draft.report(peers));
+            sink.window(draft.report(peers, detection != null ? detection.takeWindowServices() : java.util.List.of()));
         }
 
         @Override

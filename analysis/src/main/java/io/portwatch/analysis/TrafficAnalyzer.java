@@ -129,7 +129,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.policy = detect != null && config.detect().policy() != null;
         this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, peers, sink, input) : null;
         this.detectIn = stage != null ? stage : detect;
-        this.out = stage != null ? stage : new AnalyzerOutput.Direct(sink, peers);
+        this.out = stage != null ? stage : new AnalyzerOutput.Direct(sink, peers, detect);
         for (int i = 0; i < BATCH; i++) {
             ring[i] = new DecodedPacket();
         }

@@ -1,10 +1,13 @@
 package io.portwatch.analysis;
 
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
 import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.capture.source.CaptureStats;
+
+import java.util.List;
 
 /**
  * A closed window but for its ports' distinct clients and servers, which the thread that owns the
@@ -14,9 +17,12 @@ import io.portwatch.capture.source.CaptureStats;
 record WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
                    long activeFlows, long decodeErrors, CaptureStats capture, PortTalkers talkers, int topTalkers) {
 
-    /** The window's record; {@code peers} is cleared for the next window. */
-    WindowReport report(PortPeers peers) {
-        return new WindowReport(input, start, end, counts.stats(peers, talkers, topTalkers), packets, bytes, activeFlows, decodeErrors,
-                capture, 0);
+    /**
+     * The window's record, with the services the detectors saw in it (empty without detectors); {@code peers}
+     * is cleared for the next window.
+     */
+    WindowReport report(PortPeers peers, List<ServiceStats> services) {
+        return new WindowReport(input, start, end, counts.stats(peers, talkers, topTalkers), packets, bytes,
+                activeFlows, decodeErrors, capture, 0, services);
     }
 }

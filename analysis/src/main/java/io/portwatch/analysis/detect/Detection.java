@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.IcmpHeader;
@@ -34,6 +35,7 @@ public final class Detection implements DetectionInput {
     private final TrwDetector trw;
     private final SynFloodDetector floods;
     private final ServiceInventory services;
+    private List<ServiceStats> windowServices = List.of();
     private final PolicyDetector policy;
     private final long[] sent = new long[Alert.Kind.values().length];
 
@@ -266,10 +268,21 @@ public final class Detection implements DetectionInput {
         }
     }
 
-    /** The analyzer closes a reporting window: pending scan alerts go out before its record. */
+    /**
+     * The analyzer closes a reporting window: pending scan alerts go out before its record, and the
+     * services seen in it are set aside for the record ({@link #takeWindowServices}).
+     */
     @Override
     public void onWindowClose() {
         reporter.flush(now, true);
+        windowServices = services.takeWindow();
+    }
+
+    /** The exposed services seen in the window last closed (once; then none until the next closes). */
+    public List<ServiceStats> takeWindowServices() {
+        List<ServiceStats> s = windowServices;
+        windowServices = List.of();
+        return s;
     }
 
     /**

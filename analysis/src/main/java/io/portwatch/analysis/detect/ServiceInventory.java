@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.ports.DistinctCounter;
 import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.decode.DecodedPacket;
@@ -20,10 +21,16 @@ import java.util.function.Consumer;
  */
 final class ServiceInventory {
 
+    /** Services a window reports at most (the first seen in it); the rest are counted as omitted. */
+    static final int MAX_WINDOW_SERVICES = 65_536;
+
     private final DetectConfig cfg;
     private final String input;
     private final Consumer<Alert> out;
     private final LruTable<Service> services;
+    /** Services seen in the open window, at most {@link #MAX_WINDOW_SERVICES}. */
+    private final List<Service> window = new ArrayList<>();
+    private long omitted;
     private long learnUntil = Long.MIN_VALUE;
 
     ServiceInventory(DetectConfig cfg, String input, Consumer<Alert> out, long bytes) {
@@ -48,9 +55,19 @@ final class ServiceInventory {
             s = services.add(sHi, sLo, 0, 0, pp, new Service(t));
             if (cfg.alertsNewServices() && t >= learnUntil
                     && (cfg.baseline() == null || !cfg.baseline().contains(proto, sHi, sLo, port))) {
+                s.alerted = true;
                 out.accept(alert(proto, sHi, sLo, port, cHi, cLo, t));
             }
         }
+        if (!s.listed) {
+            if (window.size() < MAX_WINDOW_SERVICES) {
+                s.listed = true;
+                window.add(s);
+            } else {
+                omitted++;
+            }
+        }
+        s.windowFlows++;
         if (t > s.last) {
             s.last = t;
         }
@@ -90,6 +107,30 @@ final class ServiceInventory {
         return list;
     }
 
+    /**
+     * The services seen in the window that closes, in the order they were first seen in it; the next window
+     * starts with none.
+     */
+    List<ServiceStats> takeWindow() {
+        List<ServiceStats> list = new ArrayList<>(window.size());
+        for (Service s : window) {
+            int proto = s.n >>> 16;
+            int port = s.n & 0xFFFF;
+            list.add(new ServiceStats(proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", HostSet.text(s.aHi, s.aLo),
+                    port, IanaServices.serviceName(proto, port), s.first, s.last, s.windowFlows,
+                    Math.min(s.clients.estimate(), s.flows), s.alerted));
+            s.windowFlows = 0;
+            s.listed = false;
+        }
+        window.clear();
+        return list;
+    }
+
+    /** Services left out of windows' lists because a window had {@value #MAX_WINDOW_SERVICES} already. */
+    long omitted() {
+        return omitted;
+    }
+
     long bytes() {
         return services.bytes();
     }
@@ -108,6 +149,12 @@ final class ServiceInventory {
         long flows;
         final DistinctCounter clients = new DistinctCounter(64, 10);
         long clientBytes;
+        /** Flows answered in the open window. */
+        long windowFlows;
+        /** In the open window's list. */
+        boolean listed;
+        /** Raised new_service. */
+        boolean alerted;
 
         Service(long t) {
             first = t;

@@ -18,12 +18,22 @@ import java.util.List;
  * @param decodeErrors  frames of the window that could not be decoded
  * @param capture       the capture's own counters over the window (live captures), or null
  * @param outputDropped records the output dropped so far because it fell behind (set by the output)
+ * @param services      the exposed services seen in the window (when the detectors run), in the order first
+ *                      seen in it
  */
 public record WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports,
                            long packets, long bytes, long activeFlows, long decodeErrors, CaptureStats capture,
-                           long outputDropped) implements Record {
+                           long outputDropped, List<ServiceStats> services) implements Record {
     public WindowReport {
         ports = busiestFirst(ports);
+        services = List.copyOf(services);
+    }
+
+    /** A window without services. */
+    public WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports, long packets, long bytes,
+                        long activeFlows, long decodeErrors, CaptureStats capture, long outputDropped) {
+        this(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors, capture, outputDropped,
+                List.of());
     }
 
     /** The ports, busiest first ({@link PortStats#BUSIEST_FIRST}); copied only when not in that order. */
@@ -46,6 +56,6 @@ public record WindowReport(String input, long startNanos, long endNanos, List<Po
     /** This report with the output's drop count. */
     public WindowReport withOutputDropped(long dropped) {
         return new WindowReport(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors,
-                capture, dropped);
+                capture, dropped, services);
     }
 }

@@ -4,6 +4,7 @@ import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.capture.flow.FlowConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,39 @@ class ServicesAndPolicyTest {
         assertEquals(2, http.clients());
         assertEquals(2, http.flows());
         assertTrue(sink.alerts.isEmpty(), "no baseline, no learning period: no new_service " + sink);
+    }
+
+    @Test
+    void eachWindowListsTheServicesThatAnsweredInIt() throws PolicyException {
+        ServiceBaseline known = ServiceBaseline.parse("known", List.of("tcp 10.0.0.10 80"));
+        for (boolean thread : new boolean[] {false, true}) {
+            CollectingSink sink = new CollectingSink();
+            TrafficAnalyzer a = new TrafficAnalyzer(new AnalyzerConfig(SECOND, FlowConfig.defaults(), false,
+                    DetectConfig.defaults().withServices(known, 0, null)).withDetectionThread(thread), "t", sink);
+            Wire w = new Wire(a);
+            long start = w.now;
+            mixedTraffic(w);
+            w.advanceMillis(1_000);
+            w.session("10.0.1.7", 40010, "10.0.0.10", 80);
+            w.session("10.0.1.8", 40011, "10.0.0.10", 80);
+            w.tcp("10.0.1.1", 40012, "10.0.0.10", 3306, SYN); // unanswered: no service
+            a.finish();
+            assertEquals(2, sink.windows.size());
+            List<ServiceStats> first = sink.windows.get(0).services();
+            assertEquals(List.of("tcp 10.0.0.10 80 flows=2 new=false", "tcp 10.0.0.10 8080 flows=1 new=true",
+                    "udp 10.0.0.53 53 flows=1 new=true"), first.stream().map(ServicesAndPolicyTest::text).toList());
+            assertEquals("http", first.get(0).service());
+            assertEquals(start, first.get(0).firstSeenNanos(), 10_000_000L);
+            List<ServiceStats> second = sink.windows.get(1).services();
+            assertEquals(List.of("tcp 10.0.0.10 80 flows=2 new=false"),
+                    second.stream().map(ServicesAndPolicyTest::text).toList(), "thread " + thread);
+            assertEquals(first.get(0).firstSeenNanos(), second.get(0).firstSeenNanos());
+            assertEquals(4, second.get(0).clients(), "distinct clients since first seen");
+        }
+    }
+
+    private static String text(ServiceStats s) {
+        return s.transport() + " " + s.address() + " " + s.port() + " flows=" + s.flows() + " new=" + s.newService();
     }
 
     @Test

@@ -1,0 +1,20 @@
+package io.portwatch.analysis.output;
+
+/**
+ * An exposed service seen in a window: a server endpoint that completed a TCP handshake or answered a UDP
+ * datagram in it. Immutable; travels inside its {@link WindowReport}.
+ *
+ * @param transport      {@code tcp} or {@code udp}
+ * @param address        the server's address, as text
+ * @param port           the server's port
+ * @param service        IANA service name of the port, or null
+ * @param firstSeenNanos when it first answered in this run, ns since the epoch
+ * @param lastSeenNanos  when it last answered a new flow, ns since the epoch
+ * @param flows          flows it answered in the window
+ * @param clients        distinct clients it answered since first seen (estimated past 64, never more than its flows)
+ * @param newService     whether it raised a new_service alert (not in the baseline, or first seen after the
+ *                       learning period)
+ */
+public record ServiceStats(String transport, String address, int port, String service, long firstSeenNanos,
+                           long lastSeenNanos, long flows, long clients, boolean newService) {
+}
