@@ -141,7 +141,7 @@ public final class LiveCommand implements Callable<Integer> {
             return fail(err, e.getMessage(), Main.EXIT_USAGE);
         }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
-                output.flows, detection);
+                output.flows, detection).withTopTalkers(output.topTalkers(spec.commandLine()));
         output.alerts = detect.enabled();
         output.validate(spec.commandLine());
         try {

@@ -61,6 +61,11 @@ public final class OutputOptions {
                     + "alerts (by kind and source). Default: 25 in a table, all in JSON.")
     Integer top;
 
+    @Option(names = "--top-talkers", paramLabel = "N", defaultValue = "5",
+            description = "Report each port's N top clients and N top servers of each window, by packets and by "
+                    + "bytes (0: none). Exact while a port has at most 64 of them. Default: ${DEFAULT-VALUE}.")
+    int topTalkers;
+
     @Option(names = "--sensor", paramLabel = "NAME", description = "Sensor name in JSON records. Default: the host name.")
     String sensor;
 
@@ -138,6 +143,14 @@ public final class OutputOptions {
      *
      * @throws CommandLine.ParameterException for invalid options
      */
+    /** {@code --top-talkers}, checked. */
+    int topTalkers(CommandLine cmd) {
+        if (topTalkers < 0) {
+            throw new CommandLine.ParameterException(cmd, "--top-talkers must be 0 or more: " + topTalkers);
+        }
+        return topTalkers;
+    }
+
     void validate(CommandLine cmd) {
         kafkaSettings(cmd);
     }

@@ -120,7 +120,7 @@ public final class ReadCommand implements Callable<Integer> {
                     threads < 1 ? "--threads must be at least 1: " + threads : "--threads needs --separate");
         }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos,
-                flowOptions.toConfig(spec.commandLine()), output.flows, detection);
+                flowOptions.toConfig(spec.commandLine()), output.flows, detection).withTopTalkers(output.topTalkers(spec.commandLine()));
 
         BpfFilterSet filters = null;
         if (filter != null || reader == Reader.libpcap) {
