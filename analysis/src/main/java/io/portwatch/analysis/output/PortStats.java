@@ -7,7 +7,7 @@ import java.util.Comparator;
 /**
  * What one (transport, server port) did in one window. Immutable.
  *
- * @param transport       {@code tcp} or {@code udp}
+ * @param transport       TCP or UDP
  * @param port            the server port
  * @param service         IANA service name, or null when the port has none
  * @param portClass       IANA range of the port
@@ -23,7 +23,7 @@ import java.util.Comparator;
  * @param tcp             TCP counts, null for UDP
  */
 public record PortStats(
-        String transport,
+        Transport transport,
         int port,
         String service,
         PortClass portClass,
@@ -37,7 +37,7 @@ public record PortStats(
         long uniqueServers,
         TcpCounts tcp) implements Record {
 
-    /** Most packets first, then most bytes, then by transport and port: the order ports are shown in. */
+    /** Most packets first, then most bytes, then by transport (TCP first) and port: the order ports are shown in. */
     public static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
         int c = Long.compare(b.packets(), a.packets());
         if (c == 0) {

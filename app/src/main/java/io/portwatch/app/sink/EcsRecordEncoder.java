@@ -6,6 +6,7 @@ import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.IanaServices;
 
@@ -53,7 +54,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         side(g, "client", null, -1, p.bytesToServer(), p.packetsToServer());
         side(g, "server", null, p.port(), p.bytesToClient(), p.packetsToClient());
         g.writeObjectFieldStart("network");
-        g.writeStringField("transport", p.transport());
+        g.writeStringField("transport", p.transport().key());
         g.writeStringField("iana_number", ianaNumber(p.transport()));
         g.writeNumberField("bytes", p.bytes());
         g.writeNumberField("packets", p.packets());
@@ -136,7 +137,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         side(g, "client", f.clientIp(), f.clientPort(), f.bytesToServer(), f.packetsToServer());
         side(g, "server", f.serverIp(), f.serverPort(), f.bytesToClient(), f.packetsToClient());
         g.writeObjectFieldStart("network");
-        g.writeStringField("transport", f.transport());
+        g.writeStringField("transport", f.transport().key());
         g.writeStringField("type", f.clientIp().indexOf(':') >= 0 ? "ipv6" : "ipv4");
         g.writeStringField("iana_number", ianaNumber(f.transport()));
         g.writeNumberField("bytes", f.bytes());
@@ -151,13 +152,13 @@ final class EcsRecordEncoder extends RecordEncoder {
         }
         g.writeEndArray();
         g.writeEndObject();
-        service(g, IanaServices.serviceName(protocol(f.transport()), f.serverPort()));
+        service(g, IanaServices.serviceName(f.transport().protocol(), f.serverPort()));
         g.writeObjectFieldStart("portwatch");
         g.writeStringField("type", "flow");
         g.writeStringField("input", f.input());
         g.writeStringField("state", f.state());
         g.writeStringField("end_reason", f.endReason().key());
-        if ("tcp".equals(f.transport())) {
+        if (f.transport() == Transport.TCP) {
             JsonRecordEncoder.writeTcpFlags(g, "tcp_flags", f.tcpFlags());
         }
         g.writeEndObject();
@@ -269,7 +270,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         }
         if (a.transport() != null) {
             g.writeObjectFieldStart("network");
-            g.writeStringField("transport", a.transport());
+            g.writeStringField("transport", a.transport().key());
             g.writeStringField("iana_number", ianaNumber(a.transport()));
             g.writeEndObject();
         }
@@ -376,12 +377,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         }
     }
 
-    private static int protocol(String transport) {
-        return "tcp".equals(transport) ? 6 : "udp".equals(transport) ? 17 : -1;
-    }
-
-    private static String ianaNumber(String transport) {
-        int p = protocol(transport);
-        return p < 0 ? null : Integer.toString(p);
+    private static String ianaNumber(Transport transport) {
+        return Integer.toString(transport.protocol());
     }
 }

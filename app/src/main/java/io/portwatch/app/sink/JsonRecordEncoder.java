@@ -6,6 +6,7 @@ import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 
 import java.io.IOException;
@@ -61,7 +62,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("input", w.input());
         gen.writeStringField("window_start", windowStart(w));
         gen.writeStringField("window_end", windowEnd(w));
-        gen.writeStringField("transport", p.transport());
+        gen.writeStringField("transport", p.transport().key());
         gen.writeNumberField("port", p.port());
         gen.writeStringField("service", p.service());
         gen.writeStringField("port_class", p.portClass().key());
@@ -97,7 +98,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("sensor", sensor);
         gen.writeStringField("input", f.input());
         gen.writeStringField("community_id", f.communityId());
-        gen.writeStringField("transport", f.transport());
+        gen.writeStringField("transport", f.transport().key());
         gen.writeStringField("client_ip", f.clientIp());
         gen.writeNumberField("client_port", f.clientPort());
         gen.writeStringField("server_ip", f.serverIp());
@@ -112,7 +113,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeNumberField("bytes_to_client", f.bytesToClient());
         gen.writeNumberField("packets", f.packets());
         gen.writeNumberField("bytes", f.bytes());
-        if ("tcp".equals(f.transport())) {
+        if (f.transport() == Transport.TCP) {
             writeTcpFlags(gen, "tcp_flags", f.tcpFlags());
         }
         gen.writeStringField("state", f.state());
@@ -157,7 +158,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("time", Formats.instant(a.timeNanos()));
         gen.writeStringField("source", a.source());
         gen.writeStringField("target", a.target());
-        gen.writeStringField("transport", a.transport());
+        gen.writeStringField("transport", a.transport() == null ? null : a.transport().key());
         gen.writeFieldName("port");
         if (a.port() == null) {
             gen.writeNull();
