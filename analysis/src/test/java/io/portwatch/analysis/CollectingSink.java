@@ -5,6 +5,7 @@ import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 
 import java.util.ArrayList;
@@ -88,7 +89,7 @@ public class CollectingSink implements RecordSink {
         Map<String, long[]> m = new HashMap<>();
         for (WindowReport w : windows) {
             for (PortStats p : w.ports()) {
-                long[] t = m.computeIfAbsent(p.transport() + "/" + p.port(), k -> new long[4]);
+                long[] t = m.computeIfAbsent(p.transport().key() + "/" + p.port(), k -> new long[4]);
                 t[0] += p.flows();
                 t[1] += p.packets();
                 t[2] += p.bytes();
@@ -106,7 +107,7 @@ public class CollectingSink implements RecordSink {
 
     /** One line for an alert: kind, source -> target, transport/port, severity, details. */
     public static String describe(Alert a) {
-        return a.kind().key() + " " + a.source() + " -> " + a.target() + " " + a.transport() + "/" + a.port() + " "
+        return a.kind().key() + " " + a.source() + " -> " + a.target() + " " + (a.transport() == null ? null : a.transport().key()) + "/" + a.port() + " "
                 + a.severity().key() + " " + a.details();
     }
 }

@@ -122,7 +122,7 @@ class GoldenCaptureTest {
         }
         Map<String, long[]> sums = new TreeMap<>();
         for (FlowRecord f : out.flows) {
-            String key = f.transport() + " " + f.clientIp() + ":" + f.clientPort() + " > " + f.serverIp() + ":"
+            String key = f.transport().key() + " " + f.clientIp() + ":" + f.clientPort() + " > " + f.serverIp() + ":"
                     + f.serverPort();
             long[] s = sums.computeIfAbsent(key, k -> new long[2]);
             s[0] += f.packets();

@@ -1,5 +1,6 @@
 package io.portwatch.bench;
 
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.PacketSink;
@@ -95,7 +96,7 @@ public final class CaptureGenerator {
         }
         byRank = new PortCounts[mix.size()];
         for (int r = 0; r < byRank.length; r++) {
-            byRank[r] = counts.port(mix.protocol[r] == DecodedPacket.PROTO_TCP ? "tcp" : "udp", mix.port[r]);
+            byRank[r] = counts.port(Transport.of(mix.protocol[r]), mix.port[r]);
         }
         serversSeen = new int[mix.size()];
         sessions = new Session[cfg.concurrency()];

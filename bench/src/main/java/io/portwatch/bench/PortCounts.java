@@ -1,12 +1,13 @@
 package io.portwatch.bench;
 
+import io.portwatch.analysis.output.Transport;
+
 /**
  * Counters of one (transport, server port) over a whole capture, with the names portwatch's
  * {@code port_stats} records use. Mutable: the generator and the readers of portwatch's output fill it.
  */
 public final class PortCounts {
-    /** {@code tcp} or {@code udp}. */
-    public final String transport;
+    public final Transport transport;
     public final int port;
     public long flows;
     public long activeFlows;
@@ -26,18 +27,18 @@ public final class PortCounts {
     public long rejected;
     public long unanswered;
 
-    public PortCounts(String transport, int port) {
+    public PortCounts(Transport transport, int port) {
         this.transport = transport;
         this.port = port;
     }
 
     public boolean isTcp() {
-        return "tcp".equals(transport);
+        return transport == Transport.TCP;
     }
 
     /** {@code tcp/443}. */
     public String key() {
-        return transport + "/" + port;
+        return transport.key() + "/" + port;
     }
 
     public long packets() {

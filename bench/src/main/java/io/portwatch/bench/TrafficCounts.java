@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 
 import java.io.BufferedReader;
@@ -56,8 +57,17 @@ public final class TrafficCounts {
     final Map<String, Object> info = new LinkedHashMap<>();
 
     /** The port's counters, created when first asked for. */
-    public PortCounts port(String transport, int port) {
-        return ports.computeIfAbsent(transport + "/" + port, k -> new PortCounts(transport, port));
+    public PortCounts port(Transport transport, int port) {
+        return ports.computeIfAbsent(transport.key() + "/" + port, k -> new PortCounts(transport, port));
+    }
+
+    /** The transport a record names, or an exception that says where the record is. */
+    private static Transport transport(JsonNode r, String where) throws IOException {
+        Transport t = Transport.parse(r.path("transport").asText());
+        if (t == null) {
+            throw new IOException(where + ": transport must be tcp or udp, not '" + r.path("transport").asText() + "'");
+        }
+        return t;
     }
 
     public Map<String, PortCounts> ports() {
@@ -125,7 +135,7 @@ public final class TrafficCounts {
                     throw new IOException(file + ": line " + lineNo + " is not JSON: " + e.getMessage(), e);
                 }
                 switch (r.path("type").asText()) {
-                    case "port_stats" -> c.addPortRecord(r);
+                    case "port_stats" -> c.addPortRecord(r, file + ": line " + lineNo);
                     case "window" -> c.windows++;
                     case "summary" -> {
                         summary = true;
@@ -149,8 +159,8 @@ public final class TrafficCounts {
         return c;
     }
 
-    private void addPortRecord(JsonNode r) {
-        PortCounts p = port(r.path("transport").asText(), r.path("port").asInt());
+    private void addPortRecord(JsonNode r, String where) throws IOException {
+        PortCounts p = port(transport(r, where), r.path("port").asInt());
         p.flows += r.path("flows").asLong();
         p.activeFlows += r.path("active_flows").asLong();
         p.packetsToServer += r.path("packets_to_server").asLong();
@@ -203,7 +213,7 @@ public final class TrafficCounts {
             g.writeArrayFieldStart("ports");
             for (PortCounts p : ports.values()) {
                 g.writeStartObject();
-                g.writeStringField("transport", p.transport);
+                g.writeStringField("transport", p.transport.key());
                 g.writeNumberField("port", p.port);
                 g.writeNumberField("flows", p.flows);
                 g.writeNumberField("packets", p.packets());
@@ -253,7 +263,7 @@ public final class TrafficCounts {
         c.udpPackets = s.path("udp_packets").asLong();
         c.flows = s.path("flows").asLong();
         for (JsonNode r : root.path("ports")) {
-            PortCounts p = c.port(r.path("transport").asText(), r.path("port").asInt());
+            PortCounts p = c.port(transport(r, file.toString()), r.path("port").asInt());
             p.flows = r.path("flows").asLong();
             p.activeFlows = p.flows;
             p.packetsToServer = r.path("packets_to_server").asLong();

@@ -9,6 +9,7 @@ import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.PacketSource;
 
@@ -78,7 +79,7 @@ class HashFloodCaptureTest {
         assertEquals(N, out.size());
         Set<String> tuples = new HashSet<>();
         for (FlowRecord f : out) {
-            assertEquals("tcp", f.transport());
+            assertEquals(Transport.TCP, f.transport());
             assertEquals(80, f.serverPort());
             assertTrue(f.clientPort() >= 1024, f.toString());
             assertEquals(1, f.packetsToServer());

@@ -30,7 +30,7 @@ public final class BaselineRecorder {
     public synchronized void add(Collection<ExposedService> list) {
         for (ExposedService s : list) {
             long[] a = InetText.parse(s.ip());
-            services.merge(s.transport() + " " + HostSet.text(a[0], a[1]) + " " + s.port(), s, ExposedService::merge);
+            services.merge(s.transport().key() + " " + HostSet.text(a[0], a[1]) + " " + s.port(), s, ExposedService::merge);
         }
     }
 

@@ -1,10 +1,12 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.output.Transport;
+
 /**
  * A server endpoint seen to offer a service: it completed a TCP handshake or answered a UDP
  * datagram. Immutable.
  *
- * @param transport      {@code tcp} or {@code udp}
+ * @param transport      TCP or UDP
  * @param ip             the server's address (IPv4 dotted, IPv6 RFC 5952)
  * @param port           the server's port
  * @param firstSeenNanos when it first answered, ns since the epoch (0 when unknown, e.g. from a baseline)
@@ -12,12 +14,12 @@ package io.portwatch.analysis.detect;
  * @param clients        distinct clients it answered (estimated past 64, never more than flows), 0 when unknown
  * @param flows          flows it answered, 0 when unknown
  */
-public record ExposedService(String transport, String ip, int port, long firstSeenNanos, long lastSeenNanos,
+public record ExposedService(Transport transport, String ip, int port, long firstSeenNanos, long lastSeenNanos,
                              long clients, long flows) {
 
     /** {@code tcp 192.0.2.1 22}: the key of the service in a baseline. */
     public String key() {
-        return transport + " " + ip + " " + port;
+        return transport.key() + " " + ip + " " + port;
     }
 
     /** This service and another record of the same one, taken together. */

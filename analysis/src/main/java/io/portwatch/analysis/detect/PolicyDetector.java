@@ -1,8 +1,8 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.ports.IanaServices;
-import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -68,7 +68,7 @@ final class PolicyDetector {
         }
         m.put("first_seen", Episode.iso(t));
         out.accept(new Alert(input, Alert.Kind.POLICY_VIOLATION, t, HostSet.text(cHi, cLo), HostSet.text(sHi, sLo),
-                proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", port,
+                Transport.of(proto), port,
                 d.explicit() ? Alert.Severity.HIGH : Alert.Severity.MEDIUM, m));
     }
 

@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.InetText;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.nio.file.Path;
@@ -173,12 +174,15 @@ public final class PortPolicy {
                     if (rest.isEmpty()) {
                         throw new PolicyException(name, n, "'" + word + "' needs a transport (tcp, udp or any) and ports");
                     }
-                    int transports = switch (r[0].toLowerCase(Locale.ROOT)) {
-                        case "tcp" -> TCP;
-                        case "udp" -> UDP;
-                        case "any", "*" -> TCP | UDP;
-                        default -> throw new PolicyException(name, n, "transport must be tcp, udp or any, not '" + r[0] + "'");
-                    };
+                    Transport one = Transport.parse(r[0]);
+                    int transports;
+                    if (one != null) {
+                        transports = one == Transport.TCP ? TCP : UDP;
+                    } else if (r[0].equalsIgnoreCase("any") || r[0].equals("*")) {
+                        transports = TCP | UDP;
+                    } else {
+                        throw new PolicyException(name, n, "transport must be tcp, udp or any, not '" + r[0] + "'");
+                    }
                     if (r.length < 2) {
                         throw new PolicyException(name, n, "'" + word + " " + r[0] + "' needs ports, e.g. 22,80,8000-8100");
                     }

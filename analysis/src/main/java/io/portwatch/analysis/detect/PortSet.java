@@ -1,5 +1,7 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.output.Transport;
+
 import java.util.Arrays;
 
 /**
@@ -29,7 +31,7 @@ final class PortSet {
 
     /** A value as alerts write a port, with its transport: {@code tcp/22}, {@code udp/53}. */
     static String text(int v) {
-        return ((v >>> 16) == 0 ? "tcp/" : "udp/") + (v & 0xFFFF);
+        return ((v >>> 16) == 0 ? Transport.TCP : Transport.UDP).key() + "/" + (v & 0xFFFF);
     }
 
     /** Adds a value; true when it was not there. */

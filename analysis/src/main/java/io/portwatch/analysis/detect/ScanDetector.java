@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;
@@ -198,7 +199,7 @@ final class ScanDetector {
                 }
                 sample.add(PortSet.text(x));
             }
-            String transport = n == DecodedPacket.PROTO_TCP ? "tcp" : "udp";
+            Transport transport = Transport.of(n);
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("method", "vertical");
             d.put("scan_type", Probe.scanType(kinds));
@@ -206,7 +207,7 @@ final class ScanDetector {
             d.put("ports", values.size());
             d.put("failed_ports", failed.size());
             d.put("port_sample", sample);
-            d.put("port_range", List.of(transport + "/" + minPort, transport + "/" + maxPort));
+            d.put("port_range", List.of(transport.key() + "/" + minPort, transport.key() + "/" + maxPort));
             d.put("open_ports", openPorts);
             d.put("first_seen", iso(first));
             d.put("last_seen", iso(last));
@@ -256,7 +257,7 @@ final class ScanDetector {
             d.put("last_seen", iso(last));
             d.put("window_seconds", windowNanos / DetectConfig.SECOND);
             return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(aHi, aLo), null,
-                    proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", port,
+                    Transport.of(proto), port,
                     open == null || open.count() == 0 ? Alert.Severity.MEDIUM : Alert.Severity.HIGH, d);
         }
     }

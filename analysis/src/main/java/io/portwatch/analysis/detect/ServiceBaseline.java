@@ -1,7 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.InetText;
-import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.analysis.output.Transport;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -84,11 +84,10 @@ public final class ServiceBaseline {
                 throw new PolicyException(name, n, "expected 'TRANSPORT ADDRESS PORT' and optionally "
                         + "'FIRST_SEEN LAST_SEEN CLIENTS FLOWS', got " + f.length + " field" + (f.length == 1 ? "" : "s"));
             }
-            int proto = switch (f[0].toLowerCase(java.util.Locale.ROOT)) {
-                case "tcp" -> DecodedPacket.PROTO_TCP;
-                case "udp" -> DecodedPacket.PROTO_UDP;
-                default -> throw new PolicyException(name, n, "transport must be tcp or udp, not '" + f[0] + "'");
-            };
+            Transport transport = Transport.parse(f[0]);
+            if (transport == null) {
+                throw new PolicyException(name, n, "transport must be tcp or udp, not '" + f[0] + "'");
+            }
             long[] addr;
             try {
                 addr = InetText.parse(f[1]);
@@ -112,13 +111,13 @@ public final class ServiceBaseline {
                     throw new PolicyException(name, n, "last_seen " + f[4] + " is before first_seen " + f[3]);
                 }
             }
-            Key k = new Key().set(addr[0], addr[1], 0, 0, Key.protoPort(proto, port));
+            Key k = new Key().set(addr[0], addr[1], 0, 0, Key.protoPort(transport.protocol(), port));
             Integer before = lineOf.putIfAbsent(k, n);
             if (before != null) {
                 throw new PolicyException(name, n, "duplicate service '" + f[0] + " " + f[1] + " " + f[2]
                         + "' (first on line " + before + ")");
             }
-            m.put(k, new ExposedService(proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
+            m.put(k, new ExposedService(transport,
                     HostSet.text(addr[0], addr[1]), port, first, last, clients, flows));
         }
         return new ServiceBaseline(m);
@@ -148,7 +147,7 @@ public final class ServiceBaseline {
         lines.add("# portwatch service baseline: servers seen to complete a TCP handshake or answer UDP");
         lines.add("# transport address port first_seen last_seen clients flows");
         for (ExposedService s : sorted) {
-            lines.add(s.transport() + " " + s.ip() + " " + s.port() + " " + timeText(s.firstSeenNanos()) + " "
+            lines.add(s.transport().key() + " " + s.ip() + " " + s.port() + " " + timeText(s.firstSeenNanos()) + " "
                     + timeText(s.lastSeenNanos()) + " " + s.clients() + " " + s.flows());
         }
         return lines;
@@ -225,8 +224,7 @@ public final class ServiceBaseline {
 
     private static Key key(ExposedService s) {
         long[] a = InetText.parse(s.ip());
-        int proto = s.transport().equals("tcp") ? DecodedPacket.PROTO_TCP : DecodedPacket.PROTO_UDP;
-        return new Key().set(a[0], a[1], 0, 0, Key.protoPort(proto, s.port()));
+        return new Key().set(a[0], a[1], 0, 0, Key.protoPort(s.transport().protocol(), s.port()));
     }
 
     private static int compareAddresses(String a, String b) {

@@ -2,9 +2,9 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.ServiceStats;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.ports.DistinctCounter;
 import io.portwatch.analysis.ports.IanaServices;
-import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,7 +92,7 @@ final class ServiceInventory {
         d.put("first_seen", Episode.iso(t));
         d.put("reason", cfg.baseline() != null ? "not in the baseline" : "first seen after the learning period");
         return new Alert(input, Alert.Kind.NEW_SERVICE, t, HostSet.text(cHi, cLo), HostSet.text(sHi, sLo),
-                proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", port, Alert.Severity.MEDIUM, d);
+                Transport.of(proto), port, Alert.Severity.MEDIUM, d);
     }
 
     /** The services seen, in no particular order. */
@@ -100,7 +100,7 @@ final class ServiceInventory {
         List<ExposedService> list = new ArrayList<>(services.size());
         for (Service s : services.values()) {
             int proto = s.n >>> 16;
-            list.add(new ExposedService(proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
+            list.add(new ExposedService(Transport.of(proto),
                     HostSet.text(s.aHi, s.aLo), s.n & 0xFFFF, s.first, s.last,
                     Math.min(s.clients.estimate(), s.flows), s.flows)); // one client a flow: never more
         }
@@ -116,7 +116,7 @@ final class ServiceInventory {
         for (Service s : window) {
             int proto = s.n >>> 16;
             int port = s.n & 0xFFFF;
-            list.add(new ServiceStats(proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp", HostSet.text(s.aHi, s.aLo),
+            list.add(new ServiceStats(Transport.of(proto), HostSet.text(s.aHi, s.aLo),
                     port, IanaServices.serviceName(proto, port), s.first, s.last, s.windowFlows,
                     Math.min(s.clients.estimate(), s.flows), s.alerted));
             s.windowFlows = 0;

@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.ports.DistinctCounter;
 
 import java.util.LinkedHashMap;
@@ -155,7 +156,7 @@ final class SynFloodDetector {
             d.put("window_seconds", window / DetectConfig.SECOND);
             boolean one = nSources == 1 && sources.isExact();
             return new Alert(input, Alert.Kind.SYN_FLOOD, lastSyn, one ? HostSet.text(srcHi, srcLo) : null,
-                    HostSet.text(aHi, aLo), "tcp", n,
+                    HostSet.text(aHi, aLo), Transport.TCP, n,
                     rate >= 10.0 * cfg.floodRate() ? Alert.Severity.CRITICAL : Alert.Severity.HIGH, d);
         }
     }

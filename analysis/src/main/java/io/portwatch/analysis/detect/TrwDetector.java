@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.Transport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,7 +145,7 @@ final class TrwDetector {
             d.put("first_seen", iso(first));
             d.put("last_seen", iso(last));
             d.put("window_seconds", windowNanos / DetectConfig.SECOND);
-            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(aHi, aLo), null, "tcp",
+            return new Alert(input, Alert.Kind.PORT_SCAN, last, HostSet.text(aHi, aLo), null, Transport.TCP,
                     ports.size() == 1 ? p[0] & 0xFFFF : null, Alert.Severity.MEDIUM, d);
         }
     }

@@ -13,12 +13,12 @@ import java.util.Map;
  * @param timeNanos when (the last packet that made it an alert), ns since the epoch
  * @param source    the address it comes from (scanner, flooder, client), or null
  * @param target    the address it concerns (scanned host, flooded server, service), or null
- * @param transport {@code tcp} or {@code udp}: a finding concerns one transport (a TCP scan and a UDP scan are two)
+ * @param transport TCP or UDP: a finding concerns one transport (a TCP scan and a UDP scan are two)
  * @param port      the port concerned, or null when many
  * @param severity  how urgent
  * @param details   kind-specific fields, in output order: numbers, strings, booleans, lists of those
  */
-public record Alert(String input, Kind kind, long timeNanos, String source, String target, String transport,
+public record Alert(String input, Kind kind, long timeNanos, String source, String target, Transport transport,
                     Integer port, Severity severity, Map<String, Object> details) implements Record {
 
     /** Kinds of alert. */

@@ -7,7 +7,7 @@ import io.portwatch.capture.flow.EndReason;
  *
  * @param input           the capture input the flow was seen on
  * @param communityId     Community ID v1 of the 5-tuple, e.g. {@code 1:LQU9qZlK+B5F3KDmev6m5PMibrg=}
- * @param transport       {@code tcp} or {@code udp}
+ * @param transport       TCP or UDP
  * @param clientIp        client address in text form (IPv4 dotted, IPv6 RFC 5952)
  * @param clientPort      client port
  * @param serverIp        server address
@@ -25,7 +25,7 @@ import io.portwatch.capture.flow.EndReason;
 public record FlowRecord(
         String input,
         String communityId,
-        String transport,
+        Transport transport,
         String clientIp,
         int clientPort,
         String serverIp,

@@ -6,7 +6,7 @@ import io.portwatch.capture.flow.FlowTable;
 
 /**
  * Makes the record of a flow that ended, from its slot in the flow table: addresses as text, the
- * Community ID, the transport's name. Called once a flow, never per packet.
+ * Community ID. Called once a flow, never per packet.
  */
 public final class FlowRecords {
 
@@ -24,7 +24,7 @@ public final class FlowRecords {
         int proto = t.protocol(slot);
         String cid = communityId.compute(v, t.clientHi(slot), t.clientLo(slot), t.serverHi(slot), t.serverLo(slot),
                 proto, t.clientPort(slot), t.serverPort(slot));
-        return new FlowRecord(input, cid, proto == DecodedPacket.PROTO_TCP ? "tcp" : "udp",
+        return new FlowRecord(input, cid, Transport.of(proto),
                 InetText.format(v, t.clientHi(slot), t.clientLo(slot)), t.clientPort(slot),
                 InetText.format(v, t.serverHi(slot), t.serverLo(slot)), t.serverPort(slot),
                 t.startNanos(slot), t.lastNanos(slot), t.packetsToServer(slot), t.packetsToClient(slot),

@@ -7,7 +7,7 @@ import java.util.Comparator;
 /**
  * What one (transport, server port) did in one window. Immutable.
  *
- * @param transport       {@code tcp} or {@code udp}
+ * @param transport       TCP or UDP
  * @param port            the server port
  * @param service         IANA service name, or null when the port has none
  * @param portClass       IANA range of the port
@@ -25,7 +25,7 @@ import java.util.Comparator;
  * @param topServers      the port's top servers in the window, or null when top talkers are off
  */
 public record PortStats(
-        String transport,
+        Transport transport,
         int port,
         String service,
         PortClass portClass,
@@ -41,7 +41,7 @@ public record PortStats(
         TopTalkers topClients,
         TopTalkers topServers) implements Record {
 
-    /** Most packets first, then most bytes, then by transport and port: the order ports are shown in. */
+    /** Most packets first, then most bytes, then by transport (TCP first) and port: the order ports are shown in. */
     public static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
         int c = Long.compare(b.packets(), a.packets());
         if (c == 0) {
@@ -55,7 +55,7 @@ public record PortStats(
 
 
     /** Without top talkers. */
-    public PortStats(String transport, int port, String service, PortClass portClass, long flows, long activeFlows,
+    public PortStats(Transport transport, int port, String service, PortClass portClass, long flows, long activeFlows,
                      long packetsToServer, long packetsToClient, long bytesToServer, long bytesToClient,
                      long uniqueClients, long uniqueServers, TcpCounts tcp) {
         this(transport, port, service, portClass, flows, activeFlows, packetsToServer, packetsToClient, bytesToServer,

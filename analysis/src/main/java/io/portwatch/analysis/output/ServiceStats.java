@@ -4,7 +4,7 @@ package io.portwatch.analysis.output;
  * An exposed service seen in a window: a server endpoint that completed a TCP handshake or answered a UDP
  * datagram in it. Immutable; travels inside its {@link WindowReport}.
  *
- * @param transport      {@code tcp} or {@code udp}
+ * @param transport      TCP or UDP
  * @param address        the server's address, as text
  * @param port           the server's port
  * @param service        IANA service name of the port, or null
@@ -15,6 +15,6 @@ package io.portwatch.analysis.output;
  * @param newService     whether it raised a new_service alert (not in the baseline, or first seen after the
  *                       learning period)
  */
-public record ServiceStats(String transport, String address, int port, String service, long firstSeenNanos,
+public record ServiceStats(Transport transport, String address, int port, String service, long firstSeenNanos,
                            long lastSeenNanos, long flows, long clients, boolean newService) {
 }

@@ -3,6 +3,7 @@ package io.portwatch.analysis.ports;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.talkers.PortTalkers;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;
@@ -122,12 +123,11 @@ public final class PortTable {
             for (int s = 0; s < keys.length; s++) {
                 int key = keys[s];
                 int port = key & 0xFFFF;
-                boolean tcp = (key >>> 16) == 0;
-                int proto = tcp ? DecodedPacket.PROTO_TCP : DecodedPacket.PROTO_UDP;
+                Transport transport = (key >>> 16) == 0 ? Transport.TCP : Transport.UDP;
                 int b = s * STRIDE;
-                TcpCounts tc = tcp ? new TcpCounts(c[b + SYN], c[b + SYN_ACK], c[b + RST], c[b + FIN],
+                TcpCounts tc = transport == Transport.TCP ? new TcpCounts(c[b + SYN], c[b + SYN_ACK], c[b + RST], c[b + FIN],
                         c[b + ESTABLISHED], c[b + REJECTED], c[b + UNANSWERED]) : null;
-                out.add(new PortStats(tcp ? "tcp" : "udp", port, IanaServices.serviceName(proto, port),
+                out.add(new PortStats(transport, port, IanaServices.serviceName(transport.protocol(), port),
                         PortClass.of(port), c[b + FLOWS], c[b + ACTIVE], c[b + PKTS_TO_SERVER],
                         c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
                         distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc,

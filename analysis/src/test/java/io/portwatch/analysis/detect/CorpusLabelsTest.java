@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.Transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.analysis.CollectingSink;
@@ -80,7 +81,7 @@ class CorpusLabelsTest {
         Alert scan = scans.get(0);
         assertEquals("127.77.0.66", scan.source());
         assertEquals("127.77.0.10", scan.target());
-        assertEquals("tcp", scan.transport());
+        assertEquals(Transport.TCP, scan.transport());
         assertEquals("vertical", scan.details().get("method"));
         assertEquals("syn", scan.details().get("scan_type"));
         assertEquals(100, scan.details().get("failed_ports"), "make-sample.sh scans ports 1-100, all closed");

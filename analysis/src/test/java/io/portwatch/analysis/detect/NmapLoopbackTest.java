@@ -84,7 +84,7 @@ class NmapLoopbackTest {
         Alert a = scans.get(0);
         assertEquals(SCANNER, a.source());
         assertEquals(TARGET, a.target());
-        assertEquals(transport, a.transport());
+        assertEquals(transport, a.transport().key());
         assertEquals("vertical", a.details().get("method"));
         assertEquals(type, a.details().get("scan_type"), out.toString());
         assertEquals(100, a.details().get("ports"));

@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.InetText;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.decode.DecodedPacket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +43,7 @@ class PolicyFilesTest {
 
     static PortPolicy.Decision decide(PortPolicy p, String transport, String ip, int port) {
         long[] a = InetText.parse(ip);
-        return p.decide(transport.equals("tcp") ? DecodedPacket.PROTO_TCP : DecodedPacket.PROTO_UDP, a[0], a[1], port);
+        return p.decide(Transport.parse(transport).protocol(), a[0], a[1], port);
     }
 
     @ParameterizedTest(name = "{0} {1}:{2} -> {3} by line {4}")
@@ -235,10 +236,10 @@ class PolicyFilesTest {
     @Test
     void baselineWrittenThenRead(@TempDir Path dir) throws Exception {
         List<ExposedService> services = List.of(
-                new ExposedService("udp", "10.0.0.53", 53, 1_714_557_600_000_000_000L, 1_714_557_660_500_000_000L, 3, 90),
-                new ExposedService("tcp", "2001:db8::10", 443, 1_714_557_601_000_000_001L, 1_714_557_602_000_000_000L, 1, 1),
-                new ExposedService("tcp", "10.0.0.10", 22, 1_714_557_600_000_000_000L, 1_714_557_600_000_000_000L, 12, 40),
-                new ExposedService("tcp", "10.0.0.9", 8080, 0, 0, 0, 0));
+                new ExposedService(Transport.UDP, "10.0.0.53", 53, 1_714_557_600_000_000_000L, 1_714_557_660_500_000_000L, 3, 90),
+                new ExposedService(Transport.TCP, "2001:db8::10", 443, 1_714_557_601_000_000_001L, 1_714_557_602_000_000_000L, 1, 1),
+                new ExposedService(Transport.TCP, "10.0.0.10", 22, 1_714_557_600_000_000_000L, 1_714_557_600_000_000_000L, 12, 40),
+                new ExposedService(Transport.TCP, "10.0.0.9", 8080, 0, 0, 0, 0));
         Path file = dir.resolve("baseline.txt");
         ServiceBaseline.write(file, services);
         List<String> lines = Files.readAllLines(file);

@@ -4,6 +4,7 @@ import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.flow.FlowConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -99,7 +100,7 @@ class ScanDetectionTest {
         Alert a = only(out, Alert.Kind.PORT_SCAN);
         assertEquals(SCANNER, a.source());
         assertEquals(TARGET, a.target());
-        assertEquals("tcp", a.transport());
+        assertEquals(Transport.TCP, a.transport());
         assertNull(a.port());
         Map<String, Object> d = a.details();
         assertEquals("vertical", d.get("method"));
@@ -159,7 +160,7 @@ class ScanDetectionTest {
             }
         });
         Alert a = only(out, Alert.Kind.PORT_SCAN);
-        assertEquals("udp", a.transport());
+        assertEquals(Transport.UDP, a.transport());
         assertEquals("udp", a.details().get("scan_type"));
         assertEquals(41, a.details().get("ports"));
         assertEquals(40, a.details().get("failed_ports"));
@@ -204,7 +205,7 @@ class ScanDetectionTest {
         assertEquals(SCANNER, sweep.source());
         assertNull(sweep.target());
         assertEquals(445, sweep.port());
-        assertEquals("tcp", sweep.transport());
+        assertEquals(Transport.TCP, sweep.transport());
         assertEquals(36L, sweep.details().get("failed_hosts"));
         assertEquals(40L, sweep.details().get("hosts"));
         assertEquals(List.of("10.0.1.1", "10.0.1.39"), sweep.details().get("host_range"));
@@ -230,7 +231,7 @@ class ScanDetectionTest {
         Alert a = only(out, Alert.Kind.PORT_SCAN);
         assertEquals("horizontal", a.details().get("method"));
         assertEquals(161, a.port());
-        assertEquals("udp", a.transport());
+        assertEquals(Transport.UDP, a.transport());
         assertEquals(30L, a.details().get("failed_hosts"));
     }
 
@@ -414,14 +415,14 @@ class ScanDetectionTest {
         });
         // a TCP scan and a UDP scan of the host: two findings
         List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
-        assertEquals(List.of("tcp", "udp"), scans.stream().map(Alert::transport).sorted().toList(), out.toString());
-        Alert a = scans.stream().filter(x -> "tcp".equals(x.transport())).findFirst().orElseThrow();
+        assertEquals(List.of(Transport.TCP, Transport.UDP), scans.stream().map(Alert::transport).sorted().toList(), out.toString());
+        Alert a = scans.stream().filter(x -> x.transport() == Transport.TCP).findFirst().orElseThrow();
         assertEquals(scanner, a.source());
         assertEquals(target, a.target());
         assertEquals("syn", a.details().get("scan_type"));
         assertEquals(26, a.details().get("ports"));
         assertEquals(List.of("tcp/22"), a.details().get("open_ports"));
-        Alert u = scans.stream().filter(x -> "udp".equals(x.transport())).findFirst().orElseThrow();
+        Alert u = scans.stream().filter(x -> x.transport() == Transport.UDP).findFirst().orElseThrow();
         assertEquals(scanner, u.source());
         assertEquals("udp", u.details().get("scan_type"));
         assertEquals(21, u.details().get("ports"));
@@ -481,13 +482,13 @@ class ScanDetectionTest {
         List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
         assertEquals(2, scans.size(), out.toString());
         assertEquals(3, out.alerts.size(), out.toString());
-        Alert tcp = scans.stream().filter(a -> "tcp".equals(a.transport())).findFirst().orElseThrow();
-        Alert udp = scans.stream().filter(a -> "udp".equals(a.transport())).findFirst().orElseThrow();
+        Alert tcp = scans.stream().filter(a -> a.transport() == Transport.TCP).findFirst().orElseThrow();
+        Alert udp = scans.stream().filter(a -> a.transport() == Transport.UDP).findFirst().orElseThrow();
         for (Alert a : scans) {
             assertEquals(SCANNER, a.source());
             assertEquals(TARGET, a.target());
             assertEquals("vertical", a.details().get("method"));
-            assertTrue(evidencePorts(a).stream().allMatch(x -> x.startsWith(a.transport() + "/")), a.toString());
+            assertTrue(evidencePorts(a).stream().allMatch(x -> x.startsWith(a.transport().key() + "/")), a.toString());
         }
         assertEquals("syn", tcp.details().get("scan_type"));
         // 38 closed ports, and 8000: the flood's SYNs from this source went unanswered, which by the
@@ -502,7 +503,7 @@ class ScanDetectionTest {
         assertEquals(named("udp", List.of(5340, 5370)), udp.details().get("port_range"));
         Alert flood = only(out, Alert.Kind.SYN_FLOOD);
         assertEquals(SCANNER, flood.source());
-        assertEquals("tcp", flood.transport());
+        assertEquals(Transport.TCP, flood.transport());
         assertEquals(8000, flood.port());
     }
 

@@ -95,7 +95,7 @@ class ServicesAndPolicyTest {
                 ServicesAndPolicyTest::mixedTraffic);
         List<Alert> news = out.alertsOf(Alert.Kind.NEW_SERVICE);
         assertEquals(List.of("tcp 10.0.0.10:8080", "udp 10.0.0.53:53"),
-                news.stream().map(x -> x.transport() + " " + x.target() + ":" + x.port()).toList(), out.toString());
+                news.stream().map(x -> x.transport().key() + " " + x.target() + ":" + x.port()).toList(), out.toString());
         assertEquals("10.0.1.1", news.get(0).source());
         assertEquals("http-alt", news.get(0).details().get("service"));
         assertEquals("not in the baseline", news.get(0).details().get("reason"));

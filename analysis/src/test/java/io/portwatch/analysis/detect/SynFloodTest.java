@@ -5,6 +5,7 @@ import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.flow.FlowConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,7 +57,7 @@ class SynFloodTest {
         Alert a = floods.get(0);
         assertEquals(SERVER, a.target());
         assertEquals(80, a.port());
-        assertEquals("tcp", a.transport());
+        assertEquals(Transport.TCP, a.transport());
         assertNull(a.source(), "many sources");
         long syns = (Long) a.details().get("syns");
         long sources = (Long) a.details().get("sources");

@@ -9,6 +9,7 @@ import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.flow.EndReason;
@@ -49,17 +50,15 @@ public final class MetricsSink implements RecordSink {
     /** The most ports {@code portwatch_top_port_packets} may show per interface. */
     public static final int MAX_TOP = 100;
 
-    private static final String[] TRANSPORTS = {"tcp", "udp"};
-
     private final RecordSink target;
     private final MeterRegistry registry;
     private final int top;
 
     private final Map<String, InterfaceMeters> interfaces = new HashMap<>();
     /** [transport][port class]: packets, bytes, flows. */
-    private final Counter[][] trafficPackets = new Counter[TRANSPORTS.length][PortClass.values().length];
-    private final Counter[][] trafficBytes = new Counter[TRANSPORTS.length][PortClass.values().length];
-    private final Counter[][] trafficFlows = new Counter[TRANSPORTS.length][PortClass.values().length];
+    private final Counter[][] trafficPackets = new Counter[Transport.values().length][PortClass.values().length];
+    private final Counter[][] trafficBytes = new Counter[Transport.values().length][PortClass.values().length];
+    private final Counter[][] trafficFlows = new Counter[Transport.values().length][PortClass.values().length];
     private final Map<EndReason, Counter> flowsEnded = new EnumMap<>(EndReason.class);
     private final Map<Alert.Kind, Counter> alerts = new EnumMap<>(Alert.Kind.class);
     private final Counter flowsEvicted;
@@ -76,9 +75,10 @@ public final class MetricsSink implements RecordSink {
         this.target = target;
         this.registry = metrics.registry();
         this.top = top;
-        for (int t = 0; t < TRANSPORTS.length; t++) {
+        for (Transport tr : Transport.values()) {
+            int t = tr.ordinal();
             for (PortClass c : PortClass.values()) {
-                Tags tags = Tags.of("transport", TRANSPORTS[t], "port_class", c.key());
+                Tags tags = Tags.of("transport", tr.key(), "port_class", c.key());
                 trafficPackets[t][c.ordinal()] = Counter.builder("portwatch.traffic.packets").tags(tags)
                         .description("Packets by transport and server port class").register(registry);
                 trafficBytes[t][c.ordinal()] = Counter.builder("portwatch.traffic.bytes").tags(tags)
@@ -152,24 +152,13 @@ public final class MetricsSink implements RecordSink {
             add(m.droppedByInterface, c.droppedByInterface());
         }
         for (PortStats p : w.ports()) {
-            int t = transport(p.transport());
-            if (t >= 0) {
-                int c2 = p.portClass().ordinal();
-                add(trafficPackets[t][c2], p.packets());
-                add(trafficBytes[t][c2], p.bytes());
-                add(trafficFlows[t][c2], p.flows());
-            }
+            int t = p.transport().ordinal();
+            int c2 = p.portClass().ordinal();
+            add(trafficPackets[t][c2], p.packets());
+            add(trafficBytes[t][c2], p.bytes());
+            add(trafficFlows[t][c2], p.flows());
         }
         m.updateTop(w.ports());
-    }
-
-    private static int transport(String name) {
-        for (int i = 0; i < TRANSPORTS.length; i++) {
-            if (TRANSPORTS[i].equals(name)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** Counters only go up: a negative change (a wrapped capture counter) adds nothing. */
@@ -184,7 +173,7 @@ public final class MetricsSink implements RecordSink {
     }
 
     /** The identity of a top-N series (its tags besides the interface). */
-    private record TopKey(int rank, String transport, int port) {
+    private record TopKey(int rank, Transport transport, int port) {
     }
 
     /** The meters of one interface (one input). */
@@ -241,7 +230,7 @@ public final class MetricsSink implements RecordSink {
                     Gauge g = Gauge.builder("portwatch.top.port.packets", v, AtomicLong::get)
                             .description("Packets of the busiest ports in the interface's last window")
                             .tags("interface", name, "rank", Integer.toString(key.rank()),
-                                    "transport", key.transport(), "port", Integer.toString(key.port()))
+                                    "transport", key.transport().key(), "port", Integer.toString(key.port()))
                             .strongReference(true)
                             .register(registry);
                     s = new TopSeries(g, v);

@@ -5,15 +5,15 @@ import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.IanaServices;
 
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * Elastic Common Schema (8.x) documents. Flows are events ({@code event.kind: event}, category
@@ -53,7 +53,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         side(g, "client", null, -1, p.bytesToServer(), p.packetsToServer());
         side(g, "server", null, p.port(), p.bytesToClient(), p.packetsToClient());
         g.writeObjectFieldStart("network");
-        g.writeStringField("transport", p.transport());
+        g.writeStringField("transport", p.transport().key());
         g.writeStringField("iana_number", ianaNumber(p.transport()));
         g.writeNumberField("bytes", p.bytes());
         g.writeNumberField("packets", p.packets());
@@ -62,23 +62,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeObjectFieldStart("portwatch");
         g.writeStringField("type", "port_stats");
         g.writeStringField("input", w.input());
-        g.writeStringField("port_class", p.portClass().key());
-        g.writeNumberField("flows", p.flows());
-        g.writeNumberField("active_flows", p.activeFlows());
-        g.writeNumberField("unique_clients", p.uniqueClients());
-        g.writeNumberField("unique_servers", p.uniqueServers());
-        TcpCounts t = p.tcp();
-        if (t != null) {
-            g.writeObjectFieldStart("tcp");
-            g.writeNumberField("syn", t.syn());
-            g.writeNumberField("syn_ack", t.synAck());
-            g.writeNumberField("rst", t.rst());
-            g.writeNumberField("fin", t.fin());
-            g.writeNumberField("established", t.established());
-            g.writeNumberField("rejected", t.rejected());
-            g.writeNumberField("unanswered", t.unanswered());
-            g.writeEndObject();
-        }
+        RecordFields.portCounts(g, p, false);
         g.writeEndObject();
         g.writeEndObject();
     }
@@ -96,17 +80,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeObjectFieldStart("portwatch");
         g.writeStringField("type", "window");
         g.writeStringField("input", w.input());
-        g.writeNumberField("ports", w.ports().size());
-        g.writeNumberField("active_flows", w.activeFlows());
-        g.writeNumberField("decode_errors", w.decodeErrors());
-        if (w.capture() != null) {
-            g.writeObjectFieldStart("capture");
-            g.writeNumberField("received", w.capture().received());
-            g.writeNumberField("dropped_kernel", w.capture().droppedByKernel());
-            g.writeNumberField("dropped_interface", w.capture().droppedByInterface());
-            g.writeEndObject();
-        }
-        g.writeNumberField("output_dropped", w.outputDropped());
+        RecordFields.windowCounts(g, w);
         g.writeEndObject();
         g.writeEndObject();
     }
@@ -136,7 +110,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         side(g, "client", f.clientIp(), f.clientPort(), f.bytesToServer(), f.packetsToServer());
         side(g, "server", f.serverIp(), f.serverPort(), f.bytesToClient(), f.packetsToClient());
         g.writeObjectFieldStart("network");
-        g.writeStringField("transport", f.transport());
+        g.writeStringField("transport", f.transport().key());
         g.writeStringField("type", f.clientIp().indexOf(':') >= 0 ? "ipv6" : "ipv4");
         g.writeStringField("iana_number", ianaNumber(f.transport()));
         g.writeNumberField("bytes", f.bytes());
@@ -151,15 +125,13 @@ final class EcsRecordEncoder extends RecordEncoder {
         }
         g.writeEndArray();
         g.writeEndObject();
-        service(g, IanaServices.serviceName(protocol(f.transport()), f.serverPort()));
+        service(g, IanaServices.serviceName(f.transport().protocol(), f.serverPort()));
         g.writeObjectFieldStart("portwatch");
         g.writeStringField("type", "flow");
         g.writeStringField("input", f.input());
         g.writeStringField("state", f.state());
         g.writeStringField("end_reason", f.endReason().key());
-        if ("tcp".equals(f.transport())) {
-            JsonRecordEncoder.writeTcpFlags(g, "tcp_flags", f.tcpFlags());
-        }
+        RecordFields.tcpFlags(g, f);
         g.writeEndObject();
         g.writeEndObject();
     }
@@ -195,23 +167,11 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeObjectFieldStart("portwatch");
         g.writeStringField("type", "summary");
         g.writeStringField("input", s.input());
-        g.writeNumberField("tcp_packets", s.tcpPackets());
-        g.writeNumberField("udp_packets", s.udpPackets());
-        g.writeNumberField("fragments", s.fragmentPackets());
-        g.writeNumberField("other_ip_packets", s.otherIpPackets());
-        g.writeNumberField("non_ip_packets", s.nonIpPackets());
-        g.writeNumberField("flows", s.flows());
-        g.writeNumberField("flows_evicted", s.flowsEvicted());
+        RecordFields.summaryCounts(g, s);
         // one type per field name across documents: the total here (a long, as in windows), the
         // reasons beside it
         g.writeNumberField("decode_errors", s.decodeErrorTotal());
-        counts(g, "decode_errors_by_reason", s.decodeErrors());
-        counts(g, "unknown_link_types", s.unknownLinkTypes());
-        g.writeArrayFieldStart("input_errors");
-        for (String e : s.inputErrors()) {
-            g.writeString(e);
-        }
-        g.writeEndArray();
+        RecordFields.summaryFaults(g, s, "decode_errors_by_reason");
         g.writeEndObject();
         g.writeEndObject();
     }
@@ -269,7 +229,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         }
         if (a.transport() != null) {
             g.writeObjectFieldStart("network");
-            g.writeStringField("transport", a.transport());
+            g.writeStringField("transport", a.transport().key());
             g.writeStringField("iana_number", ianaNumber(a.transport()));
             g.writeEndObject();
         }
@@ -290,22 +250,9 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeStringField("input", a.input());
         g.writeStringField("severity", a.severity().key());
         g.writeObjectFieldStart("alert");
-        for (Map.Entry<String, Object> e : a.details().entrySet()) {
-            if (present(e.getValue())) {
-                g.writeFieldName(e.getKey());
-                writeDetail(g, e.getValue());
-            }
-        }
+        RecordFields.details(g, a.details(), UnaryOperator.identity());
         g.writeEndObject();
         g.writeEndObject();
-        g.writeEndObject();
-    }
-
-    private static void counts(JsonGenerator g, String name, Map<String, Long> counts) throws IOException {
-        g.writeObjectFieldStart(name);
-        for (Map.Entry<String, Long> e : counts.entrySet()) {
-            g.writeNumberField(e.getKey(), e.getValue());
-        }
         g.writeEndObject();
     }
 
@@ -376,12 +323,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         }
     }
 
-    private static int protocol(String transport) {
-        return "tcp".equals(transport) ? 6 : "udp".equals(transport) ? 17 : -1;
-    }
-
-    private static String ianaNumber(String transport) {
-        int p = protocol(transport);
-        return p < 0 ? null : Integer.toString(p);
+    private static String ianaNumber(Transport transport) {
+        return Integer.toString(transport.protocol());
     }
 }

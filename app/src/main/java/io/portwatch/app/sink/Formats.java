@@ -39,7 +39,7 @@ final class Formats {
 
     /** What an alert concerns: {@code tcp/22}, or with {@code *} for a transport or port it spans. */
     static String alertService(Alert a) {
-        return (a.transport() == null ? "*" : a.transport()) + "/" + (a.port() == null ? "*" : a.port());
+        return (a.transport() == null ? "*" : a.transport().key()) + "/" + (a.port() == null ? "*" : a.port());
     }
 
     /**

@@ -5,11 +5,9 @@ import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
-import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.WindowReport;
 
 import java.io.IOException;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -39,17 +37,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("window_end", windowEnd(w));
         gen.writeNumberField("packets", w.packets());
         gen.writeNumberField("bytes", w.bytes());
-        gen.writeNumberField("ports", w.ports().size());
-        gen.writeNumberField("active_flows", w.activeFlows());
-        gen.writeNumberField("decode_errors", w.decodeErrors());
-        if (w.capture() != null) {
-            gen.writeObjectFieldStart("capture");
-            gen.writeNumberField("received", w.capture().received());
-            gen.writeNumberField("dropped_kernel", w.capture().droppedByKernel());
-            gen.writeNumberField("dropped_interface", w.capture().droppedByInterface());
-            gen.writeEndObject();
-        }
-        gen.writeNumberField("output_dropped", w.outputDropped());
+        RecordFields.windowCounts(gen, w);
         gen.writeEndObject();
     }
 
@@ -61,32 +49,10 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("input", w.input());
         gen.writeStringField("window_start", windowStart(w));
         gen.writeStringField("window_end", windowEnd(w));
-        gen.writeStringField("transport", p.transport());
+        gen.writeStringField("transport", p.transport().key());
         gen.writeNumberField("port", p.port());
         gen.writeStringField("service", p.service());
-        gen.writeStringField("port_class", p.portClass().key());
-        gen.writeNumberField("flows", p.flows());
-        gen.writeNumberField("active_flows", p.activeFlows());
-        gen.writeNumberField("packets", p.packets());
-        gen.writeNumberField("bytes", p.bytes());
-        gen.writeNumberField("packets_to_server", p.packetsToServer());
-        gen.writeNumberField("packets_to_client", p.packetsToClient());
-        gen.writeNumberField("bytes_to_server", p.bytesToServer());
-        gen.writeNumberField("bytes_to_client", p.bytesToClient());
-        gen.writeNumberField("unique_clients", p.uniqueClients());
-        gen.writeNumberField("unique_servers", p.uniqueServers());
-        TcpCounts t = p.tcp();
-        if (t != null) {
-            gen.writeObjectFieldStart("tcp");
-            gen.writeNumberField("syn", t.syn());
-            gen.writeNumberField("syn_ack", t.synAck());
-            gen.writeNumberField("rst", t.rst());
-            gen.writeNumberField("fin", t.fin());
-            gen.writeNumberField("established", t.established());
-            gen.writeNumberField("rejected", t.rejected());
-            gen.writeNumberField("unanswered", t.unanswered());
-            gen.writeEndObject();
-        }
+        RecordFields.portCounts(gen, p, true);
         gen.writeEndObject();
     }
 
@@ -97,7 +63,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("sensor", sensor);
         gen.writeStringField("input", f.input());
         gen.writeStringField("community_id", f.communityId());
-        gen.writeStringField("transport", f.transport());
+        gen.writeStringField("transport", f.transport().key());
         gen.writeStringField("client_ip", f.clientIp());
         gen.writeNumberField("client_port", f.clientPort());
         gen.writeStringField("server_ip", f.serverIp());
@@ -112,9 +78,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeNumberField("bytes_to_client", f.bytesToClient());
         gen.writeNumberField("packets", f.packets());
         gen.writeNumberField("bytes", f.bytes());
-        if ("tcp".equals(f.transport())) {
-            writeTcpFlags(gen, "tcp_flags", f.tcpFlags());
-        }
+        RecordFields.tcpFlags(gen, f);
         gen.writeStringField("state", f.state());
         gen.writeStringField("end_reason", f.endReason().key());
         gen.writeEndObject();
@@ -130,20 +94,8 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("end", s.packets() == 0 ? null : Formats.instant(s.lastNanos()));
         gen.writeNumberField("packets", s.packets());
         gen.writeNumberField("bytes", s.bytes());
-        gen.writeNumberField("tcp_packets", s.tcpPackets());
-        gen.writeNumberField("udp_packets", s.udpPackets());
-        gen.writeNumberField("fragments", s.fragmentPackets());
-        gen.writeNumberField("other_ip_packets", s.otherIpPackets());
-        gen.writeNumberField("non_ip_packets", s.nonIpPackets());
-        gen.writeNumberField("flows", s.flows());
-        gen.writeNumberField("flows_evicted", s.flowsEvicted());
-        writeCounts(gen, "decode_errors", s.decodeErrors());
-        writeCounts(gen, "unknown_link_types", s.unknownLinkTypes());
-        gen.writeArrayFieldStart("input_errors");
-        for (String e : s.inputErrors()) {
-            gen.writeString(e);
-        }
-        gen.writeEndArray();
+        RecordFields.summaryCounts(gen, s);
+        RecordFields.summaryFaults(gen, s, "decode_errors");
         gen.writeEndObject();
     }
 
@@ -157,7 +109,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("time", Formats.instant(a.timeNanos()));
         gen.writeStringField("source", a.source());
         gen.writeStringField("target", a.target());
-        gen.writeStringField("transport", a.transport());
+        gen.writeStringField("transport", a.transport() == null ? null : a.transport().key());
         gen.writeFieldName("port");
         if (a.port() == null) {
             gen.writeNull();
@@ -165,37 +117,12 @@ final class JsonRecordEncoder extends RecordEncoder {
             gen.writeNumber(a.port().intValue());
         }
         gen.writeStringField("severity", a.severity().key());
-        for (Map.Entry<String, Object> e : a.details().entrySet()) {
-            if (present(e.getValue())) {
-                gen.writeFieldName(detailName(e.getKey()));
-                writeDetail(gen, e.getValue());
-            }
-        }
+        RecordFields.details(gen, a.details(), JsonRecordEncoder::detailName);
         gen.writeEndObject();
     }
 
     /** The field name of a detail: its own, unless an alert field has it. */
     static String detailName(String key) {
         return ALERT_FIELDS.contains(key) ? "detail_" + key : key;
-    }
-
-    /** The flags set in {@code flags} as an array of names, FIN first. */
-    static void writeTcpFlags(JsonGenerator gen, String field, int flags) throws IOException {
-        gen.writeArrayFieldStart(field);
-        for (int i = 0; i < Formats.tcpFlagCount(); i++) {
-            String name = Formats.tcpFlagName(flags, i);
-            if (name != null) {
-                gen.writeString(name);
-            }
-        }
-        gen.writeEndArray();
-    }
-
-    private static void writeCounts(JsonGenerator gen, String name, Map<String, Long> counts) throws IOException {
-        gen.writeObjectFieldStart(name);
-        for (Map.Entry<String, Long> e : counts.entrySet()) {
-            gen.writeNumberField(e.getKey(), e.getValue());
-        }
-        gen.writeEndObject();
     }
 }

@@ -14,7 +14,7 @@ public final class KafkaKeys {
 
     /** The key of a port's records: {@code tcp/8080}. */
     public static String portKey(PortStats p) {
-        return p.transport() + "/" + p.port();
+        return p.transport().key() + "/" + p.port();
     }
 
     /** The key of a window record: {@code window/<input>}. */

@@ -70,47 +70,6 @@ public abstract sealed class RecordEncoder permits JsonRecordEncoder, EcsRecordE
     /** An alert a detector raised. */
     public abstract void alert(JsonGenerator g, Alert a) throws IOException;
 
-    /** Whether a detail has a value to write: not null, not a number that is not finite (a detail without is left out). */
-    static boolean present(Object v) {
-        return v != null && !(v instanceof Double d && !Double.isFinite(d)) && !(v instanceof Float f && !Float.isFinite(f));
-    }
-
-    /**
-     * Writes one value of an alert's details: a number, string, boolean or a list of those (a list
-     * nested in a list is written as a list too). A number that is not finite, and {@code null}, are
-     * written as {@code null}; any other object as its text.
-     */
-    static void writeDetail(JsonGenerator g, Object v) throws IOException {
-        if (v == null) {
-            g.writeNull();
-        } else if (v instanceof String s) {
-            g.writeString(s);
-        } else if (v instanceof Boolean b) {
-            g.writeBoolean(b);
-        } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
-            g.writeNumber(((Number) v).longValue());
-        } else if (v instanceof Double || v instanceof Float) {
-            double d = ((Number) v).doubleValue();
-            if (Double.isFinite(d)) {
-                g.writeNumber(d);
-            } else {
-                g.writeNull();
-            }
-        } else if (v instanceof java.math.BigDecimal d) {
-            g.writeNumber(d);
-        } else if (v instanceof java.math.BigInteger i) {
-            g.writeNumber(i);
-        } else if (v instanceof Iterable<?> list) {
-            g.writeStartArray();
-            for (Object x : list) {
-                writeDetail(g, x);
-            }
-            g.writeEndArray();
-        } else {
-            g.writeString(v.toString());
-        }
-    }
-
     /** The window's start as text (computed once per window). */
     final String windowStart(WindowReport w) {
         times(w);

@@ -158,7 +158,7 @@ public final class TableSink implements RecordSink {
         for (int i = 0; i < shown; i++) {
             PortStats p = ports.get(i);
             String[] cells = {
-                p.transport() + "/" + p.port(),
+                p.transport().key() + "/" + p.port(),
                 p.service(),
                 p.portClass().key(),
                 Long.toString(p.flows()),
@@ -223,7 +223,7 @@ public final class TableSink implements RecordSink {
         out.println(INDENT + "flows ended: " + (h.flows.size() + h.moreFlows));
         TextTable t = new TextTable(false, false, false, false, false, true, true, true, false, false, false);
         for (FlowRecord f : h.flows) {
-            t.row(f.transport(),
+            t.row(f.transport().key(),
                     Formats.endpoint(f.clientIp(), f.clientPort()),
                     "->",
                     Formats.endpoint(f.serverIp(), f.serverPort()),

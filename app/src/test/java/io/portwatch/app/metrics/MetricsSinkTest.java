@@ -6,6 +6,7 @@ import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.flow.EndReason;
@@ -99,11 +100,11 @@ class MetricsSinkTest {
 
         // traffic by transport and port class: sums over every port record
         int classesSeen = 0;
-        for (String transport : List.of("tcp", "udp")) {
+        for (Transport transport : Transport.values()) {
             for (PortClass c : PortClass.values()) {
                 List<PortStats> ps = out.windows.stream().flatMap(w -> w.ports().stream())
-                        .filter(p -> p.transport().equals(transport) && p.portClass() == c).toList();
-                String[] tags = {"transport", transport, "port_class", c.key()};
+                        .filter(p -> p.transport() == transport && p.portClass() == c).toList();
+                String[] tags = {"transport", transport.key(), "port_class", c.key()};
                 assertEquals(ps.stream().mapToLong(PortStats::packets).sum(), s.value("portwatch_traffic_packets_total", tags));
                 assertEquals(ps.stream().mapToLong(PortStats::bytes).sum(), s.value("portwatch_traffic_bytes_total", tags));
                 assertEquals(ps.stream().mapToLong(PortStats::flows).sum(), s.value("portwatch_traffic_flows_total", tags));
@@ -117,7 +118,7 @@ class MetricsSinkTest {
         assertEquals(Math.min(5, last.ports().size()), top.size());
         for (Scrape.Sample t : top) {
             PortStats p = last.ports().get(Integer.parseInt(t.labels().get("rank")) - 1);
-            assertEquals(p.transport(), t.labels().get("transport"));
+            assertEquals(p.transport().key(), t.labels().get("transport"));
             assertEquals(Integer.toString(p.port()), t.labels().get("port"));
             assertEquals(p.packets(), t.value());
         }
@@ -162,8 +163,8 @@ class MetricsSinkTest {
             for (int r = 0; r < top.size(); r++) {
                 PortStats p = w.ports().get(r);
                 assertEquals(p.packets(), s.value("portwatch_top_port_packets", "rank", Integer.toString(r + 1),
-                        "transport", p.transport(), "port", Integer.toString(p.port())), "window " + i);
-                seenTops.add(p.transport() + "/" + p.port());
+                        "transport", p.transport().key(), "port", Integer.toString(p.port())), "window " + i);
+                seenTops.add(p.transport().key() + "/" + p.port());
             }
         }
         assertTrue(seenTops.size() > n, "the busiest ports change from window to window: " + seenTops);
@@ -174,7 +175,7 @@ class MetricsSinkTest {
         CollectingSink out = new CollectingSink();
         MetricsSink sink = new MetricsSink(out, metrics, 2);
         WindowReport w = window("eth0", 0, ports(new Random(1), 20, 1000), new CaptureStats(10, 1, 2));
-        Alert a = new Alert("eth0", Alert.Kind.PORT_SCAN, 5, "10.0.0.1", "10.0.0.2", "tcp", null,
+        Alert a = new Alert("eth0", Alert.Kind.PORT_SCAN, 5, "10.0.0.1", "10.0.0.2", Transport.TCP, null,
                 Alert.Severity.HIGH, Map.of("ports", 40));
         Summary sum = new Summary("eth0", 1, 2, 3, 4, 1, 1, 0, 1, 0, 2, 7, Map.of(), Map.of(), List.of());
         sink.window(w);
@@ -263,9 +264,9 @@ class MetricsSinkTest {
         Set<String> used = new java.util.HashSet<>();
         List<PortStats> out = new ArrayList<>();
         while (out.size() < count) {
-            String transport = rnd.nextBoolean() ? "tcp" : "udp";
+            Transport transport = rnd.nextBoolean() ? Transport.TCP : Transport.UDP;
             int port = rnd.nextInt(maxPort);
-            if (!used.add(transport + "/" + port)) {
+            if (!used.add(transport.key() + "/" + port)) {
                 continue;
             }
             long toServer = 1 + rnd.nextInt(5_000);

@@ -6,6 +6,7 @@ import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.EndReason;
@@ -49,15 +50,16 @@ final class CorpusRecords {
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String[] key = e.getKey().split("/");
+            Transport transport = Transport.parse(key[0]);
             int port = Integer.parseInt(key[1]);
             JsonNode v = e.getValue();
             long packets = v.get("packets").asLong();
             long bytes = v.get("bytes").asLong();
             long flows = v.get("flows").asLong();
-            ports.add(new PortStats(key[0], port, null, PortClass.of(port), flows, flows,
+            ports.add(new PortStats(transport, port, null, PortClass.of(port), flows, flows,
                     packets - packets / 2, packets / 2, bytes - bytes / 2, bytes / 2,
                     v.get("unique_clients").asLong(), 1,
-                    key[0].equals("tcp") ? new TcpCounts(flows, 0, 0, 0, 0, 0, 0)
+                    transport == Transport.TCP ? new TcpCounts(flows, 0, 0, 0, 0, 0, 0)
                             : null));
         }
         JsonNode totals = ref.get("totals");
@@ -71,17 +73,17 @@ final class CorpusRecords {
         List<FlowRecord> flows = new ArrayList<>();
         long t = start;
         for (JsonNode f : ref.get("flows")) {
-            String transport = f.get("transport").asText();
+            Transport transport = Transport.parse(f.get("transport").asText());
             String cip = f.get("client").get(0).asText();
             int cport = f.get("client").get(1).asInt();
             String sip = f.get("server").get(0).asText();
             int sport = f.get("server").get(1).asInt();
             long packets = f.get("packets").asLong();
             long bytes = f.get("bytes").asLong();
-            boolean tcp = transport.equals("tcp");
+            boolean tcp = transport == Transport.TCP;
             int flags = tcp && f.path("syn_seen").asBoolean()
                     ? DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK : 0;
-            flows.add(new FlowRecord(ref.get("capture").asText(), communityId(tcp ? 6 : 17, cip, cport, sip, sport),
+            flows.add(new FlowRecord(ref.get("capture").asText(), communityId(transport.protocol(), cip, cport, sip, sport),
                     transport, cip, cport, sip, sport, t, t + 1_000L * packets, packets - packets / 2,
                     packets / 2, bytes - bytes / 2, bytes / 2, flags, tcp ? "S1" : "SF", EndReason.END_OF_INPUT));
             t += 1_001;

@@ -183,7 +183,7 @@ public final class EcsChecks {
     }
 
     private static String iana(String transport) {
-        return transport.equals("tcp") ? "6" : "17";
+        return Integer.toString(io.portwatch.analysis.output.Transport.parse(transport).protocol());
     }
 
     /** Severity names and their {@code event.severity}. */

@@ -8,6 +8,7 @@ import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.source.CaptureStats;
@@ -111,13 +112,13 @@ class JsonLinesSinkTest {
             if (p.tcp() != null) {
                 want.add("tcp");
             }
-            assertEquals(want, names(n), "field names of " + p.transport() + "/" + p.port());
+            assertEquals(want, names(n), "field names of " + p.transport().key() + "/" + p.port());
             assertEquals("port_stats", n.get("type").asText());
             assertEquals(SENSOR, n.get("sensor").asText());
             assertEquals(w.input(), n.get("input").asText());
             assertEquals(w.startNanos(), nanos(n.get("window_start")));
             assertEquals(w.endNanos(), nanos(n.get("window_end")));
-            assertEquals(p.transport(), n.get("transport").asText());
+            assertEquals(p.transport().key(), n.get("transport").asText());
             assertEquals(p.port(), n.get("port").asInt());
             if (p.service() == null) {
                 assertTrue(n.get("service").isNull(), "unknown service is null");
@@ -258,7 +259,7 @@ class JsonLinesSinkTest {
             FlowRecord f = flows.get(i);
             JsonNode n = lines.get(i);
             Set<String> want = new LinkedHashSet<>(FLOW_FIELDS);
-            if (f.transport().equals("tcp")) {
+            if (f.transport() == Transport.TCP) {
                 want.add("tcp_flags");
             }
             assertEquals(want, names(n));
@@ -266,7 +267,7 @@ class JsonLinesSinkTest {
             assertEquals(SENSOR, n.get("sensor").asText());
             assertEquals(f.input(), n.get("input").asText());
             assertEquals(f.communityId(), n.get("community_id").asText());
-            assertEquals(f.transport(), n.get("transport").asText());
+            assertEquals(f.transport().key(), n.get("transport").asText());
             assertEquals(f.clientIp(), n.get("client_ip").asText());
             assertEquals(f.clientPort(), n.get("client_port").asInt());
             assertEquals(f.serverIp(), n.get("server_ip").asText());
@@ -284,7 +285,7 @@ class JsonLinesSinkTest {
             assertEquals(f.bytesToServer() + f.bytesToClient(), n.get("bytes").asLong());
             assertEquals(f.state(), n.get("state").asText());
             assertEquals(f.endReason().name().toLowerCase(), n.get("end_reason").asText());
-            if (f.transport().equals("tcp")) {
+            if (f.transport() == Transport.TCP) {
                 List<String> flags = new ArrayList<>();
                 n.get("tcp_flags").forEach(x -> flags.add(x.asText()));
                 assertEquals(flagNames(f.tcpFlags()), flags);
@@ -480,7 +481,7 @@ class JsonLinesSinkTest {
             assertEquals(a.timeNanos(), t.getEpochSecond() * 1_000_000_000L + t.getNano(), "time to the ns");
             assertEquals(a.source(), n.get("source").isNull() ? null : n.get("source").asText());
             assertEquals(a.target(), n.get("target").isNull() ? null : n.get("target").asText());
-            assertEquals(a.transport(), n.get("transport").isNull() ? null : n.get("transport").asText());
+            assertEquals(a.transport() == null ? null : a.transport().key(), n.get("transport").isNull() ? null : n.get("transport").asText());
             assertEquals(a.port(), n.get("port").isNull() ? null : (Integer) n.get("port").intValue());
             assertEquals(a.severity().name().toLowerCase(java.util.Locale.ROOT), n.get("severity").asText());
             for (java.util.Map.Entry<String, Object> d : a.details().entrySet()) {
@@ -504,7 +505,7 @@ class JsonLinesSinkTest {
         d.put("kept", "yes");
         io.portwatch.analysis.output.Alert a = new io.portwatch.analysis.output.Alert("x.pcap",
                 io.portwatch.analysis.output.Alert.Kind.POLICY_VIOLATION, SampleRecords.T0, "10.0.0.1", "10.0.0.2",
-                "udp", 53, io.portwatch.analysis.output.Alert.Severity.LOW, d);
+                Transport.UDP, 53, io.portwatch.analysis.output.Alert.Severity.LOW, d);
         JsonNode n = write(0, s -> s.alert(a)).get(0);
         assertEquals(53, n.get("port").intValue(), "the alert's own port");
         assertEquals(22, n.get("detail_port").intValue(), "the detail, renamed");

@@ -5,6 +5,7 @@ import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.decode.DecodedPacket;
@@ -37,14 +38,14 @@ final class SampleRecords {
     }
 
     static PortStats tcp(int port, String service, long toServer, long toClient) {
-        return new PortStats("tcp", port, service, PortClass.of(port), toServer / 6 + 1, toServer / 5 + 2,
+        return new PortStats(Transport.TCP, port, service, PortClass.of(port), toServer / 6 + 1, toServer / 5 + 2,
                 toServer, toClient, toServer * 61 + 7, toClient * 227 + 3, toServer % 7 + 1, 1,
                 new TcpCounts(toServer / 6 + 3, toServer / 6 + 1, toServer % 5, toServer / 3 + 4,
                         toServer / 6, toServer % 3, toServer % 4 + 2));
     }
 
     static PortStats udp(int port, String service, long toServer, long toClient) {
-        return new PortStats("udp", port, service, PortClass.of(port), toServer / 2 + 1, toServer / 2 + 3,
+        return new PortStats(Transport.UDP, port, service, PortClass.of(port), toServer / 2 + 1, toServer / 2 + 3,
                 toServer, toClient, toServer * 73 + 11, toClient * 89 + 5, toServer % 3 + 1, 2, null);
     }
 
@@ -93,7 +94,7 @@ final class SampleRecords {
     }
 
     static FlowRecord tcpFlow() {
-        return new FlowRecord(INPUT, "1:GyQvkEiqY6TLumCIDsq6aHvyXmU=", "tcp", "127.0.0.24", 52662,
+        return new FlowRecord(INPUT, "1:GyQvkEiqY6TLumCIDsq6aHvyXmU=", Transport.TCP, "127.0.0.24", 52662,
                 "127.0.0.10", 8080, T0, T0 + 1_500_000_001L, 7, 5, 612, 872,
                 DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK | DecodedPacket.TCP_FIN | DecodedPacket.TCP_PSH,
                 "SF", EndReason.FIN);
@@ -102,7 +103,7 @@ final class SampleRecords {
     /** A DNS query and its answer over IPv6 (the addresses of dns-queries.pcap, moved to 2001:db8::/32). */
     static FlowRecord udpFlow() {
         return new FlowRecord("dns-queries.pcap",
-                CorpusRecords.communityId(17, "2001:db8::33", 60887, "2001:db8::10", 5353), "udp", "2001:db8::33",
+                CorpusRecords.communityId(17, "2001:db8::33", 60887, "2001:db8::10", 5353), Transport.UDP, "2001:db8::33",
                 60887, "2001:db8::10", 5353, T0 + 2_000, T0 + 2_000 + 123_000L, 1, 1, 88, 104, 0, "SF",
                 EndReason.IDLE);
     }
@@ -189,18 +190,18 @@ final class SampleRecords {
         policy.put("first_seen", "2026-11-24T18:05:16Z");
         return List.of(
                 new Alert("nmap-syn-scan.pcap", Alert.Kind.PORT_SCAN, T0 + 1_386_484_877L, "127.77.0.66",
-                        "127.77.0.10", "tcp", null, Alert.Severity.HIGH, vertical),
+                        "127.77.0.10", Transport.TCP, null, Alert.Severity.HIGH, vertical),
                 new Alert(INPUT, Alert.Kind.PORT_SCAN, T0 + MINUTE, "2001:db8::66", null, null, 53,
                         Alert.Severity.MEDIUM, horizontal),
-                new Alert(INPUT, Alert.Kind.PORT_SCAN, T0 + 2_000, "127.77.0.66", null, "tcp", 445,
+                new Alert(INPUT, Alert.Kind.PORT_SCAN, T0 + 2_000, "127.77.0.66", null, Transport.TCP, 445,
                         Alert.Severity.MEDIUM, trw),
-                new Alert(INPUT, Alert.Kind.SYN_FLOOD, T0 + 14_384_484_877L, null, "127.0.0.10", "tcp", 8080,
+                new Alert(INPUT, Alert.Kind.SYN_FLOOD, T0 + 14_384_484_877L, null, "127.0.0.10", Transport.TCP, 8080,
                         Alert.Severity.CRITICAL, flood),
-                new Alert(INPUT, Alert.Kind.NEW_SERVICE, T0, "127.0.0.24", "127.0.0.10", "tcp", 8080,
+                new Alert(INPUT, Alert.Kind.NEW_SERVICE, T0, "127.0.0.24", "127.0.0.10", Transport.TCP, 8080,
                         Alert.Severity.MEDIUM, service),
                 new Alert(INPUT, Alert.Kind.POLICY_VIOLATION, T0 + 384_484_877L, "127.0.0.24", "127.0.0.24",
-                        "tcp", 23, Alert.Severity.HIGH, policy),
-                new Alert("lo", Alert.Kind.NEW_SERVICE, T0 + 5, "::1", "::1", "udp", 5353, Alert.Severity.LOW,
+                        Transport.TCP, 23, Alert.Severity.HIGH, policy),
+                new Alert("lo", Alert.Kind.NEW_SERVICE, T0 + 5, "::1", "::1", Transport.UDP, 5353, Alert.Severity.LOW,
                         Map.of()));
     }
 }

@@ -115,7 +115,7 @@ class TableSinkAlertsTest {
             Set<String> ports = new HashSet<>();
             g.forEach(a -> {
                 targets.add(a.target() == null ? "*" : a.target());
-                ports.add((a.transport() == null ? "*" : a.transport()) + "/" + (a.port() == null ? "*" : a.port()));
+                ports.add((a.transport() == null ? "*" : a.transport().key()) + "/" + (a.port() == null ? "*" : a.port()));
             });
             Alert a0 = g.get(0);
             rows.add(new Row(a0.kind().key(), sev.key(), a0.source() == null ? "*" : a0.source(), g.size(),

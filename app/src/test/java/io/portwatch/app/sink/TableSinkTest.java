@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.source.CaptureStats;
 import org.junit.jupiter.api.Test;
@@ -275,7 +276,7 @@ class TableSinkTest {
         List<io.portwatch.analysis.output.Alert> alerts = new ArrayList<>();
         for (int port = 1; port <= 1000; port++) { // a default-deny policy under a scan: one alert per port
             alerts.add(new io.portwatch.analysis.output.Alert(deny.input(), deny.kind(), deny.timeNanos() + port,
-                    "127.77.0.66", "127.77.0.10", "tcp", port, deny.severity(), deny.details()));
+                    "127.77.0.66", "127.77.0.10", Transport.TCP, port, deny.severity(), deny.details()));
         }
         alerts.addAll(sample.subList(1, 5));
         WindowReport w = SampleRecords.fileWindow(SampleRecords.T0, SampleRecords.mixedPorts());
@@ -351,7 +352,7 @@ class TableSinkTest {
             assertEquals(busiest.size(), b.rows().size());
             for (int r = 0; r < busiest.size(); r++) {
                 PortStats p = busiest.get(r);
-                assertEquals(p.transport() + "/" + p.port(), b.cell(r, "PORT"), "busiest first, row " + r);
+                assertEquals(p.transport().key() + "/" + p.port(), b.cell(r, "PORT"), "busiest first, row " + r);
                 assertEquals(p.service() == null ? "-" : p.service(), b.cell(r, "SERVICE"));
                 assertEquals(p.portClass().key(), b.cell(r, "CLASS"));
                 assertEquals(Long.toString(p.flows()), b.cell(r, "FLOWS"));
@@ -490,7 +491,7 @@ class TableSinkTest {
         Consumer<TableSink> body = s -> {
             for (int port = 1; port <= 300; port++) { // a flood of policy alerts in the first window
                 s.alert(new io.portwatch.analysis.output.Alert(deny.input(), deny.kind(), t + port, "127.77.0.66",
-                        "127.77.0.10", "tcp", port, deny.severity(), deny.details()));
+                        "127.77.0.10", Transport.TCP, port, deny.severity(), deny.details()));
             }
             s.alert(flood);
             s.window(SampleRecords.window(t, SampleRecords.mixedPorts()));
@@ -518,7 +519,7 @@ class TableSinkTest {
             for (int i = 1; i <= 12; i++) {
                 s.alert(new io.portwatch.analysis.output.Alert(SampleRecords.INPUT,
                         io.portwatch.analysis.output.Alert.Kind.NEW_SERVICE, t + 3 * minute + i, "10.0.0." + i,
-                        "10.0.1.1", "udp", 5000 + i, io.portwatch.analysis.output.Alert.Severity.LOW, Map.of()));
+                        "10.0.1.1", Transport.UDP, 5000 + i, io.portwatch.analysis.output.Alert.Severity.LOW, Map.of()));
             }
             s.window(SampleRecords.window(t + 3 * minute, List.of()));
             s.window(SampleRecords.window(t + 4 * minute, List.of()));
@@ -560,7 +561,7 @@ class TableSinkTest {
             int shown = topN == 0 ? ports.size() : Math.min(topN, ports.size());
             assertEquals(shown, b.rows().size(), "topN " + topN);
             for (int r = 0; r < shown; r++) {
-                assertEquals(busiest.get(r).transport() + "/" + busiest.get(r).port(), b.cell(r, "PORT"));
+                assertEquals(busiest.get(r).transport().key() + "/" + busiest.get(r).port(), b.cell(r, "PORT"));
             }
             int more = ports.size() - shown;
             List<String> moreLines = b.after().stream().filter(l -> l.contains("more port")).toList();
@@ -596,7 +597,7 @@ class TableSinkTest {
         for (int i = 0; i < flows.size(); i++) {
             FlowRecord f = flows.get(i);
             List<Cell> row = rows.get(i);
-            assertEquals(f.transport(), row.get(0).text());
+            assertEquals(f.transport().key(), row.get(0).text());
             String client = f.clientIp().contains(":") ? "[" + f.clientIp() + "]:" + f.clientPort()
                     : f.clientIp() + ":" + f.clientPort();
             String server = f.serverIp().contains(":") ? "[" + f.serverIp() + "]:" + f.serverPort()
