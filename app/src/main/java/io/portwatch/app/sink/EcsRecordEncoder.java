@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
@@ -63,6 +64,27 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeStringField("type", "port_stats");
         g.writeStringField("input", w.input());
         RecordFields.portCounts(g, p, false);
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    @Override
+    public void service(JsonGenerator g, WindowReport w, ServiceStats s) throws IOException {
+        g.writeStartObject();
+        head(g, windowStart(w));
+        event(g, "state", "info", "portwatch.service", w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
+        observer(g, w.input());
+        side(g, "destination", s.address(), s.port(), -1, -1);
+        side(g, "server", s.address(), s.port(), -1, -1);
+        g.writeObjectFieldStart("network");
+        g.writeStringField("transport", s.transport().key());
+        g.writeStringField("iana_number", ianaNumber(s.transport()));
+        g.writeEndObject();
+        service(g, s.service());
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", "service");
+        g.writeStringField("input", w.input());
+        RecordFields.serviceCounts(g, s);
         g.writeEndObject();
         g.writeEndObject();
     }
@@ -310,8 +332,10 @@ final class EcsRecordEncoder extends RecordEncoder {
         if (port >= 0) {
             g.writeNumberField("port", port);
         }
-        g.writeNumberField("bytes", bytes);
-        g.writeNumberField("packets", packets);
+        if (bytes >= 0) {
+            g.writeNumberField("bytes", bytes);
+            g.writeNumberField("packets", packets);
+        }
         g.writeEndObject();
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
@@ -79,6 +80,10 @@ public final class JsonLinesSink implements RecordSink {
         try {
             for (PortStats p : report.top(topN)) {
                 encoder.portStats(gen, report, p);
+                gen.writeRaw('\n');
+            }
+            for (ServiceStats s : report.services()) {
+                encoder.service(gen, report, s);
                 gen.writeRaw('\n');
             }
             encoder.window(gen, report);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
 
@@ -12,8 +13,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * portwatch's JSON records ({@code port_stats}, {@code window}, {@code flow}, {@code summary},
- * {@code alert}) in the form {@code src/schema/portwatch-records.schema.json} describes.
+ * portwatch's JSON records ({@code port_stats}, {@code service}, {@code window}, {@code flow},
+ * {@code summary}, {@code alert}) in the form {@code src/schema/portwatch-records.schema.json} describes.
  */
 final class JsonRecordEncoder extends RecordEncoder {
 
@@ -53,6 +54,22 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeNumberField("port", p.port());
         gen.writeStringField("service", p.service());
         RecordFields.portCounts(gen, p, true);
+        gen.writeEndObject();
+    }
+
+    @Override
+    public void service(JsonGenerator gen, WindowReport w, ServiceStats s) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", "service");
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", w.input());
+        gen.writeStringField("window_start", windowStart(w));
+        gen.writeStringField("window_end", windowEnd(w));
+        gen.writeStringField("transport", s.transport().key());
+        gen.writeStringField("address", s.address());
+        gen.writeNumberField("port", s.port());
+        gen.writeStringField("service", s.service());
+        RecordFields.serviceCounts(gen, s);
         gen.writeEndObject();
     }
 

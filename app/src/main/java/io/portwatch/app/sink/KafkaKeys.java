@@ -1,6 +1,7 @@
 package io.portwatch.app.sink;
 
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 
 /**
  * The keys of portwatch's Kafka messages. Kafka keeps one key's messages in one partition, in order, so
@@ -15,6 +16,11 @@ public final class KafkaKeys {
     /** The key of a port's records: {@code tcp/8080}. */
     public static String portKey(PortStats p) {
         return p.transport().key() + "/" + p.port();
+    }
+
+    /** The key of a service record: {@code service/tcp/192.0.2.1/22}, so that one service's records stay in order. */
+    public static String serviceKey(ServiceStats s) {
+        return "service/" + s.transport().key() + "/" + s.address() + "/" + s.port();
     }
 
     /** The key of a window record: {@code window/<input>}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
@@ -170,6 +171,14 @@ public final class KafkaSink implements RecordSink {
                 throw new UncheckedIOException(e);
             }
             send(topics.ports(), KafkaKeys.portKey(p));
+        }
+        for (ServiceStats s : report.services()) {
+            try {
+                encoder.service(gen, report, s);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            send(topics.ports(), KafkaKeys.serviceKey(s));
         }
         long lost = dropped.get() + failed.get();
         WindowReport w = lost == 0 ? report : report.withOutputDropped(report.outputDropped() + lost);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
 
@@ -57,6 +58,9 @@ public abstract sealed class RecordEncoder permits JsonRecordEncoder, EcsRecordE
 
     /** One port of a window: a {@code port_stats} record. */
     public abstract void portStats(JsonGenerator g, WindowReport w, PortStats p) throws IOException;
+
+    /** An exposed service seen in a window: a {@code service} record. */
+    public abstract void service(JsonGenerator g, WindowReport w, ServiceStats s) throws IOException;
 
     /** A window's own record, with its totals. */
     public abstract void window(JsonGenerator g, WindowReport w) throws IOException;

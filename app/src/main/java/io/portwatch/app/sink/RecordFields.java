@@ -3,12 +3,16 @@ package io.portwatch.app.sink;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.Talker;
 import io.portwatch.analysis.output.TcpCounts;
+import io.portwatch.analysis.output.TopTalkers;
 import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -44,8 +48,8 @@ final class RecordFields {
 
     /**
      * A port's counts: {@code port_class}, {@code flows}, {@code active_flows}, its traffic when asked,
-     * {@code unique_clients}, {@code unique_servers}, and for a TCP port its TCP counts (the object
-     * {@code tcp}).
+     * {@code unique_clients}, {@code unique_servers}, for a TCP port its TCP counts (the object
+     * {@code tcp}), and its top talkers when counted ({@code top_clients}, {@code top_servers}).
      *
      * @param traffic whether to write the port's packets and bytes here ({@code packets} to
      *                {@code bytes_to_client}): the JSON record has them flat, an ECS document in its
@@ -77,6 +81,53 @@ final class RecordFields {
             g.writeNumberField("unanswered", t.unanswered());
             g.writeEndObject();
         }
+        topTalkers(g, "top_clients", p.topClients());
+        topTalkers(g, "top_servers", p.topServers());
+    }
+
+    /**
+     * Top talkers: {@code exact}, {@code by_packets} and {@code by_bytes} (lists of {@code address},
+     * {@code packets}, {@code bytes}, {@code flows}), and when not exact how much a ranked count may
+     * overstate ({@code max_overcount_packets}, {@code max_overcount_bytes}). Nothing when null.
+     */
+    private static void topTalkers(JsonGenerator g, String name, TopTalkers t) throws IOException {
+        if (t == null) {
+            return;
+        }
+        g.writeObjectFieldStart(name);
+        g.writeBooleanField("exact", t.exact());
+        if (!t.exact()) {
+            g.writeNumberField("max_overcount_packets", t.maxOvercountPackets());
+            g.writeNumberField("max_overcount_bytes", t.maxOvercountBytes());
+        }
+        talkers(g, "by_packets", t.byPackets());
+        talkers(g, "by_bytes", t.byBytes());
+        g.writeEndObject();
+    }
+
+    private static void talkers(JsonGenerator g, String name, List<Talker> list) throws IOException {
+        g.writeArrayFieldStart(name);
+        for (Talker t : list) {
+            g.writeStartObject();
+            g.writeStringField("address", t.address());
+            g.writeNumberField("packets", t.packets());
+            g.writeNumberField("bytes", t.bytes());
+            g.writeNumberField("flows", t.flows());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    /**
+     * An exposed service's counts: {@code first_seen}, {@code last_seen}, {@code flows} (in the window),
+     * {@code clients} (since first seen), {@code new_service}.
+     */
+    static void serviceCounts(JsonGenerator g, ServiceStats s) throws IOException {
+        g.writeStringField("first_seen", Formats.instant(s.firstSeenNanos()));
+        g.writeStringField("last_seen", Formats.instant(s.lastSeenNanos()));
+        g.writeNumberField("flows", s.flows());
+        g.writeNumberField("clients", s.clients());
+        g.writeBooleanField("new_service", s.newService());
     }
 
     /** A TCP flow's flags as the array {@code tcp_flags} of their names, FIN first; nothing for a UDP flow. */

@@ -10,7 +10,6 @@ import io.portwatch.analysis.output.WindowReport;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -144,41 +143,62 @@ public final class TableSink implements RecordSink {
 
     private static TextTable portTable(List<PortStats> ports, int shown) {
         boolean anyTcp = false;
+        boolean anyTalkers = false;
         for (int i = 0; i < shown; i++) {
             anyTcp |= ports.get(i).tcp() != null;
+            anyTalkers |= ports.get(i).topClients() != null;
         }
-        TextTable t = new TextTable(false, false, false, true, true, true, true, true, true, true,
-                true, true, true, true);
+        List<Boolean> right = new ArrayList<>(List.of(false, false, false, true, true, true, true, true, true, true));
         List<String> head = new ArrayList<>(List.of("PORT", "SERVICE", "CLASS", "FLOWS", "ACTIVE", "PACKETS",
                 "TO SRV", "TO CLI", "BYTES", "CLIENTS"));
         if (anyTcp) {
             head.addAll(List.of("SYN", "REJ", "UNANS", "RST"));
+            right.addAll(List.of(true, true, true, true));
         }
+        if (anyTalkers) {
+            head.add("TOP CLIENT");
+            right.add(false);
+        }
+        boolean[] aligned = new boolean[right.size()];
+        for (int i = 0; i < aligned.length; i++) {
+            aligned[i] = right.get(i);
+        }
+        TextTable t = new TextTable(aligned);
         t.row(head.toArray(String[]::new));
         for (int i = 0; i < shown; i++) {
             PortStats p = ports.get(i);
-            String[] cells = {
-                p.transport().key() + "/" + p.port(),
-                p.service(),
-                p.portClass().key(),
-                Long.toString(p.flows()),
-                Long.toString(p.activeFlows()),
-                Long.toString(p.packets()),
-                Long.toString(p.packetsToServer()),
-                Long.toString(p.packetsToClient()),
-                Formats.humanBytes(p.bytes()),
-                Long.toString(p.uniqueClients()),
-                null, null, null, null};
-            TcpCounts c = p.tcp();
-            if (c != null) {
-                cells[10] = Long.toString(c.syn());
-                cells[11] = Long.toString(c.rejected());
-                cells[12] = Long.toString(c.unanswered());
-                cells[13] = Long.toString(c.rst());
+            List<String> cells = new ArrayList<>(List.of(
+                    p.transport().key() + "/" + p.port(),
+                    p.service() == null ? "-" : p.service(),
+                    p.portClass().key(),
+                    Long.toString(p.flows()),
+                    Long.toString(p.activeFlows()),
+                    Long.toString(p.packets()),
+                    Long.toString(p.packetsToServer()),
+                    Long.toString(p.packetsToClient()),
+                    Formats.humanBytes(p.bytes()),
+                    Long.toString(p.uniqueClients())));
+            if (anyTcp) {
+                TcpCounts c = p.tcp();
+                cells.addAll(c == null ? List.of("-", "-", "-", "-") : List.of(Long.toString(c.syn()),
+                        Long.toString(c.rejected()), Long.toString(c.unanswered()), Long.toString(c.rst())));
             }
-            t.row(anyTcp ? cells : Arrays.copyOf(cells, 10));
+            if (anyTalkers) {
+                cells.add(topClient(p));
+            }
+            t.row(cells.toArray(String[]::new));
         }
         return t;
+    }
+
+    /** The port's top client by packets and its share of the port's packets, e.g. {@code 192.0.2.7 48%}. */
+    private static String topClient(PortStats p) {
+        if (p.topClients() == null || p.topClients().byPackets().isEmpty() || p.packets() == 0) {
+            return "-";
+        }
+        var top = p.topClients().byPackets().get(0);
+        long share = Math.round(100.0 * Math.min(top.packets(), p.packets()) / p.packets());
+        return top.address() + " " + share + "%" + (p.topClients().exact() ? "" : "~");
     }
 
     private Held held(String input) {

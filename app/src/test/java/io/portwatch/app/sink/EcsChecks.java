@@ -84,7 +84,13 @@ public final class EcsChecks {
             assertNotNull(m, "field " + p + " is not in " + TEMPLATE + ": " + doc);
             JsonNode v = e.getValue();
             assertFalse(v.isNull(), "no null fields: " + p + " in " + doc);
-            if (m.has("properties")) {
+            if (m.has("properties") && v.isArray()) {
+                assertEquals("nested", m.path("type").asText(), p + ": a list of objects is mapped nested");
+                v.forEach(x -> {
+                    assertTrue(x.isObject(), p + " holds objects: " + doc);
+                    walk(x, m, p, doc);
+                });
+            } else if (m.has("properties")) {
                 assertTrue(v.isObject(), p + " is an object: " + doc);
                 walk(v, m, p, doc);
             } else if (m.path("dynamic").asBoolean(false)) {
@@ -324,10 +330,42 @@ public final class EcsChecks {
                     assertEquals(json.get("tcp"), pw.get("tcp"));
                     json.get("tcp").fieldNames().forEachRemaining(f -> want.add("portwatch.tcp." + f));
                 }
+                for (String top : List.of("top_clients", "top_servers")) {
+                    assertEquals(json.get(top), pw.get(top), top);
+                    if (json.has(top)) {
+                        leaves(json.get(top)).forEach(f -> want.add("portwatch." + top + "." + f));
+                    }
+                }
                 want.addAll(List.of("event.start", "event.end", "event.duration", "source.bytes", "source.packets",
                         "client.bytes", "client.packets", "destination.port", "destination.bytes",
                         "destination.packets", "server.port", "server.bytes", "server.packets",
                         "network.transport", "network.iana_number"));
+            }
+            case "service" -> {
+                assertEvent(ecs, "state", List.of("info"), "portwatch.service");
+                assertSpan(ecs, json.get("window_start"), json.get("window_end"));
+                for (String side : List.of("destination", "server")) {
+                    assertEquals(json.get("address").asText(), ecs.get(side).get("ip").asText());
+                    assertEquals(json.get("port").asInt(), ecs.get(side).get("port").intValue());
+                    assertEquals(2, ecs.get(side).size(), "an address and a port: " + ecs.get(side));
+                    want.addAll(List.of(side + ".ip", side + ".port"));
+                }
+                String transport = json.get("transport").asText();
+                assertEquals(transport, ecs.get("network").get("transport").asText());
+                assertEquals(iana(transport), ecs.get("network").get("iana_number").asText());
+                want.removeAll(List.of("network.bytes", "network.packets"));
+                if (json.get("service").isNull()) {
+                    assertFalse(ecs.has("service"), ecs.toString());
+                } else {
+                    assertEquals(json.get("service").asText(), ecs.get("service").get("name").asText());
+                    want.add("service.name");
+                }
+                for (String f : List.of("first_seen", "last_seen", "flows", "clients", "new_service")) {
+                    assertEquals(json.get(f), pw.get(f), f);
+                    want.add("portwatch." + f);
+                }
+                want.addAll(List.of("event.start", "event.end", "event.duration", "network.transport",
+                        "network.iana_number"));
             }
             case "window" -> {
                 assertEvent(ecs, "metric", List.of("info"), "portwatch.window");

@@ -64,6 +64,7 @@ class EcsRecordEncoderTest {
                 s.window(SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
                 s.window(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
                         SampleRecords.shuffledPorts(7, 3)));
+                s.window(SampleRecords.windowWithTalkersAndServices(SampleRecords.T0 + 3 * SampleRecords.MINUTE));
                 s.summary(SampleRecords.summary());
                 s.summary(SampleRecords.emptySummary());
             });

@@ -523,6 +523,7 @@ class JsonLinesSinkTest {
             s.window(SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
             s.window(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
                     List.of(SampleRecords.udp(53, "domain", 4, 4))));
+            s.window(SampleRecords.windowWithTalkersAndServices(SampleRecords.T0 + 3 * SampleRecords.MINUTE));
             s.summary(SampleRecords.summary());
             s.summary(SampleRecords.emptySummary());
         });

@@ -39,7 +39,7 @@ class RecordSchemaTest {
                 .getSchema(SchemaLocation.of(SchemaId.V202012))
                 .validate(schema);
         assertTrue(problems.isEmpty(), problems.toString());
-        assertEquals(5, schema.get("oneOf").size(), "one branch per record type");
+        assertEquals(6, schema.get("oneOf").size(), "one branch per record type");
         Set<String> refs = new HashSet<>();
         schema.get("oneOf").forEach(b -> refs.add(b.get("$ref").asText().replace("#/$defs/", "")));
         assertEquals(names(schema.get("$defs")), refs, "every record type is a branch");
@@ -51,8 +51,8 @@ class RecordSchemaTest {
     @Test
     void everyFieldIsTypedDescribedAndClosed() {
         JsonNode defs = RecordSchema.node().get("$defs");
-        Map<String, String> optional = Map.of("port_stats", "tcp", "flow", "tcp_flags", "summary", "",
-                "window", "capture");
+        Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers"),
+                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture"), "service", Set.of());
         Set<String> all = new HashSet<>(optional.keySet());
         all.add("alert");
         assertEquals(all, names(defs));
@@ -60,15 +60,23 @@ class RecordSchemaTest {
         ObjectNode alert = defs.get("alert").deepCopy();
         assertTrue(alert.get("additionalProperties").has("anyOf"), "alert details are typed");
         alert.put("additionalProperties", false);
-        checkObject("alert", alert, "");
+        checkObject("alert", alert, Set.of());
         for (String def : optional.keySet()) {
             checkObject(def, defs.get(def), optional.get(def));
         }
-        checkObject("port_stats.tcp", defs.get("port_stats").get("properties").get("tcp"), "");
-        checkObject("window.capture", defs.get("window").get("properties").get("capture"), "");
+        checkObject("port_stats.tcp", defs.get("port_stats").get("properties").get("tcp"), Set.of());
+        checkObject("window.capture", defs.get("window").get("properties").get("capture"), Set.of());
+        for (String top : new String[] {"top_clients", "top_servers"}) {
+            JsonNode t = defs.get("port_stats").get("properties").get(top);
+            checkObject("port_stats." + top, t, Set.of("max_overcount_packets", "max_overcount_bytes"));
+            checkObject("port_stats." + top + ".by_packets[]", t.get("properties").get("by_packets").get("items"),
+                    Set.of());
+            checkObject("port_stats." + top + ".by_bytes[]", t.get("properties").get("by_bytes").get("items"),
+                    Set.of());
+        }
     }
 
-    private static void checkObject(String where, JsonNode obj, String optional) {
+    private static void checkObject(String where, JsonNode obj, Set<String> optional) {
         assertEquals("object", obj.get("type").asText(), where);
         assertTrue(obj.hasNonNull("description"), where + " described");
         assertFalse(obj.get("additionalProperties").asBoolean(true), where + " additionalProperties false");
@@ -76,8 +84,8 @@ class RecordSchemaTest {
         obj.get("required").forEach(r -> required.add(r.asText()));
         Set<String> props = names(obj.get("properties"));
         Set<String> expectRequired = new HashSet<>(props);
-        expectRequired.remove(optional);
-        assertEquals(expectRequired, required, where + ": every field but '" + optional + "' is required");
+        expectRequired.removeAll(optional);
+        assertEquals(expectRequired, required, where + ": every field but " + optional + " is required");
         for (String p : props) {
             JsonNode field = obj.get("properties").get(p);
             assertTrue(field.hasNonNull("description") && field.get("description").asText().length() > 5,
@@ -101,7 +109,7 @@ class RecordSchemaTest {
             assertTrue(problems.isEmpty(), problems + " in " + n);
             types.add(n.get("type").asText());
         }
-        assertEquals(Set.of("port_stats", "flow", "summary", "window", "alert"), types);
+        assertEquals(Set.of("port_stats", "service", "flow", "summary", "window", "alert"), types);
     }
 
     @Test
@@ -186,6 +194,25 @@ class RecordSchemaTest {
         }
         bad.put("capture with an extra", edit(liveWindow, o -> ((ObjectNode) o.get("capture")).put("dropped", 0)));
         bad.put("port_stats with a window's field", edit(udpPort, o -> o.put("decode_errors", 0)));
+        JsonNode service = samples.get("service/tcp");
+        bad.put("service without address", edit(service, o -> o.remove("address")));
+        bad.put("service with negative flows", edit(service, o -> o.put("flows", -1)));
+        bad.put("service new_service as a string", edit(service, o -> o.put("new_service", "true")));
+        bad.put("service with a port's field", edit(service, o -> o.put("packets", 3)));
+        bad.put("service of an unknown transport", edit(service, o -> o.put("transport", "sctp")));
+        JsonNode talkers = JsonLinesSinkTest.everyKindOfLine().stream()
+                .filter(n -> n.has("top_clients") && !n.get("top_clients").get("exact").asBoolean())
+                .findFirst().orElseThrow();
+        assertTrue(RecordSchema.validate(talkers).isEmpty(), talkers.toString());
+        bad.put("inexact talkers without their bound",
+                edit(talkers, o -> ((ObjectNode) o.get("top_clients")).remove("max_overcount_packets")));
+        bad.put("exact talkers with a bound",
+                edit(talkers, o -> ((ObjectNode) o.get("top_servers")).put("max_overcount_bytes", 0)));
+        bad.put("talker without address",
+                edit(talkers, o -> ((ObjectNode) o.get("top_clients").get("by_packets").get(0)).remove("address")));
+        bad.put("talker with an extra field",
+                edit(talkers, o -> ((ObjectNode) o.get("top_servers").get("by_bytes").get(0)).put("share", 0.5)));
+        bad.put("talkers as a list", edit(talkers, o -> o.set("top_clients", JSON.arrayNode())));
         for (String field : List.of("sensor", "input", "kind", "time", "source", "target", "transport", "port",
                 "severity")) {
             bad.put("alert without " + field, edit(scan, o -> o.remove(field)));
@@ -226,7 +253,7 @@ class RecordSchemaTest {
             assertTrue(RecordSchema.validate(n).isEmpty(), n.toString());
         }
         assertEquals(Set.of("port_stats/tcp", "port_stats/udp", "flow/tcp", "flow/udp", "summary/", "window/live",
-                "window/file", "alert/tcp", "alert/", "alert/udp"), samples.keySet());
+                "window/file", "alert/tcp", "alert/", "alert/udp", "service/tcp", "service/udp"), samples.keySet());
     }
 
     private static JsonNode edit(JsonNode n, Consumer<ObjectNode> change) {

@@ -3,6 +3,9 @@ package io.portwatch.app.sink;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
+import io.portwatch.analysis.output.Talker;
+import io.portwatch.analysis.output.TopTalkers;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.Transport;
@@ -47,6 +50,29 @@ final class SampleRecords {
     static PortStats udp(int port, String service, long toServer, long toClient) {
         return new PortStats(Transport.UDP, port, service, PortClass.of(port), toServer / 2 + 1, toServer / 2 + 3,
                 toServer, toClient, toServer * 73 + 11, toClient * 89 + 5, toServer % 3 + 1, 2, null);
+    }
+
+    /** The port with top talkers: exact (few clients) or not (many), one server. */
+    static PortStats withTalkers(PortStats p, boolean exact) {
+        List<Talker> clients = List.of(new Talker("192.0.2.7", p.packets() / 2, p.bytes() / 2, 3),
+                new Talker("2001:db8::1", p.packets() / 4, p.bytes() / 5, 1));
+        List<Talker> servers = List.of(new Talker("198.51.100.10", p.packets(), p.bytes(), p.activeFlows()));
+        return new PortStats(p.transport(), p.port(), p.service(), p.portClass(), p.flows(), p.activeFlows(),
+                p.packetsToServer(), p.packetsToClient(), p.bytesToServer(), p.bytesToClient(), p.uniqueClients(),
+                p.uniqueServers(), p.tcp(), new TopTalkers(exact, clients, List.of(clients.get(0), clients.get(1)),
+                exact ? 0 : p.packets() / 64, exact ? 0 : p.bytes() / 64),
+                new TopTalkers(true, servers, servers, 0, 0));
+    }
+
+    /** A window of a capture file with top talkers (exact and not) and exposed services, one of them new. */
+    static WindowReport windowWithTalkersAndServices(long start) {
+        WindowReport w = fileWindow(start, List.of(withTalkers(tcp(443, "https", 2_880, 2_700), false),
+                withTalkers(udp(53, "domain", 310, 300), true)));
+        List<ServiceStats> services = List.of(
+                new ServiceStats(Transport.TCP, "198.51.100.10", 443, "https", start - MINUTE, start + 5, 40, 12, false),
+                new ServiceStats(Transport.UDP, "2001:db8::53", 5353, null, start + 1_000, start + 2_000, 2, 1, true));
+        return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
+                w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), services);
     }
 
     /** Five ports of different widths, transports and ranges, deliberately not busiest first. */

@@ -387,6 +387,20 @@ class TableSinkTest {
     }
 
     @Test
+    void eachPortShowsItsTopClientAndItsShareMarkedWhenApproximate() {
+        WindowReport w = SampleRecords.windowWithTalkersAndServices(SampleRecords.T0);
+        Block b = blocks(run(0, false, s -> s.window(w))).get(0);
+        assertEquals("tcp/443", b.cell(0, "PORT"));
+        assertEquals("192.0.2.7 50%~", b.cell(0, "TOP CLIENT"), "half the packets, not exact");
+        assertEquals("udp/53", b.cell(1, "PORT"));
+        assertEquals("192.0.2.7 50%", b.cell(1, "TOP CLIENT"));
+        assertEquals("-", b.cell(1, "SYN"));
+        Block none = blocks(run(0, false, s -> s.window(SampleRecords.window(SampleRecords.T0,
+                SampleRecords.mixedPorts())))).get(0);
+        assertFalse(none.titles().stream().anyMatch(c -> c.text().equals("TOP CLIENT")), "no column without talkers");
+    }
+
+    @Test
     void healthLineSaysWhatThereIsToReportAndIsAbsentOtherwise() {
         List<PortStats> ports = SampleRecords.mixedPorts();
         WindowReport clean = SampleRecords.fileWindow(SampleRecords.T0, ports);
