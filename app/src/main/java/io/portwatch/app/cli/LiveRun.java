@@ -94,6 +94,8 @@ final class LiveRun {
                             e.reason() == CaptureException.Reason.UNAVAILABLE ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
                 }
             }
+            // before "listening" is said: whoever then sends a signal (a script, a test) finds the stop in place
+            installSignalHandlers();
             for (LibpcapLiveSource s : sources) {
                 err.println("portwatch: listening on " + s.name() + ", link-type " + LinkType.name(s.linkType())
                         + ", snapshot length " + options.snaplen() + " bytes"
@@ -138,7 +140,6 @@ final class LiveRun {
                 metrics.outputQueue(q::queued, queueCapacity);
                 metrics.outputDropped(q::dropped);
             }
-            installSignalHandlers();
             exit = capture(q);
         }
         RuntimeException outputFailure = sink.failure();
@@ -212,14 +213,21 @@ final class LiveRun {
         }
     }
 
+    /**
+     * SIGINT and SIGTERM stop every interface (a second one exits at once). Installed once every interface
+     * is open and before anything is said: a signal while the output or the metrics endpoint is being
+     * opened stops the capture as soon as it starts (a stopped source stays stopped), and the run ends as
+     * any stopped run does, with the summary.
+     */
     private void installSignalHandlers() {
+        List<LibpcapLiveSource> all = List.copyOf(sources);
         for (String name : List.of("INT", "TERM")) {
             try {
                 Signal.handle(new Signal(name), sig -> {
                     if (stopping.getAndSet(true)) {
                         Runtime.getRuntime().halt(128 + sig.getNumber()); // a second signal: at once
                     }
-                    stopAll();
+                    all.forEach(LibpcapLiveSource::stop);
                 });
             } catch (IllegalArgumentException e) {
                 // the signal is not available on this platform (or is taken by the JVM): the default stays
