@@ -88,7 +88,7 @@ final class LiveRun {
         try (Interfaces opened = new Interfaces()) {
             for (String iface : interfaces) {
                 try {
-                    sources.add(LibpcapLiveSource.open(iface, options));
+                    opened.open(iface);
                 } catch (CaptureException e) {
                     return fail(e.getMessage(),
                             e.reason() == CaptureException.Reason.UNAVAILABLE ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
@@ -127,8 +127,6 @@ final class LiveRun {
                 out.close();
                 throw e;
             }
-            err.println("portwatch: metrics on " + server.url());
-            err.flush();
             out = new MetricsSink(out, metrics, metricsOptions.top());
         }
         QueuedSink sink;
@@ -136,6 +134,10 @@ final class LiveRun {
         // the queue owns the output from here: it closes it (unless the output failed)
         try (MetricsServer s = server; QueuedSink q = new QueuedSink(out, queueCapacity)) {
             sink = q;
+            if (s != null) {
+                err.println("portwatch: metrics on " + s.url());
+                err.flush();
+            }
             if (metrics != null) {
                 metrics.outputQueue(q::queued, queueCapacity);
                 metrics.outputDropped(q::dropped);
@@ -243,6 +245,10 @@ final class LiveRun {
 
     /** The interfaces opened so far, closed (again: closing is idempotent) whatever happens. */
     private final class Interfaces implements AutoCloseable {
+        void open(String iface) throws CaptureException {
+            sources.add(LibpcapLiveSource.open(iface, options));
+        }
+
         @Override
         public void close() {
             sources.forEach(LibpcapLiveSource::close);
