@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The exit status says whose the fault is, from the fault's typed reason (not its message): the machine's
- * (3: libpcap missing), the command line's (2: an invalid filter, no such interface), the input's (1).
+ * (3: libpcap missing, a port taken), the command line's (2: an invalid filter, no such interface), the
+ * input's (1); for read and live.
  */
 class ExitStatusIT {
 
@@ -64,5 +65,35 @@ class ExitStatusIT {
         ReadCommandIT.Run r = portwatch(List.of(), "read", "--format", "json", "/nonexistent/x.pcap");
         assertEquals(1, r.exit(), r.err());
         assertOneLine(r, "/nonexistent/x.pcap");
+    }
+
+    @Test
+    void liveWithoutLibpcapIsTheMachinesFault() throws Exception {
+        ReadCommandIT.Run r = portwatch(List.of("-Dorg.pcap4j.core.pcapLibName=/nonexistent/libpcap.so.0.8"),
+                "live", "-i", "lo");
+        assertEquals(3, r.exit(), r.err());
+        assertOneLine(r, "libpcap not found");
+    }
+
+    /**
+     * The metrics endpoint cannot listen (its port is taken) once the interface is open: the machine's
+     * fault, said on one line after the start line, and the capture and the output are closed.
+     */
+    @Test
+    void liveWhoseMetricsPortIsTakenIsTheMachinesFault() throws Exception {
+        Process id = new ProcessBuilder("id", "-u").start();
+        String uid = new String(id.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+        org.junit.jupiter.api.Assumptions.assumeTrue(uid.equals("0"), "live capture needs root (CI runs as root)");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            ReadCommandIT.Run r = portwatch(List.of(), "live", "-i", "lo", "--format", "json",
+                    "--metrics-port", Integer.toString(taken.getLocalPort()), "--metrics-address", "127.0.0.1");
+            assertEquals(3, r.exit(), r.err());
+            List<String> lines = r.err().strip().lines().toList();
+            assertEquals(2, lines.size(), r.err());
+            assertTrue(lines.get(0).startsWith("portwatch: listening on lo"), r.err());
+            assertTrue(lines.get(1).startsWith("portwatch: ") && lines.get(1).contains(
+                    Integer.toString(taken.getLocalPort())), r.err());
+            assertEquals("", r.out(), "no records: the capture did not start");
+        }
     }
 }

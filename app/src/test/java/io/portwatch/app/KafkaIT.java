@@ -1,5 +1,6 @@
 package io.portwatch.app;
 
+import io.portwatch.testkit.Await;
 import io.portwatch.testkit.Corpus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -282,26 +284,28 @@ class KafkaIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread to = ReadCommandIT.pump(p.getInputStream(), out);
         Thread te = ReadCommandIT.pump(p.getErrorStream(), err);
-        int beforeStop;
+        int[] beforeStop = new int[1];
         try (OutputStream in = p.getOutputStream()) {
             for (byte[] part : parts.subList(0, third)) {
                 in.write(part);
             }
             in.flush();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while ((beforeStop = countAll(t)) == 0) {
+            Await.until(Duration.ofSeconds(60), () -> {
                 assertTrue(p.isAlive(), "portwatch runs: " + err);
-                assertTrue(System.nanoTime() < deadline, "records of the first third arrive: " + err);
-                Thread.sleep(100);
-            }
+                return (beforeStop[0] = countAll(t)) > 0;
+            }, () -> "records of the first third to arrive: " + err);
             kafka.stop();
             try {
                 for (byte[] part : parts.subList(third, 2 * third)) {
                     in.write(part);
                 }
                 in.flush();
-                Thread.sleep(3000); // the windows of the second third close while the broker is away
-                assertTrue(p.isAlive(), "portwatch waits for the broker: " + err);
+                // the windows of the second third close while the broker is away: their records wait,
+                // long enough for portwatch to say so
+                Await.until(Duration.ofSeconds(60), () -> {
+                    assertTrue(p.isAlive(), "portwatch waits for the broker: " + err);
+                    return err.toString(StandardCharsets.UTF_8).contains(" unreachable, ");
+                }, () -> "the outage to be said: " + err);
             } finally {
                 kafka.start();
             }
@@ -313,10 +317,10 @@ class KafkaIT {
         assertEquals(0, sent.exit(), sent.err());
         assertOutagesSaid(sent.err());
         List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(t.both());
-        assertTrue(beforeStop < printed.lines().size(), "records after the stop too");
+        assertTrue(beforeStop[0] < printed.lines().size(), "records after the stop too");
         assertArrivedAsPrinted(printed.lines(), got, t);
         System.out.printf("KafkaIT: broker restart: %d records, %d before the stop, all delivered in %.1f s%n",
-                got.size(), beforeStop, sent.nanos() / 1e9);
+                got.size(), beforeStop[0], sent.nanos() / 1e9);
     }
 
     /**
@@ -360,11 +364,10 @@ class KafkaIT {
                     in.write(part);
                 }
                 in.flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (countAll(t) == 0) {
-                    assertTrue(p.isAlive() && System.nanoTime() < deadline, "records arrive: " + err);
-                    Thread.sleep(100);
-                }
+                Await.until(Duration.ofSeconds(60), () -> {
+                    assertTrue(p.isAlive(), "portwatch runs: " + err);
+                    return countAll(t) > 0;
+                }, () -> "records to arrive: " + err);
                 kafka.stop(); // and it stays away until portwatch has given up
                 for (byte[] part : parts.subList(parts.size() / 3, parts.size())) {
                     in.write(part);
@@ -497,22 +500,23 @@ class KafkaIT {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             Thread to = ReadCommandIT.pump(p.getInputStream(), out);
             Thread te = ReadCommandIT.pump(p.getErrorStream(), err);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!err.toString(StandardCharsets.UTF_8).contains("listening on lo")) {
-                assertTrue(p.isAlive() && System.nanoTime() < deadline, "capturing: " + err);
-                Thread.sleep(50);
-            }
+            String url = awaitLine(p, err, "portwatch: metrics on .*").substring("portwatch: metrics on ".length());
+            String windowsSeries = "portwatch_windows_total{interface=\"lo\"}";
+            String packetsSeries = "portwatch_packets_total{interface=\"lo\"}";
             byte[] payload = "portwatch".getBytes(StandardCharsets.US_ASCII);
             int sent = 25;
             for (int i = 0; i < sent; i++) {
                 client.send(new java.net.DatagramPacket(payload, payload.length, InetAddress.getLoopbackAddress(), port));
-                Thread.sleep(40);
+                if (i == sent / 2) {
+                    // the rest in a later window: two more windows counted (the first may have closed
+                    // before these datagrams and been counted since), so one closed between the halves
+                    double before = Math.max(0, metricOr(scrape(url), windowsSeries));
+                    awaitScrape(url, x -> metricOr(x, windowsSeries) >= before + 2);
+                }
             }
-            Thread.sleep(1500); // a window closes on the clock with the datagrams in it
-            String url = err.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("portwatch: metrics on "))
-                    .findFirst().orElseThrow().substring("portwatch: metrics on ".length()).trim();
-            String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            // the windows of the datagrams close on the clock, and their records are acknowledged
+            String scrape = awaitScrape(url, x -> metricOr(x, packetsSeries) >= sent
+                    && metricOr(x, "portwatch_kafka_records_sent_total") >= 2);
             double delivered = metric(scrape, "portwatch_kafka_records_sent_total");
             assertTrue(delivered >= 2, "the closed windows' records were acknowledged: " + delivered);
             assertEquals(0.0, metric(scrape, "portwatch_kafka_records_failed_total"), scrape);
@@ -561,35 +565,36 @@ class KafkaIT {
     }
 
     /** Waits (at most 90 s) for a line of standard error that matches {@code regex}; returns it. */
-    private static String awaitLine(Process p, ByteArrayOutputStream err, String regex) throws InterruptedException {
+    private static String awaitLine(Process p, ByteArrayOutputStream err, String regex) {
         java.util.regex.Pattern re = java.util.regex.Pattern.compile(regex);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        for (;;) {
-            String found = err.toString(StandardCharsets.UTF_8).lines().filter(l -> re.matcher(l).matches())
+        String[] found = new String[1];
+        Await.until(Duration.ofSeconds(90), () -> {
+            found[0] = err.toString(StandardCharsets.UTF_8).lines().filter(l -> re.matcher(l).matches())
                     .findFirst().orElse(null);
-            if (found != null) {
-                return found;
-            }
-            assertTrue(p.isAlive() && System.nanoTime() < deadline, "a line like " + regex + ": " + err);
-            Thread.sleep(50);
-        }
+            assertTrue(found[0] != null || p.isAlive(), "portwatch ended: " + err);
+            return found[0] != null;
+        }, () -> "a line like " + regex + ": " + err);
+        return found[0].trim();
     }
 
     /** Scrapes {@code url} until {@code metric} satisfies {@code test} (at most 90 s); returns its value. */
     private static double awaitMetric(String url, String metric, java.util.function.DoublePredicate test)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        for (;;) {
-            String scrape = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            double v = metric(scrape, metric);
-            if (test.test(v)) {
-                return v;
-            }
-            assertTrue(System.nanoTime() < deadline, metric + " = " + v + " in " + scrape);
-            Thread.sleep(100);
-        }
+        return metric(awaitScrape(url, s -> test.test(metric(s, metric))), metric);
+    }
+
+    /** Scrapes {@code url} until the scrape satisfies {@code test} (at most 90 s); returns that scrape. */
+    private static String awaitScrape(String url, java.util.function.Predicate<String> test) {
+        String[] last = new String[1];
+        Await.until(Duration.ofSeconds(90), () -> test.test(last[0] = scrape(url)),
+                () -> "a scrape of " + url + " that passes: " + last[0]);
+        return last[0];
+    }
+
+    /** The metrics at {@code url} now, in Prometheus text. */
+    private static String scrape(String url) throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** portwatch live on lo, windows of 1 s, to Kafka, its metrics on a port of its own; returns its URL. */
@@ -700,7 +705,13 @@ class KafkaIT {
         System.out.println("KafkaIT: live, broker gone: " + r.err().strip().replace("\n", " | "));
     }
 
-    /** The value of an unlabelled sample in Prometheus text. */
+    /** The value of a sample (its name and labels as Prometheus writes them), or -1 while there is none. */
+    private static double metricOr(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+                name.length() + 1).trim())).findFirst().orElse(-1);
+    }
+
+    /** The value of a sample (its name and labels as Prometheus writes them) in Prometheus text. */
     private static double metric(String scrape, String name) {
         return scrape.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
                 name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError(name + " in " + scrape));

@@ -117,9 +117,8 @@ class LiveCommandIT {
     }
 
     /**
-     * Starts portwatch live and waits until it says it listens and its capture thread runs: that thread
-     * starts once the signal handlers are in place (a SIGTERM right after "listening on" would find the
-     * JVM's default, exit status 143). The thread is seen by its name in /proc.
+     * Starts portwatch live and waits until it says it listens and its capture thread runs (the output is
+     * open and the analysis has started). The thread is seen by its name in /proc.
      */
     private void startPortwatchFiltered(String interval, String filter, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -388,6 +387,34 @@ class LiveCommandIT {
                 && f.get("end_reason").asText().equals("end_of_input")), "the open flow is reported: " + flows);
         assertEquals(1, sum("tcp", httpPort(), "/flows"), "the open window is reported at the stop");
         assertEquals(1, records("summary").size());
+    }
+
+    /**
+     * A SIGTERM as soon as "listening on" is said, while the output and the metrics endpoint are still
+     * being opened: the stop handler is already in place, so portwatch stops as it would later (the
+     * window and the summary, exit status 0), not by the JVM's default (status 143, no records).
+     */
+    @Test
+    void sigtermRightAfterListeningStopsGracefully() throws Exception {
+        Path outFile = tmp.resolve("early.out");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-jar", jar.toString(), "live", "-i", "lo", "--interval", "1h", "--format", "json",
+                "--filter", "udp port 9", "--metrics-port", "0", "--metrics-address", "127.0.0.1")
+                .redirectOutput(outFile.toFile()).start();
+        portwatch = p;
+        BufferedReader errLines = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        String first = errLines.readLine();
+        assertTrue(first != null && first.startsWith("portwatch: listening on lo"), "the start line: " + first);
+        p.toHandle().destroy(); // SIGTERM, at once (Process.destroy would also close the pipe read here)
+        StringBuilder rest = new StringBuilder(first).append('\n');
+        for (String l; (l = errLines.readLine()) != null; ) {
+            rest.append(l).append('\n');
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "portwatch stops on SIGTERM");
+        assertEquals(0, p.exitValue(), rest.toString());
+        List<String> lines = Files.readAllLines(outFile);
+        assertTrue(!lines.isEmpty(), "records: " + rest);
+        assertEquals("summary", JSON.readTree(lines.get(lines.size() - 1)).get("type").asText(), "the summary comes last");
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.util.List;
  * Single writer.
  *
  * <p>Addresses come from packets: they are hashed with a key of the run's secret ({@link HashKey}), and
- * a lookup reads at most {@value #MAX_PROBE} slots; an address that would lie further (only addresses
- * crafted for a known key) is counted as past the cap is.
+ * a lookup reads at most {@value #MAX_PROBE} slots; an address that would lie further, when added or when
+ * the set grows (only addresses crafted for a known key), is counted as past the cap is.
  */
 final class HostSet {
     private static final int SAMPLE = 10;
@@ -121,6 +121,19 @@ final class HostSet {
         return 80 + 16 + 8L * slots.length + 16 + 16L * SAMPLE;
     }
 
+    /** The longest probe sequence a lookup makes now (tests: it must stay within {@link #MAX_PROBE}). */
+    int longestProbe() {
+        int mask = slots.length - 1;
+        int longest = 0;
+        for (int i = 0; i < slots.length; i++) {
+            long h = slots[i];
+            if (h != 0) {
+                longest = Math.max(longest, ((i - (int) (h ^ (h >>> 32))) & mask) + 1);
+            }
+        }
+        return longest;
+    }
+
     /** The keyed 64-bit hash of one address; never 0. */
     static long addressHash(long hi, long lo) {
         long k = KEY.hash(hi, lo);
@@ -132,6 +145,13 @@ final class HostSet {
         return InetText.format(InetText.isIpv4Mapped(hi, lo) ? 4 : 6, hi, lo);
     }
 
+    /**
+     * Re-inserts every address into a set of {@code capacity} slots, within {@value #MAX_PROBE} slots of
+     * its home as {@link #add} places them. Keys that each lay near their home can lie far from it in the
+     * larger set (a run that wrapped round the end is re-inserted behind the keys after it); an address
+     * that would lie further (only addresses crafted for a known key) leaves the set and is counted as past
+     * the cap, as when it is added.
+     */
     private void rehash(int capacity) {
         long[] old = slots;
         slots = new long[capacity];
@@ -139,10 +159,16 @@ final class HostSet {
         for (long h : old) {
             if (h != 0) {
                 int i = (int) (h ^ (h >>> 32)) & mask;
-                while (slots[i] != 0) {
+                int probes = 0;
+                while (slots[i] != 0 && ++probes < MAX_PROBE) {
                     i = (i + 1) & mask;
                 }
-                slots[i] = h;
+                if (slots[i] != 0) {
+                    size--;
+                    overflow++;
+                } else {
+                    slots[i] = h;
+                }
             }
         }
     }

@@ -15,9 +15,9 @@ import java.util.Arrays;
  *
  * <p>Values come from packets: the set and the sketch hash them with keys of the run's secret
  * ({@link HashKey}), so that nobody can choose values that share a slot or a register, and a lookup in
- * the set reads at most {@value #MAX_PROBE} slots: a value that would lie further (only values crafted
- * for a known key) moves the counter to its sketch, as a full set does. An estimate past the exact limit
- * therefore varies with the key, within its error.
+ * the set reads at most {@value #MAX_PROBE} slots: a value that would lie further, when added or when the
+ * set doubles (only values crafted for a known key), moves the counter to its sketch, as a full set does.
+ * An estimate past the exact limit therefore varies with the key, within its error.
  *
  * <p>The sketch: {@code 2^lgK} one-byte registers, each the highest rank (leading zeros + 1) seen among
  * the 64-bit hashes of the values whose top {@code lgK} bits name it, and the HIP estimator
@@ -105,7 +105,8 @@ public final class DistinctCounter {
         if (hi == 0 && lo == 0) {
             if (!hasZero) {
                 if (size == exactLimit) {
-                    switchToSketch(hi, lo);
+                    switchToSketch();
+                    toSketch(hi, lo);
                     return;
                 }
                 hasZero = true;
@@ -117,7 +118,8 @@ public final class DistinctCounter {
         int i = slot(hi, lo, mask);
         for (int probes = 0; ; probes++) {
             if (probes == MAX_PROBE) { // only values crafted for a known key: counted as a full set is
-                switchToSketch(hi, lo);
+                switchToSketch();
+                toSketch(hi, lo);
                 return;
             }
             long h = table[2 * i];
@@ -131,14 +133,16 @@ public final class DistinctCounter {
             i = (i + 1) & mask;
         }
         if (size == exactLimit) {
-            switchToSketch(hi, lo);
+            switchToSketch();
+            toSketch(hi, lo);
             return;
         }
         table[2 * i] = hi;
         table[2 * i + 1] = lo;
         size++;
-        if (size * 2 > mask + 1) { // at most half full: a new value is found missing in ~2.5 probes, not ~8.5
-            grow();
+        // at most half full: a new value is found missing in ~2.5 probes, not ~8.5
+        if (size * 2 > mask + 1 && !grow()) {
+            switchToSketch(); // a value would lie past the probe limit in the larger set: as when adding it
         }
     }
 
@@ -200,25 +204,51 @@ public final class DistinctCounter {
         return 16L + 16L * slots + 16L + (1L << lgK);
     }
 
-    private void grow() {
-        long[] old = table;
-        table = new long[old.length * 2];
+    /** The longest probe sequence a lookup in the set makes now (tests: it must stay within {@link #MAX_PROBE}). */
+    int longestProbe() {
         int mask = (table.length >>> 1) - 1;
+        int longest = 0;
+        for (int i = 0; i <= mask; i++) {
+            long h = table[2 * i];
+            long l = table[2 * i + 1];
+            if (h != 0 || l != 0) {
+                longest = Math.max(longest, ((i - slot(h, l, mask)) & mask) + 1);
+            }
+        }
+        return longest;
+    }
+
+    /**
+     * Doubles the set, each value within {@value #MAX_PROBE} slots of its home as {@link #add} places them.
+     * Values that each lay near their home can lie far from it in the larger set (a run that wrapped round
+     * the end is re-inserted behind the values after it): when one would lie further (only values crafted
+     * for a known key), the set stays as it was and this returns false.
+     */
+    private boolean grow() {
+        long[] old = table;
+        long[] t = new long[old.length * 2];
+        int mask = (t.length >>> 1) - 1;
         for (int j = 0; j < old.length; j += 2) {
             long h = old[j];
             long l = old[j + 1];
             if (h != 0 || l != 0) {
                 int i = slot(h, l, mask);
-                while (table[2 * i] != 0 || table[2 * i + 1] != 0) {
+                for (int probes = 1; t[2 * i] != 0 || t[2 * i + 1] != 0; probes++) {
+                    if (probes == MAX_PROBE) {
+                        return false;
+                    }
                     i = (i + 1) & mask;
                 }
-                table[2 * i] = h;
-                table[2 * i + 1] = l;
+                t[2 * i] = h;
+                t[2 * i + 1] = l;
             }
         }
+        table = t;
+        return true;
     }
 
-    private void switchToSketch(long hi, long lo) {
+    /** Moves every value of the set into the sketch (from empty registers) and frees the set. */
+    private void switchToSketch() {
         if (registers == null) {
             registers = new byte[1 << lgK];
         }
@@ -232,7 +262,6 @@ public final class DistinctCounter {
         if (hasZero) {
             toSketch(0, 0);
         }
-        toSketch(hi, lo);
         table = new long[2 * INITIAL_SLOTS];
         size = 0;
         hasZero = false;

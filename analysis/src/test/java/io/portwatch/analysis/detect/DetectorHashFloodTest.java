@@ -1,5 +1,6 @@
 package io.portwatch.analysis.detect;
 
+import io.portwatch.analysis.CraftedKeys;
 import io.portwatch.capture.flow.HashKey;
 import org.junit.jupiter.api.Test;
 
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,5 +84,37 @@ class DetectorHashFloodTest {
         }
         assertEquals(n, s.count(), "every address counted");
         assertTrue(!s.exact(), "those beyond the probe limit are counted as past the cap");
+    }
+
+    /**
+     * Addresses crafted for the set's key so that each lies within the probe limit when added, but one
+     * would lie far past it once the set doubles (see {@link CraftedKeys#forGrowth}). Growth keeps the probe
+     * limit as adding does: that address is counted as past the cap, and every lookup stays within the
+     * limit.
+     */
+    @Test
+    void growthKeepsTheProbeLimitForAddressesCraftedForTheSetsKey() {
+        List<long[]> addresses = CraftedKeys.forGrowth(new SplittableRandom(7), 4096, 1000,
+                (rnd, home) -> {
+                    // the index is (h ^ h >>> 32) masked: bits 0-15 of the high half zero, of the low half the home
+                    long h = (rnd.nextLong() & 0xFFFF_0000_FFFF_0000L) | home;
+                    long hi = rnd.nextLong();
+                    return new long[] {hi, HostSet.KEY.wordFor(1, h - HostSet.KEY.term(0, hi))};
+                });
+        HostSet s = new HostSet(1 << 16);
+        for (long[] a : addresses.subList(0, addresses.size() - 1)) {
+            assertTrue(s.add(a[0], a[1]));
+        }
+        assertTrue(s.exact(), "each address lay within the probe limit when it was added");
+        assertEquals(addresses.size() - 1, s.count());
+        assertTrue(s.longestProbe() <= HostSet.MAX_PROBE, "longest probe " + s.longestProbe());
+
+        long[] last = addresses.get(addresses.size() - 1);
+        assertTrue(s.add(last[0], last[1])); // the set doubles
+        assertTrue(s.longestProbe() <= HostSet.MAX_PROBE, "longest probe after the growth " + s.longestProbe());
+        assertEquals(addresses.size(), s.count(), "every address counted");
+        assertFalse(s.exact(), "the address past the limit is counted as past the cap");
+        assertEquals(addresses.size() - 1, addresses.stream().filter(a -> s.contains(a[0], a[1])).count(),
+                "every other address is found");
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.portwatch.analysis.CraftedKeys;
 import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.List;
@@ -248,5 +249,37 @@ class DistinctCounterTest {
         }
         assertFalse(c.isExact(), "the probe limit moved the counter to its sketch");
         assertTrue(Math.abs(c.estimate() - n) < n * 0.1, c.estimate() + " for " + n);
+    }
+
+    /**
+     * Values crafted for the set's slot key so that each lies within the probe limit when added, but one
+     * would lie far past it once the set doubles (see {@link CraftedKeys#forGrowth}). Growth keeps the
+     * probe limit as adding does: the counter moves to its sketch.
+     */
+    @Test
+    void growthKeepsTheProbeLimitForValuesCraftedForTheSlotKey() {
+        List<long[]> values = CraftedKeys.forGrowth(new SplittableRandom(8), 4096, 1000, (rnd, home) -> {
+            long h = (rnd.nextLong() & ~0xFFFFL) | home; // the slot is h masked
+            long hi = rnd.nextLong();
+            return new long[] {hi, DistinctCounter.SLOT_KEY.wordFor(1, h - DistinctCounter.SLOT_KEY.term(0, hi))};
+        });
+        DistinctCounter c = new DistinctCounter();
+        for (long[] v : values.subList(0, values.size() - 1)) {
+            c.add(v[0], v[1]);
+        }
+        assertTrue(c.isExact(), "each value lay within the probe limit when it was added");
+        assertEquals(values.size() - 1, c.estimate());
+        assertTrue(c.longestProbe() <= DistinctCounter.MAX_PROBE, "longest probe " + c.longestProbe());
+
+        long[] last = values.get(values.size() - 1);
+        c.add(last[0], last[1]); // the set doubles
+        assertTrue(c.longestProbe() <= DistinctCounter.MAX_PROBE, "longest probe after the growth " + c.longestProbe());
+        assertFalse(c.isExact(), "a value past the probe limit moves the counter to its sketch");
+        long estimate = c.estimate();
+        assertWithin(FIVE_SIGMA, values.size(), estimate, "every value counted");
+        for (long[] v : values) {
+            c.add(v[0], v[1]);
+        }
+        assertEquals(estimate, c.estimate(), "each counted once");
     }
 }

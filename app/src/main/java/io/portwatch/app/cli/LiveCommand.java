@@ -1,44 +1,25 @@
 package io.portwatch.app.cli;
 
 import io.portwatch.analysis.AnalyzerConfig;
-import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.detect.DetectConfig;
 import io.portwatch.analysis.detect.PolicyException;
-import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.metrics.MetricsOptions;
-import io.portwatch.app.metrics.MetricsServer;
-import io.portwatch.app.metrics.MetricsSink;
-import io.portwatch.app.metrics.PortwatchMetrics;
-import io.portwatch.app.sink.OutputUnavailableException;
-import io.portwatch.app.sink.QueuedSink;
-import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.libpcap.Libpcap;
-import io.portwatch.capture.libpcap.LibpcapLiveSource;
 import io.portwatch.capture.libpcap.LiveOptions;
 import io.portwatch.capture.source.CaptureException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code portwatch live}: per-port statistics of live interfaces, every interval, until stopped.
- *
- * <p>One capture thread per interface owns its analyzer (decoder, flow table, port table); records
- * go to the output through a bounded hand-off ({@link QueuedSink}), so output never runs on a capture
- * thread. SIGINT/SIGTERM stops capture (breakLoop, join, close), closes the open window and flows
- * (end_of_input), flushes the output and exits 0 (3 when records could not be delivered to Kafka); a second
- * signal exits at once.
+ * {@code portwatch live}: per-port statistics of live interfaces, every interval, until stopped. This class
+ * parses and checks the command line; {@link LiveRun} runs the capture (threads, signals, output, exit status).
  */
 @Command(name = "live",
         abbreviateSynopsis = true,
@@ -114,9 +95,6 @@ public final class LiveCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final List<LibpcapLiveSource> sources = new ArrayList<>();
-    private final AtomicBoolean stopping = new AtomicBoolean();
-
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -151,138 +129,9 @@ public final class LiveCommand implements Callable<Integer> {
         }
         LiveOptions options = new LiveOptions(snaplen, promiscuous, bufferSize, immediate,
                 LiveOptions.DEFAULT_TIMEOUT_MILLIS, filter);
-        for (String iface : interfaces) {
-            try {
-                sources.add(LibpcapLiveSource.open(iface, options));
-            } catch (CaptureException e) {
-                sources.forEach(LibpcapLiveSource::close);
-                return fail(err, e.getMessage(),
-                        e.reason() == CaptureException.Reason.UNAVAILABLE ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
-            }
-        }
-
-        for (LibpcapLiveSource s : sources) {
-            err.println("portwatch: listening on " + s.name() + ", link-type " + LinkType.name(s.linkType())
-                    + ", snapshot length " + snaplen + " bytes" + (s.warning() != null ? " (" + s.warning() + ")" : ""));
-        }
-        err.flush();
-        PortwatchMetrics metrics = metricsOptions.enabled() ? new PortwatchMetrics() : null;
-        RecordSink out;
-        try {
-            out = output.open(spec.commandLine(), true, metrics);
-        } catch (OutputUnavailableException | CommandLine.ParameterException e) {
-            sources.forEach(LibpcapLiveSource::close);
-            if (metrics != null) {
-                metrics.close();
-            }
-            if (e instanceof CommandLine.ParameterException p) {
-                throw p;
-            }
-            return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
-        }
-        MetricsServer server = null;
-        if (metrics != null) {
-            try {
-                server = metricsOptions.start(spec.commandLine(), metrics);
-            } catch (IOException e) {
-                sources.forEach(LibpcapLiveSource::close);
-                out.close();
-                metrics.close();
-                return fail(err, e.getMessage(), Main.EXIT_UNAVAILABLE);
-            }
-            err.println("portwatch: metrics on " + server.url());
-            err.flush();
-            out = new MetricsSink(out, metrics, metricsOptions.top());
-        }
-        QueuedSink sink = new QueuedSink(out, queueCapacity);
-        if (metrics != null) {
-            metrics.outputQueue(sink::queued, queueCapacity);
-            metrics.outputDropped(sink::dropped);
-        }
-        installSignalHandlers();
-        AtomicInteger exit = new AtomicInteger(Main.EXIT_OK);
-        List<Thread> threads = new ArrayList<>();
-        // Each interface's detectors (and its calls to the output) on a thread of their own, beside its
-        // capture thread, while there are processors for them.
-        AnalyzerConfig each = config.withDetectionThread(Runtime.getRuntime().availableProcessors() > sources.size());
-        for (LibpcapLiveSource source : sources) {
-            TrafficAnalyzer analyzer = new TrafficAnalyzer(each, source.name(), sink);
-            analyzer.captureStats(source::health);
-            analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
-            Thread t = new Thread(() -> capture(source, analyzer, err, exit), "capture-" + source.name());
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            while (t.isAlive()) {
-                t.join(200);
-                if (sink.failure() != null) {
-                    stopAll(); // the output went away (a closed pipe): nothing more can be reported
-                }
-            }
-        }
-        sources.forEach(LibpcapLiveSource::close);
-        sink.close();
-        if (server != null) {
-            server.close();
-        }
-        if (metrics != null) {
-            metrics.close();
-        }
-        RuntimeException outputFailure = sink.failure();
-        if (outputFailure != null) {
-            // a closed pipe (`portwatch live ... | head`) ends quietly, as command-line tools do
-            return OutputOptions.isBrokenPipe(outputFailure) ? exit.get()
-                    : fail(err, "cannot write the output: " + outputFailure.getMessage(), Main.EXIT_UNAVAILABLE);
-        }
-        if (sink.dropped() > 0) {
-            err.println("portwatch: the output fell behind: " + sink.dropped() + " records dropped");
-        }
-        err.flush();
-        int saved = detect.saveBaseline(detection, err);
-        if (exit.get() == Main.EXIT_OK && output.undelivered()) {
-            return Main.EXIT_UNAVAILABLE; // records were not delivered (the line above said how many and why)
-        }
-        return exit.get() == Main.EXIT_OK ? saved : exit.get();
+        return new LiveRun(interfaces, options, config, queueCapacity, output, metricsOptions, spec.commandLine())
+                .run(() -> detect.saveBaseline(detection, err));
     }
-
-    /** The body of a capture thread: it owns the analyzer from the first packet to finish(). */
-    private void capture(LibpcapLiveSource source, TrafficAnalyzer analyzer, PrintWriter err, AtomicInteger exit) {
-        try {
-            source.run(analyzer);
-        } catch (CaptureException e) {
-            synchronized (err) {
-                err.println("portwatch: " + e.getMessage());
-                err.flush();
-            }
-            analyzer.inputError(e.getMessage());
-            exit.set(Main.EXIT_INPUT);
-        } finally {
-            analyzer.finish();
-        }
-    }
-
-    private void stopAll() {
-        for (LibpcapLiveSource s : sources) {
-            s.stop();
-        }
-    }
-
-    private void installSignalHandlers() {
-        for (String name : List.of("INT", "TERM")) {
-            try {
-                Signal.handle(new Signal(name), sig -> {
-                    if (stopping.getAndSet(true)) {
-                        Runtime.getRuntime().halt(128 + sig.getNumber()); // a second signal: at once
-                    }
-                    stopAll();
-                });
-            } catch (IllegalArgumentException e) {
-                // the signal is not available on this platform (or is taken by the JVM): the default stays
-            }
-        }
-    }
-
 
     private static int fail(PrintWriter err, String message, int status) {
         err.println("portwatch: " + message);

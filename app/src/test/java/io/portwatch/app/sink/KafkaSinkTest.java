@@ -1,5 +1,6 @@
 package io.portwatch.app.sink;
 
+import io.portwatch.testkit.Await;
 import io.portwatch.testkit.Corpus;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portwatch.analysis.output.FlowRecord;
@@ -203,7 +204,8 @@ class KafkaSinkTest {
         KafkaTopics topics = topics();
         KafkaSettings s = settings(topics, Map.of("linger.ms", "0"));
         List<String> lost = new ArrayList<>();
-        KafkaSink sink = new KafkaSink(producer(s), RecordEncoder.json("r"), topics, 0, 10_000,
+        org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer = producer(s);
+        KafkaSink sink = new KafkaSink(producer, RecordEncoder.json("r"), topics, 0, 10_000,
                 s.closeTimeout(), s, lost::add);
         List<String> expected = new ArrayList<>();
         int n = 0;
@@ -212,7 +214,9 @@ class KafkaSinkTest {
                 kafka.stop();
             }
             if (phase == 2) {
-                Thread.sleep(1500); // records wait while the broker is away
+                // records wait while the broker is away, the producer without a connection to it
+                await("the records of the outage waiting, unconnected: " + sink.waiting(),
+                        () -> connections(producer) == 0 && sink.waiting() >= 80);
                 kafka.start();
             }
             for (int i = 0; i < 40; i++, n++) {
@@ -235,12 +239,15 @@ class KafkaSinkTest {
     }
 
     /** Waits (at most 60 s) for {@code condition}. */
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what);
-            Thread.sleep(20);
-        }
+    private static void await(String what, java.util.function.BooleanSupplier condition) {
+        Await.until(Duration.ofSeconds(60), condition::getAsBoolean, what);
+    }
+
+    /** A producer's connections to brokers now (its {@code connection-count} metric, as KafkaWatch reads it). */
+    private static double connections(org.apache.kafka.clients.producer.Producer<?, ?> p) {
+        return p.metrics().entrySet().stream().filter(m -> m.getKey().name().equals("connection-count")
+                        && m.getKey().group().equals("producer-metrics"))
+                .mapToDouble(m -> ((Number) m.getValue().metricValue()).doubleValue()).findFirst().orElseThrow();
     }
 
     @Test
@@ -255,6 +262,8 @@ class KafkaSinkTest {
         sink.window(w);
         await("delivered", () -> sink.delivered() == 2);
         assertEquals(0, sink.waiting());
+        // not a wait for a condition: that nothing is said takes time to show (a notice comes after the
+        // grace at the earliest, from a check on the clock)
         Thread.sleep(3 * KafkaWatch.GRACE_MILLIS);
         assertEquals(List.of(), notices, "nothing to say while the broker answers, nor while idle");
         kafka.stop();
@@ -358,11 +367,7 @@ class KafkaSinkTest {
         } finally {
             kafka.start();
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (sink.delivered() < 3) {
-            assertTrue(System.nanoTime() < deadline, "delivered after the restart");
-            Thread.sleep(20);
-        }
+        await("delivered after the restart", () -> sink.delivered() >= 3);
         sink.window(c);
         sink.close();
         assertEquals(9, sink.records());

@@ -1,0 +1,257 @@
+package io.portwatch.app.cli;
+
+import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.app.Main;
+import io.portwatch.app.metrics.MetricsOptions;
+import io.portwatch.app.metrics.MetricsServer;
+import io.portwatch.app.metrics.MetricsSink;
+import io.portwatch.app.metrics.PortwatchMetrics;
+import io.portwatch.app.sink.OutputUnavailableException;
+import io.portwatch.app.sink.QueuedSink;
+import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.libpcap.LibpcapLiveSource;
+import io.portwatch.capture.libpcap.LiveOptions;
+import io.portwatch.capture.source.CaptureException;
+import picocli.CommandLine;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * One {@code portwatch live}, once its command line is parsed and checked: opens the interfaces, then
+ * the output and the metrics endpoint, captures until stopped, and closes them all, in that order back
+ * (each in a try-with-resources, so that a failure half-way closes what was opened).
+ *
+ * <p>One capture thread per interface owns its analyzer (decoder, flow table, port table); records
+ * go to the output through a bounded hand-off ({@link QueuedSink}), so output never runs on a capture
+ * thread. SIGINT/SIGTERM stops capture (breakLoop, join, close), closes the open window and flows
+ * (end_of_input), flushes the output; a second signal exits at once.
+ *
+ * <p>Exit status: 0; 1 when an interface failed while capturing (its {@link CaptureException}); for an
+ * interface that cannot be opened, from the exception's {@link CaptureException.Reason reason}, 3 when
+ * the machine lacks something (libpcap, permission) and 2 otherwise (no such interface, a bad filter);
+ * 3 when the output or the metrics endpoint is unavailable, or records could not be delivered (Kafka).
+ */
+final class LiveRun {
+
+    private final List<String> interfaces;
+    private final LiveOptions options;
+    private final AnalyzerConfig config;
+    private final int queueCapacity;
+    private final OutputOptions output;
+    private final MetricsOptions metricsOptions;
+    private final CommandLine cmd;
+    private final PrintWriter err;
+
+    private final List<LibpcapLiveSource> sources = new ArrayList<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    /**
+     * @param interfaces    the interfaces to capture on, one thread each
+     * @param options       how to open them
+     * @param config        the analysis's settings (for every interface)
+     * @param queueCapacity records that may wait for the output
+     * @param output        the output's options (checked), opened once the interfaces are open
+     * @param metrics       the metrics endpoint's options (checked)
+     * @param cmd           the command, for its standard error and the options' usage errors
+     */
+    LiveRun(List<String> interfaces, LiveOptions options, AnalyzerConfig config, int queueCapacity,
+            OutputOptions output, MetricsOptions metrics, CommandLine cmd) {
+        this.interfaces = List.copyOf(interfaces);
+        this.options = options;
+        this.config = config;
+        this.queueCapacity = queueCapacity;
+        this.output = output;
+        this.metricsOptions = metrics;
+        this.cmd = cmd;
+        this.err = cmd.getErr();
+    }
+
+    /**
+     * Captures until stopped (a signal, or the output going away), then closes everything.
+     *
+     * @param saveBaseline called once the output has closed in good order: saves what detection learned
+     *                     and returns its exit status (not called when the run did not start, or its
+     *                     output failed)
+     * @return the exit status
+     * @throws CommandLine.ParameterException for invalid output options
+     */
+    int run(IntSupplier saveBaseline) throws InterruptedException {
+        try (Interfaces opened = new Interfaces()) {
+            for (String iface : interfaces) {
+                try {
+                    opened.open(iface);
+                } catch (CaptureException e) {
+                    return fail(e.getMessage(),
+                            e.reason() == CaptureException.Reason.UNAVAILABLE ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
+                }
+            }
+            // before "listening" is said: whoever then sends a signal (a script, a test) finds the stop in place
+            installSignalHandlers();
+            for (LibpcapLiveSource s : sources) {
+                err.println("portwatch: listening on " + s.name() + ", link-type " + LinkType.name(s.linkType())
+                        + ", snapshot length " + options.snaplen() + " bytes"
+                        + (s.warning() != null ? " (" + s.warning() + ")" : ""));
+            }
+            err.flush();
+            try (PortwatchMetrics metrics = metricsOptions.enabled() ? new PortwatchMetrics() : null) {
+                return withOutput(metrics, saveBaseline);
+            }
+        }
+    }
+
+    /** Opens the output and the metrics endpoint, captures into them, closes them and tells how it went. */
+    private int withOutput(PortwatchMetrics metrics, IntSupplier saveBaseline) throws InterruptedException {
+        RecordSink out;
+        try {
+            out = output.open(cmd, true, metrics);
+        } catch (OutputUnavailableException e) {
+            return fail(e.getMessage(), Main.EXIT_UNAVAILABLE);
+        }
+        MetricsServer server = null;
+        if (metrics != null) {
+            try {
+                server = metricsOptions.start(cmd, metrics);
+            } catch (IOException e) {
+                out.close();
+                return fail(e.getMessage(), Main.EXIT_UNAVAILABLE);
+            } catch (RuntimeException e) {
+                out.close();
+                throw e;
+            }
+            out = new MetricsSink(out, metrics, metricsOptions.top());
+        }
+        QueuedSink sink;
+        int exit;
+        // the queue owns the output from here: it closes it (unless the output failed)
+        try (MetricsServer s = server; QueuedSink q = new QueuedSink(out, queueCapacity)) {
+            sink = q;
+            if (s != null) {
+                err.println("portwatch: metrics on " + s.url());
+                err.flush();
+            }
+            if (metrics != null) {
+                metrics.outputQueue(q::queued, queueCapacity);
+                metrics.outputDropped(q::dropped);
+            }
+            exit = capture(q);
+        }
+        RuntimeException outputFailure = sink.failure();
+        if (outputFailure != null) {
+            // a closed pipe (`portwatch live ... | head`) ends quietly, as command-line tools do
+            return OutputOptions.isBrokenPipe(outputFailure) ? exit
+                    : fail("cannot write the output: " + outputFailure.getMessage(), Main.EXIT_UNAVAILABLE);
+        }
+        if (sink.dropped() > 0) {
+            err.println("portwatch: the output fell behind: " + sink.dropped() + " records dropped");
+        }
+        err.flush();
+        int saved = saveBaseline.getAsInt();
+        if (exit == Main.EXIT_OK && output.undelivered()) {
+            return Main.EXIT_UNAVAILABLE; // records were not delivered (the line above said how many and why)
+        }
+        return exit == Main.EXIT_OK ? saved : exit;
+    }
+
+    /**
+     * Runs a capture thread per interface until every one has ended, stopping them all when the output
+     * fails, then closes the interfaces (the output is closed after them).
+     *
+     * @return {@link Main#EXIT_OK}, or {@link Main#EXIT_INPUT} when an interface failed
+     */
+    private int capture(QueuedSink sink) throws InterruptedException {
+        AtomicInteger exit = new AtomicInteger(Main.EXIT_OK);
+        List<Thread> threads = new ArrayList<>();
+        // Each interface's detectors (and its calls to the output) on a thread of their own, beside its
+        // capture thread, while there are processors for them.
+        AnalyzerConfig each = config.withDetectionThread(Runtime.getRuntime().availableProcessors() > sources.size());
+        for (LibpcapLiveSource source : sources) {
+            TrafficAnalyzer analyzer = new TrafficAnalyzer(each, source.name(), sink);
+            analyzer.captureStats(source::health);
+            analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
+            Thread t = new Thread(() -> capture(source, analyzer, exit), "capture-" + source.name());
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                t.join(200);
+                if (sink.failure() != null) {
+                    stopAll(); // the output went away (a closed pipe): nothing more can be reported
+                }
+            }
+        }
+        sources.forEach(LibpcapLiveSource::close);
+        return exit.get();
+    }
+
+    /** The body of a capture thread: it owns the analyzer from the first packet to finish(). */
+    private void capture(LibpcapLiveSource source, TrafficAnalyzer analyzer, AtomicInteger exit) {
+        try {
+            source.run(analyzer);
+        } catch (CaptureException e) {
+            synchronized (err) {
+                err.println("portwatch: " + e.getMessage());
+                err.flush();
+            }
+            analyzer.inputError(e.getMessage());
+            exit.set(Main.EXIT_INPUT);
+        } finally {
+            analyzer.finish();
+        }
+    }
+
+    private void stopAll() {
+        for (LibpcapLiveSource s : sources) {
+            s.stop();
+        }
+    }
+
+    /**
+     * SIGINT and SIGTERM stop every interface (a second one exits at once). Installed once every interface
+     * is open and before anything is said: a signal while the output or the metrics endpoint is being
+     * opened stops the capture as soon as it starts (a stopped source stays stopped), and the run ends as
+     * any stopped run does, with the summary.
+     */
+    private void installSignalHandlers() {
+        List<LibpcapLiveSource> all = List.copyOf(sources);
+        for (String name : List.of("INT", "TERM")) {
+            try {
+                Signal.handle(new Signal(name), sig -> {
+                    if (stopping.getAndSet(true)) {
+                        Runtime.getRuntime().halt(128 + sig.getNumber()); // a second signal: at once
+                    }
+                    all.forEach(LibpcapLiveSource::stop);
+                });
+            } catch (IllegalArgumentException e) {
+                // the signal is not available on this platform (or is taken by the JVM): the default stays
+            }
+        }
+    }
+
+    private int fail(String message, int status) {
+        err.println("portwatch: " + message);
+        err.flush();
+        return status;
+    }
+
+    /** The interfaces opened so far, closed (again: closing is idempotent) whatever happens. */
+    private final class Interfaces implements AutoCloseable {
+        void open(String iface) throws CaptureException {
+            sources.add(LibpcapLiveSource.open(iface, options));
+        }
+
+        @Override
+        public void close() {
+            sources.forEach(LibpcapLiveSource::close);
+        }
+    }
+}
