@@ -183,7 +183,8 @@ class GrafanaFilesTest {
     @Test
     void theBoardFollowsGrafanasDashboardModel() {
         JsonNode d = board.dashboard;
-        assertEquals(39, d.path("schemaVersion").asInt(), "the schema written (Grafana 11 and later migrate it)");
+        // 39 as written (Grafana 11); a board exported from a later Grafana has its later schema
+        assertTrue(d.path("schemaVersion").asInt() >= 39, "a recent dashboard schema: " + d.path("schemaVersion"));
         assertTrue(d.path("uid").asText().matches("[a-zA-Z0-9_-]{1,40}"), "a fixed uid, for a fixed URL");
         assertFalse(d.path("title").asText().isBlank());
         assertTrue(d.path("id").isNull() || d.path("id").isMissingNode(), "no database id in a provisioned board");
