@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * a UDP exchange on ports the test picks, checked against what the test sent and against tcpdump's
  * capture of the same traffic; a graceful stop by SIGTERM reporting the flows still open. Needs root.
  */
-class LiveCommandIT {
+public class LiveCommandIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Path jar;
@@ -58,17 +58,22 @@ class LiveCommandIT {
 
     @BeforeAll
     static void locate() throws Exception {
+        jar = liveJar();
+    }
+
+    /** The portwatch jar, for a test that captures live: such a test is skipped unless run as root (as CI is). */
+    public static Path liveJar() throws IOException {
         Path root = Path.of(System.getProperty("portwatch.root", ".."));
-        jar = root.resolve("app/target/portwatch.jar");
         Process id = new ProcessBuilder("id", "-u").start();
         String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
         assumeTrue(uid.equals("0"), "live capture needs root (CI runs as root)");
+        return root.resolve("app/target/portwatch.jar");
     }
 
-    @BeforeEach
-    void servers() throws IOException {
-        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        byte[] body = "x".repeat(3000).getBytes(StandardCharsets.US_ASCII);
+    /** A started HTTP server on a free loopback port answering every request with {@code bodyBytes} bytes. */
+    public static HttpServer httpServer(int bodyBytes) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        byte[] body = "x".repeat(bodyBytes).getBytes(StandardCharsets.US_ASCII);
         http.createContext("/", ex -> {
             ex.getRequestBody().readAllBytes();
             ex.sendResponseHeaders(200, body.length);
@@ -77,6 +82,12 @@ class LiveCommandIT {
             }
         });
         http.start();
+        return http;
+    }
+
+    @BeforeEach
+    void servers() throws IOException {
+        http = httpServer(3000);
         udpServer = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         udpEcho = new Thread(() -> {
             byte[] buf = new byte[2048];

@@ -45,10 +45,7 @@ final class EcsRecordEncoder extends RecordEncoder {
 
     @Override
     public void portStats(JsonGenerator g, WindowReport w, PortStats p) throws IOException {
-        g.writeStartObject();
-        head(g, windowStart(w));
-        event(g, "metric", "info", "portwatch.ports", w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
-        observer(g, w.input());
+        windowHead(g, "metric", "portwatch.ports", w);
         side(g, "source", null, -1, p.bytesToServer(), p.packetsToServer());
         side(g, "destination", null, p.port(), p.bytesToClient(), p.packetsToClient());
         side(g, "client", null, -1, p.bytesToServer(), p.packetsToServer());
@@ -70,10 +67,7 @@ final class EcsRecordEncoder extends RecordEncoder {
 
     @Override
     public void service(JsonGenerator g, WindowReport w, ServiceStats s) throws IOException {
-        g.writeStartObject();
-        head(g, windowStart(w));
-        event(g, "state", "info", "portwatch.service", w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
-        observer(g, w.input());
+        windowHead(g, "state", "portwatch.service", w);
         side(g, "destination", s.address(), s.port(), -1, -1);
         side(g, "server", s.address(), s.port(), -1, -1);
         g.writeObjectFieldStart("network");
@@ -91,10 +85,7 @@ final class EcsRecordEncoder extends RecordEncoder {
 
     @Override
     public void window(JsonGenerator g, WindowReport w) throws IOException {
-        g.writeStartObject();
-        head(g, windowStart(w));
-        event(g, "metric", "info", "portwatch.window", w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
-        observer(g, w.input());
+        windowHead(g, "metric", "portwatch.window", w);
         g.writeObjectFieldStart("network");
         g.writeNumberField("bytes", w.bytes());
         g.writeNumberField("packets", w.packets());
@@ -345,6 +336,14 @@ final class EcsRecordEncoder extends RecordEncoder {
             g.writeStringField("name", name);
             g.writeEndObject();
         }
+    }
+
+    /** Opens a document of a window: stamped with its start, its event of this kind and dataset, the observer. */
+    private void windowHead(JsonGenerator g, String kind, String dataset, WindowReport w) throws IOException {
+        g.writeStartObject();
+        head(g, windowStart(w));
+        event(g, kind, "info", dataset, w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
+        observer(g, w.input());
     }
 
     private static String ianaNumber(Transport transport) {

@@ -30,12 +30,7 @@ final class JsonRecordEncoder extends RecordEncoder {
 
     @Override
     public void window(JsonGenerator gen, WindowReport w) throws IOException {
-        gen.writeStartObject();
-        gen.writeStringField("type", "window");
-        gen.writeStringField("sensor", sensor);
-        gen.writeStringField("input", w.input());
-        gen.writeStringField("window_start", windowStart(w));
-        gen.writeStringField("window_end", windowEnd(w));
+        windowHead(gen, "window", w);
         gen.writeNumberField("packets", w.packets());
         gen.writeNumberField("bytes", w.bytes());
         RecordFields.windowCounts(gen, w);
@@ -44,12 +39,7 @@ final class JsonRecordEncoder extends RecordEncoder {
 
     @Override
     public void portStats(JsonGenerator gen, WindowReport w, PortStats p) throws IOException {
-        gen.writeStartObject();
-        gen.writeStringField("type", "port_stats");
-        gen.writeStringField("sensor", sensor);
-        gen.writeStringField("input", w.input());
-        gen.writeStringField("window_start", windowStart(w));
-        gen.writeStringField("window_end", windowEnd(w));
+        windowHead(gen, "port_stats", w);
         gen.writeStringField("transport", p.transport().key());
         gen.writeNumberField("port", p.port());
         gen.writeStringField("service", p.service());
@@ -59,12 +49,7 @@ final class JsonRecordEncoder extends RecordEncoder {
 
     @Override
     public void service(JsonGenerator gen, WindowReport w, ServiceStats s) throws IOException {
-        gen.writeStartObject();
-        gen.writeStringField("type", "service");
-        gen.writeStringField("sensor", sensor);
-        gen.writeStringField("input", w.input());
-        gen.writeStringField("window_start", windowStart(w));
-        gen.writeStringField("window_end", windowEnd(w));
+        windowHead(gen, "service", w);
         gen.writeStringField("transport", s.transport().key());
         gen.writeStringField("address", s.address());
         gen.writeNumberField("port", s.port());
@@ -136,6 +121,16 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeStringField("severity", a.severity().key());
         RecordFields.details(gen, a.details(), JsonRecordEncoder::detailName);
         gen.writeEndObject();
+    }
+
+    /** Opens a record of a window ({@code window}, {@code port_stats}, {@code service}): its type, sensor, input and span. */
+    private void windowHead(JsonGenerator gen, String type, WindowReport w) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("type", type);
+        gen.writeStringField("sensor", sensor);
+        gen.writeStringField("input", w.input());
+        gen.writeStringField("window_start", windowStart(w));
+        gen.writeStringField("window_end", windowEnd(w));
     }
 
     /** The field name of a detail: its own, unless an alert field has it. */

@@ -9,9 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every metric the Grafana board's queries select is in a real scrape: {@code portwatch live} on
@@ -57,25 +53,12 @@ class GrafanaDashboardIT {
 
     @BeforeAll
     static void locate() throws Exception {
-        Path root = Path.of(System.getProperty("portwatch.root", ".."));
-        jar = root.resolve("app/target/portwatch.jar");
-        Process id = new ProcessBuilder("id", "-u").start();
-        String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-        assumeTrue(uid.equals("0"), "live capture needs root (CI runs as root)");
+        jar = io.portwatch.app.LiveCommandIT.liveJar();
     }
 
     @BeforeEach
     void server() throws IOException {
-        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        byte[] body = "x".repeat(1000).getBytes(StandardCharsets.US_ASCII);
-        http.createContext("/", ex -> {
-            ex.getRequestBody().readAllBytes();
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream o = ex.getResponseBody()) {
-                o.write(body);
-            }
-        });
-        http.start();
+        http = io.portwatch.app.LiveCommandIT.httpServer(1000);
     }
 
     @AfterEach
