@@ -352,13 +352,13 @@ public final class TrafficAnalyzer implements PacketSink {
     private void addHeldFragments(int slot, long count, long ipBytes) {
         final boolean toServer = flows.lastToServer();
         flows.addPackets(slot, toServer, count, ipBytes);
-        marks.countMore(slot, count, ipBytes);
         int ps = ports.slot(flows.protocol(slot), flows.serverPort(slot));
         ports.add(ps, toServer ? PortTable.PKTS_TO_SERVER : PortTable.PKTS_TO_CLIENT, count);
         ports.add(ps, toServer ? PortTable.BYTES_TO_SERVER : PortTable.BYTES_TO_CLIENT, ipBytes);
     }
 
     private void onFlowEnd(FlowTable table, int slot, EndReason reason) {
+        marks.flowEnd(table, slot, reason);
         if (reason != EndReason.ACTIVE && table.isUnanswered(slot)) {
             ports.increment(ports.slot(table.protocol(slot), table.serverPort(slot)), PortTable.UNANSWERED);
         }

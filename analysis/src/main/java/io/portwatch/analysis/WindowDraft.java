@@ -4,25 +4,25 @@ import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
-import io.portwatch.analysis.talkers.PortTalkers;
+import io.portwatch.analysis.talkers.WindowTalkers;
 import io.portwatch.capture.source.CaptureStats;
 
 import java.util.List;
 
 /**
  * A closed window but for its ports' distinct clients and servers, which the thread that owns the
- * {@link PortPeers} adds: the packet thread, or the detection stage's. {@code talkers} holds its ports'
- * top talkers ({@code topTalkers} of each kind a port), or is null when they are off.
+ * {@link PortPeers} adds: the packet thread, or the detection stage's; that thread also folds the ports' top
+ * talkers ({@code topTalkers} of each kind a port; null when they are off).
  */
 record WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
-                   long activeFlows, long decodeErrors, CaptureStats capture, PortTalkers talkers, int topTalkers) {
+                   long activeFlows, long decodeErrors, CaptureStats capture, WindowTalkers talkers, int topTalkers) {
 
     /**
      * The window's record, with the services the detectors saw in it (empty without detectors); {@code peers}
      * is cleared for the next window.
      */
     WindowReport report(PortPeers peers, List<ServiceStats> services) {
-        return new WindowReport(input, start, end, counts.stats(peers, talkers, topTalkers), packets, bytes,
+        return new WindowReport(input, start, end, counts.stats(peers, talkers == null ? null : talkers.fold(), topTalkers), packets, bytes,
                 activeFlows, decodeErrors, capture, 0, services);
     }
 }

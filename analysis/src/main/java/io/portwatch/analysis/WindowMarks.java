@@ -2,7 +2,12 @@ package io.portwatch.analysis;
 
 import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.analysis.talkers.TalkerLog;
+import io.portwatch.analysis.talkers.WindowTalkers;
+import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowTable;
+import io.portwatch.capture.flow.MarkVisitor;
+
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Which window a flow was last counted in, kept in the flow's mark ({@link FlowTable#mark}): a flow is
@@ -10,8 +15,10 @@ import io.portwatch.capture.flow.FlowTable;
  *
  * <p>Without top talkers the mark is the window's number. With them it is a ticket, a number given to
  * each flow at its first packet in the window (and again after the window's {@link TalkerLog} was
- * folded): the ticket minus {@code logFirst} is the flow's entry in the log, which each of its packets
- * then counts into. Tickets only grow; before they would reach {@code ticketLimit} the flows' marks are
+ * folded): the ticket minus {@code logFirst} is the flow's entry in the log, which keeps the flow's
+ * counters as they stood before that packet; what the flow carried in the window is settled from the
+ * flow table's counters when it ends, is cut, or the window closes (a pass over the table for the flows
+ * still open). Tickets only grow; before they would reach {@code ticketLimit} the flows' marks are
  * renumbered from 1 ({@link FlowTable#rebaseMarks}), once in about a billion, so that a mark from long
  * ago can never pass for a current one. Owned by the packet thread.
  */
@@ -27,9 +34,15 @@ final class WindowMarks {
     /** Null when top talkers are off. */
     private TalkerLog log;
     private PortTalkers talkers;
+    /** A log the thread that folds closed windows handed back, empty, for reuse. */
+    private final AtomicReference<TalkerLog> spare = new AtomicReference<>();
     private int windowFirst = 1;
     private int logFirst = 1;
     private int next = 1;
+    /** Settles the entry of an open flow from the table's counters. */
+    private final MarkVisitor settle = (t, slot, m) ->
+            log.settle(m - logFirst, t.packetsToServer(slot) + t.packetsToClient(slot),
+                    t.bytesToServer(slot) + t.bytesToClient(slot));
 
     WindowMarks(FlowTable flows, boolean topTalkers, int ticketLimit, int fixedLogLimit) {
         this.flows = flows;
@@ -42,38 +55,32 @@ final class WindowMarks {
     }
 
     /**
-     * Counts a packet of {@code ipBytes} of the flow in {@code slot} to the open window, for the port in
+     * A packet of {@code ipBytes} of the flow in {@code slot}, just counted by the flow table, for the port in
      * {@code portSlot}.
      *
      * @return true when it is the flow's first packet in the window
      */
     boolean count(int slot, int portSlot, long ipBytes) {
         final FlowTable ft = flows;
-        int m = ft.mark(slot);
+        final int m = ft.mark(slot);
         final boolean first = m < windowFirst;
         if (log == null) {
             if (first) {
                 ft.setMark(slot, windowFirst);
             }
-            return first;
+        } else if (first || m < logFirst) {
+            open(slot, portSlot, first, 1, ipBytes);
         }
-        if (first || m < logFirst) {
-            m = open(slot, portSlot, first);
-        }
-        log.count(m - logFirst, 1, ipBytes);
         return first;
     }
 
-    /** More packets of the flow in slot, whose packet was just {@link #count counted}. */
-    void countMore(int slot, long packets, long ipBytes) {
-        if (log != null) {
-            log.count(flows.mark(slot) - logFirst, packets, ipBytes);
-        }
-    }
-
-    /** Gives the flow in slot a ticket and an entry in the log. */
-    private int open(int slot, int portSlot, boolean firstInWindow) {
+    /**
+     * Gives the flow in slot a ticket and an entry in the log, its snapshot the flow's counters less the
+     * packets just counted.
+     */
+    private void open(int slot, int portSlot, boolean firstInWindow, long packets, long ipBytes) {
         if (log.size() >= (fixedLogLimit > 0 ? fixedLogLimit : TalkerLog.limit(flows.capacity()))) {
+            settleOpenFlows();
             talkers.fold(log);
             logFirst = next;
         }
@@ -83,8 +90,31 @@ final class WindowMarks {
         final FlowTable ft = flows;
         final int m = next++;
         ft.setMark(slot, m);
-        log.open(portSlot, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot), firstInWindow);
-        return m;
+        log.open(portSlot, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot), firstInWindow,
+                ft.packetsToServer(slot) + ft.packetsToClient(slot) - packets,
+                ft.bytesToServer(slot) + ft.bytesToClient(slot) - ipBytes);
+    }
+
+    /** The flow in slot ends (its counters final) or is cut into parts (they start again from zero). */
+    void flowEnd(FlowTable ft, int slot, EndReason reason) {
+        if (log == null) {
+            return;
+        }
+        final int m = ft.mark(slot);
+        if (m >= logFirst && m < next) {
+            final long packets = ft.packetsToServer(slot) + ft.packetsToClient(slot);
+            final long bytes = ft.bytesToServer(slot) + ft.bytesToClient(slot);
+            if (reason == EndReason.ACTIVE) {
+                log.cut(m - logFirst, packets, bytes);
+            } else {
+                log.settle(m - logFirst, packets, bytes);
+            }
+        }
+    }
+
+    /** Settles the entries of the flows still open, from the table's counters. */
+    private void settleOpenFlows() {
+        flows.forEachMarked(logFirst, next, settle);
     }
 
     /** Marks of this window's flows start again from 1, every other mark becomes 0 (never counted). */
@@ -110,14 +140,19 @@ final class WindowMarks {
         }
     }
 
-    /** The closing window's top talkers (with its last log, to fold), or null when off; the next window gets new ones. */
-    PortTalkers takeTalkers() {
+    /**
+     * The closing window's top talkers, its log settled and still to fold, or null when off; the next
+     * window gets new summaries and the log the record's thread handed back, if it has.
+     */
+    WindowTalkers takeTalkers() {
         if (log == null) {
             return null;
         }
-        PortTalkers t = talkers;
-        t.fold(log);
+        settleOpenFlows();
+        WindowTalkers t = new WindowTalkers(talkers, log, spare);
         talkers = new PortTalkers();
+        TalkerLog back = spare.getAndSet(null);
+        log = back != null ? back : new TalkerLog();
         return t;
     }
 }

@@ -222,6 +222,45 @@ class TopTalkersTest {
         assertEquals(stripTalkers(portsOf(plain.windows)), portsOf(offPlain.windows), "talkers change no other count");
     }
 
+    @Test
+    void flowsCutIntoPartsEndedOrStillOpenAddUpToEachWindowsPorts() {
+        // four clients, long UDP flows cut every 2.5 s, idle ones ending, windows of 1 s: in every window
+        // and port, the top clients (all four listed) and the one server carry the port's packets and bytes
+        FlowConfig flows = new FlowConfig(1 << 20, 300 * FlowConfig.SECOND, 30 * FlowConfig.SECOND,
+                5 * FlowConfig.SECOND, 1_500_000_000L, 2_500_000_000L);
+        AnalyzerConfig config = new AnalyzerConfig(1_000_000_000L, flows, false).withTopTalkers(TOP);
+        java.util.function.Consumer<TrafficAnalyzer> traffic = a -> {
+            Frames f = new Frames(a);
+            Random r = new Random(5);
+            for (int k = 0; k < 3_000; k++) {
+                int c = r.nextInt(4);
+                if (c == 3 && (k / 600) % 2 == 1) {
+                    continue; // client 3 goes quiet now and then: its flow times out and a new one starts
+                }
+                f.udp("10.4.0." + c, 3000 + c, "10.0.0.80", 8000, r.nextInt(300));
+                f.now += 3_000_000L;
+            }
+        };
+        for (int[] limits : new int[][] {{WindowMarks.TICKET_LIMIT, 0}, {7, 3}}) {
+            CollectingSink out = new CollectingSink();
+            TrafficAnalyzer a = new TrafficAnalyzer(config, "crafted", out, limits[0], limits[1]);
+            traffic.accept(a);
+            a.finish();
+            assertTrue(out.windows.size() >= 9, "windows: " + out.windows.size());
+            for (WindowReport w : out.windows) {
+                for (PortStats p : w.ports()) {
+                    TopTalkers c = p.topClients();
+                    assertTrue(c.exact());
+                    assertEquals(p.packets(), c.byPackets().stream().mapToLong(Talker::packets).sum(), "packets " + w);
+                    assertEquals(p.bytes(), c.byBytes().stream().mapToLong(Talker::bytes).sum(), "bytes " + w);
+                    assertEquals(p.activeFlows(), c.byPackets().stream().mapToLong(Talker::flows).sum(), "flows");
+                    Talker server = p.topServers().byPackets().get(0);
+                    assertEquals(new Talker("10.0.0.80", p.packets(), p.bytes(), p.activeFlows()), server);
+                }
+            }
+        }
+    }
+
     private static List<List<PortStats>> portsOf(List<WindowReport> windows) {
         return windows.stream().map(WindowReport::ports).toList();
     }

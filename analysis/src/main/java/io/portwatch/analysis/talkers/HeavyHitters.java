@@ -16,7 +16,7 @@ import java.util.Arrays;
  * <p>Hosts are found by a scan of at most {@value #CAPACITY} entries, not by a hash: updates come once
  * per flow and window (not per packet), and a scan cannot be aimed at by crafted addresses. Arrays grow
  * from 4 entries, so that the many ports of a scan, each with one or two hosts, cost little. Single
- * writer; reused from window to window ({@link #clear}).
+ * writer.
  */
 final class HeavyHitters {
 
@@ -156,12 +156,5 @@ final class HeavyHitters {
 
     long flows(int i) {
         return flows[i];
-    }
-
-    /** Forgets every host, for the next window; the arrays are kept. */
-    void clear() {
-        size = 0;
-        maxOvercount = 0;
-        exact = true;
     }
 }

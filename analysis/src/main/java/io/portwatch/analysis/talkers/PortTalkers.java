@@ -23,38 +23,41 @@ public final class PortTalkers {
 
     /** Four summaries a slot, created when a slot is first used. */
     private HeavyHitters[] summaries = new HeavyHitters[64 * 4];
-    private int slots;
 
-    /** Adds every entry of the log to its port's summaries, and empties the log. */
+    /** Adds every entry of the log to its port's summaries, and empties the log; every entry must be settled. */
     public void fold(TalkerLog log) {
+        assert log.settled() : "an entry's flow is still counting";
         for (int i = 0, n = log.size(); i < n; i++) {
-            final long p = log.packets(i);
-            final long b = log.bytes(i);
-            final long f = log.flows(i);
-            if (p == 0 && f == 0) {
-                continue; // opened, never counted: nothing to add
-            }
-            final int s = log.slot(i) * 4;
-            if (s >= summaries.length) {
-                summaries = Arrays.copyOf(summaries, Math.max(summaries.length * 2, s + 4));
-            }
-            if (summaries[s] == null) {
-                summaries[s + CLIENTS_BY_PACKETS] = new HeavyHitters(HeavyHitters.PACKETS);
-                summaries[s + CLIENTS_BY_BYTES] = new HeavyHitters(HeavyHitters.BYTES);
-                summaries[s + SERVERS_BY_PACKETS] = new HeavyHitters(HeavyHitters.PACKETS);
-                summaries[s + SERVERS_BY_BYTES] = new HeavyHitters(HeavyHitters.BYTES);
-            }
-            slots = Math.max(slots, s / 4 + 1);
-            final long cHi = log.clientHi(i);
-            final long cLo = log.clientLo(i);
-            final long sHi = log.serverHi(i);
-            final long sLo = log.serverLo(i);
-            summaries[s + CLIENTS_BY_PACKETS].add(cHi, cLo, p, b, f);
-            summaries[s + CLIENTS_BY_BYTES].add(cHi, cLo, p, b, f);
-            summaries[s + SERVERS_BY_PACKETS].add(sHi, sLo, p, b, f);
-            summaries[s + SERVERS_BY_BYTES].add(sHi, sLo, p, b, f);
+            add(log, i);
         }
         log.clear();
+    }
+
+    private void add(TalkerLog log, int i) {
+        final long p = log.packets(i);
+        final long b = log.bytes(i);
+        final long f = log.flows(i);
+        if (p == 0 && f == 0) {
+            return; // opened, never counted: nothing to add
+        }
+        final int s = log.slot(i) * 4;
+        if (s >= summaries.length) {
+            summaries = Arrays.copyOf(summaries, Math.max(summaries.length * 2, s + 4));
+        }
+        if (summaries[s] == null) {
+            summaries[s + CLIENTS_BY_PACKETS] = new HeavyHitters(HeavyHitters.PACKETS);
+            summaries[s + CLIENTS_BY_BYTES] = new HeavyHitters(HeavyHitters.BYTES);
+            summaries[s + SERVERS_BY_PACKETS] = new HeavyHitters(HeavyHitters.PACKETS);
+            summaries[s + SERVERS_BY_BYTES] = new HeavyHitters(HeavyHitters.BYTES);
+        }
+        final long cHi = log.clientHi(i);
+        final long cLo = log.clientLo(i);
+        final long sHi = log.serverHi(i);
+        final long sLo = log.serverLo(i);
+        summaries[s + CLIENTS_BY_PACKETS].add(cHi, cLo, p, b, f);
+        summaries[s + CLIENTS_BY_BYTES].add(cHi, cLo, p, b, f);
+        summaries[s + SERVERS_BY_PACKETS].add(sHi, sLo, p, b, f);
+        summaries[s + SERVERS_BY_BYTES].add(sHi, sLo, p, b, f);
     }
 
     /** The top {@code n} clients of the port in {@code slot}, or null when none was counted. */
@@ -87,15 +90,5 @@ public final class PortTalkers {
                     h.bytes(i), h.flows(i)));
         }
         return out;
-    }
-
-    /** Forgets every port's hosts, for the next window (the summaries are kept for reuse). */
-    public void clear() {
-        for (int s = 0; s < slots * 4; s++) {
-            if (summaries[s] != null) {
-                summaries[s].clear();
-            }
-        }
-        slots = 0;
     }
 }

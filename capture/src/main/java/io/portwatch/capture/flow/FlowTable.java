@@ -798,6 +798,19 @@ public final class FlowTable {
         }
     }
 
+    /** Visits every flow whose mark is in {@code [from, to)}, in slot order (one pass over the table). */
+    public void forEachMarked(int from, int to, MarkVisitor visitor) {
+        for (int i = 0; i < capacity; i++) {
+            final int b = BASE + i * HOT;
+            if (hot[b + META] != 0) {
+                final int m = TcpState.mark(hot[b + STATE]);
+                if (m >= from && m < to) {
+                    visitor.visit(this, i, m);
+                }
+            }
+        }
+    }
+
     /** True for a TCP flow whose client sent a SYN that the server never answered at all. */
     public boolean isUnanswered(int slot) {
         return protocol(slot) == DecodedPacket.PROTO_TCP && TcpState.isUnanswered(hot[BASE + slot * HOT + STATE]);
