@@ -110,6 +110,12 @@
           break;
         }
       }
+      for (const svc of (data.services || [])) {
+        const k = serviceKey(svc);
+        S.services = S.services.filter(x => serviceKey(x) !== k);
+        S.services.push(svc);
+      }
+      delete data.services;
       S.windows.push(data);
       const newest = isoSeconds(data.window.window_end);
       const age = S.limits.age_seconds || 0;

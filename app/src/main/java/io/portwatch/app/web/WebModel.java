@@ -120,6 +120,17 @@ public final class WebModel {
      * @param portsTotal how many ports the window had
      */
     public void window(String input, long endNanos, String record, List<String> ports, int portsTotal) {
+        window(input, endNanos, record, ports, portsTotal, Map.of());
+    }
+
+    /**
+     * A closed window with the exposed services seen in it: each replaces the entry of its key (at most
+     * {@link Limits#services} are kept, the latest seen), and they travel in the window's event.
+     *
+     * @param services {@code service} records by key (transport, address, port), in the order seen
+     */
+    public void window(String input, long endNanos, String record, List<String> ports, int portsTotal,
+                       Map<String, String> services) {
         List<String> kept = List.copyOf(ports.size() > limits.portsLatest ? ports.subList(0, limits.portsLatest) : ports);
         lock.lock();
         try {
@@ -136,7 +147,14 @@ public final class WebModel {
                 latest.remove(gone.input, gone);
                 windowsDropped++;
             }
-            event(new Event(s, "window", windowJson(w, s)));
+            List<String> seen = new ArrayList<>(Math.min(services.size(), limits.services));
+            for (Map.Entry<String, String> e : services.entrySet()) {
+                if (seen.size() < limits.services) {
+                    putService(e.getKey(), e.getValue());
+                    seen.add(e.getValue());
+                }
+            }
+            event(new Event(s, "window", windowJson(w, s, seen)));
         } finally {
             lock.unlock();
         }
@@ -169,13 +187,7 @@ public final class WebModel {
         lock.lock();
         try {
             long s = ++seq;
-            services.remove(key);
-            services.put(key, record);
-            if (services.size() > limits.services) {
-                Iterator<String> oldest = services.keySet().iterator();
-                oldest.next();
-                oldest.remove();
-            }
+            putService(key, record);
             event(new Event(s, "service", "{\"seq\":" + s + ",\"service\":" + record + "}"));
         } finally {
             lock.unlock();
@@ -230,6 +242,16 @@ public final class WebModel {
             return windows.size();
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void putService(String key, String record) {
+        services.remove(key);
+        services.put(key, record);
+        if (services.size() > limits.services) {
+            Iterator<String> oldest = services.keySet().iterator();
+            oldest.next();
+            oldest.remove();
         }
     }
 
@@ -358,10 +380,13 @@ public final class WebModel {
         return b.append('}').toString();
     }
 
-    private static String windowJson(Window w, long seq) {
+    private static String windowJson(Window w, long seq, List<String> services) {
         StringBuilder b = new StringBuilder(256 + w.record.length() + 300 * w.ports.size());
         appendWindow(b, w, w.ports, seq);
-        return b.toString();
+        b.setLength(b.length() - 1);
+        b.append(",\"services\":");
+        Json.array(b, services);
+        return b.append('}').toString();
     }
 
     private static void appendWindow(StringBuilder b, Window w, List<String> ports, long seq) {

@@ -93,6 +93,25 @@ class WebModelTest {
     }
 
     @Test
+    void theServicesOfAWindowAreKeptByKeyAndTravelInItsEvent() throws Exception {
+        WebModel m = new WebModel(new WebModel.Limits(10, 0, 2, 5, 3, 2, 100, 1 << 20), "live", "s", S);
+        java.util.Map<String, String> seen = new java.util.LinkedHashMap<>();
+        seen.put("tcp/10.0.0.1/22", "{\"type\":\"service\",\"flows\":1}");
+        seen.put("tcp/10.0.0.2/22", "{\"type\":\"service\",\"flows\":2}");
+        seen.put("tcp/10.0.0.3/22", "{\"type\":\"service\",\"flows\":3}");
+        m.window("lo", S, window("lo", 0), ports(1, 0), 1, seen);
+        JsonNode event = JSON.readTree(m.eventsAfter(0, 1).get(0).data());
+        assertEquals(2, event.get("services").size(), "at most the bound");
+        m.window("lo", 2 * S, window("lo", 1), ports(1, 1), 1,
+                java.util.Map.of("tcp/10.0.0.1/22", "{\"type\":\"service\",\"flows\":10}"));
+        JsonNode state = JSON.readTree(m.state());
+        assertEquals(2, state.get("services").size());
+        assertEquals(2, state.at("/services/0/flows").asInt());
+        assertEquals(10, state.at("/services/1/flows").asInt(), "seen again: its latest record, last");
+        assertTrue(state.at("/windows/0").get("services") == null, "a snapshot's windows do not repeat them");
+    }
+
+    @Test
     void followersGetTheEventsAfterTheirCursorOrAReset() throws Exception {
         WebModel m = new WebModel(new WebModel.Limits(100, 0, 2, 5, 100, 10, 4, 1 << 20), "live", "s", S);
         assertTrue(m.eventsAfter(0, 10).isEmpty());
