@@ -80,7 +80,7 @@ public final class WebSink implements RecordSink {
             String record = take();
             Map<String, String> services = new LinkedHashMap<>();
             for (ServiceStats s : w.services()) {
-                services.put(s.transport() + "/" + s.address() + "/" + s.port(), service(w, s));
+                services.put(s.transport().key() + "/" + s.address() + "/" + s.port(), service(w, s));
             }
             model.window(w.input(), w.endNanos(), record, ports, w.ports().size(), services);
         } catch (IOException e) {
@@ -99,7 +99,7 @@ public final class WebSink implements RecordSink {
         gen.writeStringField("input", w.input());
         gen.writeStringField("window_start", Instant.ofEpochSecond(0, w.startNanos()).toString());
         gen.writeStringField("window_end", Instant.ofEpochSecond(0, w.endNanos()).toString());
-        gen.writeStringField("transport", s.transport());
+        gen.writeStringField("transport", s.transport().key());
         gen.writeStringField("address", s.address());
         gen.writeNumberField("port", s.port());
         gen.writeStringField("service", s.service());
@@ -123,7 +123,7 @@ public final class WebSink implements RecordSink {
             String record = take();
             model.alert(record);
             if (a.kind() == Alert.Kind.NEW_SERVICE) {
-                model.service(a.transport() + "/" + a.target() + "/" + a.port(), record);
+                model.service(a.transport().key() + "/" + a.target() + "/" + a.port(), record);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
