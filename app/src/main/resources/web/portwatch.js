@@ -343,6 +343,7 @@
   // ---------------------------------------------------------------- overview
 
   function windowOptions(select, current) {
+    if (document.activeElement === select) return; // a person is choosing: rebuilding would close the list
     clear(select);
     select.appendChild(el('option', {value: 'latest', text: 'latest window', selected: current === 'latest'}));
     select.appendChild(el('option', {value: 'all', text: 'all windows (sum)', selected: current === 'all'}));

@@ -72,6 +72,49 @@ final class Browser implements AutoCloseable {
         return driver.findElements(By.cssSelector(css));
     }
 
+    /**
+     * The text of an element of a live page, which re-renders as windows close: read again when the
+     * element was replaced between finding and reading it.
+     */
+    String text(String css) {
+        String[] got = new String[1];
+        Await.until(Duration.ofSeconds(10), () -> {
+            try {
+                got[0] = find(css).getText();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        }, "the text of " + css);
+        return got[0];
+    }
+
+    /** An attribute of an element of a live page (read again when the element was replaced). */
+    String attr(String css, String name) {
+        String[] got = new String[1];
+        Await.until(Duration.ofSeconds(10), () -> {
+            try {
+                got[0] = find(css).getAttribute(name);
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        }, "the attribute " + name + " of " + css);
+        return got[0];
+    }
+
+    /** Clicks an element of a live page (found again when it was replaced before the click). */
+    void click(String css) {
+        Await.until(Duration.ofSeconds(10), () -> {
+            try {
+                find(css).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        }, "a click on " + css);
+    }
+
     boolean present(String css) {
         return !all(css).isEmpty();
     }
