@@ -731,15 +731,26 @@
     $('status').textContent = text;
   }
 
+  /**
+   * An address of the API beside the page, without the credentials a person may have typed in the page's
+   * address (fetch refuses those; the browser sends the ones it keeps for the site).
+   */
+  function api(path) {
+    const u = new URL(path, location.href);
+    u.username = '';
+    u.password = '';
+    return u.href;
+  }
+
   async function fetchState() {
-    const r = await fetch('api/state', {cache: 'no-store'});
+    const r = await fetch(api('api/state'), {cache: 'no-store'});
     if (!r.ok) throw new Error('api/state: ' + r.status);
     load(await r.json());
   }
 
   let polling = null;
   function follow() {
-    const es = new EventSource('api/events?after=' + S.seq);
+    const es = new EventSource(api('api/events?after=' + S.seq));
     for (const name of ['window', 'alert', 'service', 'summary']) {
       es.addEventListener(name, e => {
         if (apply(name, JSON.parse(e.data))) {

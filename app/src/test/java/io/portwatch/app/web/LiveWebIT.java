@@ -131,6 +131,9 @@ class LiveWebIT {
         browser = Browser.start();
         browser.open(url.replace("http://", "http://portwatch:" + PASSWORD + "@"));
         browser.awaitReady();
+        // the snapshot was loaded (not only the events that followed): the page knows the interval
+        Await.until(Duration.ofSeconds(10), () -> "1000000000".equals(String.valueOf(
+                browser.script("return String(window.portwatch.state.intervalNs)"))), () -> "the snapshot: " + browser.logs());
     }
 
     /** After the stop: portwatch never said the password. */
