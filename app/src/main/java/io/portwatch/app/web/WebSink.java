@@ -15,7 +15,6 @@ import io.portwatch.app.sink.RecordEncoder;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +35,6 @@ public final class WebSink implements RecordSink {
 
     private final WebModel model;
     private final RecordEncoder encoder;
-    private final String sensor;
     private final StringWriter text = new StringWriter(4096);
     private final JsonGenerator gen;
     private final boolean endModel;
@@ -49,7 +47,6 @@ public final class WebSink implements RecordSink {
     public WebSink(WebModel model, String sensor, boolean endModel) {
         this.model = model;
         this.encoder = RecordEncoder.json(sensor);
-        this.sensor = sensor;
         this.endModel = endModel;
         try {
             this.gen = FACTORY.createGenerator(text);
@@ -80,36 +77,13 @@ public final class WebSink implements RecordSink {
             String record = take();
             Map<String, String> services = new LinkedHashMap<>();
             for (ServiceStats s : w.services()) {
-                services.put(s.transport().key() + "/" + s.address() + "/" + s.port(), service(w, s));
+                encoder.service(gen, w, s);
+                services.put(s.transport().key() + "/" + s.address() + "/" + s.port(), take());
             }
             model.window(w.input(), w.endNanos(), record, ports, w.ports().size(), services);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /**
-     * A {@code service} record: an exposed service seen in a window. Written here, in the form of the
-     * records the JSON output is to carry, until the JSON encoder writes them itself.
-     */
-    private String service(WindowReport w, ServiceStats s) throws IOException {
-        gen.writeStartObject();
-        gen.writeStringField("type", "service");
-        gen.writeStringField("sensor", sensor);
-        gen.writeStringField("input", w.input());
-        gen.writeStringField("window_start", Instant.ofEpochSecond(0, w.startNanos()).toString());
-        gen.writeStringField("window_end", Instant.ofEpochSecond(0, w.endNanos()).toString());
-        gen.writeStringField("transport", s.transport().key());
-        gen.writeStringField("address", s.address());
-        gen.writeNumberField("port", s.port());
-        gen.writeStringField("service", s.service());
-        gen.writeStringField("first_seen", Instant.ofEpochSecond(0, s.firstSeenNanos()).toString());
-        gen.writeStringField("last_seen", Instant.ofEpochSecond(0, s.lastSeenNanos()).toString());
-        gen.writeNumberField("flows", s.flows());
-        gen.writeNumberField("clients", s.clients());
-        gen.writeBooleanField("new", s.newService());
-        gen.writeEndObject();
-        return take();
     }
 
     @Override

@@ -190,8 +190,7 @@ class LiveWebIT {
         browser.screenshot("live");
 
         JsonNode record = records("port_stats").stream().filter(r -> r.get("port").asInt() == port).findFirst().orElseThrow();
-        assumeTrue(record.has("top_clients"), "the JSON records carry no top_clients yet (their encoder is another part "
-                + "of issue 16): " + record);
+        assertTrue(record.has("top_clients"), "the JSON records carry the port's top clients: " + record);
         browser.click(row + " a");
         assertEquals("tcp/" + port, browser.find("#port-page").getAttribute("data-port"));
         new Select(browser.find("#port-window")).selectByValue("all");
