@@ -6,6 +6,7 @@ import io.portwatch.analysis.detect.PolicyException;
 import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.metrics.MetricsOptions;
+import io.portwatch.app.web.WebOptions;
 import io.portwatch.capture.libpcap.Libpcap;
 import io.portwatch.capture.libpcap.LiveOptions;
 import io.portwatch.capture.source.CaptureException;
@@ -27,6 +28,7 @@ import java.util.concurrent.Callable;
         footer = {"  portwatch live -i eth0",
                 "  portwatch live -i eth0 -i eth1 --interval 1m --format json --flows",
                 "  portwatch live -i any --kafka broker:9092 --format ecs --metrics-port 9464",
+                "  portwatch live -i eth0 --http-port 8080    (the web view at http://127.0.0.1:8080/)",
                 "  portwatch live --config /etc/portwatch/portwatch.yaml",
                 "", HelpText.VALUES, HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
@@ -87,6 +89,9 @@ public final class LiveCommand implements Callable<Integer> {
     MetricsOptions metricsOptions;
 
     @CommandLine.Mixin
+    WebOptions web;
+
+    @CommandLine.Mixin
     DetectOptions detect;
 
     @Option(names = "--verbose", negatable = true, description = "Say more about faults (stack traces of internal errors, Kafka client logs).")
@@ -106,6 +111,7 @@ public final class LiveCommand implements Callable<Integer> {
                     "an interface is required: -i IFACE (or 'interface:' in the configuration file)");
         }
         metricsOptions.validate(spec.commandLine());
+        web.validate(spec.commandLine());
         if (snaplen < 64 || snaplen > 262144) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--snaplen must be 64 to 262144: " + snaplen);
         }
@@ -129,7 +135,7 @@ public final class LiveCommand implements Callable<Integer> {
         }
         LiveOptions options = new LiveOptions(snaplen, promiscuous, bufferSize, immediate,
                 LiveOptions.DEFAULT_TIMEOUT_MILLIS, filter);
-        return new LiveRun(interfaces, options, config, queueCapacity, output, metricsOptions, spec.commandLine())
+        return new LiveRun(interfaces, options, config, queueCapacity, output, metricsOptions, web, spec.commandLine())
                 .run(() -> detect.saveBaseline(detection, err));
     }
 

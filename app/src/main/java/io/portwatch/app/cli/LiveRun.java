@@ -10,6 +10,11 @@ import io.portwatch.app.metrics.MetricsSink;
 import io.portwatch.app.metrics.PortwatchMetrics;
 import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.app.sink.QueuedSink;
+import io.portwatch.app.sink.TeeSink;
+import io.portwatch.app.web.WebModel;
+import io.portwatch.app.web.WebOptions;
+import io.portwatch.app.web.WebServer;
+import io.portwatch.app.web.WebSink;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.libpcap.LibpcapLiveSource;
 import io.portwatch.capture.libpcap.LiveOptions;
@@ -48,6 +53,7 @@ final class LiveRun {
     private final int queueCapacity;
     private final OutputOptions output;
     private final MetricsOptions metricsOptions;
+    private final WebOptions web;
     private final CommandLine cmd;
     private final PrintWriter err;
 
@@ -61,16 +67,18 @@ final class LiveRun {
      * @param queueCapacity records that may wait for the output
      * @param output        the output's options (checked), opened once the interfaces are open
      * @param metrics       the metrics endpoint's options (checked)
+     * @param web           the web view's options (checked)
      * @param cmd           the command, for its standard error and the options' usage errors
      */
     LiveRun(List<String> interfaces, LiveOptions options, AnalyzerConfig config, int queueCapacity,
-            OutputOptions output, MetricsOptions metrics, CommandLine cmd) {
+            OutputOptions output, MetricsOptions metrics, WebOptions web, CommandLine cmd) {
         this.interfaces = List.copyOf(interfaces);
         this.options = options;
         this.config = config;
         this.queueCapacity = queueCapacity;
         this.output = output;
         this.metricsOptions = metrics;
+        this.web = web;
         this.cmd = cmd;
         this.err = cmd.getErr();
     }
@@ -102,7 +110,8 @@ final class LiveRun {
                         + (s.warning() != null ? " (" + s.warning() + ")" : ""));
             }
             err.flush();
-            try (PortwatchMetrics metrics = metricsOptions.enabled() ? new PortwatchMetrics() : null) {
+            // the web view's server serves /metrics too
+            try (PortwatchMetrics metrics = metricsOptions.enabled() || web.enabled() ? new PortwatchMetrics() : null) {
                 return withOutput(metrics, saveBaseline);
             }
         }
@@ -117,25 +126,44 @@ final class LiveRun {
             return fail(e.getMessage(), Main.EXIT_UNAVAILABLE);
         }
         MetricsServer server = null;
+        WebServer webServer = null;
         if (metrics != null) {
+            WebModel model = web.enabled()
+                    ? new WebModel(WebModel.Limits.live(), "live", output.sensorName(), config.intervalNanos()) : null;
             try {
-                server = metricsOptions.start(cmd, metrics);
-            } catch (IOException e) {
+                if (metricsOptions.enabled()) {
+                    server = metricsOptions.start(cmd, metrics);
+                }
+                if (model != null) {
+                    webServer = web.start(cmd, metrics, model);
+                }
+            } catch (IOException | RuntimeException e) {
                 out.close();
+                if (server != null) {
+                    server.close();
+                }
+                if (e instanceof RuntimeException r) {
+                    throw r;
+                }
                 return fail(e.getMessage(), Main.EXIT_UNAVAILABLE);
-            } catch (RuntimeException e) {
-                out.close();
-                throw e;
+            }
+            if (model != null) {
+                // the view reads the records where the other outputs do: behind the queue, never on a capture thread
+                out = new TeeSink(List.of(out, new WebSink(model, output.sensorName(), true)));
             }
             out = new MetricsSink(out, metrics, metricsOptions.top());
         }
         QueuedSink sink;
         int exit;
         // the queue owns the output from here: it closes it (unless the output failed)
-        try (MetricsServer s = server; QueuedSink q = new QueuedSink(out, queueCapacity)) {
+        try (MetricsServer s = server; WebServer w = webServer; QueuedSink q = new QueuedSink(out, queueCapacity)) {
             sink = q;
             if (s != null) {
                 err.println("portwatch: metrics on " + s.url());
+                err.flush();
+            }
+            if (w != null) {
+                err.println("portwatch: web view on " + w.url() + (w.authenticated() ? " (password required)" : ""));
                 err.flush();
             }
             if (metrics != null) {

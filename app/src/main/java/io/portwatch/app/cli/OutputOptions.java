@@ -129,7 +129,7 @@ public final class OutputOptions {
         return format != null ? format : (System.console() != null ? Format.table : Format.json);
     }
 
-    private String sensorName() {
+    String sensorName() {
         return sensor != null ? sensor : Hosts.localName();
     }
 

@@ -7,6 +7,9 @@ import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.sink.OutputUnavailableException;
+import io.portwatch.app.sink.TeeSink;
+import io.portwatch.app.web.ReportInterval;
+import io.portwatch.app.web.ReportOption;
 import io.portwatch.capture.libpcap.BpfCompiler;
 import io.portwatch.capture.libpcap.Libpcap;
 import io.portwatch.capture.source.BpfFilter;
@@ -17,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -31,6 +35,7 @@ import java.util.concurrent.Callable;
                 "  tcpdump -i eth0 -U -w - | portwatch read --interval 10s -",
                 "  portwatch read --separate --filter 'tcp' sensor-*.pcap",
                 "  portwatch read --config portwatch.yaml --kafka broker:9092 capture.pcap",
+                "  portwatch read --report capture.html day*.pcap.gz",
                 "", HelpText.VALUES, HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
                 HelpText.EXIT_70},
@@ -90,6 +95,9 @@ public final class ReadCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DetectOptions detect;
 
+    @CommandLine.Mixin
+    ReportOption report;
+
     @Option(names = "--verbose", negatable = true, description = "Say more about faults (stack traces of internal errors, Kafka client logs).")
     boolean verbose;
 
@@ -119,8 +127,11 @@ public final class ReadCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     threads < 1 ? "--threads must be at least 1: " + threads : "--threads needs --separate");
         }
-        AnalyzerConfig config = new AnalyzerConfig(intervalNanos == null ? 0 : intervalNanos,
-                flowOptions.toConfig(spec.commandLine()), output.flows, detection).withTopTalkers(output.topTalkers(spec.commandLine()));
+        Long interval = report.enabled() ? Long.valueOf(report.interval(spec.commandLine(), files, intervalNanos))
+                : intervalNanos;
+        AnalyzerConfig config = new AnalyzerConfig(interval == null ? 0 : interval,
+                flowOptions.toConfig(spec.commandLine()), output.flows, detection)
+                .withTopTalkers(output.topTalkers(spec.commandLine()));
 
         BpfFilterSet filters = null;
         if (filter != null || reader == Reader.libpcap) {
@@ -143,16 +154,29 @@ public final class ReadCommand implements Callable<Integer> {
         RecordSink sink;
         try {
             output.alerts = detect.enabled();
-            sink = output.open(spec.commandLine(), false);
-        } catch (OutputUnavailableException e) {
+            output.validate(spec.commandLine());
+            RecordSink reportSink = report.enabled() ? report.open(files, interval, output.sensorName()) : null;
+            // the report alone (no --format, no --kafka) writes nothing else
+            sink = reportSink == null ? output.open(spec.commandLine(), false)
+                    : output.format == null && output.kafka == null ? reportSink
+                    : new TeeSink(List.of(output.open(spec.commandLine(), false), reportSink));
+        } catch (OutputUnavailableException | IOException e) {
             err.println("portwatch: " + e.getMessage());
             err.flush();
             return Main.EXIT_UNAVAILABLE;
+        }
+        if (report.chosen()) {
+            err.println("portwatch: windows of " + ReportInterval.text(interval)
+                    + " for the report (chosen for 100-200 points; --interval to choose)");
+            err.flush();
         }
         try {
             exit = new ReadRun(files, reader == Reader.libpcap, filter, filters, config, separate, threads, err)
                     .run(sink);
             sink.close();
+            if (report.enabled()) {
+                report.write();
+            }
             int saved = detect.saveBaseline(detection, err);
             if (exit == Main.EXIT_OK) {
                 exit = saved;
@@ -161,8 +185,9 @@ public final class ReadCommand implements Callable<Integer> {
             // The reader of our output went away (a closed pipe: `portwatch read ... | head`) or the
             // output cannot be written (disk full): stop, as other command-line tools do.
             if (!OutputOptions.isBrokenPipe(e)) {
-                err.println("portwatch: cannot write the output: "
-                        + String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+                err.println("portwatch: " + (e.getMessage() != null && e.getMessage().startsWith("cannot write the report")
+                        ? e.getMessage() : "cannot write the output: "
+                        + String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
                 err.flush();
                 return Main.EXIT_UNAVAILABLE;
             }

@@ -1,6 +1,7 @@
 package io.portwatch.app.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.ByteArrayOutputStream;
@@ -68,6 +69,14 @@ public final class MetricsServer implements AutoCloseable {
         server.setExecutor(executor);
         server.start();
         return s;
+    }
+
+    /**
+     * {@code /metrics} and {@code /health} as {@link #start} serves them, for a server made elsewhere (the
+     * web view's, which serves them beside its own paths): give it those two contexts.
+     */
+    public static HttpHandler handler(PortwatchMetrics metrics) {
+        return new MetricsServer(metrics, null, null)::handle;
     }
 
     /** The address and port it listens on. */
