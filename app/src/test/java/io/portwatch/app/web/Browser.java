@@ -115,6 +115,18 @@ final class Browser implements AutoCloseable {
         }, "a click on " + css);
     }
 
+    /** Chooses an option of a select element of a live page (found again when it was replaced). */
+    void select(String css, String value) {
+        Await.until(Duration.ofSeconds(10), () -> {
+            try {
+                new org.openqa.selenium.support.ui.Select(find(css)).selectByValue(value);
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        }, "choosing " + value + " in " + css);
+    }
+
     boolean present(String css) {
         return !all(css).isEmpty();
     }

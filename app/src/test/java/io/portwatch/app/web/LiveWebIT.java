@@ -7,7 +7,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.support.ui.Select;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -177,7 +176,7 @@ class LiveWebIT {
         Await.until(Duration.ofSeconds(20), () -> sum(port, "/flows") == sessions && sum(port, "/tcp/established") == sessions,
                 () -> "the windows of the traffic in the JSON output: " + stderr());
         String row = "#ports-table tbody tr[data-port='tcp/" + port + "']";
-        new Select(browser.find("#window-select")).selectByValue("all");
+        browser.select("#window-select", "all");
         Await.until(Duration.ofSeconds(20), () -> browser.present(row)
                         && browser.text(row + " td[data-field='flows']").equals(String.valueOf(sessions)),
                 () -> "the page to show tcp/" + port + " with " + sessions + " flows: " + browser.logs());
@@ -192,8 +191,8 @@ class LiveWebIT {
         JsonNode record = records("port_stats").stream().filter(r -> r.get("port").asInt() == port).findFirst().orElseThrow();
         assertTrue(record.has("top_clients"), "the JSON records carry the port's top clients: " + record);
         browser.click(row + " a");
-        assertEquals("tcp/" + port, browser.find("#port-page").getAttribute("data-port"));
-        new Select(browser.find("#port-window")).selectByValue("all");
+        assertEquals("tcp/" + port, browser.attr("#port-page", "data-port"));
+        browser.select("#port-window", "all");
         Await.until(Duration.ofSeconds(10), () -> browser.present("#top-clients tr[data-address='127.0.0.1']"),
                 () -> "the test's client among the top clients: " + browser.text("#top-clients"));
         assertEquals(String.valueOf(sessions), browser.text("#top-clients tr[data-address='127.0.0.1'] td[data-field='flows']"));
@@ -221,7 +220,7 @@ class LiveWebIT {
         String marker = "#alert-timeline circle[data-kind='port_scan']";
         Await.until(Duration.ofSeconds(20), () -> browser.present(marker), () -> "the scan on the timeline: " + browser.logs());
         browser.click(marker);
-        assertEquals("port_scan", browser.find("#alert-evidence").getAttribute("data-kind"));
+        assertEquals("port_scan", browser.attr("#alert-evidence", "data-kind"));
         assertEquals(scan.get("ports").asText() + " (" + scan.at("/port_range/0").asText() + " \u2013 "
                 + scan.at("/port_range/1").asText() + ")", browser.text("#evidence-facts tr[data-field='ports'] td"));
         assertEquals(scan.get("failed_ports").asText(), browser.text("#evidence-facts tr[data-field='failed_ports'] td"));

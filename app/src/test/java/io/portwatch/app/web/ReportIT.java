@@ -181,10 +181,10 @@ class ReportIT {
         assertEquals("none", browser.find("#summary tr[data-field='decode_errors'] td").getText());
 
         // a port's page from the report: its counts over the capture
-        new Select(browser.find("#window-select")).selectByValue("all");
+        browser.select("#window-select", "all");
         String busiestPort = browser.find("#ports-table tbody tr[data-port]").getAttribute("data-port");
         browser.find("#ports-table tbody tr[data-port] a").click();
-        assertEquals(busiestPort, browser.find("#port-page").getAttribute("data-port"));
+        assertEquals(busiestPort, browser.attr("#port-page", "data-port"));
         long flows = ports.stream().filter(p -> (p.get("transport").asText() + "/" + p.get("port").asInt()).equals(busiestPort))
                 .mapToLong(p -> p.get("flows").asLong()).sum();
         assertEquals(String.valueOf(flows), browser.find("#port-counts tr[data-field='flows'] td").getText());
