@@ -76,6 +76,9 @@ public final class KafkaSettings {
         d.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
         // topics seldom written (flows of a quiet network) keep their metadata while the broker is away
         d.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(1)));
+        // and keep it while no broker answers: kafka-clients 4 "rebootstraps" then by default, forgetting
+        // every topic's partitions, so that each send() blocks for max.block.ms instead of queueing
+        d.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
         d.put(CommonClientConfigs.CLIENT_ID_CONFIG, "portwatch");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
