@@ -144,6 +144,8 @@ class KafkaIT {
     private static String keyOf(JsonNode n) {
         return switch (n.get("type").asText()) {
             case "port_stats" -> n.get("transport").asText() + "/" + n.get("port").asInt();
+            case "service" -> "service/" + n.get("transport").asText() + "/" + n.get("address").asText() + "/"
+                    + n.get("port").asInt();
             case "window" -> "window/" + n.get("input").asText();
             case "summary" -> "summary/" + n.get("input").asText();
             case "flow" -> n.get("community_id").asText();
