@@ -1,8 +1,7 @@
 package io.portwatch.app;
 
 import io.portwatch.testkit.Await;
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
+import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -10,18 +9,16 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,20 +28,31 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A real single-node Kafka (KRaft, broker and controller in one) running inside the test JVM, on
- * loopback ports fixed for its lifetime so that it can be stopped and started again on the same log
- * directory: clients reconnect to the same address and find their data (and producer state) again.
+ * A real single-node Kafka (KRaft, broker and controller in one) running inside the test JVM, built
+ * by Kafka's own test kit ({@link KafkaClusterTestKit}, as Kafka's integration tests do). Its broker can
+ * be stopped and started again on the same log directory and the same loopback port (the kit keeps
+ * the port bound to the node): clients reconnect to the same address and find their data (and
+ * producer state) again. The controller stays up meanwhile, as a separate controller would.
+ *
+ * <p>The cluster runs the newest production metadata version and feature levels, and neither
+ * unstable feature versions nor unstable API versions (the kit turns both on by default): what a
+ * released broker of this version offers its clients.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
+    private static final String BROKER_LISTENER = "EXTERNAL";
+
     private final Path dir;
-    private final Properties config = new Properties();
-    private final int port;
-    private KafkaRaftServer server;
+    private final KafkaClusterTestKit cluster;
+    private final BrokerServer broker;
+    private final String bootstrap;
+    private boolean running;
 
     /**
      * Formats a fresh log directory and starts the broker.
@@ -54,76 +62,64 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public EmbeddedKafka(boolean autoCreateTopics, int partitions) throws IOException {
         this.dir = Files.createTempDirectory("portwatch-kafka-");
-        this.port = freePort();
-        int controllerPort = freePort();
-        config.put("process.roles", "broker,controller");
-        config.put("node.id", "1");
-        config.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        config.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        config.put("controller.listener.names", "CONTROLLER");
-        config.put("inter.broker.listener.name", "PLAINTEXT");
-        config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        config.put("log.dirs", dir.toString());
-        config.put("num.partitions", Integer.toString(partitions));
-        config.put("auto.create.topics.enable", Boolean.toString(autoCreateTopics));
-        config.put("offsets.topic.replication.factor", "1");
-        config.put("offsets.topic.num.partitions", "1");
-        config.put("transaction.state.log.replication.factor", "1");
-        config.put("transaction.state.log.min.isr", "1");
-        config.put("group.initial.rebalance.delay.ms", "0");
-        config.put("log.flush.interval.messages", "1");
-        config.put("controlled.shutdown.enable", "true");
-        format();
-        start();
-    }
-
-    private void format() throws IOException {
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        MetadataVersion version = MetadataVersion.LATEST_PRODUCTION;
+        Map<String, Short> features = Feature.PRODUCTION_FEATURES.stream().collect(Collectors.toMap(
+                Feature::featureName, f -> f.defaultLevel(version), (a, b) -> a, TreeMap::new));
+        TestKitNodes nodes = new TestKitNodes.Builder(BootstrapMetadata.fromVersions(version, features, "portwatch"))
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1)
+                .setBaseDirectory(dir)
+                .setBrokerListenerName(new ListenerName(BROKER_LISTENER))
+                .build();
         try {
-            new Formatter()
-                    .setPrintStream(new PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8))
-                    .setNodeId(1)
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .addDirectory(dir.toString())
-                    .setMetadataLogDirectory(dir.toString())
-                    .setControllerListenerName("CONTROLLER")
-                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                    .run();
+            cluster = new KafkaClusterTestKit.Builder(nodes)
+                    .setConfigProp("listeners", BROKER_LISTENER + "://127.0.0.1:0,CONTROLLER://127.0.0.1:0")
+                    .setConfigProp("num.partitions", Integer.toString(partitions))
+                    .setConfigProp("auto.create.topics.enable", Boolean.toString(autoCreateTopics))
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("offsets.topic.num.partitions", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("log.flush.interval.messages", "1")
+                    .setConfigProp("controlled.shutdown.enable", "true")
+                    .setConfigProp("unstable.feature.versions.enable", "false")
+                    .setConfigProp("unstable.api.versions.enable", "false")
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
         } catch (Exception e) {
-            throw new IOException("cannot format " + dir + ": " + e + " " + log, e);
+            throw new IOException("cannot start an in-JVM Kafka in " + dir + ": " + e, e);
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        broker = cluster.brokers().values().iterator().next();
+        bootstrap = "127.0.0.1:" + broker.boundPort(ListenerName.normalised(BROKER_LISTENER));
+        running = true;
     }
 
     /** {@code 127.0.0.1:PORT}. */
     public String bootstrap() {
-        return "127.0.0.1:" + port;
+        return bootstrap;
     }
 
-    /** Starts the broker (again) on its log directory and ports. */
+    /** Starts the broker again on its log directory and port. */
     public synchronized void start() {
-        if (server != null) {
+        if (running) {
             return;
         }
-        KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(config), Time.SYSTEM);
-        s.startup();
-        server = s;
+        broker.startup();
+        running = true;
     }
 
     /** Stops the broker (clean shutdown: its data stays for {@link #start()}). */
     public synchronized void stop() {
-        if (server == null) {
+        if (!running) {
             return;
         }
-        server.shutdown();
-        server.awaitShutdown();
-        server = null;
+        broker.shutdown();
+        broker.awaitShutdown();
+        running = false;
     }
 
     /** Creates topics of {@code partitions} partitions each. */
@@ -191,11 +187,18 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        stop();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try {
+            cluster.close(); // the broker, then the controller; and their directory
+        } catch (Exception e) {
+            throw new IllegalStateException("the in-JVM Kafka did not close cleanly: " + e, e);
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.nio.file.NoSuchFileException e) {
+                // already gone with the cluster
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }

@@ -221,8 +221,10 @@ class KafkaIT {
         Topics t = topics();
         Run sent = run(null, concat(args, kafkaArgs(t)));
         assertEquals(0, sent.exit(), sent.err());
-        // nothing said, but that the end of the run waits for records still on their way (a busy machine)
-        assertEquals("", sent.err().replaceAll("(?m)^portwatch: waiting up to \\S+ for Kafka \\(\\d+ records?\\)\\n", ""));
+        // nothing to say, but that records still wait a second after the end of input (docs/kafka.md): on a
+        // busy machine the last windows of ten captures can take longer than that to be acknowledged
+        assertTrue(sent.err().isEmpty()
+                || sent.err().matches("portwatch: waiting up to 30s for Kafka \\(\\d+ records?\\)\\R"), sent.err());
         assertEquals("", sent.out(), "--kafka instead of standard output");
         List<ConsumerRecord<byte[], byte[]>> got = kafka.readAll(t.both());
         assertArrivedAsPrinted(printed.lines(), got, t);

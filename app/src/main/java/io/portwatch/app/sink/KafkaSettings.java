@@ -66,7 +66,10 @@ public final class KafkaSettings {
         d.put(ProducerConfig.ACKS_CONFIG, "all");
         d.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         d.put(ProducerConfig.RETRIES_CONFIG, Integer.toString(Integer.MAX_VALUE));
-        d.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        // one request at a time: with more, a broker back from a restart that refuses a batch (not yet the
+        // leader) may take the next one first on a partition where it has no state of this producer, then
+        // refuse the first for ever as out of sequence (KAFKA-14359): that batch is lost, the rest reordered
+        d.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         // a broker restart or a leader election takes seconds to minutes: keep trying for an hour
         d.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(TimeUnit.HOURS.toMillis(1)));
         d.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -76,6 +79,9 @@ public final class KafkaSettings {
         d.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
         // topics seldom written (flows of a quiet network) keep their metadata while the broker is away
         d.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(1)));
+        // and keep it while no broker answers: kafka-clients 4 "rebootstraps" then by default, forgetting
+        // every topic's partitions, so that each send() blocks for max.block.ms instead of queueing
+        d.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
         d.put(CommonClientConfigs.CLIENT_ID_CONFIG, "portwatch");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
