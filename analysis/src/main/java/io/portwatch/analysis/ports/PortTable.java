@@ -115,7 +115,7 @@ public final class PortTable {
 
         /**
          * The window's records, busiest first, with each slot's distinct clients and servers from
-         * {@code peers}, which is cleared for the next window, and the top {@code topN} talkers of each
+         * {@code peers} (and their mergeable sketches), which is cleared for the next window, and the top {@code topN} talkers of each
          * kind from {@code talkers} (none when it is null).
          */
         public List<PortStats> stats(PortPeers peers, PortTalkers talkers, int topN) {
@@ -132,7 +132,7 @@ public final class PortTable {
                         c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
                         distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc,
                         talkers == null ? null : talkers.clients(s, topN),
-                        talkers == null ? null : talkers.servers(s, topN)));
+                        talkers == null ? null : talkers.servers(s, topN), peers.sketches(s)));
             }
             peers.clear(keys.length);
             out.sort(PortStats.BUSIEST_FIRST);
