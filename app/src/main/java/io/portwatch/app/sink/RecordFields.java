@@ -2,6 +2,7 @@ package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
@@ -12,6 +13,7 @@ import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 
 import java.io.IOException;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -24,6 +26,9 @@ import java.util.function.UnaryOperator;
  * only what is its own (the JSON record's flat head, ECS's event, observer and sides).
  */
 final class RecordFields {
+
+    /** Standard base64 with padding (RFC 4648 section 4), as DataSketches' and Druid's tools read it. */
+    private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private RecordFields() {
     }
@@ -49,7 +54,8 @@ final class RecordFields {
     /**
      * A port's counts: {@code port_class}, {@code flows}, {@code active_flows}, its traffic when asked,
      * {@code unique_clients}, {@code unique_servers}, for a TCP port its TCP counts (the object
-     * {@code tcp}), and its top talkers when counted ({@code top_clients}, {@code top_servers}).
+     * {@code tcp}), its top talkers when counted ({@code top_clients}, {@code top_servers}), and its
+     * mergeable sketches when it has them ({@code clients_hll}, {@code servers_hll}, {@code hll_key}).
      *
      * @param traffic whether to write the port's packets and bytes here ({@code packets} to
      *                {@code bytes_to_client}): the JSON record has them flat, an ECS document in its
@@ -83,6 +89,12 @@ final class RecordFields {
         }
         topTalkers(g, "top_clients", p.topClients());
         topTalkers(g, "top_servers", p.topServers());
+        PeerSketches s = p.sketches();
+        if (s != null) {
+            g.writeStringField("clients_hll", BASE64.encodeToString(s.clients()));
+            g.writeStringField("servers_hll", BASE64.encodeToString(s.servers()));
+            g.writeStringField("hll_key", s.key());
+        }
     }
 
     /**

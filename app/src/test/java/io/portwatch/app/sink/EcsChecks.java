@@ -113,6 +113,14 @@ public final class EcsChecks {
             case "long" -> assertTrue(v.isIntegralNumber() && v.canConvertToLong(), path + " is a long: " + v);
             case "double" -> assertTrue(v.isNumber(), path + " is a number: " + v);
             case "boolean" -> assertTrue(v.isBoolean(), path + " is a boolean: " + v);
+            case "binary" -> { // Elasticsearch takes binary as standard base64
+                assertTrue(v.isTextual() && !v.asText().isEmpty(), path + " is base64: " + v);
+                try {
+                    java.util.Base64.getDecoder().decode(v.asText());
+                } catch (IllegalArgumentException e) {
+                    fail(path + " is base64: " + v);
+                }
+            }
             case "match_only_text" -> assertTrue(v.isTextual() && !v.asText().isBlank(), path + " is text: " + v);
             case "date" -> {
                 assertTrue(v.isTextual() && v.asText().endsWith("Z"), path + " is a UTC date: " + v);
@@ -334,6 +342,12 @@ public final class EcsChecks {
                     assertEquals(json.get(top), pw.get(top), top);
                     if (json.has(top)) {
                         leaves(json.get(top)).forEach(f -> want.add("portwatch." + top + "." + f));
+                    }
+                }
+                for (String f : List.of("clients_hll", "servers_hll", "hll_key")) {
+                    assertEquals(json.get(f), pw.get(f), f);
+                    if (json.has(f)) {
+                        want.add("portwatch." + f);
                     }
                 }
                 want.addAll(List.of("event.start", "event.end", "event.duration", "source.bytes", "source.packets",

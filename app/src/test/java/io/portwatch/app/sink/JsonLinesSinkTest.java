@@ -12,6 +12,7 @@ import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.source.CaptureStats;
+import org.apache.datasketches.hll.HllSketch;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -23,6 +24,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -32,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,7 +50,7 @@ class JsonLinesSinkTest {
     private static final List<String> PORT_FIELDS = List.of("type", "sensor", "input", "window_start",
             "window_end", "transport", "port", "service", "port_class", "flows", "active_flows", "packets",
             "bytes", "packets_to_server", "packets_to_client", "bytes_to_server", "bytes_to_client",
-            "unique_clients", "unique_servers");
+            "unique_clients", "unique_servers", "clients_hll", "servers_hll", "hll_key");
     private static final List<String> TCP_FIELDS = List.of("syn", "syn_ack", "rst", "fin", "established",
             "rejected", "unanswered");
     private static final List<String> FLOW_FIELDS = List.of("type", "sensor", "input", "community_id",
@@ -136,6 +139,12 @@ class JsonLinesSinkTest {
             assertEquals(p.bytesToClient(), n.get("bytes_to_client").asLong());
             assertEquals(p.uniqueClients(), n.get("unique_clients").asLong());
             assertEquals(p.uniqueServers(), n.get("unique_servers").asLong());
+            // the sketches: standard base64 of DataSketches' bytes, which a reader turns back into the sketch
+            assertArrayEquals(p.sketches().clients(), Base64.getDecoder().decode(n.get("clients_hll").asText()));
+            assertArrayEquals(p.sketches().servers(), Base64.getDecoder().decode(n.get("servers_hll").asText()));
+            assertEquals(p.transport() == Transport.UDP ? "fleet" : "public", n.get("hll_key").asText());
+            assertEquals(p.uniqueClients(), HllSketch.heapify(Base64.getDecoder().decode(n.get("clients_hll").asText()))
+                    .getEstimate(), 0.01, "a few clients: the sketch counts them exactly");
             for (JsonNode field : n) {
                 if (field.isNumber()) {
                     assertTrue(field.isIntegralNumber(), "counts are integers: " + n);
@@ -555,6 +564,8 @@ class JsonLinesSinkTest {
                         assertEquals(p.get("packets").asLong(), n.get("packets").asLong());
                         assertEquals(p.get("bytes").asLong(), n.get("bytes").asLong());
                         assertEquals(p.get("flows").asLong(), n.get("flows").asLong());
+                        assertEquals(p.get("unique_clients").asLong(), HllSketch.heapify(Base64.getDecoder()
+                                .decode(n.get("clients_hll").asText())).getEstimate(), 0.01, "the clients' sketch");
                     }
                     case "flow" -> flowBytes += n.get("bytes").asLong();
                     case "window" -> {

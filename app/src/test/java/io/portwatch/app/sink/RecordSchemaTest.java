@@ -194,6 +194,15 @@ class RecordSchemaTest {
         }
         bad.put("capture with an extra", edit(liveWindow, o -> ((ObjectNode) o.get("capture")).put("dropped", 0)));
         bad.put("port_stats with a window's field", edit(udpPort, o -> o.put("decode_errors", 0)));
+        for (String field : List.of("clients_hll", "servers_hll", "hll_key")) {
+            bad.put("port_stats without " + field, edit(tcpPort, o -> o.remove(field)));
+        }
+        bad.put("sketch key not fleet or public", edit(udpPort, o -> o.put("hll_key", "secret")));
+        bad.put("sketch not base64", edit(tcpPort, o -> o.put("clients_hll", "AgEHDAMIBgg!")));
+        bad.put("sketch in url-safe base64", edit(tcpPort, o -> o.put("servers_hll", "AgEHDAMIBgg-_w==")));
+        bad.put("sketch without padding", edit(tcpPort, o -> o.put("clients_hll", "AgEHDAMIBg")));
+        bad.put("sketch empty", edit(tcpPort, o -> o.put("clients_hll", "")));
+        bad.put("sketch as a list of bytes", edit(udpPort, o -> o.set("servers_hll", JSON.arrayNode().add(2).add(1))));
         JsonNode service = samples.get("service/tcp");
         bad.put("service without address", edit(service, o -> o.remove("address")));
         bad.put("service with negative flows", edit(service, o -> o.put("flows", -1)));
