@@ -1,6 +1,6 @@
 package io.portwatch.analysis;
 
-import io.portwatch.analysis.output.ServiceStats;
+import io.portwatch.analysis.detect.Detection;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
@@ -18,11 +18,13 @@ record WindowDraft(String input, long start, long end, PortTable.Counts counts, 
                    long activeFlows, long decodeErrors, CaptureStats capture, WindowTalkers talkers, int topTalkers) {
 
     /**
-     * The window's record, with the services the detectors saw in it (empty without detectors); {@code peers}
-     * is cleared for the next window.
+     * The window's record, with the services the detectors saw in it and its scan evidence (none without
+     * detectors: {@code detection} null); {@code peers} is cleared for the next window.
      */
-    WindowReport report(PortPeers peers, List<ServiceStats> services) {
+    WindowReport report(PortPeers peers, Detection detection) {
         return new WindowReport(input, start, end, counts.stats(peers, talkers == null ? null : talkers.fold(), topTalkers), packets, bytes,
-                activeFlows, decodeErrors, capture, 0, services);
+                activeFlows, decodeErrors, capture, 0,
+                detection != null ? detection.takeWindowServices() : List.of(),
+                detection != null ? detection.takeWindowEvidence() : List.of());
     }
 }
