@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.Talker;
@@ -140,6 +141,28 @@ final class RecordFields {
         g.writeNumberField("flows", s.flows());
         g.writeNumberField("clients", s.clients());
         g.writeBooleanField("new_service", s.newService());
+    }
+
+    /**
+     * A source's scan evidence: {@code failed}, {@code answered}, {@code targets}, {@code ports},
+     * {@code log_likelihood_ratio}, {@code target_sample}, {@code port_sample}.
+     */
+    static void evidenceCounts(JsonGenerator g, ScanEvidence e) throws IOException {
+        g.writeNumberField("failed", e.failed());
+        g.writeNumberField("answered", e.answered());
+        g.writeNumberField("targets", e.targets());
+        g.writeNumberField("ports", e.ports());
+        g.writeNumberField("log_likelihood_ratio", e.logLikelihoodRatio());
+        strings(g, "target_sample", e.targetSample());
+        strings(g, "port_sample", e.portSample());
+    }
+
+    private static void strings(JsonGenerator g, String name, List<String> values) throws IOException {
+        g.writeArrayFieldStart(name);
+        for (String v : values) {
+            g.writeString(v);
+        }
+        g.writeEndArray();
     }
 
     /** A TCP flow's flags as the array {@code tcp_flags} of their names, FIN first; nothing for a UDP flow. */

@@ -381,6 +381,29 @@ public final class EcsChecks {
                 want.addAll(List.of("event.start", "event.end", "event.duration", "network.transport",
                         "network.iana_number"));
             }
+            case "scan_evidence" -> {
+                JsonNode e = ecs.get("event");
+                assertEquals("metric", e.get("kind").asText());
+                assertEquals(List.of("network", "intrusion_detection"), strings(e.get("category")));
+                assertEquals(List.of("info"), strings(e.get("type")));
+                assertEquals("portwatch.scan_evidence", e.get("dataset").asText());
+                assertEquals("portwatch", e.get("module").asText());
+                assertEquals("8.11.0", ecs.get("ecs").get("version").asText());
+                assertSpan(ecs, json.get("window_start"), json.get("window_end"));
+                assertEquals(json.get("source").asText(), ecs.get("source").get("ip").asText());
+                assertEquals(List.of(json.get("source").asText()), strings(ecs.get("related").get("ip")));
+                String transport = json.get("transport").asText();
+                assertEquals(transport, ecs.get("network").get("transport").asText());
+                assertEquals(iana(transport), ecs.get("network").get("iana_number").asText());
+                want.removeAll(List.of("network.bytes", "network.packets"));
+                for (String f : List.of("failed", "answered", "targets", "ports", "log_likelihood_ratio",
+                        "target_sample", "port_sample")) {
+                    assertEquals(json.get(f), pw.get(f), f);
+                    want.add("portwatch." + f);
+                }
+                want.addAll(List.of("event.start", "event.end", "event.duration", "source.ip", "network.transport",
+                        "network.iana_number", "related.ip"));
+            }
             case "window" -> {
                 assertEvent(ecs, "metric", List.of("info"), "portwatch.window");
                 assertSpan(ecs, json.get("window_start"), json.get("window_end"));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.Transport;
@@ -168,6 +169,42 @@ class JsonLinesSinkTest {
         assertEquals("http-alt", http.get("service").asText());
         assertEquals("registered", http.get("port_class").asText());
         assertEquals("tcp", http.get("transport").asText());
+    }
+
+    @Test
+    void scanEvidenceComesAfterTheServicesBeforeTheWindowWithEveryField() throws IOException {
+        WindowReport w = SampleRecords.windowWithTalkersAndServices(SampleRecords.T0);
+        List<JsonNode> lines = write(0, s -> s.window(w));
+        List<String> types = lines.stream().map(n -> n.get("type").asText()).toList();
+        assertEquals(List.of("port_stats", "port_stats", "service", "service", "scan_evidence", "scan_evidence",
+                "window"), types);
+        for (int i = 0; i < 2; i++) {
+            JsonNode n = lines.get(4 + i);
+            ScanEvidence e = w.scanEvidence().get(i);
+            assertEquals(List.of("type", "sensor", "input", "window_start", "window_end", "source", "transport",
+                    "failed", "answered", "targets", "ports", "log_likelihood_ratio", "target_sample", "port_sample"),
+                    new ArrayList<>(names(n)), "the fields, in order");
+            assertEquals(SENSOR, n.get("sensor").asText());
+            assertEquals(w.input(), n.get("input").asText());
+            assertEquals(w.startNanos(), nanos(n.get("window_start")));
+            assertEquals(w.endNanos(), nanos(n.get("window_end")));
+            assertEquals(e.source(), n.get("source").asText());
+            assertEquals(e.transport().key(), n.get("transport").asText());
+            assertEquals(e.failed(), n.get("failed").longValue());
+            assertEquals(e.answered(), n.get("answered").longValue());
+            assertEquals(e.targets(), n.get("targets").longValue());
+            assertEquals(e.ports(), n.get("ports").longValue());
+            assertEquals(e.logLikelihoodRatio(), n.get("log_likelihood_ratio").doubleValue(), "every digit: sums stay exact");
+            assertEquals(e.targetSample(), texts(n.get("target_sample")));
+            assertEquals(e.portSample(), texts(n.get("port_sample")));
+            assertTrue(RecordSchema.validate(n).isEmpty(), () -> RecordSchema.validate(n) + " in " + n);
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> l = new ArrayList<>();
+        array.forEach(x -> l.add(x.asText()));
+        return l;
     }
 
     /** Checks that {@code n} is the window record of {@code w}: every field, and nothing else. */

@@ -39,7 +39,7 @@ class RecordSchemaTest {
                 .getSchema(SchemaLocation.of(SchemaId.V202012))
                 .validate(schema);
         assertTrue(problems.isEmpty(), problems.toString());
-        assertEquals(6, schema.get("oneOf").size(), "one branch per record type");
+        assertEquals(7, schema.get("oneOf").size(), "one branch per record type");
         Set<String> refs = new HashSet<>();
         schema.get("oneOf").forEach(b -> refs.add(b.get("$ref").asText().replace("#/$defs/", "")));
         assertEquals(names(schema.get("$defs")), refs, "every record type is a branch");
@@ -52,7 +52,8 @@ class RecordSchemaTest {
     void everyFieldIsTypedDescribedAndClosed() {
         JsonNode defs = RecordSchema.node().get("$defs");
         Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers"),
-                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture"), "service", Set.of());
+                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture"), "service", Set.of(),
+                "scan_evidence", Set.of());
         Set<String> all = new HashSet<>(optional.keySet());
         all.add("alert");
         assertEquals(all, names(defs));
@@ -109,7 +110,7 @@ class RecordSchemaTest {
             assertTrue(problems.isEmpty(), problems + " in " + n);
             types.add(n.get("type").asText());
         }
-        assertEquals(Set.of("port_stats", "service", "flow", "summary", "window", "alert"), types);
+        assertEquals(Set.of("port_stats", "service", "scan_evidence", "flow", "summary", "window", "alert"), types);
     }
 
     @Test
@@ -209,6 +210,19 @@ class RecordSchemaTest {
         bad.put("service new_service as a string", edit(service, o -> o.put("new_service", "true")));
         bad.put("service with a port's field", edit(service, o -> o.put("packets", 3)));
         bad.put("service of an unknown transport", edit(service, o -> o.put("transport", "sctp")));
+        JsonNode evidence = samples.get("scan_evidence/tcp");
+        for (String field : List.of("source", "transport", "failed", "answered", "targets", "ports",
+                "log_likelihood_ratio", "target_sample", "port_sample", "window_start")) {
+            bad.put("scan_evidence without " + field, edit(evidence, o -> o.remove(field)));
+        }
+        bad.put("scan_evidence without failures", edit(evidence, o -> o.put("failed", 0)));
+        bad.put("scan_evidence with fractional answers", edit(evidence, o -> o.put("answered", 1.5)));
+        bad.put("scan_evidence ratio as a string", edit(evidence, o -> o.put("log_likelihood_ratio", "4.2")));
+        bad.put("scan_evidence port without its transport", edit(evidence,
+                o -> o.set("port_sample", JSON.arrayNode().add("22"))));
+        bad.put("scan_evidence with an alert's field", edit(evidence, o -> o.put("severity", "high")));
+        bad.put("scan_evidence with a null source", edit(evidence, o -> o.putNull("source")));
+        bad.put("scan_evidence typed as alert", edit(evidence, o -> o.put("type", "alert")));
         JsonNode talkers = JsonLinesSinkTest.everyKindOfLine().stream()
                 .filter(n -> n.has("top_clients") && !n.get("top_clients").get("exact").asBoolean())
                 .findFirst().orElseThrow();
@@ -262,7 +276,8 @@ class RecordSchemaTest {
             assertTrue(RecordSchema.validate(n).isEmpty(), n.toString());
         }
         assertEquals(Set.of("port_stats/tcp", "port_stats/udp", "flow/tcp", "flow/udp", "summary/", "window/live",
-                "window/file", "alert/tcp", "alert/", "alert/udp", "service/tcp", "service/udp"), samples.keySet());
+                "window/file", "alert/tcp", "alert/", "alert/udp", "service/tcp", "service/udp", "scan_evidence/tcp",
+                "scan_evidence/udp"), samples.keySet());
     }
 
     private static JsonNode edit(JsonNode n, Consumer<ObjectNode> change) {

@@ -4,6 +4,7 @@ import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Talker;
 import io.portwatch.analysis.output.TopTalkers;
@@ -88,7 +89,10 @@ final class SampleRecords {
                 new TopTalkers(true, servers, servers, 0, 0), p.sketches());
     }
 
-    /** A window of a capture file with top talkers (exact and not) and exposed services, one of them new. */
+    /**
+     * A window of a capture file with top talkers (exact and not), exposed services (one of them new) and the
+     * scan evidence of two sources (TCP over IPv4, UDP over IPv6).
+     */
     static WindowReport windowWithTalkersAndServices(long start) {
         WindowReport w = fileWindow(start, List.of(withTalkers(tcp(443, "https", 2_880, 2_700), false),
                 withTalkers(udp(53, "domain", 310, 300), true)));
@@ -96,7 +100,17 @@ final class SampleRecords {
                 new ServiceStats(Transport.TCP, "198.51.100.10", 443, "https", start - MINUTE, start + 5, 40, 12, false),
                 new ServiceStats(Transport.UDP, "2001:db8::53", 5353, null, start + 1_000, start + 2_000, 2, 1, true));
         return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
-                w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), services);
+                w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), services, evidence());
+    }
+
+    /** Scan evidence as the detectors make it: nmap-syn-scan.pcap's, and a few UDP probes from IPv6. */
+    static List<ScanEvidence> evidence() {
+        return List.of(
+                new ScanEvidence("127.77.0.66", Transport.TCP, 1023, 3, 1, 1026, 1023 * Math.log(4.000000000000001)
+                        + 3 * Math.log(0.25), List.of("127.77.0.10"), List.of("tcp/1", "tcp/3", "tcp/4", "tcp/6", "tcp/7")),
+                new ScanEvidence("2001:db8::66", Transport.UDP, 2, 1, 3, 2, 2 * Math.log(4.000000000000001)
+                        + Math.log(0.25), List.of("2001:db8::53", "2001:db8::1", "2001:db8::2"),
+                        List.of("udp/53", "udp/161")));
     }
 
     /** Five ports of different widths, transports and ranges, deliberately not busiest first. */
