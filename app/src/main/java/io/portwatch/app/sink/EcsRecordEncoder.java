@@ -76,6 +76,10 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeObjectFieldStart("network");
         g.writeStringField("transport", s.transport().key());
         g.writeStringField("iana_number", ianaNumber(s.transport()));
+        if (s.hasTraffic()) {
+            g.writeNumberField("bytes", s.bytes());
+            g.writeNumberField("packets", s.packets());
+        }
         g.writeEndObject();
         service(g, s.service());
         g.writeObjectFieldStart("portwatch");

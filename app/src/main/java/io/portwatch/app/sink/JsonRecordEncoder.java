@@ -56,6 +56,13 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeNumberField("port", s.port());
         gen.writeStringField("service", s.service());
         RecordFields.serviceCounts(gen, s);
+        if (s.hasTraffic()) {
+            gen.writeNumberField("packets", s.packets());
+            gen.writeNumberField("bytes", s.bytes());
+        } else {
+            gen.writeNullField("packets");
+            gen.writeNullField("bytes");
+        }
         gen.writeEndObject();
     }
 

@@ -178,6 +178,13 @@ class JsonLinesSinkTest {
         List<String> types = lines.stream().map(n -> n.get("type").asText()).toList();
         assertEquals(List.of("port_stats", "port_stats", "service", "service", "scan_evidence", "scan_evidence",
                 "window"), types);
+        // a service's traffic when known, null when not, after the fields it had before
+        assertEquals(List.of("type", "sensor", "input", "window_start", "window_end", "transport", "address", "port",
+                "service", "first_seen", "last_seen", "flows", "clients", "new_service", "packets", "bytes"),
+                new ArrayList<>(names(lines.get(2))));
+        assertEquals(480, lines.get(2).get("packets").longValue());
+        assertEquals(388_211, lines.get(2).get("bytes").longValue());
+        assertTrue(lines.get(3).get("packets").isNull() && lines.get(3).get("bytes").isNull(), lines.get(3).toString());
         for (int i = 0; i < 2; i++) {
             JsonNode n = lines.get(4 + i);
             ScanEvidence e = w.scanEvidence().get(i);

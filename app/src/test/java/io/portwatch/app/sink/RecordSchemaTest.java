@@ -208,7 +208,10 @@ class RecordSchemaTest {
         bad.put("service without address", edit(service, o -> o.remove("address")));
         bad.put("service with negative flows", edit(service, o -> o.put("flows", -1)));
         bad.put("service new_service as a string", edit(service, o -> o.put("new_service", "true")));
-        bad.put("service with a port's field", edit(service, o -> o.put("packets", 3)));
+        bad.put("service with a port's field", edit(service, o -> o.put("port_class", "well-known")));
+        bad.put("service without packets", edit(service, o -> o.remove("packets")));
+        bad.put("service with negative bytes", edit(service, o -> o.put("bytes", -1)));
+        bad.put("service packets as a string", edit(service, o -> o.put("packets", "40")));
         bad.put("service of an unknown transport", edit(service, o -> o.put("transport", "sctp")));
         JsonNode evidence = samples.get("scan_evidence/tcp");
         for (String field : List.of("source", "transport", "failed", "answered", "targets", "ports",

@@ -97,7 +97,8 @@ final class SampleRecords {
         WindowReport w = fileWindow(start, List.of(withTalkers(tcp(443, "https", 2_880, 2_700), false),
                 withTalkers(udp(53, "domain", 310, 300), true)));
         List<ServiceStats> services = List.of(
-                new ServiceStats(Transport.TCP, "198.51.100.10", 443, "https", start - MINUTE, start + 5, 40, 12, false),
+                new ServiceStats(Transport.TCP, "198.51.100.10", 443, "https", start - MINUTE, start + 5, 40, 12, false,
+                        480, 388_211),
                 new ServiceStats(Transport.UDP, "2001:db8::53", 5353, null, start + 1_000, start + 2_000, 2, 1, true));
         return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
                 w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), services, evidence());
