@@ -35,15 +35,19 @@ final class EvidenceTable {
     static final int TARGET_SAMPLE = 10;
     static final int PORT_SAMPLE = 20;
 
-    /** Strongest first: the ratio, then failures, then by source and transport (a stable order). */
+    /** Strongest first: the ratio, then failures, then by source and transport (a total order). */
     static final Comparator<ScanEvidence> STRONGEST_FIRST = Comparator
             .comparingDouble(ScanEvidence::logLikelihoodRatio).reversed()
             .thenComparing(Comparator.comparingLong(ScanEvidence::failed).reversed())
             .thenComparing(ScanEvidence::source)
             .thenComparing(ScanEvidence::transport);
 
+    /** The order of {@link #STRONGEST_FIRST} by the counts, ties by address and protocol: a total order. */
     private static final Comparator<Source> BY_COUNTS = Comparator.comparingLong((Source e) -> e.failed - e.answered)
-            .reversed().thenComparing(Comparator.comparingLong((Source e) -> e.failed).reversed());
+            .reversed().thenComparing(Comparator.comparingLong((Source e) -> e.failed).reversed())
+            .thenComparing((a, b) -> Long.compareUnsigned(a.aHi, b.aHi))
+            .thenComparing((a, b) -> Long.compareUnsigned(a.aLo, b.aLo))
+            .thenComparingInt(e -> e.n);
 
     private final int limit;
     private final long bytes;
@@ -88,11 +92,20 @@ final class EvidenceTable {
 
     private void evicted(Source e) {
         evictions++;
-        if (e.failed > 0) {
-            evicted.add(e.evidence());
-            if (evicted.size() > limit) {
-                evicted.poll();
+        if (e.failed == 0) {
+            return;
+        }
+        if (evicted.size() == limit) { // made only when it would be kept: under pressure most are weaker
+            ScanEvidence weakest = evicted.peek();
+            double ratio = ratio(e.failed, e.answered);
+            if (ratio < weakest.logLikelihoodRatio()
+                    || (ratio == weakest.logLikelihoodRatio() && e.failed <= weakest.failed())) {
+                return;
             }
+        }
+        evicted.add(e.evidence());
+        if (evicted.size() > limit) {
+            evicted.poll();
         }
     }
 
@@ -108,17 +121,14 @@ final class EvidenceTable {
             }
         }
         // The ratio is ln 4 (failed - answered), and a hair more for more failures (ln 4 a failure is rounded
-        // up, -ln 4 an answer is not): sources in this order are in the order of their evidence, and only the
-        // first `limit`, and those tied with the last of them, need their evidence made.
+        // up, -ln 4 an answer is not): sources in this order are in the order of their evidence (ties by
+        // address), and only the first `limit` need their evidence made.
         failing.sort(BY_COUNTS);
         Map<String, ScanEvidence> bySource = new LinkedHashMap<>();
         for (ScanEvidence x : evicted) {
             bySource.merge(x.source() + " " + x.transport(), x, EvidenceTable::add);
         }
-        for (int i = 0; i < failing.size(); i++) {
-            if (i >= limit && BY_COUNTS.compare(failing.get(limit - 1), failing.get(i)) != 0) {
-                break;
-            }
+        for (int i = 0; i < Math.min(limit, failing.size()); i++) {
             ScanEvidence x = failing.get(i).evidence();
             bySource.merge(x.source() + " " + x.transport(), x, EvidenceTable::add);
         }

@@ -11,9 +11,12 @@ import org.apache.datasketches.hll.TgtHllType;
  * 64-bit hash of them ({@link FleetKey}); either way DataSketches hashes that with its public seed.
  *
  * <p>Fed by a {@link DistinctCounter}, which adds each distinct value once while it counts exactly and
- * every value once past that (DataSketches' hash costs ~100 ns, against the counter's ~5 ns: paid for
- * distinct values, and for every flow only on ports with more than the counter's exact limit).
- * A reused 16-byte buffer carries a public address. Single writer.
+ * every value once past that (DataSketches' hash costs 20-100 ns, against the counter's ~5 ns: paid for
+ * distinct values, and for every flow only on ports with more than the counter's exact limit). A public
+ * address goes in as two longs, each the byte-reversed word of the address, in a reused array:
+ * DataSketches' MurmurHash3 reads a {@code long[]} little-endian, so that this hashes exactly the 16 bytes
+ * of the address (the sketch is the one {@code update(byte[16])} makes), at half the cost of a byte array.
+ * Single writer.
  */
 public final class AddressSketch {
 
@@ -24,7 +27,7 @@ public final class AddressSketch {
 
     private final FleetKey key;
     private final HllSketch sketch = new HllSketch(LG_K, TYPE);
-    private final byte[] address = new byte[16];
+    private final long[] address = new long[2];
 
     /** @param key the fleet key, or null to feed addresses as they are (public) */
     public AddressSketch(FleetKey key) {
@@ -37,11 +40,9 @@ public final class AddressSketch {
             sketch.update(key.hash(hi, lo));
             return;
         }
-        final byte[] a = address;
-        for (int i = 0; i < 8; i++) {
-            a[i] = (byte) (hi >>> (56 - 8 * i));
-            a[8 + i] = (byte) (lo >>> (56 - 8 * i));
-        }
+        final long[] a = address;
+        a[0] = Long.reverseBytes(hi);
+        a[1] = Long.reverseBytes(lo);
         sketch.update(a);
     }
 
