@@ -76,7 +76,7 @@ final class EvidenceTable {
         if (e == null) {
             e = sources.add(sHi, sLo, 0, 0, proto, new Source());
         }
-        if (!e.contacts.add(dHi, dLo, port)) {
+        if (!e.add(dHi, dLo, port)) {
             return; // not a first contact
         }
         if (answered) {
@@ -84,8 +84,8 @@ final class EvidenceTable {
         } else {
             e.failed++;
         }
-        if (e.contacts.retainedBytes() != e.contactBytes) {
-            e.contactBytes = e.contacts.retainedBytes();
+        if (e.contactBytes() != e.accountedContacts) {
+            e.accountedContacts = e.contactBytes();
             sources.update(e);
         }
     }
@@ -174,15 +174,18 @@ final class EvidenceTable {
     }
 
     /** One source's first contacts over one transport. Key: the source and the IP protocol. */
-    static final class Source extends LruTable.Entry {
-        final Contacts contacts = new Contacts(CONTACTS);
-        long contactBytes = contacts.retainedBytes();
+    static final class Source extends Contacts {
+        long accountedContacts;
         long failed;
         long answered;
 
+        Source() {
+            super(CONTACTS);
+        }
+
         @Override
         long retainedBytes() {
-            return 48 + contacts.retainedBytes();
+            return 136 + contactBytes(); // its fields: the key, the first contact, the counts
         }
 
         ScanEvidence evidence() {
@@ -191,14 +194,12 @@ final class EvidenceTable {
             List<String> targetSample = new ArrayList<>(TARGET_SAMPLE);
             Set<String> targets = new HashSet<>();
             PortSet ports = new PortSet();
-            for (int i = 0; i < contacts.size(); i++) {
-                long hi = contacts.hi(i);
-                long lo = contacts.lo(i);
-                String t = HostSet.text(hi, lo);
+            for (int i = 0; i < contacts(); i++) {
+                String t = HostSet.text(hi(i), lo(i));
                 if (targets.add(t) && targetSample.size() < TARGET_SAMPLE) {
                     targetSample.add(t);
                 }
-                ports.add(PortSet.value(proto, contacts.port(i)));
+                ports.add(PortSet.value(proto, port(i)));
             }
             List<String> portSample = new ArrayList<>(PORT_SAMPLE);
             for (int v : ports.smallest(PORT_SAMPLE)) {
