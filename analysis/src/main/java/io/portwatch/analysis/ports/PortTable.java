@@ -119,8 +119,8 @@ public final class PortTable {
 
         /**
          * The window's records, busiest first, with each slot's distinct clients and servers from
-         * {@code peers} (and their mergeable sketches), which is cleared for the next window, and the top {@code topN} talkers of each
-         * kind from {@code talkers} (none when it is null).
+         * {@code peers} (and their mergeable sketches), which is cleared for the next window, and the top
+         * {@code topN} talkers of each kind from {@code talkers} (none when it is null).
          */
         public List<PortStats> stats(PortPeers peers, PortTalkers talkers, int topN) {
             List<PortStats> out = new ArrayList<>(keys.length);
