@@ -1,6 +1,7 @@
 package io.portwatch.analysis;
 
 import io.portwatch.analysis.detect.DetectConfig;
+import io.portwatch.analysis.ports.FleetKey;
 import io.portwatch.capture.flow.FlowConfig;
 
 /**
@@ -16,9 +17,11 @@ import io.portwatch.capture.flow.FlowConfig;
  *                        is free: one capture read on a machine of two or more processors.
  * @param topTalkers      top clients and servers to report per port and window, by packets and by bytes;
  *                        0 for none
+ * @param fleetKey        the fleet's key, that addresses are hashed with before they go into the ports'
+ *                        mergeable sketches, or null to feed them as they are (see {@link FleetKey})
  */
 public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
-                             boolean detectionThread, int topTalkers) {
+                             boolean detectionThread, int topTalkers, FleetKey fleetKey) {
 
     public AnalyzerConfig {
         if (intervalNanos < 0) {
@@ -27,6 +30,12 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
         if (topTalkers < 0) {
             throw new IllegalArgumentException("top talkers must not be negative");
         }
+    }
+
+    /** Without a fleet key. */
+    public AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
+                          boolean detectionThread, int topTalkers) {
+        this(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, null);
     }
 
     /** Without top talkers. */
@@ -51,16 +60,21 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
 
     /** This configuration with these detectors (null: none). */
     public AnalyzerConfig withDetection(DetectConfig d) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread, topTalkers);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread, topTalkers, fleetKey);
     }
 
     /** This configuration with the detectors on a thread of their own, or not. */
     public AnalyzerConfig withDetectionThread(boolean on) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on, topTalkers);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on, topTalkers, fleetKey);
     }
 
     /** This configuration with {@code n} top talkers of each kind a port (0: none). */
     public AnalyzerConfig withTopTalkers(int n) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, n);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, n, fleetKey);
+    }
+
+    /** This configuration with this fleet key (null: none, the sketches' addresses go in as they are). */
+    public AnalyzerConfig withFleetKey(FleetKey key) {
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, key);
     }
 }

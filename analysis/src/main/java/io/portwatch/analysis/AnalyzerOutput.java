@@ -37,7 +37,7 @@ interface AnalyzerOutput {
 
         @Override
         public void window(WindowDraft draft) {
-            sink.window(draft.report(peers, detection != null ? detection.takeWindowServices() : java.util.List.of()));
+            sink.window(draft.report(peers, detection));
         }
 
         @Override

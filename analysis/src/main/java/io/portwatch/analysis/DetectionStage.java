@@ -363,7 +363,7 @@ final class DetectionStage implements DetectionInput, AnalyzerOutput {
             case DetectionEvents.WINDOW_CLOSE -> d.onWindowClose();
             case DetectionEvents.FINISH -> d.finish();
             case DetectionEvents.PEERS -> peers.add((int) w[i + SLOT], cHi, cLo, sHi, sLo);
-            case DetectionEvents.WINDOW_DRAFT -> sink.window(((WindowDraft) ref).report(peers, d.takeWindowServices()));
+            case DetectionEvents.WINDOW_DRAFT -> sink.window(((WindowDraft) ref).report(peers, d));
             case DetectionEvents.FLOW -> sink.flow((FlowRecord) ref);
             case DetectionEvents.SUMMARY -> sink.summary((Summary) ref);
             case DetectionEvents.FLUSH -> sink.flush();

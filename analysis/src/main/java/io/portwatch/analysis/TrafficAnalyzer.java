@@ -65,7 +65,7 @@ public final class TrafficAnalyzer implements PacketSink {
     private final FragmentTracker fragments = new FragmentTracker(65_536);
     private final PortTable ports = new PortTable();
     /** The ports' distinct clients and servers: this thread's, or the stage's when there is one. */
-    private final PortPeers peers = new PortPeers();
+    private final PortPeers peers;
     private final FlowRecords flowRecords;
     private final List<String> inputErrors = new ArrayList<>();
     /** Null when detection is off, so that it costs one comparison a packet. */
@@ -124,6 +124,7 @@ public final class TrafficAnalyzer implements PacketSink {
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
+        this.peers = new PortPeers(config.fleetKey());
         this.marks = new WindowMarks(flows, config.topTalkers() > 0, ticketLimit, logLimit);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         this.policy = detect != null && config.detect().policy() != null;

@@ -268,7 +268,8 @@ class TopTalkersTest {
     private static List<List<PortStats>> stripTalkers(List<List<PortStats>> windows) {
         return windows.stream().map(ps -> ps.stream().map(p -> new PortStats(p.transport(), p.port(), p.service(),
                 p.portClass(), p.flows(), p.activeFlows(), p.packetsToServer(), p.packetsToClient(), p.bytesToServer(),
-                p.bytesToClient(), p.uniqueClients(), p.uniqueServers(), p.tcp())).toList()).toList();
+                p.bytesToClient(), p.uniqueClients(), p.uniqueServers(), p.tcp(), null, null, p.sketches())).toList())
+                .toList();
     }
 
     private static CollectingSink run(AnalyzerConfig config, java.util.function.Consumer<TrafficAnalyzer> traffic) {

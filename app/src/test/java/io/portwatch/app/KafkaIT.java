@@ -150,6 +150,9 @@ class KafkaIT {
             case "summary" -> "summary/" + n.get("input").asText();
             case "flow" -> n.get("community_id").asText();
             case "alert" -> n.get("source").isNull() ? n.get("target").asText() : n.get("source").asText();
+            case "service" -> "service/" + n.get("transport").asText() + "/" + n.get("address").asText() + "/"
+                    + n.get("port").asInt();
+            case "scan_evidence" -> n.get("source").asText();
             default -> throw new AssertionError(n.toString());
         };
     }
@@ -180,7 +183,8 @@ class KafkaIT {
             String key = text(r.key());
             assertEquals(keyOf(n), key, "key of " + n);
             String type = n.get("type").asText();
-            assertEquals(type.equals("flow") ? t.flows() : type.equals("alert") ? t.alerts() : t.ports(), r.topic(),
+            assertEquals(type.equals("flow") ? t.flows()
+                    : type.equals("alert") || type.equals("scan_evidence") ? t.alerts() : t.ports(), r.topic(),
                     "topic of " + n);
             gotByKey.computeIfAbsent(key + " " + n.get("input").asText(), k -> new ArrayList<>()).add(text(r.value()));
             partitions.computeIfAbsent(key, k -> new HashSet<>()).add(r.partition());
@@ -235,7 +239,8 @@ class KafkaIT {
         List<ConsumerRecord<byte[], byte[]>> scans = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : got) {
             JsonNode n = JSON.readTree(r.value());
-            if (r.topic().equals(t.alerts()) && n.get("kind").asText().equals("port_scan")
+            if (r.topic().equals(t.alerts()) && n.get("type").asText().equals("alert") // beside scan_evidence
+                    && n.get("kind").asText().equals("port_scan")
                     && n.get("input").asText().equals(sample.toString())) {
                 scans.add(r);
                 assertEquals("127.77.0.66", text(r.key()));

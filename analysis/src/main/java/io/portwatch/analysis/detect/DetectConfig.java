@@ -22,13 +22,19 @@ package io.portwatch.analysis.detect;
  * @param learnNanos       services first seen within this time from the start are learned without an
  *                         alert, those seen later raise new_service (0: no learning period)
  * @param recorder         where the analysis leaves the services it saw when it finishes, or null
- * @param maxStateBytes    memory the detectors may hold, shared equally by their six tables; past it
- *                         the least recently used entries are evicted (default 64 MiB)
+ * @param maxStateBytes    memory the detectors may hold, shared equally by their six tables (seven with
+ *                         scan evidence); past it the least recently used entries are evicted (default 64 MiB)
  * @param maxPolicyAlerts  policy alerts per window at most; more are counted, not sent (default 1,000)
+ * @param scanEvidence     sources whose scan evidence (TRW's, of their first contacts) each reporting window
+ *                         reports at most, the strongest; 0 for none (default 100)
  */
 public record DetectConfig(long windowNanos, int scanPorts, int scanHosts, boolean trw, long floodWindowNanos,
                            int floodRate, double floodRatio, PortPolicy policy, ServiceBaseline baseline,
-                           long learnNanos, BaselineRecorder recorder, long maxStateBytes, int maxPolicyAlerts) {
+                           long learnNanos, BaselineRecorder recorder, long maxStateBytes, int maxPolicyAlerts,
+                           int scanEvidence) {
+
+    /** Sources a window reports the scan evidence of, by default. */
+    public static final int DEFAULT_SCAN_EVIDENCE = 100;
 
     public static final long SECOND = 1_000_000_000L;
 
@@ -57,6 +63,17 @@ public record DetectConfig(long windowNanos, int scanPorts, int scanHosts, boole
         if (maxPolicyAlerts < 0) {
             throw new IllegalArgumentException("the policy alert limit must not be negative");
         }
+        if (scanEvidence < 0) {
+            throw new IllegalArgumentException("the scan evidence limit must not be negative");
+        }
+    }
+
+    /** With the default scan evidence (the strongest 100 sources a window). */
+    public DetectConfig(long windowNanos, int scanPorts, int scanHosts, boolean trw, long floodWindowNanos,
+                        int floodRate, double floodRatio, PortPolicy policy, ServiceBaseline baseline,
+                        long learnNanos, BaselineRecorder recorder, long maxStateBytes, int maxPolicyAlerts) {
+        this(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio, policy, baseline,
+                learnNanos, recorder, maxStateBytes, maxPolicyAlerts, DEFAULT_SCAN_EVIDENCE);
     }
 
     /** Scans 15 ports or 25 hosts in 5 min, TRW on; floods 100 SYN/s over 10 s with at most 1 in 4 completed. */
@@ -77,26 +94,32 @@ public record DetectConfig(long windowNanos, int scanPorts, int scanHosts, boole
 
     public DetectConfig withScan(long window, int ports, int hosts, boolean withTrw) {
         return new DetectConfig(window, ports, hosts, withTrw, floodWindowNanos, floodRate, floodRatio, policy,
-                baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts);
+                baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence);
     }
 
     public DetectConfig withFlood(long window, int rate, double ratio) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, window, rate, ratio, policy, baseline,
-                learnNanos, recorder, maxStateBytes, maxPolicyAlerts);
+                learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence);
     }
 
     public DetectConfig withPolicy(PortPolicy p, int maxAlerts) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio, p,
-                baseline, learnNanos, recorder, maxStateBytes, maxAlerts);
+                baseline, learnNanos, recorder, maxStateBytes, maxAlerts, scanEvidence);
     }
 
     public DetectConfig withServices(ServiceBaseline known, long learn, BaselineRecorder saveTo) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, known, learn, saveTo, maxStateBytes, maxPolicyAlerts);
+                policy, known, learn, saveTo, maxStateBytes, maxPolicyAlerts, scanEvidence);
     }
 
     public DetectConfig withMaxStateBytes(long bytes) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, baseline, learnNanos, recorder, bytes, maxPolicyAlerts);
+                policy, baseline, learnNanos, recorder, bytes, maxPolicyAlerts, scanEvidence);
+    }
+
+    /** This configuration reporting the scan evidence of at most {@code sources} sources a window (0: none). */
+    public DetectConfig withScanEvidence(int sources) {
+        return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
+                policy, baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, sources);
     }
 }

@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.capture.decode.DecodedPacket;
@@ -14,7 +15,8 @@ import java.util.function.Consumer;
 /**
  * The detectors of one analysis, fed by the analyzer's per-packet path: port scans (vertical,
  * horizontal, and the Threshold Random Walk), SYN floods, exposed services, and the port policy.
- * Alerts go to the consumer given (the record sink). Runs on the analyzer's thread.
+ * Alerts go to the consumer given (the record sink); the services and the scan evidence of each reporting
+ * window are set aside for its record. Runs on the analyzer's thread.
  *
  * <p>What it looks at, so that an ordinary packet costs a few comparisons and no allocation: a
  * client's SYN (flood counts), the server's first packet of each flow (the outcome of the attempt),
@@ -36,6 +38,9 @@ public final class Detection implements DetectionInput {
     private final SynFloodDetector floods;
     private final ServiceInventory services;
     private List<ServiceStats> windowServices = List.of();
+    /** Null when no scan evidence is reported. */
+    private final EvidenceTable evidence;
+    private List<ScanEvidence> windowEvidence = List.of();
     private final PolicyDetector policy;
     private final long[] sent = new long[Alert.Kind.values().length];
 
@@ -54,13 +59,14 @@ public final class Detection implements DetectionInput {
         this.config = config;
         this.sink = sink;
         Consumer<Alert> out = this::emit;
-        long share = config.maxStateBytes() / 6;
+        long share = config.maxStateBytes() / (config.scanEvidence() > 0 ? 7 : 6);
         this.reporter = new Episode.Reporter(out, input, config.windowNanos());
         this.scans = new ScanDetector(config, reporter, share);
         this.trw = config.trw() ? new TrwDetector(config, reporter, share) : null;
         this.floods = new SynFloodDetector(config, input, out, share);
         this.services = new ServiceInventory(config, input, out, share);
         this.policy = config.policy() != null ? new PolicyDetector(config, input, out, share) : null;
+        this.evidence = config.scanEvidence() > 0 ? new EvidenceTable(config.scanEvidence(), share) : null;
     }
 
     public DetectConfig config() {
@@ -135,12 +141,18 @@ public final class Detection implements DetectionInput {
         if (trw != null) {
             trw.contact(cHi, cLo, sHi, sLo, port, true, kind, t);
         }
+        if (evidence != null) {
+            evidence.contact(DecodedPacket.PROTO_TCP, cHi, cLo, sHi, sLo, port, true);
+        }
     }
 
     @Override
     public void udpAnswer(long cHi, long cLo, long sHi, long sLo, int port, long t) {
         scans.answered(DecodedPacket.PROTO_UDP, cHi, cLo, sHi, sLo, port, Probe.UDP, t);
         services.seen(DecodedPacket.PROTO_UDP, sHi, sLo, port, cHi, cLo, t);
+        if (evidence != null) {
+            evidence.contact(DecodedPacket.PROTO_UDP, cHi, cLo, sHi, sLo, port, true);
+        }
     }
 
     @Override
@@ -162,6 +174,9 @@ public final class Detection implements DetectionInput {
         scans.failure(proto, cHi, cLo, sHi, sLo, port, kind, t);
         if (trw != null && proto == DecodedPacket.PROTO_TCP) {
             trw.contact(cHi, cLo, sHi, sLo, port, false, kind, t);
+        }
+        if (evidence != null) {
+            evidence.contact(proto, cHi, cLo, sHi, sLo, port, false);
         }
     }
 
@@ -270,12 +285,23 @@ public final class Detection implements DetectionInput {
 
     /**
      * The analyzer closes a reporting window: pending scan alerts go out before its record, and the
-     * services seen in it are set aside for the record ({@link #takeWindowServices}).
+     * services seen in it and its scan evidence are set aside for the record ({@link #takeWindowServices},
+     * {@link #takeWindowEvidence}).
      */
     @Override
     public void onWindowClose() {
         reporter.flush(now, true);
         windowServices = services.takeWindow();
+        if (evidence != null) {
+            windowEvidence = evidence.takeWindow();
+        }
+    }
+
+    /** The scan evidence of the window last closed, strongest first (once; then none until the next closes). */
+    public List<ScanEvidence> takeWindowEvidence() {
+        List<ScanEvidence> e = windowEvidence;
+        windowEvidence = List.of();
+        return e;
     }
 
     /** The exposed services seen in the window last closed (once; then none until the next closes). */
@@ -309,11 +335,14 @@ public final class Detection implements DetectionInput {
 
     public DetectionStats stats() {
         long evictions = scans.evictions() + floods.evictions() + services.evictions()
-                + (trw != null ? trw.evictions() : 0) + (policy != null ? policy.evictions() : 0);
+                + (trw != null ? trw.evictions() : 0) + (policy != null ? policy.evictions() : 0)
+                + (evidence != null ? evidence.evictions() : 0);
         long entries = scans.entries() + floods.entries() + services.entries()
-                + (trw != null ? trw.entries() : 0) + (policy != null ? policy.entries() : 0);
+                + (trw != null ? trw.entries() : 0) + (policy != null ? policy.entries() : 0)
+                + (evidence != null ? evidence.entries() : 0);
         long bytes = scans.bytes() + floods.bytes() + services.bytes()
-                + (trw != null ? trw.bytes() : 0) + (policy != null ? policy.bytes() : 0);
+                + (trw != null ? trw.bytes() : 0) + (policy != null ? policy.bytes() : 0)
+                + (evidence != null ? evidence.bytes() : 0);
         return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],
                 sent[Alert.Kind.NEW_SERVICE.ordinal()], sent[Alert.Kind.POLICY_VIOLATION.ordinal()],
                 policy != null ? policy.suppressed() : 0, evictions, entries, bytes, config.maxStateBytes(),

@@ -23,6 +23,8 @@ import java.util.Comparator;
  * @param tcp             TCP counts, null for UDP
  * @param topClients      the port's top clients in the window, or null when top talkers are off
  * @param topServers      the port's top servers in the window, or null when top talkers are off
+ * @param sketches        mergeable sketches of the clients and servers counted in {@code uniqueClients} and
+ *                        {@code uniqueServers}, or null (records made by hand)
  */
 public record PortStats(
         Transport transport,
@@ -39,7 +41,8 @@ public record PortStats(
         long uniqueServers,
         TcpCounts tcp,
         TopTalkers topClients,
-        TopTalkers topServers) implements Record {
+        TopTalkers topServers,
+        PeerSketches sketches) implements Record {
 
     /** Most packets first, then most bytes, then by transport (TCP first) and port: the order ports are shown in. */
     public static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
@@ -60,6 +63,21 @@ public record PortStats(
                      long uniqueClients, long uniqueServers, TcpCounts tcp) {
         this(transport, port, service, portClass, flows, activeFlows, packetsToServer, packetsToClient, bytesToServer,
                 bytesToClient, uniqueClients, uniqueServers, tcp, null, null);
+    }
+
+    /** Without sketches. */
+    public PortStats(Transport transport, int port, String service, PortClass portClass, long flows, long activeFlows,
+                     long packetsToServer, long packetsToClient, long bytesToServer, long bytesToClient,
+                     long uniqueClients, long uniqueServers, TcpCounts tcp, TopTalkers topClients,
+                     TopTalkers topServers) {
+        this(transport, port, service, portClass, flows, activeFlows, packetsToServer, packetsToClient, bytesToServer,
+                bytesToClient, uniqueClients, uniqueServers, tcp, topClients, topServers, null);
+    }
+
+    /** This record with these sketches. */
+    public PortStats withSketches(PeerSketches s) {
+        return new PortStats(transport, port, service, portClass, flows, activeFlows, packetsToServer, packetsToClient,
+                bytesToServer, bytesToClient, uniqueClients, uniqueServers, tcp, topClients, topServers, s);
     }
 
     public long packets() {

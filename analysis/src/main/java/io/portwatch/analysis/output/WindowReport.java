@@ -20,20 +20,32 @@ import java.util.List;
  * @param outputDropped records the output dropped so far because it fell behind (set by the output)
  * @param services      the exposed services seen in the window (when the detectors run), in the order first
  *                      seen in it
+ * @param scanEvidence  the sources whose first contacts failed in the window (when the detectors run), the
+ *                      strongest evidence first, at most as many as the detectors are told to report
  */
 public record WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports,
                            long packets, long bytes, long activeFlows, long decodeErrors, CaptureStats capture,
-                           long outputDropped, List<ServiceStats> services) implements Record {
+                           long outputDropped, List<ServiceStats> services, List<ScanEvidence> scanEvidence)
+        implements Record {
     public WindowReport {
         ports = busiestFirst(ports);
         services = List.copyOf(services);
+        scanEvidence = List.copyOf(scanEvidence);
+    }
+
+    /** A window without scan evidence. */
+    public WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports, long packets, long bytes,
+                        long activeFlows, long decodeErrors, CaptureStats capture, long outputDropped,
+                        List<ServiceStats> services) {
+        this(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors, capture, outputDropped,
+                services, List.of());
     }
 
     /** A window without services. */
     public WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports, long packets, long bytes,
                         long activeFlows, long decodeErrors, CaptureStats capture, long outputDropped) {
         this(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors, capture, outputDropped,
-                List.of());
+                List.of(), List.of());
     }
 
     /** The ports, busiest first ({@link PortStats#BUSIEST_FIRST}); copied only when not in that order. */
@@ -56,6 +68,6 @@ public record WindowReport(String input, long startNanos, long endNanos, List<Po
     /** This report with the output's drop count. */
     public WindowReport withOutputDropped(long dropped) {
         return new WindowReport(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors,
-                capture, dropped, services);
+                capture, dropped, services, scanEvidence);
     }
 }

@@ -1,13 +1,17 @@
 package io.portwatch.analysis.ports;
 
+import io.portwatch.analysis.output.InetText;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.analysis.output.Transport;
 import io.portwatch.capture.decode.DecodedPacket;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Per (transport, server port) counters of one window. Dense index over the 2 x 65,536 ports, counters
@@ -115,8 +119,8 @@ public final class PortTable {
 
         /**
          * The window's records, busiest first, with each slot's distinct clients and servers from
-         * {@code peers}, which is cleared for the next window, and the top {@code topN} talkers of each
-         * kind from {@code talkers} (none when it is null).
+         * {@code peers} (and their mergeable sketches), which is cleared for the next window, and the top
+         * {@code topN} talkers of each kind from {@code talkers} (none when it is null).
          */
         public List<PortStats> stats(PortPeers peers, PortTalkers talkers, int topN) {
             List<PortStats> out = new ArrayList<>(keys.length);
@@ -132,10 +136,32 @@ public final class PortTable {
                         c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
                         distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc,
                         talkers == null ? null : talkers.clients(s, topN),
-                        talkers == null ? null : talkers.servers(s, topN)));
+                        talkers == null ? null : talkers.servers(s, topN), peers.sketches(s)));
             }
             peers.clear(keys.length);
             out.sort(PortStats.BUSIEST_FIRST);
+            return out;
+        }
+
+        /**
+         * The window's services with their traffic in it, where the port's summary of servers in
+         * {@code talkers} knows it exactly ({@link PortTalkers#serverTraffic}); the others as they are.
+         */
+        public List<ServiceStats> withTraffic(List<ServiceStats> services, PortTalkers talkers) {
+            if (services.isEmpty() || talkers == null) {
+                return services;
+            }
+            Map<Integer, Integer> slots = new HashMap<>(keys.length * 2);
+            for (int s = 0; s < keys.length; s++) {
+                slots.put(keys[s], s);
+            }
+            List<ServiceStats> out = new ArrayList<>(services.size());
+            for (ServiceStats svc : services) {
+                Integer slot = slots.get((svc.transport() == Transport.TCP ? 0 : 1) << 16 | svc.port());
+                long[] address = InetText.parse(svc.address());
+                long[] t = slot == null ? null : talkers.serverTraffic(slot, address[0], address[1]);
+                out.add(t == null ? svc : svc.withTraffic(t[0], t[1]));
+            }
             return out;
         }
 

@@ -138,6 +138,16 @@ final class HeavyHitters {
         return c != 0 ? c < 0 : Long.compareUnsigned(lo[i], lo[j]) < 0;
     }
 
+    /** The index of host (hi, lo), or -1 when it is not in the summary. */
+    int find(long h, long l) {
+        for (int i = 0; i < size; i++) {
+            if (lo[i] == l && hi[i] == h) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     long hi(int i) {
         return hi[i];
     }

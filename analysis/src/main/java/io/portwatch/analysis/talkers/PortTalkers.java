@@ -70,6 +70,22 @@ public final class PortTalkers {
         return top(slot * 4 + SERVERS_BY_PACKETS, n);
     }
 
+    /**
+     * What server (hi, lo) carried on the port in {@code slot} in the window, both ways ({@code {packets,
+     * bytes}}), when it is known exactly: the port's summary of servers is exact (it had at most
+     * {@value HeavyHitters#CAPACITY} servers in the window). Null otherwise, or when the server had no flow
+     * on the port.
+     */
+    public long[] serverTraffic(int slot, long hi, long lo) {
+        final int s = slot * 4 + SERVERS_BY_PACKETS;
+        if (s >= summaries.length || summaries[s] == null || !summaries[s].exact()) {
+            return null;
+        }
+        final HeavyHitters h = summaries[s];
+        final int i = h.find(hi, lo);
+        return i < 0 ? null : new long[] {h.packets(i), h.bytes(i)};
+    }
+
     private TopTalkers top(int s, int n) {
         if (s >= summaries.length || summaries[s] == null || summaries[s].size() == 0) {
             return null;

@@ -282,4 +282,30 @@ class DistinctCounterTest {
         }
         assertEquals(estimate, c.estimate(), "each counted once");
     }
+
+    /**
+     * The mergeable sketch a counter carries holds every value added, whether the counter is exact or past
+     * its limit: its registers (and serialized bytes) are those of a sketch given each distinct value once,
+     * in the order first added. Zero is a value too; a clear empties the sketch.
+     */
+    @Test
+    void theMergeableSketchGetsEveryDistinctValue() {
+        for (int distinct : new int[] {100, 10_000}) {
+            DistinctCounter counter = new DistinctCounter(new AddressSketch(null));
+            AddressSketch direct = new AddressSketch(null);
+            for (int round = 0; round < 3; round++) {
+                for (long v = 0; v < distinct; v++) {
+                    counter.add(v >>> 5, v * 0x9E37_79B9_7F4A_7C15L);
+                    if (round == 0) {
+                        direct.update(v >>> 5, v * 0x9E37_79B9_7F4A_7C15L);
+                    }
+                }
+            }
+            assertEquals(distinct > DistinctCounter.DEFAULT_EXACT_LIMIT, !counter.isExact());
+            assertTrue(java.util.Arrays.equals(direct.toBytes(), counter.sketch().toBytes()), distinct + " values");
+            assertTrue(Math.abs(counter.sketch().estimate() - distinct) < distinct * 0.05, counter.sketch().estimate() + "");
+            counter.clear();
+            assertEquals(0.0, counter.sketch().estimate());
+        }
+    }
 }

@@ -49,6 +49,12 @@ public final class DetectOptions {
                     + "Jung et al. 2004): --no-trw turns it off. Default: on.")
     boolean trw;
 
+    @Option(names = "--scan-evidence", paramLabel = "N", defaultValue = "100",
+            description = "Each window, the scan evidence of the N sources whose first contacts failed the most "
+                    + "(TRW's log-likelihood ratio, failed and answered first contacts, targets and ports), "
+                    + "whether or not they raised an alert, for a fleet to add up (0: none). Default: ${DEFAULT-VALUE}.")
+    int scanEvidence;
+
     @Option(names = "--flood-window", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
             description = "SYN flood measuring window. Default: ${DEFAULT-VALUE}.")
     long floodWindow;
@@ -115,6 +121,7 @@ public final class DetectOptions {
         require(cmd, floodRatio >= 0 && floodRatio <= 1, "--flood-ratio must be 0 to 1: " + floodRatio);
         require(cmd, policyAlerts >= 0, "--policy-alerts must not be negative: " + policyAlerts);
         require(cmd, memory >= (1 << 20), "--detect-memory must be at least 1MiB");
+        require(cmd, scanEvidence >= 0, "--scan-evidence must not be negative: " + scanEvidence);
         long learnNanos;
         if (learn == null) {
             learnNanos = live && baseline == null ? LIVE_LEARN_NANOS : 0;
@@ -131,7 +138,7 @@ public final class DetectOptions {
         ServiceBaseline known = baseline != null ? ServiceBaseline.load(baseline) : null;
         BaselineRecorder recorder = saveBaseline != null ? new BaselineRecorder(known) : null;
         return new DetectConfig(scanWindow, scanPorts, scanHosts, trw, floodWindow, floodRate, floodRatio, p, known,
-                learnNanos, recorder, memory, policyAlerts);
+                learnNanos, recorder, memory, policyAlerts, scanEvidence);
     }
 
     /**

@@ -94,6 +94,9 @@ public final class LiveCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DetectOptions detect;
 
+    @CommandLine.Mixin
+    FleetKeyOption fleetKey;
+
     @Option(names = "--verbose", negatable = true, description = "Say more about faults (stack traces of internal errors, Kafka client logs).")
     boolean verbose;
 
@@ -125,7 +128,8 @@ public final class LiveCommand implements Callable<Integer> {
             return fail(err, e.getMessage(), Main.EXIT_USAGE);
         }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
-                output.flows, detection).withTopTalkers(output.topTalkers(spec.commandLine()));
+                output.flows, detection).withTopTalkers(output.topTalkers(spec.commandLine()))
+                .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()));
         output.alerts = detect.enabled();
         output.validate(spec.commandLine());
         try {

@@ -96,6 +96,9 @@ public final class ReadCommand implements Callable<Integer> {
     DetectOptions detect;
 
     @CommandLine.Mixin
+    FleetKeyOption fleetKey;
+
+    @CommandLine.Mixin
     ReportOption report;
 
     @Option(names = "--verbose", negatable = true, description = "Say more about faults (stack traces of internal errors, Kafka client logs).")
@@ -131,7 +134,8 @@ public final class ReadCommand implements Callable<Integer> {
                 : intervalNanos;
         AnalyzerConfig config = new AnalyzerConfig(interval == null ? 0 : interval,
                 flowOptions.toConfig(spec.commandLine()), output.flows, detection)
-                .withTopTalkers(output.topTalkers(spec.commandLine()));
+                .withTopTalkers(output.topTalkers(spec.commandLine()))
+                .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()));
 
         BpfFilterSet filters = null;
         if (filter != null || reader == Reader.libpcap) {

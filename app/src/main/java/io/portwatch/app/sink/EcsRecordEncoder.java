@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.Transport;
@@ -26,7 +27,9 @@ import java.util.function.UnaryOperator;
  * {@code portwatch.*}. Alerts are {@code event.kind: alert} (category {@code network, intrusion_detection},
  * type {@code info}, dataset {@code portwatch.alert}, action and {@code rule.name} the alert's kind),
  * stamped with the alert's time, its source and target as {@code source.ip} and {@code destination.ip},
- * its details under {@code portwatch.alert.*}. docs/output.md lists every field.
+ * its details under {@code portwatch.alert.*}. A source's scan evidence is a metric of its window (category
+ * {@code network, intrusion_detection}, dataset {@code portwatch.scan_evidence}), the source as
+ * {@code source.ip}, the counts under {@code portwatch.*}. docs/output.md lists every field.
  */
 final class EcsRecordEncoder extends RecordEncoder {
 
@@ -73,12 +76,56 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeObjectFieldStart("network");
         g.writeStringField("transport", s.transport().key());
         g.writeStringField("iana_number", ianaNumber(s.transport()));
+        if (s.hasTraffic()) {
+            g.writeNumberField("bytes", s.bytes());
+            g.writeNumberField("packets", s.packets());
+        }
         g.writeEndObject();
         service(g, s.service());
         g.writeObjectFieldStart("portwatch");
         g.writeStringField("type", "service");
         g.writeStringField("input", w.input());
         RecordFields.serviceCounts(g, s);
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    @Override
+    public void scanEvidence(JsonGenerator g, WindowReport w, ScanEvidence e) throws IOException {
+        g.writeStartObject();
+        head(g, windowStart(w));
+        g.writeObjectFieldStart("event");
+        g.writeStringField("kind", "metric");
+        g.writeArrayFieldStart("category");
+        g.writeString("network");
+        g.writeString("intrusion_detection");
+        g.writeEndArray();
+        g.writeArrayFieldStart("type");
+        g.writeString("info");
+        g.writeEndArray();
+        g.writeStringField("dataset", "portwatch.scan_evidence");
+        g.writeStringField("module", "portwatch");
+        g.writeStringField("start", windowStart(w));
+        g.writeStringField("end", windowEnd(w));
+        g.writeNumberField("duration", w.endNanos() - w.startNanos());
+        g.writeEndObject();
+        observer(g, w.input());
+        g.writeObjectFieldStart("source");
+        g.writeStringField("ip", e.source());
+        g.writeEndObject();
+        g.writeObjectFieldStart("network");
+        g.writeStringField("transport", e.transport().key());
+        g.writeStringField("iana_number", ianaNumber(e.transport()));
+        g.writeEndObject();
+        g.writeObjectFieldStart("related");
+        g.writeArrayFieldStart("ip");
+        g.writeString(e.source());
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", "scan_evidence");
+        g.writeStringField("input", w.input());
+        RecordFields.evidenceCounts(g, e);
         g.writeEndObject();
         g.writeEndObject();
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
@@ -19,9 +20,10 @@ import java.util.Objects;
 
 /**
  * Writes records as JSON lines, one object per line, in the form a {@link RecordEncoder} gives them:
- * portwatch's records ({@code port_stats}, {@code window}, {@code flow}, {@code summary}, {@code alert},
- * as {@code src/schema/portwatch-records.schema.json} describes) or ECS documents. Per window its busiest
- * ports, then one {@code window} record with its totals. Flushes when a window closes, after each alert
+ * portwatch's records ({@code port_stats}, {@code service}, {@code scan_evidence}, {@code window},
+ * {@code flow}, {@code summary}, {@code alert}, as {@code src/schema/portwatch-records.schema.json}
+ * describes) or ECS documents. Per window its busiest ports, its services and its scan evidence, then one
+ * {@code window} record with its totals. Flushes when a window closes, after each alert
  * and at the summary, so a consumer reading a pipe sees each window as it closes and each alert at once.
  *
  * <p>Not thread-safe: call it from one thread (the analysis thread). {@link #close()} flushes but leaves
@@ -84,6 +86,10 @@ public final class JsonLinesSink implements RecordSink {
             }
             for (ServiceStats s : report.services()) {
                 encoder.service(gen, report, s);
+                gen.writeRaw('\n');
+            }
+            for (ScanEvidence e : report.scanEvidence()) {
+                encoder.scanEvidence(gen, report, e);
                 gen.writeRaw('\n');
             }
             encoder.window(gen, report);

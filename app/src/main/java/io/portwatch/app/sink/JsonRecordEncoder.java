@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
@@ -13,8 +14,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * portwatch's JSON records ({@code port_stats}, {@code service}, {@code window}, {@code flow},
- * {@code summary}, {@code alert}) in the form {@code src/schema/portwatch-records.schema.json} describes.
+ * portwatch's JSON records ({@code port_stats}, {@code service}, {@code scan_evidence}, {@code window},
+ * {@code flow}, {@code summary}, {@code alert}) in the form {@code src/schema/portwatch-records.schema.json} describes.
  */
 final class JsonRecordEncoder extends RecordEncoder {
 
@@ -55,6 +56,22 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeNumberField("port", s.port());
         gen.writeStringField("service", s.service());
         RecordFields.serviceCounts(gen, s);
+        if (s.hasTraffic()) {
+            gen.writeNumberField("packets", s.packets());
+            gen.writeNumberField("bytes", s.bytes());
+        } else {
+            gen.writeNullField("packets");
+            gen.writeNullField("bytes");
+        }
+        gen.writeEndObject();
+    }
+
+    @Override
+    public void scanEvidence(JsonGenerator gen, WindowReport w, ScanEvidence e) throws IOException {
+        windowHead(gen, "scan_evidence", w);
+        gen.writeStringField("source", e.source());
+        gen.writeStringField("transport", e.transport().key());
+        RecordFields.evidenceCounts(gen, e);
         gen.writeEndObject();
     }
 
@@ -123,7 +140,7 @@ final class JsonRecordEncoder extends RecordEncoder {
         gen.writeEndObject();
     }
 
-    /** Opens a record of a window ({@code window}, {@code port_stats}, {@code service}): its type, sensor, input and span. */
+    /** Opens a record of a window ({@code window}, {@code port_stats}, {@code service}, {@code scan_evidence}): its type, sensor, input and span. */
     private void windowHead(JsonGenerator gen, String type, WindowReport w) throws IOException {
         gen.writeStartObject();
         gen.writeStringField("type", type);

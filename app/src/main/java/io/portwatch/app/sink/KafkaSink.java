@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
@@ -35,8 +36,9 @@ import java.util.function.LongConsumer;
  * {@code transport/port} (so all windows of a port are in one partition, in order); window and summary
  * records go there too, keyed {@code window/<input>} and {@code summary/<input>}; flows go to
  * {@link KafkaTopics#flows()} keyed by Community ID; alerts go to {@link KafkaTopics#alerts()} keyed by
- * their source address ({@link #alertKey}), or, when an alert names no single source (a SYN flood from
- * many), by its target, else with no key.
+ * their source address ({@link KafkaKeys#alertKey}), or, when an alert names no single source (a SYN
+ * flood from many), by its target, else with no key; a window's scan evidence goes there too, keyed by
+ * its source, so that a source's evidence and alerts share a partition, in order.
  *
  * <p>Delivery: {@code send()} hands records to the producer, which batches, compresses and retries
  * them on its own thread; this sink must itself run on an output thread ({@link QueuedSink}), never on
@@ -179,6 +181,14 @@ public final class KafkaSink implements RecordSink {
                 throw new UncheckedIOException(e);
             }
             send(topics.ports(), KafkaKeys.serviceKey(s));
+        }
+        for (ScanEvidence e : report.scanEvidence()) {
+            try {
+                encoder.scanEvidence(gen, report, e);
+            } catch (IOException x) {
+                throw new UncheckedIOException(x);
+            }
+            send(topics.alerts(), KafkaKeys.alertKey(e.source()));
         }
         long lost = dropped.get() + failed.get();
         WindowReport w = lost == 0 ? report : report.withOutputDropped(report.outputDropped() + lost);

@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param ports  per-port statistics, keyed {@code transport/port}; window and summary records too,
  *               keyed {@code window/<input>} and {@code summary/<input>}
  * @param flows  finished flows, keyed by Community ID
- * @param alerts alerts, keyed by source address (see {@link KafkaSink#alertKey})
+ * @param alerts alerts, keyed by source address (see {@link KafkaKeys#alertKey}); the windows' scan
+ *               evidence too, keyed by source
  */
 public record KafkaTopics(String ports, String flows, String alerts) {
 

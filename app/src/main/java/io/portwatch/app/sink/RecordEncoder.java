@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
@@ -61,6 +62,9 @@ public abstract sealed class RecordEncoder permits JsonRecordEncoder, EcsRecordE
 
     /** An exposed service seen in a window: a {@code service} record. */
     public abstract void service(JsonGenerator g, WindowReport w, ServiceStats s) throws IOException;
+
+    /** A source's scan evidence in a window: a {@code scan_evidence} record. */
+    public abstract void scanEvidence(JsonGenerator g, WindowReport w, ScanEvidence e) throws IOException;
 
     /** A window's own record, with its totals. */
     public abstract void window(JsonGenerator g, WindowReport w) throws IOException;

@@ -2,7 +2,9 @@ package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.Talker;
@@ -12,6 +14,7 @@ import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 
 import java.io.IOException;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -24,6 +27,9 @@ import java.util.function.UnaryOperator;
  * only what is its own (the JSON record's flat head, ECS's event, observer and sides).
  */
 final class RecordFields {
+
+    /** Standard base64 with padding (RFC 4648 section 4), as DataSketches' and Druid's tools read it. */
+    private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private RecordFields() {
     }
@@ -49,7 +55,8 @@ final class RecordFields {
     /**
      * A port's counts: {@code port_class}, {@code flows}, {@code active_flows}, its traffic when asked,
      * {@code unique_clients}, {@code unique_servers}, for a TCP port its TCP counts (the object
-     * {@code tcp}), and its top talkers when counted ({@code top_clients}, {@code top_servers}).
+     * {@code tcp}), its top talkers when counted ({@code top_clients}, {@code top_servers}), and its
+     * mergeable sketches when it has them ({@code clients_hll}, {@code servers_hll}, {@code hll_key}).
      *
      * @param traffic whether to write the port's packets and bytes here ({@code packets} to
      *                {@code bytes_to_client}): the JSON record has them flat, an ECS document in its
@@ -83,6 +90,12 @@ final class RecordFields {
         }
         topTalkers(g, "top_clients", p.topClients());
         topTalkers(g, "top_servers", p.topServers());
+        PeerSketches s = p.sketches();
+        if (s != null) {
+            g.writeStringField("clients_hll", BASE64.encodeToString(s.clients()));
+            g.writeStringField("servers_hll", BASE64.encodeToString(s.servers()));
+            g.writeStringField("hll_key", s.key());
+        }
     }
 
     /**
@@ -128,6 +141,28 @@ final class RecordFields {
         g.writeNumberField("flows", s.flows());
         g.writeNumberField("clients", s.clients());
         g.writeBooleanField("new_service", s.newService());
+    }
+
+    /**
+     * A source's scan evidence: {@code failed}, {@code answered}, {@code targets}, {@code ports},
+     * {@code log_likelihood_ratio}, {@code target_sample}, {@code port_sample}.
+     */
+    static void evidenceCounts(JsonGenerator g, ScanEvidence e) throws IOException {
+        g.writeNumberField("failed", e.failed());
+        g.writeNumberField("answered", e.answered());
+        g.writeNumberField("targets", e.targets());
+        g.writeNumberField("ports", e.ports());
+        g.writeNumberField("log_likelihood_ratio", e.logLikelihoodRatio());
+        strings(g, "target_sample", e.targetSample());
+        strings(g, "port_sample", e.portSample());
+    }
+
+    private static void strings(JsonGenerator g, String name, List<String> values) throws IOException {
+        g.writeArrayFieldStart(name);
+        for (String v : values) {
+            g.writeString(v);
+        }
+        g.writeEndArray();
     }
 
     /** A TCP flow's flags as the array {@code tcp_flags} of their names, FIN first; nothing for a UDP flow. */

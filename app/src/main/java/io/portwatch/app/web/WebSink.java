@@ -26,7 +26,8 @@ import java.util.Map;
  * output says. It runs where the other outputs run: behind the output's queue in {@code live} (never
  * on a capture thread), on the reading thread's output in {@code read}. It never waits for a browser:
  * the model only keeps references, and browsers read it on threads of their own. Flow records are not
- * kept (the view shows ports, not flows).
+ * kept (the view shows ports, not flows), nor are the port records' sketches (up to 5 KiB a port, for
+ * merging elsewhere: an hour of windows would hold a hundred MiB of them).
  */
 public final class WebSink implements RecordSink {
 
@@ -70,7 +71,7 @@ public final class WebSink implements RecordSink {
             List<PortStats> top = w.top(model.limits().portsLatest());
             List<String> ports = new ArrayList<>(top.size());
             for (PortStats p : top) {
-                encoder.portStats(gen, w, p);
+                encoder.portStats(gen, w, p.withSketches(null)); // their sketches are for machines, and large
                 ports.add(take());
             }
             encoder.window(gen, w);

@@ -2,7 +2,9 @@ package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.ports.AddressSketch;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.TcpCounts;
@@ -43,8 +45,16 @@ final class CorpusRecords {
         return MAPPER.readTree(Corpus.file("captures", capture + ".reference.json").toFile());
     }
 
-    /** One window holding every port of the reference, in the reference's order. */
+    /** One window holding every port of the reference, in the reference's order, with sketches of its peers. */
     static WindowReport window(JsonNode ref, long start) {
+        Map<String, AddressSketch[]> sketches = new java.util.HashMap<>();
+        for (JsonNode f : ref.get("flows")) {
+            AddressSketch[] s = sketches.computeIfAbsent(f.get("transport").asText() + "/"
+                    + f.get("server").get(1).asInt(), k -> new AddressSketch[] {new AddressSketch(null),
+                    new AddressSketch(null)});
+            update(s[0], f.get("client").get(0).asText());
+            update(s[1], f.get("server").get(0).asText());
+        }
         List<PortStats> ports = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> it = ref.get("ports").fields();
         while (it.hasNext()) {
@@ -60,7 +70,8 @@ final class CorpusRecords {
                     packets - packets / 2, packets / 2, bytes - bytes / 2, bytes / 2,
                     v.get("unique_clients").asLong(), 1,
                     transport == Transport.TCP ? new TcpCounts(flows, 0, 0, 0, 0, 0, 0)
-                            : null));
+                            : null, null, null, new PeerSketches(PeerSketches.PUBLIC,
+                    sketches.get(e.getKey())[0].toBytes(), sketches.get(e.getKey())[1].toBytes())));
         }
         JsonNode totals = ref.get("totals");
         long bytes = ports.stream().mapToLong(PortStats::bytes).sum();
@@ -101,6 +112,18 @@ final class CorpusRecords {
                 totals.get("frames").asLong(), bytes, totals.get("tcp_packets").asLong(),
                 totals.get("udp_packets").asLong(), 0, totals.get("other_packets").asLong(), 0, flows, 0,
                 Map.of(), Map.of(), List.of());
+    }
+
+    /** Adds an address as the analyzer does: its 16 bytes, IPv4 mapped into IPv6. */
+    private static void update(AddressSketch s, String literal) {
+        byte[] a = address(literal);
+        ByteBuffer b = ByteBuffer.allocate(16);
+        if (a.length == 4) {
+            b.putLong(0).putInt(0xFFFF).put(a);
+        } else {
+            b.put(a);
+        }
+        s.update(b.getLong(0), b.getLong(8));
     }
 
     private static byte[] address(String literal) {

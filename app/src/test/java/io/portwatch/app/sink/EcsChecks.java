@@ -113,6 +113,14 @@ public final class EcsChecks {
             case "long" -> assertTrue(v.isIntegralNumber() && v.canConvertToLong(), path + " is a long: " + v);
             case "double" -> assertTrue(v.isNumber(), path + " is a number: " + v);
             case "boolean" -> assertTrue(v.isBoolean(), path + " is a boolean: " + v);
+            case "binary" -> { // Elasticsearch takes binary as standard base64
+                assertTrue(v.isTextual() && !v.asText().isEmpty(), path + " is base64: " + v);
+                try {
+                    java.util.Base64.getDecoder().decode(v.asText());
+                } catch (IllegalArgumentException e) {
+                    fail(path + " is base64: " + v);
+                }
+            }
             case "match_only_text" -> assertTrue(v.isTextual() && !v.asText().isBlank(), path + " is text: " + v);
             case "date" -> {
                 assertTrue(v.isTextual() && v.asText().endsWith("Z"), path + " is a UTC date: " + v);
@@ -336,6 +344,12 @@ public final class EcsChecks {
                         leaves(json.get(top)).forEach(f -> want.add("portwatch." + top + "." + f));
                     }
                 }
+                for (String f : List.of("clients_hll", "servers_hll", "hll_key")) {
+                    assertEquals(json.get(f), pw.get(f), f);
+                    if (json.has(f)) {
+                        want.add("portwatch." + f);
+                    }
+                }
                 want.addAll(List.of("event.start", "event.end", "event.duration", "source.bytes", "source.packets",
                         "client.bytes", "client.packets", "destination.port", "destination.bytes",
                         "destination.packets", "server.port", "server.bytes", "server.packets",
@@ -353,7 +367,13 @@ public final class EcsChecks {
                 String transport = json.get("transport").asText();
                 assertEquals(transport, ecs.get("network").get("transport").asText());
                 assertEquals(iana(transport), ecs.get("network").get("iana_number").asText());
-                want.removeAll(List.of("network.bytes", "network.packets"));
+                if (json.get("packets").isNull()) { // not known: absent
+                    assertTrue(json.get("bytes").isNull());
+                    want.removeAll(List.of("network.bytes", "network.packets"));
+                } else {
+                    assertEquals(json.get("packets").asLong(), ecs.get("network").get("packets").longValue());
+                    assertEquals(json.get("bytes").asLong(), ecs.get("network").get("bytes").longValue());
+                }
                 if (json.get("service").isNull()) {
                     assertFalse(ecs.has("service"), ecs.toString());
                 } else {
@@ -366,6 +386,29 @@ public final class EcsChecks {
                 }
                 want.addAll(List.of("event.start", "event.end", "event.duration", "network.transport",
                         "network.iana_number"));
+            }
+            case "scan_evidence" -> {
+                JsonNode e = ecs.get("event");
+                assertEquals("metric", e.get("kind").asText());
+                assertEquals(List.of("network", "intrusion_detection"), strings(e.get("category")));
+                assertEquals(List.of("info"), strings(e.get("type")));
+                assertEquals("portwatch.scan_evidence", e.get("dataset").asText());
+                assertEquals("portwatch", e.get("module").asText());
+                assertEquals("8.11.0", ecs.get("ecs").get("version").asText());
+                assertSpan(ecs, json.get("window_start"), json.get("window_end"));
+                assertEquals(json.get("source").asText(), ecs.get("source").get("ip").asText());
+                assertEquals(List.of(json.get("source").asText()), strings(ecs.get("related").get("ip")));
+                String transport = json.get("transport").asText();
+                assertEquals(transport, ecs.get("network").get("transport").asText());
+                assertEquals(iana(transport), ecs.get("network").get("iana_number").asText());
+                want.removeAll(List.of("network.bytes", "network.packets"));
+                for (String f : List.of("failed", "answered", "targets", "ports", "log_likelihood_ratio",
+                        "target_sample", "port_sample")) {
+                    assertEquals(json.get(f), pw.get(f), f);
+                    want.add("portwatch." + f);
+                }
+                want.addAll(List.of("event.start", "event.end", "event.duration", "source.ip", "network.transport",
+                        "network.iana_number", "related.ip"));
             }
             case "window" -> {
                 assertEvent(ecs, "metric", List.of("info"), "portwatch.window");

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.source.CaptureStats;
+import org.apache.datasketches.hll.HllSketch;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -23,6 +25,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -32,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,7 +51,7 @@ class JsonLinesSinkTest {
     private static final List<String> PORT_FIELDS = List.of("type", "sensor", "input", "window_start",
             "window_end", "transport", "port", "service", "port_class", "flows", "active_flows", "packets",
             "bytes", "packets_to_server", "packets_to_client", "bytes_to_server", "bytes_to_client",
-            "unique_clients", "unique_servers");
+            "unique_clients", "unique_servers", "clients_hll", "servers_hll", "hll_key");
     private static final List<String> TCP_FIELDS = List.of("syn", "syn_ack", "rst", "fin", "established",
             "rejected", "unanswered");
     private static final List<String> FLOW_FIELDS = List.of("type", "sensor", "input", "community_id",
@@ -136,6 +140,12 @@ class JsonLinesSinkTest {
             assertEquals(p.bytesToClient(), n.get("bytes_to_client").asLong());
             assertEquals(p.uniqueClients(), n.get("unique_clients").asLong());
             assertEquals(p.uniqueServers(), n.get("unique_servers").asLong());
+            // the sketches: standard base64 of DataSketches' bytes, which a reader turns back into the sketch
+            assertArrayEquals(p.sketches().clients(), Base64.getDecoder().decode(n.get("clients_hll").asText()));
+            assertArrayEquals(p.sketches().servers(), Base64.getDecoder().decode(n.get("servers_hll").asText()));
+            assertEquals(p.transport() == Transport.UDP ? "fleet" : "public", n.get("hll_key").asText());
+            assertEquals(p.uniqueClients(), HllSketch.heapify(Base64.getDecoder().decode(n.get("clients_hll").asText()))
+                    .getEstimate(), 0.01, "a few clients: the sketch counts them exactly");
             for (JsonNode field : n) {
                 if (field.isNumber()) {
                     assertTrue(field.isIntegralNumber(), "counts are integers: " + n);
@@ -159,6 +169,49 @@ class JsonLinesSinkTest {
         assertEquals("http-alt", http.get("service").asText());
         assertEquals("registered", http.get("port_class").asText());
         assertEquals("tcp", http.get("transport").asText());
+    }
+
+    @Test
+    void scanEvidenceComesAfterTheServicesBeforeTheWindowWithEveryField() throws IOException {
+        WindowReport w = SampleRecords.windowWithTalkersAndServices(SampleRecords.T0);
+        List<JsonNode> lines = write(0, s -> s.window(w));
+        List<String> types = lines.stream().map(n -> n.get("type").asText()).toList();
+        assertEquals(List.of("port_stats", "port_stats", "service", "service", "scan_evidence", "scan_evidence",
+                "window"), types);
+        // a service's traffic when known, null when not, after the fields it had before
+        assertEquals(List.of("type", "sensor", "input", "window_start", "window_end", "transport", "address", "port",
+                "service", "first_seen", "last_seen", "flows", "clients", "new_service", "packets", "bytes"),
+                new ArrayList<>(names(lines.get(2))));
+        assertEquals(480, lines.get(2).get("packets").longValue());
+        assertEquals(388_211, lines.get(2).get("bytes").longValue());
+        assertTrue(lines.get(3).get("packets").isNull() && lines.get(3).get("bytes").isNull(), lines.get(3).toString());
+        for (int i = 0; i < 2; i++) {
+            JsonNode n = lines.get(4 + i);
+            ScanEvidence e = w.scanEvidence().get(i);
+            assertEquals(List.of("type", "sensor", "input", "window_start", "window_end", "source", "transport",
+                    "failed", "answered", "targets", "ports", "log_likelihood_ratio", "target_sample", "port_sample"),
+                    new ArrayList<>(names(n)), "the fields, in order");
+            assertEquals(SENSOR, n.get("sensor").asText());
+            assertEquals(w.input(), n.get("input").asText());
+            assertEquals(w.startNanos(), nanos(n.get("window_start")));
+            assertEquals(w.endNanos(), nanos(n.get("window_end")));
+            assertEquals(e.source(), n.get("source").asText());
+            assertEquals(e.transport().key(), n.get("transport").asText());
+            assertEquals(e.failed(), n.get("failed").longValue());
+            assertEquals(e.answered(), n.get("answered").longValue());
+            assertEquals(e.targets(), n.get("targets").longValue());
+            assertEquals(e.ports(), n.get("ports").longValue());
+            assertEquals(e.logLikelihoodRatio(), n.get("log_likelihood_ratio").doubleValue(), "every digit: sums stay exact");
+            assertEquals(e.targetSample(), texts(n.get("target_sample")));
+            assertEquals(e.portSample(), texts(n.get("port_sample")));
+            assertTrue(RecordSchema.validate(n).isEmpty(), () -> RecordSchema.validate(n) + " in " + n);
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> l = new ArrayList<>();
+        array.forEach(x -> l.add(x.asText()));
+        return l;
     }
 
     /** Checks that {@code n} is the window record of {@code w}: every field, and nothing else. */
@@ -555,6 +608,8 @@ class JsonLinesSinkTest {
                         assertEquals(p.get("packets").asLong(), n.get("packets").asLong());
                         assertEquals(p.get("bytes").asLong(), n.get("bytes").asLong());
                         assertEquals(p.get("flows").asLong(), n.get("flows").asLong());
+                        assertEquals(p.get("unique_clients").asLong(), HllSketch.heapify(Base64.getDecoder()
+                                .decode(n.get("clients_hll").asText())).getEstimate(), 0.01, "the clients' sketch");
                     }
                     case "flow" -> flowBytes += n.get("bytes").asLong();
                     case "window" -> {

@@ -101,6 +101,9 @@ class KafkaSinkTest {
             case "summary" -> "summary/" + record.get("input").asText();
             case "flow" -> record.get("community_id").asText();
             case "alert" -> record.get("source").isNull() ? record.get("target").asText() : record.get("source").asText();
+            case "service" -> "service/" + record.get("transport").asText() + "/" + record.get("address").asText() + "/"
+                    + record.get("port").asInt();
+            case "scan_evidence" -> record.get("source").asText();
             default -> throw new AssertionError(record.toString());
         };
     }
@@ -116,6 +119,7 @@ class KafkaSinkTest {
         windows.add(SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
         windows.add(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
                 SampleRecords.shuffledPorts(40, 9)));
+        windows.add(SampleRecords.windowWithTalkersAndServices(SampleRecords.T0 + 3 * SampleRecords.MINUTE));
         List<Summary> summaries = new ArrayList<>(List.of(SampleRecords.summary(), SampleRecords.emptySummary()));
         if (Corpus.ifPresent().isPresent()) { // the corpus's records too, where it is (always in CI)
             for (String capture : new String[] {"nmap-syn-scan.pcap", "http-sessions.pcapng", "dns-queries.pcap"}) {
@@ -156,8 +160,8 @@ class KafkaSinkTest {
             JsonNode n = JsonLinesSinkTest.MAPPER.readTree(r.value());
             assertEquals(key(n), text(r.key()), "key of " + n);
             String type = n.get("type").asText();
-            assertEquals(type.equals("flow") ? topics.flows() : type.equals("alert") ? topics.alerts() : topics.ports(),
-                    r.topic());
+            assertEquals(type.equals("flow") ? topics.flows()
+                    : type.equals("alert") || type.equals("scan_evidence") ? topics.alerts() : topics.ports(), r.topic());
             partitionsOfKey.computeIfAbsent(r.topic() + " " + text(r.key()), k -> new HashSet<>()).add(r.partition());
         }
         partitionsOfKey.forEach((k, p) -> assertEquals(1, p.size(), "one partition per key: " + k));

@@ -16,7 +16,7 @@ import java.nio.file.Paths;
 import java.util.Set;
 
 /** The project's record schema ({@code src/schema/portwatch-records.schema.json}) loaded for tests. */
-final class RecordSchema {
+public final class RecordSchema {
 
     static final String FILE = "src/schema/portwatch-records.schema.json";
 
@@ -62,7 +62,7 @@ final class RecordSchema {
     }
 
     /** The violations of one record; empty when it is valid. */
-    static Set<ValidationMessage> validate(JsonNode record) {
+    public static Set<ValidationMessage> validate(JsonNode record) {
         return schema().validate(record);
     }
 }

@@ -39,7 +39,7 @@ class RecordSchemaTest {
                 .getSchema(SchemaLocation.of(SchemaId.V202012))
                 .validate(schema);
         assertTrue(problems.isEmpty(), problems.toString());
-        assertEquals(6, schema.get("oneOf").size(), "one branch per record type");
+        assertEquals(7, schema.get("oneOf").size(), "one branch per record type");
         Set<String> refs = new HashSet<>();
         schema.get("oneOf").forEach(b -> refs.add(b.get("$ref").asText().replace("#/$defs/", "")));
         assertEquals(names(schema.get("$defs")), refs, "every record type is a branch");
@@ -52,7 +52,8 @@ class RecordSchemaTest {
     void everyFieldIsTypedDescribedAndClosed() {
         JsonNode defs = RecordSchema.node().get("$defs");
         Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers"),
-                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture"), "service", Set.of());
+                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture"), "service", Set.of(),
+                "scan_evidence", Set.of());
         Set<String> all = new HashSet<>(optional.keySet());
         all.add("alert");
         assertEquals(all, names(defs));
@@ -109,7 +110,7 @@ class RecordSchemaTest {
             assertTrue(problems.isEmpty(), problems + " in " + n);
             types.add(n.get("type").asText());
         }
-        assertEquals(Set.of("port_stats", "service", "flow", "summary", "window", "alert"), types);
+        assertEquals(Set.of("port_stats", "service", "scan_evidence", "flow", "summary", "window", "alert"), types);
     }
 
     @Test
@@ -194,12 +195,37 @@ class RecordSchemaTest {
         }
         bad.put("capture with an extra", edit(liveWindow, o -> ((ObjectNode) o.get("capture")).put("dropped", 0)));
         bad.put("port_stats with a window's field", edit(udpPort, o -> o.put("decode_errors", 0)));
+        for (String field : List.of("clients_hll", "servers_hll", "hll_key")) {
+            bad.put("port_stats without " + field, edit(tcpPort, o -> o.remove(field)));
+        }
+        bad.put("sketch key not fleet or public", edit(udpPort, o -> o.put("hll_key", "secret")));
+        bad.put("sketch not base64", edit(tcpPort, o -> o.put("clients_hll", "AgEHDAMIBgg!")));
+        bad.put("sketch in url-safe base64", edit(tcpPort, o -> o.put("servers_hll", "AgEHDAMIBgg-_w==")));
+        bad.put("sketch without padding", edit(tcpPort, o -> o.put("clients_hll", "AgEHDAMIBg")));
+        bad.put("sketch empty", edit(tcpPort, o -> o.put("clients_hll", "")));
+        bad.put("sketch as a list of bytes", edit(udpPort, o -> o.set("servers_hll", JSON.arrayNode().add(2).add(1))));
         JsonNode service = samples.get("service/tcp");
         bad.put("service without address", edit(service, o -> o.remove("address")));
         bad.put("service with negative flows", edit(service, o -> o.put("flows", -1)));
         bad.put("service new_service as a string", edit(service, o -> o.put("new_service", "true")));
-        bad.put("service with a port's field", edit(service, o -> o.put("packets", 3)));
+        bad.put("service with a port's field", edit(service, o -> o.put("port_class", "well-known")));
+        bad.put("service without packets", edit(service, o -> o.remove("packets")));
+        bad.put("service with negative bytes", edit(service, o -> o.put("bytes", -1)));
+        bad.put("service packets as a string", edit(service, o -> o.put("packets", "40")));
         bad.put("service of an unknown transport", edit(service, o -> o.put("transport", "sctp")));
+        JsonNode evidence = samples.get("scan_evidence/tcp");
+        for (String field : List.of("source", "transport", "failed", "answered", "targets", "ports",
+                "log_likelihood_ratio", "target_sample", "port_sample", "window_start")) {
+            bad.put("scan_evidence without " + field, edit(evidence, o -> o.remove(field)));
+        }
+        bad.put("scan_evidence without failures", edit(evidence, o -> o.put("failed", 0)));
+        bad.put("scan_evidence with fractional answers", edit(evidence, o -> o.put("answered", 1.5)));
+        bad.put("scan_evidence ratio as a string", edit(evidence, o -> o.put("log_likelihood_ratio", "4.2")));
+        bad.put("scan_evidence port without its transport", edit(evidence,
+                o -> o.set("port_sample", JSON.arrayNode().add("22"))));
+        bad.put("scan_evidence with an alert's field", edit(evidence, o -> o.put("severity", "high")));
+        bad.put("scan_evidence with a null source", edit(evidence, o -> o.putNull("source")));
+        bad.put("scan_evidence typed as alert", edit(evidence, o -> o.put("type", "alert")));
         JsonNode talkers = JsonLinesSinkTest.everyKindOfLine().stream()
                 .filter(n -> n.has("top_clients") && !n.get("top_clients").get("exact").asBoolean())
                 .findFirst().orElseThrow();
@@ -253,7 +279,8 @@ class RecordSchemaTest {
             assertTrue(RecordSchema.validate(n).isEmpty(), n.toString());
         }
         assertEquals(Set.of("port_stats/tcp", "port_stats/udp", "flow/tcp", "flow/udp", "summary/", "window/live",
-                "window/file", "alert/tcp", "alert/", "alert/udp", "service/tcp", "service/udp"), samples.keySet());
+                "window/file", "alert/tcp", "alert/", "alert/udp", "service/tcp", "service/udp", "scan_evidence/tcp",
+                "scan_evidence/udp"), samples.keySet());
     }
 
     private static JsonNode edit(JsonNode n, Consumer<ObjectNode> change) {

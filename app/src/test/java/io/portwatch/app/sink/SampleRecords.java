@@ -2,7 +2,9 @@ package io.portwatch.app.sink;
 
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Talker;
 import io.portwatch.analysis.output.TopTalkers;
@@ -10,6 +12,8 @@ import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
+import io.portwatch.analysis.ports.AddressSketch;
+import io.portwatch.analysis.ports.FleetKey;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.EndReason;
@@ -40,16 +44,37 @@ final class SampleRecords {
     private SampleRecords() {
     }
 
+    /** The fleet key of the sample records that have one (the UDP ports'). */
+    static final FleetKey FLEET_KEY = FleetKey.of("the sink tests' fleet key, not a secret");
+
     static PortStats tcp(int port, String service, long toServer, long toClient) {
         return new PortStats(Transport.TCP, port, service, PortClass.of(port), toServer / 6 + 1, toServer / 5 + 2,
                 toServer, toClient, toServer * 61 + 7, toClient * 227 + 3, toServer % 7 + 1, 1,
                 new TcpCounts(toServer / 6 + 3, toServer / 6 + 1, toServer % 5, toServer / 3 + 4,
-                        toServer / 6, toServer % 3, toServer % 4 + 2));
+                        toServer / 6, toServer % 3, toServer % 4 + 2), null, null,
+                sketches(null, port, (int) (toServer % 7 + 1), 1));
     }
 
     static PortStats udp(int port, String service, long toServer, long toClient) {
         return new PortStats(Transport.UDP, port, service, PortClass.of(port), toServer / 2 + 1, toServer / 2 + 3,
-                toServer, toClient, toServer * 73 + 11, toClient * 89 + 5, toServer % 3 + 1, 2, null);
+                toServer, toClient, toServer * 73 + 11, toClient * 89 + 5, toServer % 3 + 1, 2, null, null, null,
+                sketches(FLEET_KEY, port, (int) (toServer % 3 + 1), 2));
+    }
+
+    /**
+     * Sketches of {@code clients} client and {@code servers} server addresses of a port (198.18.x.y, told
+     * apart by the port), keyed with {@code key} or public.
+     */
+    static PeerSketches sketches(FleetKey key, int port, int clients, int servers) {
+        AddressSketch c = new AddressSketch(key);
+        AddressSketch s = new AddressSketch(key);
+        for (int i = 0; i < clients; i++) {
+            c.update(0, 0xFFFF_C612_0000L | (port & 0xFF) << 8 | i); // 198.18.port.i, IPv4-mapped
+        }
+        for (int i = 0; i < servers; i++) {
+            s.update(0, 0xFFFF_C613_0000L | (port & 0xFF) << 8 | i);
+        }
+        return new PeerSketches(key == null ? PeerSketches.PUBLIC : PeerSketches.FLEET, c.toBytes(), s.toBytes());
     }
 
     /** The port with top talkers: exact (few clients) or not (many), one server. */
@@ -61,18 +86,32 @@ final class SampleRecords {
                 p.packetsToServer(), p.packetsToClient(), p.bytesToServer(), p.bytesToClient(), p.uniqueClients(),
                 p.uniqueServers(), p.tcp(), new TopTalkers(exact, clients, List.of(clients.get(0), clients.get(1)),
                 exact ? 0 : p.packets() / 64, exact ? 0 : p.bytes() / 64),
-                new TopTalkers(true, servers, servers, 0, 0));
+                new TopTalkers(true, servers, servers, 0, 0), p.sketches());
     }
 
-    /** A window of a capture file with top talkers (exact and not) and exposed services, one of them new. */
+    /**
+     * A window of a capture file with top talkers (exact and not), exposed services (one of them new) and the
+     * scan evidence of two sources (TCP over IPv4, UDP over IPv6).
+     */
     static WindowReport windowWithTalkersAndServices(long start) {
         WindowReport w = fileWindow(start, List.of(withTalkers(tcp(443, "https", 2_880, 2_700), false),
                 withTalkers(udp(53, "domain", 310, 300), true)));
         List<ServiceStats> services = List.of(
-                new ServiceStats(Transport.TCP, "198.51.100.10", 443, "https", start - MINUTE, start + 5, 40, 12, false),
+                new ServiceStats(Transport.TCP, "198.51.100.10", 443, "https", start - MINUTE, start + 5, 40, 12, false,
+                        480, 388_211),
                 new ServiceStats(Transport.UDP, "2001:db8::53", 5353, null, start + 1_000, start + 2_000, 2, 1, true));
         return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
-                w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), services);
+                w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), services, evidence());
+    }
+
+    /** Scan evidence as the detectors make it: nmap-syn-scan.pcap's, and a few UDP probes from IPv6. */
+    static List<ScanEvidence> evidence() {
+        return List.of(
+                new ScanEvidence("127.77.0.66", Transport.TCP, 1023, 3, 1, 1026, 1023 * Math.log(4.000000000000001)
+                        + 3 * Math.log(0.25), List.of("127.77.0.10"), List.of("tcp/1", "tcp/3", "tcp/4", "tcp/6", "tcp/7")),
+                new ScanEvidence("2001:db8::66", Transport.UDP, 2, 1, 3, 2, 2 * Math.log(4.000000000000001)
+                        + Math.log(0.25), List.of("2001:db8::53", "2001:db8::1", "2001:db8::2"),
+                        List.of("udp/53", "udp/161")));
     }
 
     /** Five ports of different widths, transports and ranges, deliberately not busiest first. */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,6 +161,8 @@ class WebModelTest {
             assertEquals("window", w.at("/window/type").asText());
             for (JsonNode p : w.get("ports")) {
                 assertEquals("port_stats", p.get("type").asText());
+                assertFalse(p.has("clients_hll") || p.has("servers_hll") || p.has("hll_key"),
+                        "the view keeps no sketches: " + p);
                 packets += p.get("packets").asLong();
             }
         }
