@@ -150,8 +150,6 @@ class KafkaIT {
             case "summary" -> "summary/" + n.get("input").asText();
             case "flow" -> n.get("community_id").asText();
             case "alert" -> n.get("source").isNull() ? n.get("target").asText() : n.get("source").asText();
-            case "service" -> "service/" + n.get("transport").asText() + "/" + n.get("address").asText() + "/"
-                    + n.get("port").asInt();
             case "scan_evidence" -> n.get("source").asText();
             default -> throw new AssertionError(n.toString());
         };
