@@ -18,8 +18,8 @@ package io.portwatch.fleet;
  * time it was last moved at is not kept: a task that starts (again) counts the wall clock from its start,
  * so the records that waited in Kafka while no instance ran are not late for having waited.
  *
- * <p>A record stamped in the future (beyond now plus the grace, by the fleet's clock) moves the watermark
- * only to now plus the grace: one sensor with a clock far ahead would otherwise make every other sensor's
+ * <p>A record stamped in the future (by the fleet's clock) moves the watermark only to now: one sensor with
+ * a clock ahead would otherwise close the windows the other sensors are still sending, and make their
  * records late. Its own records still go to the windows they name. Single writer (one task).
  */
 final class WindowClock {
@@ -53,7 +53,7 @@ final class WindowClock {
 
     /** Takes in a record's event time, arrived at {@code now}; true when the watermark moved. */
     boolean observe(long eventTime, long now) {
-        long t = Math.min(eventTime, now + graceMs);
+        long t = Math.min(eventTime, now);
         if (watermark != UNKNOWN && t <= watermark) {
             return false;
         }

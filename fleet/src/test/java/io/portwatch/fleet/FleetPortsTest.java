@@ -203,6 +203,24 @@ class FleetPortsTest {
     }
 
     @Test
+    void aSensorWithItsClockAheadMakesNoOtherSensorLate() {
+        try (FleetDriver d = new FleetDriver(W1, state)) {
+            // z's clock is 50 s ahead: at 10:01:00 it sends its window 10:01:00-10:01:50 as finished
+            d.send(portStats("z", W1, "2024-05-01T10:01:50Z", "tcp", 443, 1, 5, 50));
+            // and a day ahead: refused, counted
+            d.send(portStats("z", "2024-05-02T10:00:00Z", "2024-05-02T10:01:00Z", "tcp", 443, 1, 5, 50));
+            d.advance(Duration.ofSeconds(25));
+            d.send(portStats("a", W0, W1, "tcp", 443, 1, 100, 1000)); // 25 s after the end, within the grace
+            d.advance(Duration.ofSeconds(6));
+            List<KeyValue<String, JsonNode>> out = d.ports();
+            assertEquals(List.of("tcp/443@" + W0), keys(out));
+            assertEquals(100, out.get(0).value.get("packets").asLong());
+            assertEquals(0, d.metrics.lateRecords());
+            assertEquals(1, d.metrics.snapshot().get("future_records"));
+        }
+    }
+
+    @Test
     void recordsThatDoNotReadAreCountedAndSkipped() {
         try (FleetDriver d = new FleetDriver(W1, state)) {
             d.sendRaw(d.cfg.portsTopic(), "tcp/443", "{not json");
