@@ -15,8 +15,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Tumbling windows that close on the wall clock as well as on the records: the fleet's windowed outputs.
  * A record goes to the fleet window holding its sensor's {@code window_start} (truncated to the fleet's
  * window), and is merged into its group's aggregate there, unless that window has closed (its end plus the
- * grace behind the {@link WindowClock}): then it is counted as late, and the count goes out with the
- * group's next output. Windows close when the clock passes them, both as records arrive and on a
+ * grace behind the {@link WindowClock}): then it is counted as late, and (for ports) the count goes out
+ * with the group's next output. Windows close when the clock passes them, both as records arrive and on a
  * wall-clock punctuation every {@link FleetConfig#punctuateEvery()}; a closed window's aggregate is written
  * (or not, as its {@link WindowAggregation} says) and deleted, oldest window first.
  *
@@ -93,10 +93,11 @@ final class ClosingWindowProcessor<V extends SensorRecord, A> implements Process
         long start = Math.floorDiv(v.windowStart(), windowMs) * windowMs;
         String group = aggregation.group(v);
         if (clock.closed(start + windowMs)) {
-            aggregation.late(v);
-            String lateKey = LATE + group;
-            Long n = meta.get(lateKey);
-            meta.put(lateKey, n == null ? 1 : n + 1);
+            if (aggregation.late(v)) {
+                String lateKey = LATE + group;
+                Long n = meta.get(lateKey);
+                meta.put(lateKey, n == null ? 1 : n + 1);
+            }
         } else {
             String key = WindowKeys.key(start, group);
             A a = windows.get(key);
@@ -127,7 +128,8 @@ final class ClosingWindowProcessor<V extends SensorRecord, A> implements Process
     /** Writes and deletes the windows the clock has passed, oldest first, at most CLOSE_BATCH of them. */
     private void closeWindows(long now) {
         long upTo = clock.closedUpTo();
-        if (upTo == WindowClock.UNKNOWN || (oldestOpen != Long.MIN_VALUE && oldestOpen + windowMs > upTo)) {
+        if (upTo == WindowClock.UNKNOWN || oldestOpen == Long.MAX_VALUE
+                || (oldestOpen != Long.MIN_VALUE && oldestOpen + windowMs > upTo)) {
             return;
         }
         List<KeyValue<String, A>> closing = new ArrayList<>();

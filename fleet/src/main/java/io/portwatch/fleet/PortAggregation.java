@@ -70,8 +70,9 @@ final class PortAggregation implements WindowAggregation<PortStatsIn, PortWindow
     }
 
     @Override
-    public void late(PortStatsIn r) {
+    public boolean late(PortStatsIn r) {
         metrics.latePortStats.increment();
+        return true;
     }
 
     @Override

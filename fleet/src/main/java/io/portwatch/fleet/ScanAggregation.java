@@ -50,8 +50,9 @@ final class ScanAggregation implements WindowAggregation<ScanEvidenceIn, ScanWin
     }
 
     @Override
-    public void late(ScanEvidenceIn r) {
+    public boolean late(ScanEvidenceIn r) {
         metrics.lateScanEvidence.increment();
+        return false; // counted only: a fleet_scan has no place for it, and sources seldom come back
     }
 
     @Override

@@ -20,8 +20,12 @@ interface WindowAggregation<V extends SensorRecord, A> {
     /** Adds the record to the aggregate. */
     void merge(A aggregate, V record);
 
-    /** A record that came after its window had closed (not merged; counted). */
-    void late(V record);
+    /**
+     * A record that came after its window had closed (not merged; counted). True when the count is to go
+     * with the group's next output (kept until then in the task's state: only for groups that come back,
+     * as ports do; a source seen once would leave its count behind for ever).
+     */
+    boolean late(V record);
 
     /**
      * The output of a closed window, or null when it writes none.

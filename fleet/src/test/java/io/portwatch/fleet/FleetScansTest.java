@@ -101,6 +101,26 @@ class FleetScansTest {
     }
 
     @Test
+    void lateEvidenceIsCountedAndLeavesNothingBehind() {
+        try (FleetDriver d = new FleetDriver(W1, state)) {
+            d.send(scanEvidence("a", W0, W1, SCANNER, 5, 0, List.of("10.1.0.1"), List.of("tcp/22")));
+            d.advance(Duration.ofSeconds(31));
+            // late evidence of sources never seen again must not pile up in the task's state
+            for (int i = 0; i < 50; i++) {
+                d.send(scanEvidence("b", W0, W1, "203.0.113." + i, 5, 0, List.of("10.2.0.1"), List.of("tcp/22")));
+            }
+            assertEquals(50, d.metrics.snapshot().get("late_scan_evidence"));
+            List<String> keys = new java.util.ArrayList<>();
+            org.apache.kafka.streams.state.KeyValueStore<String, Long> meta =
+                    d.driver.getKeyValueStore(FleetTopology.SCAN_META);
+            try (var it = meta.all()) {
+                it.forEachRemaining(kv -> keys.add(kv.key));
+            }
+            assertEquals(List.of(ClosingWindowProcessor.WATERMARK), keys);
+        }
+    }
+
+    @Test
     void aSensorThatSawEnoughAloneIsNamed() {
         try (FleetDriver d = new FleetDriver(W1, state)) {
             d.send(scanEvidence("a", W0, W1, SCANNER, 5, 0, List.of("10.1.0.1", "10.1.0.2", "10.1.0.3",
