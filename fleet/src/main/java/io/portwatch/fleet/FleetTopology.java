@@ -35,7 +35,8 @@ import org.apache.kafka.streams.state.Stores;
  *       topic.</li>
  * </ul>
  * Every store is persistent (RocksDB) with a changelog, so a task moved to another instance resumes where
- * it stopped; with {@code processing.guarantee=exactly_once_v2} ({@link FleetApp}) records, store updates
+ * it stopped; the windowed ones are cached (the watermark moves with nearly every record, a port's window
+ * takes one record per sensor: the cache writes each key once per commit); with {@code processing.guarantee=exactly_once_v2} ({@link FleetApp}) records, store updates
  * and outputs commit together.
  */
 public final class FleetTopology {
@@ -66,7 +67,7 @@ public final class FleetTopology {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PORT_WINDOWS), text,
                 PortWindowSerde.serde()).withCachingEnabled());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PORT_META), text,
-                Serdes.Long()));
+                Serdes.Long()).withCachingEnabled());
         records.filter((k, v) -> v instanceof PortStatsIn, Named.as("port-stats"))
                 .map((k, v) -> KeyValue.pair(((PortStatsIn) v).portKey(), (PortStatsIn) v), Named.as("by-port"))
                 .repartition(Repartitioned.<String, PortStatsIn>as("fleet-ports").withKeySerde(text)
@@ -88,7 +89,7 @@ public final class FleetTopology {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCAN_WINDOWS), text,
                 ScanWindowSerde.serde()).withCachingEnabled());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCAN_META), text,
-                Serdes.Long()));
+                Serdes.Long()).withCachingEnabled());
         records.filter((k, v) -> v instanceof ScanEvidenceIn, Named.as("scan-evidence"))
                 .map((k, v) -> KeyValue.pair(((ScanEvidenceIn) v).source(), (ScanEvidenceIn) v),
                         Named.as("by-source"))
