@@ -90,8 +90,12 @@ final class ClosingWindowProcessor<V extends SensorRecord, A> implements Process
             metrics.future.increment();
             return;
         }
-        long start = Math.floorDiv(v.windowStart(), windowMs) * windowMs;
         String group = aggregation.group(v);
+        if (!group.equals(record.key())) {
+            metrics.misrouted.increment(); // see FleetTopology
+            return;
+        }
+        long start = Math.floorDiv(v.windowStart(), windowMs) * windowMs;
         if (clock.closed(start + windowMs)) {
             if (aggregation.late(v)) {
                 String lateKey = LATE + group;

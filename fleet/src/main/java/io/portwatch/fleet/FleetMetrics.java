@@ -17,6 +17,7 @@ public final class FleetMetrics {
     final LongAdder skipped = new LongAdder();
     final LongAdder bad = new LongAdder();
     final LongAdder future = new LongAdder();
+    final LongAdder misrouted = new LongAdder();
     final LongAdder latePortStats = new LongAdder();
     final LongAdder lateScanEvidence = new LongAdder();
     final LongAdder hllKeyMismatches = new LongAdder();
@@ -35,6 +36,7 @@ public final class FleetMetrics {
         m.put("skipped_records", skipped.sum());
         m.put("bad_records", bad.sum());
         m.put("future_records", future.sum());
+        m.put("misrouted_records", misrouted.sum());
         m.put("late_port_stats", latePortStats.sum());
         m.put("late_scan_evidence", lateScanEvidence.sum());
         m.put("hll_key_mismatches", hllKeyMismatches.sum());

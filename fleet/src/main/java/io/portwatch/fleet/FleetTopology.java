@@ -14,29 +14,39 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The fleet job's topology. The sensors' two topics are read as one stream of JSON records and parsed once
- * ({@link SensorRecordParser}); what the fleet does not use is dropped there. Each kind is then keyed by
- * what it adds up under and repartitioned on that key (so every sensor's records of one port, service or
- * source meet in one task, whichever partition the sensors wrote them to, and instances of the job share
- * the partitions):
+ * ({@link SensorRecordParser}); what the fleet does not use is dropped there. Each kind then goes where
+ * every sensor's records of the same thing meet:
  * <ul>
- *   <li>{@code port_stats} by {@code tcp/443}, through {@code fleet-ports} to a {@link ClosingWindowProcessor}
- *       with {@link PortAggregation}: {@code fleet_port_stats} per window to the fleet ports topic;</li>
- *   <li>{@code service} by {@code tcp/192.0.2.1/22}, through {@code fleet-services} to a DSL aggregation
- *       ({@link FleetService}) whose every update goes to the compacted fleet services topic (Kafka Streams'
- *       record cache folds the updates of one commit interval);</li>
- *   <li>{@code scan_evidence} by source address, through {@code fleet-scans} to a
- *       {@link ClosingWindowProcessor} with {@link ScanAggregation}: {@code fleet_scan} to the fleet alerts
- *       topic.</li>
+ *   <li>{@code port_stats} to a {@link ClosingWindowProcessor} with {@link PortAggregation} in the task of
+ *       the partition they were read from: {@code fleet_port_stats} per window to the fleet ports topic;</li>
+ *   <li>{@code scan_evidence} likewise, with {@link ScanAggregation}: {@code fleet_scan} to the fleet alerts
+ *       topic;</li>
+ *   <li>{@code service} keyed by {@code tcp/192.0.2.1/22} and repartitioned on it ({@code fleet-services})
+ *       to a DSL aggregation ({@link FleetService}) whose every update goes to the compacted fleet services
+ *       topic (Kafka Streams' record cache folds the updates of one commit interval).</li>
  * </ul>
- * Every store is persistent (RocksDB) with a changelog, so a task moved to another instance resumes where
- * it stopped; the windowed ones are cached (the watermark moves with nearly every record, a port's window
- * takes one record per sensor: the cache writes each key once per commit); with {@code processing.guarantee=exactly_once_v2} ({@link FleetApp}) records, store updates
+ *
+ * <p>Why the windowed ones are not repartitioned: the sensors already key them by what they add up under
+ * (a port's records {@code tcp/443}, a source's evidence by its address: docs/kafka.md), with Kafka's
+ * default partitioner, so every sensor's records of one port are in one partition, in the order the
+ * sensors wrote them, and the instances share those partitions. A repartition topic would cost a write and
+ * a read of every record more, and, where the sensors' two topics have different partition counts (Kafka
+ * Streams gives a repartition topic the larger), would put ports of several partitions into one task,
+ * their records interleaved as the tasks happen to run, so that a backlog read after a stop would make
+ * records late for having been read after later windows of other ports. A record whose key is not its
+ * port (its source) may be in another partition than its group's others: it is counted
+ * ({@code misrouted_records}) and left out, so that no window is written twice from two tasks. The
+ * services' sums do not depend on order, so they are repartitioned on the fleet's own key.
+ *
+ * <p>Instances of the job share the partitions. Every store is persistent (RocksDB) with a changelog, so a
+ * task moved to another instance resumes where it stopped; the windowed ones are cached (the watermark moves
+ * with nearly every record, a port's window takes one record per sensor: the cache writes each key once
+ * per commit); with {@code processing.guarantee=exactly_once_v2} ({@link FleetApp}) records, store updates
  * and outputs commit together.
  */
 public final class FleetTopology {
@@ -69,9 +79,7 @@ public final class FleetTopology {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PORT_META), text,
                 Serdes.Long()).withCachingEnabled());
         records.filter((k, v) -> v instanceof PortStatsIn, Named.as("port-stats"))
-                .map((k, v) -> KeyValue.pair(((PortStatsIn) v).portKey(), (PortStatsIn) v), Named.as("by-port"))
-                .repartition(Repartitioned.<String, PortStatsIn>as("fleet-ports").withKeySerde(text)
-                        .withValueSerde(JsonSerde.of(PortStatsIn.class)))
+                .mapValues(v -> (PortStatsIn) v, Named.as("as-port-stats"))
                 .process(() -> new ClosingWindowProcessor<>(new PortAggregation(cfg, metrics), PORT_WINDOWS,
                         PORT_META, cfg, metrics), Named.as("port-windows"), PORT_WINDOWS, PORT_META)
                 .to(cfg.fleetPortsTopic(), Produced.with(text, text).withName("fleet-ports-out"));
@@ -91,10 +99,7 @@ public final class FleetTopology {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCAN_META), text,
                 Serdes.Long()).withCachingEnabled());
         records.filter((k, v) -> v instanceof ScanEvidenceIn, Named.as("scan-evidence"))
-                .map((k, v) -> KeyValue.pair(((ScanEvidenceIn) v).source(), (ScanEvidenceIn) v),
-                        Named.as("by-source"))
-                .repartition(Repartitioned.<String, ScanEvidenceIn>as("fleet-scans").withKeySerde(text)
-                        .withValueSerde(JsonSerde.of(ScanEvidenceIn.class)))
+                .mapValues(v -> (ScanEvidenceIn) v, Named.as("as-scan-evidence"))
                 .process(() -> new ClosingWindowProcessor<>(new ScanAggregation(cfg, metrics), SCAN_WINDOWS,
                         SCAN_META, cfg, metrics), Named.as("scan-windows"), SCAN_WINDOWS, SCAN_META)
                 .to(cfg.fleetAlertsTopic(), Produced.with(text, text).withName("fleet-alerts-out"));
