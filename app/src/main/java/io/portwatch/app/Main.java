@@ -41,7 +41,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (read, live, interfaces)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (read, live, interfaces, fleet)");
     }
 
     public static void main(String[] args) {
@@ -57,6 +57,7 @@ public final class Main implements Runnable {
         COMMANDS.put("read", ReadCommand::new);
         COMMANDS.put("live", LiveCommand::new);
         COMMANDS.put("interfaces", InterfacesCommand::new);
+        COMMANDS.put("fleet", io.portwatch.app.cli.FleetCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 
