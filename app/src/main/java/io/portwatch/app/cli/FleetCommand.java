@@ -15,8 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -79,7 +78,7 @@ public final class FleetCommand implements Callable<Integer> {
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
             description = "A Kafka client setting (TLS, SASL...), repeatable; over --kafka-config's.")
-    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    List<String> kafkaProperties;
 
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "Kafka client settings from a Java properties file, as Kafka's own tools read them.")
@@ -159,7 +158,16 @@ public final class FleetCommand implements Callable<Integer> {
                         + e.getClass().getSimpleName() + ")");
             }
         }
-        p.putAll(kafkaProperties);
+        if (kafkaProperties != null) {
+            for (String kv : kafkaProperties) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    // not echoed: a value given alone may be a secret
+                    throw new CommandLine.ParameterException(cmd, "--kafka-property must be KEY=VALUE (one has no '=')");
+                }
+                p.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
         return p;
     }
 

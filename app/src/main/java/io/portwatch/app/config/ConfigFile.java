@@ -36,7 +36,7 @@ import java.util.Map;
 public final class ConfigFile {
 
     /** The sections that hold one command's settings. */
-    public static final List<String> SECTIONS = List.of("read", "live");
+    public static final List<String> SECTIONS = List.of("read", "live", "fleet");
 
     /**
      * One setting as written.
