@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.ports.FleetKey;
-import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.flow.FlowConfig;
-import io.portwatch.testkit.FrameBuilder;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.hll.Union;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -164,31 +161,11 @@ class PortSketchesTest {
                         + s.getEstimate());
     }
 
-    private static CollectingSink run(AnalyzerConfig config, java.util.function.Consumer<Frames> traffic) {
+    private static CollectingSink run(AnalyzerConfig config, java.util.function.Consumer<UdpFrames> traffic) {
         CollectingSink sink = new CollectingSink();
         TrafficAnalyzer a = new TrafficAnalyzer(config, "crafted", sink);
-        traffic.accept(new Frames(a));
+        traffic.accept(new UdpFrames(a, 10_000L));
         a.finish();
         return sink;
-    }
-
-    /** UDP frames over Ethernet to an analyzer, 10 µs apart unless the test moves the clock. */
-    private static final class Frames {
-        private final TrafficAnalyzer a;
-        private final ByteBuffer buf = ByteBuffer.allocate(2048);
-        long now = 1_714_557_600_000_000_000L;
-
-        Frames(TrafficAnalyzer a) {
-            this.a = a;
-        }
-
-        void udp(String src, int sport, String dst, int dport, int payload) {
-            byte[] frame = FrameBuilder.ethernet(new FrameBuilder.Ip4().src(src).dst(dst)
-                    .protocol(FrameBuilder.PROTO_UDP).build(FrameBuilder.udp(sport, dport, payload)));
-            buf.clear();
-            buf.put(frame);
-            a.onPacket(LinkType.ETHERNET, now, buf, 0, frame.length, frame.length);
-            now += 10_000L;
-        }
     }
 }

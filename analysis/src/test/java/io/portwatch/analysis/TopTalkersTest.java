@@ -7,15 +7,12 @@ import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Talker;
 import io.portwatch.analysis.output.TopTalkers;
 import io.portwatch.analysis.output.WindowReport;
-import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.flow.FlowConfig;
-import io.portwatch.testkit.FrameBuilder;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -129,7 +126,7 @@ class TopTalkersTest {
         }
         java.util.Collections.shuffle(sends, r);
         CollectingSink out = run(new AnalyzerConfig(0, FlowConfig.defaults(), false).withTopTalkers(TOP), a -> {
-            Frames f = new Frames(a);
+            UdpFrames f = new UdpFrames(a, 100_000L);
             for (String[] s : sends) {
                 f.udp(s[0], 40000, "10.0.0.53", 53, Integer.parseInt(s[1]));
             }
@@ -169,7 +166,7 @@ class TopTalkersTest {
         TrafficAnalyzer analyzer = new TrafficAnalyzer(new AnalyzerConfig(0, FlowConfig.defaults(), false)
                 .withTopTalkers(TOP), "crafted", out, WindowMarks.TICKET_LIMIT, 1_000);
         java.util.function.Consumer<TrafficAnalyzer> traffic = a -> {
-            Frames f = new Frames(a);
+            UdpFrames f = new UdpFrames(a, 100_000L);
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < flows; i++) {
                     f.udp("10.2.0." + (i % 10), 1024 + i / 10, "10.0.0.9", 9999, 100);
@@ -192,7 +189,7 @@ class TopTalkersTest {
         // flows that live across many windows while tickets are renumbered every few dozen
         AnalyzerConfig config = new AnalyzerConfig(1_000_000_000L, FlowConfig.defaults(), false).withTopTalkers(3);
         java.util.function.Consumer<TrafficAnalyzer> traffic = a -> {
-            Frames f = new Frames(a);
+            UdpFrames f = new UdpFrames(a, 100_000L);
             Random r = new Random(11);
             for (int window = 0; window < 30; window++) {
                 for (int k = 0; k < 40; k++) {
@@ -230,7 +227,7 @@ class TopTalkersTest {
                 5 * FlowConfig.SECOND, 1_500_000_000L, 2_500_000_000L);
         AnalyzerConfig config = new AnalyzerConfig(1_000_000_000L, flows, false).withTopTalkers(TOP);
         java.util.function.Consumer<TrafficAnalyzer> traffic = a -> {
-            Frames f = new Frames(a);
+            UdpFrames f = new UdpFrames(a, 100_000L);
             Random r = new Random(5);
             for (int k = 0; k < 3_000; k++) {
                 int c = r.nextInt(4);
@@ -278,27 +275,5 @@ class TopTalkersTest {
         traffic.accept(a);
         a.finish();
         return sink;
-    }
-
-    /** UDP frames over Ethernet to an analyzer, {@link #step} apart unless the test moves the clock. */
-    private static final class Frames {
-        private final TrafficAnalyzer a;
-        private final ByteBuffer buf = ByteBuffer.allocate(2048);
-        long now = 1_714_557_600_000_000_000L;
-        /** Between frames: 100 µs, so that no flow of a test times out. */
-        long step = 100_000L;
-
-        Frames(TrafficAnalyzer a) {
-            this.a = a;
-        }
-
-        void udp(String src, int sport, String dst, int dport, int payload) {
-            byte[] frame = FrameBuilder.ethernet(new FrameBuilder.Ip4().src(src).dst(dst)
-                    .protocol(FrameBuilder.PROTO_UDP).build(FrameBuilder.udp(sport, dport, payload)));
-            buf.clear();
-            buf.put(frame);
-            a.onPacket(LinkType.ETHERNET, now, buf, 0, frame.length, frame.length);
-            now += step;
-        }
     }
 }

@@ -60,9 +60,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeNumberField("packets", p.packets());
         g.writeEndObject();
         service(g, p.service());
-        g.writeObjectFieldStart("portwatch");
-        g.writeStringField("type", "port_stats");
-        g.writeStringField("input", w.input());
+        portwatchHead(g, "port_stats", w.input());
         RecordFields.portCounts(g, p, false);
         g.writeEndObject();
         g.writeEndObject();
@@ -82,9 +80,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         }
         g.writeEndObject();
         service(g, s.service());
-        g.writeObjectFieldStart("portwatch");
-        g.writeStringField("type", "service");
-        g.writeStringField("input", w.input());
+        portwatchHead(g, "service", w.input());
         RecordFields.serviceCounts(g, s);
         g.writeEndObject();
         g.writeEndObject();
@@ -122,9 +118,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeString(e.source());
         g.writeEndArray();
         g.writeEndObject();
-        g.writeObjectFieldStart("portwatch");
-        g.writeStringField("type", "scan_evidence");
-        g.writeStringField("input", w.input());
+        portwatchHead(g, "scan_evidence", w.input());
         RecordFields.evidenceCounts(g, e);
         g.writeEndObject();
         g.writeEndObject();
@@ -137,9 +131,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeNumberField("bytes", w.bytes());
         g.writeNumberField("packets", w.packets());
         g.writeEndObject();
-        g.writeObjectFieldStart("portwatch");
-        g.writeStringField("type", "window");
-        g.writeStringField("input", w.input());
+        portwatchHead(g, "window", w.input());
         RecordFields.windowCounts(g, w);
         g.writeEndObject();
         g.writeEndObject();
@@ -186,9 +178,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeEndArray();
         g.writeEndObject();
         service(g, IanaServices.serviceName(f.transport().protocol(), f.serverPort()));
-        g.writeObjectFieldStart("portwatch");
-        g.writeStringField("type", "flow");
-        g.writeStringField("input", f.input());
+        portwatchHead(g, "flow", f.input());
         g.writeStringField("state", f.state());
         g.writeStringField("end_reason", f.endReason().key());
         RecordFields.tcpFlags(g, f);
@@ -224,9 +214,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeNumberField("bytes", s.bytes());
         g.writeNumberField("packets", s.packets());
         g.writeEndObject();
-        g.writeObjectFieldStart("portwatch");
-        g.writeStringField("type", "summary");
-        g.writeStringField("input", s.input());
+        portwatchHead(g, "summary", s.input());
         RecordFields.summaryCounts(g, s);
         // one type per field name across documents: the total here (a long, as in windows), the
         // reasons beside it
@@ -305,9 +293,7 @@ final class EcsRecordEncoder extends RecordEncoder {
             g.writeEndArray();
             g.writeEndObject();
         }
-        g.writeObjectFieldStart("portwatch");
-        g.writeStringField("type", "alert");
-        g.writeStringField("input", a.input());
+        portwatchHead(g, "alert", a.input());
         g.writeStringField("severity", a.severity().key());
         g.writeObjectFieldStart("alert");
         RecordFields.details(g, a.details(), UnaryOperator.identity());
@@ -391,6 +377,13 @@ final class EcsRecordEncoder extends RecordEncoder {
         head(g, windowStart(w));
         event(g, kind, "info", dataset, w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
         observer(g, w.input());
+    }
+
+    /** Opens the document's {@code portwatch} object: the JSON record's type and input. */
+    private static void portwatchHead(JsonGenerator g, String type, String input) throws IOException {
+        g.writeObjectFieldStart("portwatch");
+        g.writeStringField("type", type);
+        g.writeStringField("input", input);
     }
 
     private static String ianaNumber(Transport transport) {
