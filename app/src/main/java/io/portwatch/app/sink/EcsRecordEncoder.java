@@ -92,13 +92,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         head(g, windowStart(w));
         g.writeObjectFieldStart("event");
         g.writeStringField("kind", "metric");
-        g.writeArrayFieldStart("category");
-        g.writeString("network");
-        g.writeString("intrusion_detection");
-        g.writeEndArray();
-        g.writeArrayFieldStart("type");
-        g.writeString("info");
-        g.writeEndArray();
+        intrusionCategory(g);
         g.writeStringField("dataset", "portwatch.scan_evidence");
         g.writeStringField("module", "portwatch");
         g.writeStringField("start", windowStart(w));
@@ -244,13 +238,7 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeStringField("message", Formats.alertLine(a));
         g.writeObjectFieldStart("event");
         g.writeStringField("kind", "alert");
-        g.writeArrayFieldStart("category");
-        g.writeString("network");
-        g.writeString("intrusion_detection");
-        g.writeEndArray();
-        g.writeArrayFieldStart("type");
-        g.writeString("info");
-        g.writeEndArray();
+        intrusionCategory(g);
         g.writeStringField("dataset", "portwatch.alert");
         g.writeStringField("module", "portwatch");
         g.writeStringField("action", a.kind().key());
@@ -377,6 +365,17 @@ final class EcsRecordEncoder extends RecordEncoder {
         head(g, windowStart(w));
         event(g, kind, "info", dataset, w.startNanos(), w.endNanos(), windowStart(w), windowEnd(w));
         observer(g, w.input());
+    }
+
+    /** {@code event.category} {@code ["network","intrusion_detection"]} and {@code event.type} {@code ["info"]}. */
+    private static void intrusionCategory(JsonGenerator g) throws IOException {
+        g.writeArrayFieldStart("category");
+        g.writeString("network");
+        g.writeString("intrusion_detection");
+        g.writeEndArray();
+        g.writeArrayFieldStart("type");
+        g.writeString("info");
+        g.writeEndArray();
     }
 
     /** Opens the document's {@code portwatch} object: the JSON record's type and input. */
