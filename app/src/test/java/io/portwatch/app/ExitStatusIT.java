@@ -54,6 +54,17 @@ class ExitStatusIT {
     }
 
     @Test
+    void aFleetWhoseClusterCannotBeReachedSaysSoOnOneLine() throws Exception {
+        ReadCommandIT.Run r = portwatch(List.of(), "fleet", "--kafka", "127.0.0.1:1", "--kafka-property",
+                "default.api.timeout.ms=3000", "--kafka-property", "request.timeout.ms=2000");
+        assertEquals(3, r.exit(), r.err());
+        assertOneLine(r, "fleet on 127.0.0.1:1: ");
+        ReadCommandIT.Run usage = portwatch(List.of(), "fleet");
+        assertEquals(2, usage.exit(), usage.err());
+        assertOneLine(usage, "--kafka is required");
+    }
+
+    @Test
     void anInvalidFilterIsTheCommandLinesFault() throws Exception {
         ReadCommandIT.Run r = portwatch(List.of(), "read", "--filter", "tcp port eighty", sample.toString());
         assertEquals(2, r.exit(), r.err());

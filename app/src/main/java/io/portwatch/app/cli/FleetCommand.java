@@ -139,6 +139,11 @@ public final class FleetCommand implements Callable<Integer> {
             err.println("portwatch: " + e.getMessage());
             err.flush();
             return Main.EXIT_USAGE;
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // the cluster cannot be reached, or refuses the job (topics, authorization): one line, exit 3
+            err.println("portwatch: fleet on " + kafka.trim() + ": " + oneLine(e));
+            err.flush();
+            return Main.EXIT_UNAVAILABLE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_OK;
