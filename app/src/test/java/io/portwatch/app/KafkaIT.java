@@ -218,7 +218,7 @@ class KafkaIT {
         List<String> args = new ArrayList<>(List.of("read", "--flows", "--interval", "1s", "--sensor", "it",
                 "--separate"));
         files.forEach(f -> args.add(f.toString()));
-        Run printed = run(null, concat(args, List.of("--format", "json")));
+        Run printed = run(null, concat(args, List.of("--format", "json", "--scan-evidence", "100")));
         assertEquals(0, printed.exit(), printed.err());
         Topics t = topics();
         Run sent = run(null, concat(args, kafkaArgs(t)));
@@ -280,7 +280,7 @@ class KafkaIT {
     void aBrokerRestartDuringAReadLosesNothingAndDuplicatesNothing() throws Exception {
         byte[] file = Files.readAllBytes(sample);
         List<String> args = List.of("read", "--flows", "--interval", "10ms", "--sensor", "it", "-");
-        Run printed = run(file, concat(args, List.of("--format", "json")));
+        Run printed = run(file, concat(args, List.of("--format", "json", "--scan-evidence", "100")));
         assertEquals(0, printed.exit(), printed.err());
         Topics t = topics();
 
@@ -407,8 +407,8 @@ class KafkaIT {
     @Test
     void ecsOfTheSampleSaysWhatItsJsonSays() throws Exception {
         List<String> args = List.of("read", "--flows", "--interval", "100ms", "--sensor", "it", sample.toString());
-        Run json = run(null, concat(args, List.of("--format", "json")));
-        Run ecs = run(null, concat(args, List.of("--format", "ecs")));
+        Run json = run(null, concat(args, List.of("--format", "json", "--scan-evidence", "100")));
+        Run ecs = run(null, concat(args, List.of("--format", "ecs", "--scan-evidence", "100")));
         assertEquals(0, json.exit(), json.err());
         assertEquals(0, ecs.exit(), ecs.err());
         List<String> jl = json.lines();

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code scan_evidence} records end to end, with the built jar on the corpus's nmap SYN scan: one record,
- * valid by the schema, between the port records and the window; none with {@code --scan-evidence 0} or
- * {@code --no-detect}.
+ * valid by the schema, between the port records and the window; none by default without {@code --kafka},
+ * with {@code --scan-evidence 0} or {@code --no-detect}.
  */
 class ScanEvidenceIT {
 
@@ -28,7 +28,7 @@ class ScanEvidenceIT {
 
     @Test
     void theScanHasItsEvidenceAndTheOptionTurnsItOff() throws Exception {
-        ReadCommandIT.Run r = ReadCommandIT.run("read", "--format", "json", "--sensor", "a", scan);
+        ReadCommandIT.Run r = ReadCommandIT.run("read", "--format", "json", "--sensor", "a", "--scan-evidence", "5", scan);
         assertEquals(0, r.exit(), r.err());
         List<JsonNode> e = r.ofType("scan_evidence");
         assertEquals(1, e.size(), r.out());
@@ -40,7 +40,8 @@ class ScanEvidenceIT {
         assertEquals(1020 * Math.log(4), x.get("log_likelihood_ratio").asDouble(), 1e-9);
         List<String> types = r.records().stream().map(n -> n.get("type").asText()).filter(t -> !t.equals("alert")).toList();
         assertEquals(List.of("scan_evidence", "window", "summary"), types.subList(types.size() - 3, types.size()));
-        for (String[] off : new String[][] {{"--scan-evidence", "0"}, {"--no-detect"}}) {
+        // off by default without --kafka (on with it: KafkaIT), and off when asked
+        for (String[] off : new String[][] {{}, {"--scan-evidence", "0"}, {"--no-detect"}}) {
             List<String> args = new java.util.ArrayList<>(List.of("read", "--format", "json"));
             args.addAll(List.of(off));
             args.add(scan);

@@ -123,7 +123,7 @@ public final class LiveCommand implements Callable<Integer> {
         }
         DetectConfig detection;
         try {
-            detection = detect.toConfig(spec.commandLine(), true);
+            detection = detect.toConfig(spec.commandLine(), true, output.kafka != null);
         } catch (PolicyException e) {
             return fail(err, e.getMessage(), Main.EXIT_USAGE);
         }

@@ -117,7 +117,7 @@ public final class ReadCommand implements Callable<Integer> {
         }
         DetectConfig detection;
         try {
-            detection = detect.toConfig(spec.commandLine(), false);
+            detection = detect.toConfig(spec.commandLine(), false, output.kafka != null);
         } catch (PolicyException e) {
             err.println("portwatch: " + e.getMessage());
             err.flush();
