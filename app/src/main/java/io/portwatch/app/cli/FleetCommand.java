@@ -1,6 +1,7 @@
 package io.portwatch.app.cli;
 
 import io.portwatch.app.Main;
+import io.portwatch.app.sink.KafkaSettings;
 import io.portwatch.fleet.FleetApp;
 import io.portwatch.fleet.FleetConfig;
 import picocli.CommandLine;
@@ -8,11 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -154,13 +151,10 @@ public final class FleetCommand implements Callable<Integer> {
     private Properties kafkaProperties(CommandLine cmd) {
         Properties p = new Properties();
         if (kafkaConfig != null) {
-            try (InputStream in = Files.newInputStream(kafkaConfig)) {
-                p.load(in);
-            } catch (NoSuchFileException e) {
-                throw new CommandLine.ParameterException(cmd, "--kafka-config " + kafkaConfig + ": no such file");
-            } catch (IOException | IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cmd, "--kafka-config " + kafkaConfig + ": cannot be read ("
-                        + e.getClass().getSimpleName() + ")");
+            try {
+                p.putAll(KafkaSettings.load(kafkaConfig));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cmd, "--kafka-config: " + e.getMessage());
             }
         }
         if (kafkaProperties != null) {

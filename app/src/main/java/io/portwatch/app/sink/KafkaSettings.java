@@ -131,15 +131,7 @@ public final class KafkaSettings {
         }
         Map<String, Object> c = new LinkedHashMap<>(DEFAULTS);
         if (configFile != null) {
-            Properties file = new Properties();
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in); // ISO-8859-1 with \\u escapes, as Kafka's own tools read them
-            } catch (NoSuchFileException e) {
-                throw new IllegalArgumentException("Kafka configuration " + configFile + ": no such file");
-            } catch (IOException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("Kafka configuration " + configFile + ": cannot be read ("
-                        + e.getClass().getSimpleName() + ")");
-            }
+            Properties file = load(configFile);
             file.stringPropertyNames().stream().sorted().forEach(k -> c.put(k, file.getProperty(k).trim()));
         }
         c.putAll(properties);
@@ -153,6 +145,25 @@ public final class KafkaSettings {
             throw new IllegalArgumentException("Kafka producer setting: " + s.mask(e.getMessage()));
         }
         return s;
+    }
+
+    /**
+     * Kafka client settings from a Java properties file, as Kafka's own tools read them (ISO-8859-1 with
+     * {@code \\u} escapes).
+     *
+     * @throws IllegalArgumentException naming the file when it is missing or cannot be read (never its values)
+     */
+    public static Properties load(Path configFile) {
+        Properties file = new Properties();
+        try (InputStream in = Files.newInputStream(configFile)) {
+            file.load(in);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("Kafka configuration " + configFile + ": no such file");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("Kafka configuration " + configFile + ": cannot be read ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        return file;
     }
 
     /** The producer's configuration (secrets included: never print it). */
