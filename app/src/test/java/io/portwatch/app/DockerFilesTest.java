@@ -385,11 +385,17 @@ class DockerFilesTest {
                 }
             }
         }
-        assertEquals(List.of("localhost:" + metricsPort), targets);
+        // and the fleet job's, which reads the sensors' broker
+        List<String> fleetCmd = effective(service("fleet"));
+        assertEquals("fleet", fleetCmd.get(0));
+        assertEquals(bootstrap, optionValue(fleetCmd, "--kafka"), "the fleet reads the broker the sensor writes to");
+        int fleetMetricsPort = Integer.parseInt(optionValue(fleetCmd, "--metrics-port"));
+        assertEquals(List.of("localhost:" + metricsPort, "localhost:" + fleetMetricsPort), targets);
 
         // on the host's network, the ports they listen on must differ
         String web = optionValue(promCmd, "--web.listen-address");
         int webPort = Integer.parseInt(web.substring(web.lastIndexOf(':') + 1));
-        assertEquals(3, new HashSet<>(List.of(metricsPort, webPort, port)).size(), "distinct host ports");
+        assertEquals(4, new HashSet<>(List.of(metricsPort, fleetMetricsPort, webPort, port)).size(),
+                "distinct host ports");
     }
 }

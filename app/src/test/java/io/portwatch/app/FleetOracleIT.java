@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -70,7 +71,7 @@ class FleetOracleIT {
         List<String> fleetCmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-jar", Path.of(System.getProperty("portwatch.root", ".."), "app/target/portwatch.jar").toString(),
                 "fleet", "--kafka", kafka.bootstrap(), "--window", "1m", "--grace", "2s",
-                "--state-dir", tmp.resolve("state").toString(), "--application-id", "oracle"));
+                "--state-dir", tmp.resolve("state").toString(), "--application-id", "oracle", "--metrics-port", "0"));
         Path fleetErr = tmp.resolve("fleet.err");
         Process fleet = new ProcessBuilder(fleetCmd).redirectErrorStream(true).redirectOutput(fleetErr.toFile()).start();
         try {
@@ -109,12 +110,47 @@ class FleetOracleIT {
             }
             // exactly once: no window and port twice, even counting every record on the topic
             assertEquals(got.size(), kafka.readAll(List.of("portwatch.fleet.ports")).size(), "each record once");
+
+            // its metrics count what it read and wrote
+            long portStatsSent = 0;
+            for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(List.of("portwatch.ports"))) {
+                if (JSON.readTree(r.value()).get("type").asText().equals("port_stats")) {
+                    portStatsSent++;
+                }
+            }
+            String url = said(fleetErr).lines().filter(l -> l.startsWith("portwatch: metrics on ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no metrics address said: " + said(fleetErr)))
+                    .substring("portwatch: metrics on ".length()).trim();
+            assertTrue(url.startsWith("http://127.0.0.1:"), "metrics on loopback unless told: " + url);
+            long read = portStatsSent;
+            String[] scraped = {""};
+            Await.until(Duration.ofSeconds(30), () -> {
+                scraped[0] = scrape(url);
+                return metric(scraped[0], "portwatch_fleet_records_read_total{type=\"port_stats\"}") == read
+                        && metric(scraped[0], "portwatch_fleet_records_written_total{type=\"fleet_port_stats\"}")
+                        == got.size();
+            }, () -> "metrics counting " + read + " port_stats read and " + got.size() + " written: " + scraped[0]);
+            assertEquals(1.0, metric(scraped[0], "portwatch_fleet_running"), scraped[0]);
+            assertEquals(0.0, metric(scraped[0], "portwatch_fleet_records_rejected_total{reason=\"unreadable\"}"));
+            assertTrue(scraped[0].contains("kafka_stream_"), "Kafka Streams' own metrics: " + scraped[0]);
+            assertFalse(scraped[0].contains("portwatch_decode_errors"), "no sensor meters in the fleet's");
         } finally {
             fleet.destroy();
             assertTrue(fleet.waitFor(60, TimeUnit.SECONDS), "the fleet stops on SIGTERM");
         }
         assertEquals(0, fleet.exitValue(), said(fleetErr));
         assertTrue(said(fleetErr).contains("fleet stopped"), said(fleetErr));
+    }
+
+    private static String scrape(String url) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The value of a series (name with its labels, as written) in Prometheus text, NaN when absent. */
+    private static double metric(String text, String series) {
+        return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(Double.NaN);
     }
 
     /** What {@code portwatch read} of the files as one capture says, by window start and port. */

@@ -116,6 +116,11 @@ public final class FleetApp implements AutoCloseable {
         return metrics;
     }
 
+    /** The Kafka Streams client, for metrics binders; null before {@link #start()}. */
+    public synchronized KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
     /** Kafka Streams' own metrics (empty before {@link #start()}). */
     public synchronized Map<MetricName, ? extends Metric> streamsMetrics() {
         return streams == null ? Map.of() : streams.metrics();

@@ -1,6 +1,9 @@
 package io.portwatch.app.cli;
 
 import io.portwatch.app.Main;
+import io.portwatch.app.metrics.FleetMeters;
+import io.portwatch.app.metrics.MetricsServer;
+import io.portwatch.app.metrics.PortwatchMetrics;
 import io.portwatch.app.sink.KafkaSettings;
 import io.portwatch.fleet.FleetApp;
 import io.portwatch.fleet.FleetConfig;
@@ -81,6 +84,16 @@ public final class FleetCommand implements Callable<Integer> {
             description = "Kafka client settings from a Java properties file, as Kafka's own tools read them.")
     Path kafkaConfig;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics (the fleet's counters and Kafka Streams' own) at "
+                    + "http://ADDRESS:PORT/metrics and a health check at /health. Default: off.")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the metrics endpoint listens on (0.0.0.0 for a Prometheus on another host). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String metricsAddress;
+
     @CommandLine.Mixin
     FleetKeyOption fleetKey;
 
@@ -100,6 +113,9 @@ public final class FleetCommand implements Callable<Integer> {
         if (windowNanos <= 0 || graceNanos < 0) {
             throw new CommandLine.ParameterException(cmd, "--window must be positive and --grace not negative");
         }
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            throw new CommandLine.ParameterException(cmd, "--metrics-port must be 0 to 65535: " + metricsPort);
+        }
         // the fleet needs no key itself: only to know whether the sensors' sketches are keyed
         String hllKey = fleetKey.key(cmd, System.getenv()) != null ? "fleet" : "public";
         FleetConfig cfg = FleetConfig.defaults()
@@ -115,23 +131,41 @@ public final class FleetCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        try (FleetApp app = new FleetApp(cfg, props)) {
+        try (PortwatchMetrics meters = metricsPort != null ? PortwatchMetrics.withoutSensorMeters() : null;
+             MetricsServer metricsServer = metricsPort != null
+                     ? MetricsServer.start(meters, metricsAddress, metricsPort) : null;
+             FleetApp app = new FleetApp(cfg, props)) {
             app.start();
+            FleetMeters fleetMeters = meters != null ? FleetMeters.bind(app, meters.registry()) : null;
             err.println("portwatch: fleet " + applicationId + " on " + kafka.trim() + ": windows of "
                     + Durations.format(windowNanos) + ", grace " + Durations.format(graceNanos) + ", sketches "
                     + hllKey);
+            if (metricsServer != null) {
+                err.println("portwatch: metrics on " + metricsServer.url());
+            }
             err.flush();
             while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
                 if (app.failure() != null) {
                     err.println("portwatch: fleet stopped: " + oneLine(app.failure()));
                     err.flush();
+                    if (fleetMeters != null) {
+                        fleetMeters.close();
+                    }
                     return Main.EXIT_UNAVAILABLE;
                 }
             }
             boolean closed = app.close(Duration.ofSeconds(30));
+            if (fleetMeters != null) {
+                fleetMeters.close();
+            }
             err.println("portwatch: fleet stopped" + (closed ? "" : " (its threads did not end within 30s)"));
             err.flush();
             return Main.EXIT_OK;
+        } catch (java.io.IOException e) {
+            // the metrics port is taken, or the address unknown: one line naming it
+            err.println("portwatch: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_UNAVAILABLE;
         } catch (IllegalArgumentException e) {
             err.println("portwatch: " + e.getMessage());
             err.flush();

@@ -16,9 +16,10 @@ public final class MetricsOptions {
                     + "Default: off.")
     Integer port;
 
-    @Option(names = "--metrics-address", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
-            description = "Address the metrics endpoint listens on. Default: ${DEFAULT-VALUE}.")
-    String address = "0.0.0.0";
+    @Option(names = "--metrics-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the metrics endpoint listens on (0.0.0.0 for every IPv4 address, for a "
+                    + "Prometheus on another host). Default: ${DEFAULT-VALUE}.")
+    String address = "127.0.0.1";
 
     @Option(names = "--metrics-top", paramLabel = "N", defaultValue = "" + MetricsSink.DEFAULT_TOP,
             description = "Busiest ports of each interface's last window in portwatch_top_port_packets "

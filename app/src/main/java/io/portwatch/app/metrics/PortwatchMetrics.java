@@ -48,8 +48,21 @@ public final class PortwatchMetrics implements AutoCloseable {
     private final Timer kafkaLatency;
     private final List<Object> suppliers = new CopyOnWriteArrayList<>();
 
-    /** A registry with the JVM and process meters bound and every fixed portwatch meter at zero. */
+    /** A sensor's: the JVM and process meters, and every fixed sensor meter at zero. */
     public PortwatchMetrics() {
+        this(true);
+    }
+
+    /**
+     * The JVM and process meters only, for a program that is not a sensor (the fleet job, which adds its
+     * own meters to {@link #registry()}): a sensor's meters at zero there would only mislead. The sensor's
+     * methods ({@link #decodeErrors}, {@code kafka*}, {@link #outputQueue}...) must not be called on it.
+     */
+    public static PortwatchMetrics withoutSensorMeters() {
+        return new PortwatchMetrics(false);
+    }
+
+    private PortwatchMetrics(boolean sensor) {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -58,6 +71,13 @@ public final class PortwatchMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        if (!sensor) {
+            decodeErrorsOther = null;
+            kafkaSent = null;
+            kafkaFailed = null;
+            kafkaLatency = null;
+            return;
+        }
 
         for (DecodeError e : DecodeError.values()) {
             decodeErrors.put(e, decodeErrorCounter(e.key()));

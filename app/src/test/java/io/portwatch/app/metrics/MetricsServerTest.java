@@ -154,4 +154,24 @@ class MetricsServerTest {
             assertTrue(e.getMessage().startsWith("--metrics-"), e.getMessage());
         }
     }
+
+    @Test
+    void withoutAnAddressItListensOnLoopbackOnly() throws Exception {
+        @CommandLine.Command(name = "probe")
+        class Probe implements Runnable {
+            @CommandLine.Mixin
+            MetricsOptions options;
+
+            @Override
+            public void run() {
+            }
+        }
+        Probe p = new Probe();
+        CommandLine cl = new CommandLine(p);
+        cl.parseArgs("--metrics-port", "0");
+        try (MetricsServer s = p.options.start(cl, metrics)) {
+            assertTrue(s.address().getAddress().isLoopbackAddress(),
+                    "served on " + s.address() + " though no --metrics-address was given");
+        }
+    }
 }
