@@ -65,6 +65,14 @@ class ExitStatusIT {
     }
 
     @Test
+    void aBaselineThatCannotBeWrittenSaysWhy() throws Exception {
+        ReadCommandIT.Run r = portwatch(List.of(), "read", "--save-baseline", "/nonexistent/dir/baseline.txt",
+                "--format", "json", sample.toString());
+        assertEquals(3, r.exit(), r.err());
+        assertOneLine(r, "cannot write the baseline /nonexistent/dir/baseline.txt: no such file or directory");
+    }
+
+    @Test
     void anInvalidFilterIsTheCommandLinesFault() throws Exception {
         ReadCommandIT.Run r = portwatch(List.of(), "read", "--filter", "tcp port eighty", sample.toString());
         assertEquals(2, r.exit(), r.err());

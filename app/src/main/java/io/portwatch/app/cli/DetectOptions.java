@@ -167,7 +167,7 @@ public final class DetectOptions {
             config.recorder().write(saveBaseline);
             return Main.EXIT_OK;
         } catch (IOException e) {
-            err.println("portwatch: cannot write the baseline " + saveBaseline + ": " + e.getMessage());
+            err.println("portwatch: cannot write the baseline " + saveBaseline + ": " + io.portwatch.app.IoErrors.reason(e));
             err.flush();
             return Main.EXIT_UNAVAILABLE;
         }

@@ -97,6 +97,17 @@ public final class LiveCommand implements Callable<Integer> {
     @CommandLine.Mixin
     FleetKeyOption fleetKey;
 
+    @Option(names = "--user", paramLabel = "NAME",
+            description = "Once the interfaces are open, run as this user (as tcpdump -Z does): groups, group and "
+                    + "user are set before the first packet is read, so the outputs, Kafka and HTTP run "
+                    + "unprivileged. Needs root. Default: stay who started it.")
+    String user;
+
+    @Option(names = "--group", paramLabel = "NAME",
+            description = "With --user: run with this group (and no other). Default: the user's group and "
+                    + "supplementary groups.")
+    String group;
+
     @Option(names = "--verbose", negatable = true, description = "Say more about faults (stack traces of internal errors, Kafka client logs).")
     boolean verbose;
 
@@ -121,6 +132,20 @@ public final class LiveCommand implements Callable<Integer> {
         if (queueCapacity < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--queue must be at least 1: " + queueCapacity);
         }
+        PrivilegeDrop.Target runAs = null;
+        if (group != null && user == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--group goes with --user");
+        }
+        if (user != null) {
+            if (!PrivilegeDrop.supported()) {
+                return fail(err, "--user: not supported on this system", Main.EXIT_USAGE);
+            }
+            try {
+                runAs = PrivilegeDrop.resolve(user, group);
+            } catch (IllegalArgumentException e) {
+                return fail(err, e.getMessage(), Main.EXIT_USAGE);
+            }
+        }
         DetectConfig detection;
         try {
             detection = detect.toConfig(spec.commandLine(), true, output.kafka != null);
@@ -140,6 +165,7 @@ public final class LiveCommand implements Callable<Integer> {
         LiveOptions options = new LiveOptions(snaplen, promiscuous, bufferSize, immediate,
                 LiveOptions.DEFAULT_TIMEOUT_MILLIS, filter);
         return new LiveRun(interfaces, options, config, queueCapacity, output, metricsOptions, web, spec.commandLine())
+                .runAs(runAs)
                 .run(() -> detect.saveBaseline(detection, err));
     }
 

@@ -57,6 +57,7 @@ final class LiveRun {
     private final CommandLine cmd;
     private final PrintWriter err;
 
+    private PrivilegeDrop.Target runAs;
     private final List<LibpcapLiveSource> sources = new ArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -83,6 +84,12 @@ final class LiveRun {
         this.err = cmd.getErr();
     }
 
+    /** Gives up root for this user once the interfaces are open (null: stays who it is). */
+    LiveRun runAs(PrivilegeDrop.Target target) {
+        this.runAs = target;
+        return this;
+    }
+
     /**
      * Captures until stopped (a signal, or the output going away), then closes everything.
      *
@@ -100,6 +107,15 @@ final class LiveRun {
                 } catch (CaptureException e) {
                     return fail(e.getMessage(),
                             e.reason() == CaptureException.Reason.UNAVAILABLE ? Main.EXIT_UNAVAILABLE : Main.EXIT_USAGE);
+                }
+            }
+            if (runAs != null) {
+                // before anything reads a packet or opens an output: only opening the captures needs root
+                try {
+                    PrivilegeDrop.Identity now = PrivilegeDrop.to(runAs);
+                    err.println("portwatch: running as " + runAs.user() + " (" + now + ")");
+                } catch (IllegalStateException e) {
+                    return fail(e.getMessage(), Main.EXIT_UNAVAILABLE);
                 }
             }
             // before "listening" is said: whoever then sends a signal (a script, a test) finds the stop in place

@@ -79,7 +79,7 @@ public final class ReportOption {
         try {
             out = new BufferedOutputStream(Files.newOutputStream(report), 1 << 16);
         } catch (IOException | RuntimeException e) {
-            throw new IOException("cannot write the report " + report + ": " + reason(e), e);
+            throw new IOException("cannot write the report " + report + ": " + io.portwatch.app.IoErrors.reason(e), e);
         }
         inputs = List.copyOf(files);
         intervalNanos = interval;
@@ -97,25 +97,12 @@ public final class ReportOption {
         try (OutputStream o = out) {
             HtmlReport.write(o, model, inputs, intervalNanos, chosen);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the report " + report + ": " + reason(e), e);
+            throw new UncheckedIOException("cannot write the report " + report + ": " + io.portwatch.app.IoErrors.reason(e), e);
         }
     }
 
     /** Windows in the report. */
     public int windows() {
         return model.windows();
-    }
-
-    private static String reason(Exception e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such directory";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return String.valueOf(e.getMessage());
     }
 }
