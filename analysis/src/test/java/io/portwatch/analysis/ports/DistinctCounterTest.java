@@ -228,7 +228,10 @@ class DistinctCounterTest {
         assertEquals(1, one.estimate());
         one.add(6, 6);
         assertFalse(one.isExact());
-        assertEquals(2, one.estimate());
+        // 16 registers under the run's secret key: the second value shares the first one's register, and
+        // does not raise it, about once in 32 runs; the estimate is then 1 (it failed so, now and then)
+        long est = one.estimate();
+        assertTrue(est == 1 || est == 2, "estimate " + est);
     }
 
     /**
