@@ -31,7 +31,7 @@ final class FleetProcess implements AutoCloseable {
         this.command = List.copyOf(cmd);
         this.log = log;
         this.process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
     }
 
     List<String> command() {

@@ -51,8 +51,8 @@ final class LatencyRun {
                         Thread.sleep(50);
                     }
                     outputs.start(rig.admin, s.timeout());
-                    // the first window ends on the fleet window's grid, at least one window from now
-                    long firstEnd = (Math.floorDiv(System.currentTimeMillis(), window) + 2) * window;
+                    // the first window ends on the fleet window's grid, at least 2 s from now (its records made)
+                    long firstEnd = (Math.floorDiv(System.currentTimeMillis() + 2000, window) + 1) * window;
                     MachineLoad m0 = null;
                     double cpu0 = 0;
                     List<Map<String, Object>> sends = new ArrayList<>();

@@ -32,7 +32,8 @@ class SensorLoadTest {
             + "\"last_seen\":\"2024-01-01T00:00:01Z\",\"flows\":2}";
     static final String EVIDENCE = "{\"type\":\"scan_evidence\",\"sensor\":\"t\",\"input\":\"x.pcap\"," + W
             + ",\"source\":\"10.0.0.66\",\"transport\":\"tcp\",\"failed\":3,\"log_likelihood_ratio\":2.5}";
-    static final String WINDOW = "{\"type\":\"window\",\"sensor\":\"t\",\"input\":\"x.pcap\"," + W + ",\"packets\":940}";
+    static final String WINDOW = "{\"type\":\"window\",\"sensor\":\"t\",\"input\":\"x.pcap\"," + W
+            + ",\"packets\":940}";
     static final String SUMMARY = "{\"type\":\"summary\",\"sensor\":\"t\",\"input\":\"x.pcap\",\"packets\":940}";
 
     static final Instant START = Instant.parse("2026-05-01T12:00:00Z");
