@@ -132,12 +132,12 @@ def markdown(a, m, load_after, r, pcap, expected, gen_cmd, read_cmd, shown):
                                                                        for p in props) else "as below",
             "; `--kafka-property` " + ", ".join(props) if props else ""),
            "- sensor records: one window of `portwatch read --format json --scan-evidence 100` of the generated"
-           " capture `%s` (%s packets, %s flows): %s records (%s), %s bytes; sent as %d sensors"
-           " (`sensor-01`...) and windows, each copy that window's text with its sensor, input and times changed,"
-           " with the sensors' keys and producer settings (acks=all, idempotence, lz4, linger 20 ms)" %
+           " capture `%s` (%s packets, %s flows): %s records (%s), %s bytes; copied for each sensor"
+           " (`sensor-01`, ...) and window, each copy that window's text with its sensor, input and times changed"
+           " (a copy's records are the real shape, sketches included), sent with the sensors' keys and producer"
+           " settings (acks=all, idempotence, lz4, linger 20 ms)" %
            (B.rel(pcap), B.fmt_int(expected["summary"]["packets"]), B.fmt_int(expected["summary"]["flows"]),
-            B.fmt_int(r["template"]["records_per_window"]), types, B.fmt_int(r["template"]["bytes_per_window"]),
-            st["sensors"]),
+            B.fmt_int(r["template"]["records_per_window"]), types, B.fmt_int(r["template"]["bytes_per_window"])),
            "- the harness: `io.portwatch.bench.fleet.FleetBench` (bench/src/main/java/io/portwatch/bench/fleet), run"
            " by `bench/run fleet`", ""]
     if tp:
@@ -145,10 +145,11 @@ def markdown(a, m, load_after, r, pcap, expected, gen_cmd, read_cmd, shown):
     if lt:
         md += latency_section(st, lt)
     md += ["## Commands", "", "    " + shlex.join(gen_cmd), "    " + shlex.join(read_cmd), "    " + " ".join(shown)]
-    if tp:
-        md.append("    " + shlex.join(tp["fleet_command"]).replace(tp["fleet_command"][3], "BOOTSTRAP"))
-    if lt:
-        md.append("    " + shlex.join(lt["fleet_command"]).replace(lt["fleet_command"][3], "BOOTSTRAP"))
+    for run in (tp, lt):
+        if run:  # the broker's port and the state folder are the run's own
+            c = list(run["fleet_command"])
+            c[c.index("--kafka") + 1], c[c.index("--state-dir") + 1] = "BOOTSTRAP", "STATE_DIR"
+            md.append("    " + shlex.join(c))
     md.append("")
     return md
 
@@ -169,7 +170,9 @@ def throughput_section(st, tp):
                                     " the flows of every sensor and window" %
                                     (B.fmt_int(tp["fleet_port_stats"]), st["windows"], st["ports"], st["sensors"],
                                      B.fmt_int(tp["fleet_services"]))
-                                    if not tp["problems"] else "PROBLEMS: " + "; ".join(tp["problems"])), ""]
+                                    if not tp["problems"] else "PROBLEMS: " + "; ".join(tp["problems"])),
+          "- fleet_scan records written: %s (sources whose evidence, summed over the sensors, reached a threshold;"
+          " their number is not checked)" % B.fmt_int(tp["fleet_scans"]), ""]
     md += ["## Throughput", "",
            "%s sensor records (%s), %.1f MB (keys and values, before compression): %d sensors x %d windows of 1 min,"
            " stamped in the past, in the topics before the fleet starts; the last window closed by %d records of one"
