@@ -44,8 +44,8 @@ import java.util.function.Supplier;
  *
  * <p>Why one class of about 520 lines: it is where the order of everything that happens to one capture is
  * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, flow ends,
- * the end of the input, a live interface's gap); the work itself is the flow table's, the port table's, the detectors' and the
- * output's, each a class of its own.
+ * the end of the input, a live interface's gap); the work itself is the flow table's, the port table's,
+ * the detectors', the gap's and the output's, each a class of its own.
  */
 public final class TrafficAnalyzer implements PacketSink {
 

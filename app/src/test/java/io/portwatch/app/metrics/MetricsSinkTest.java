@@ -227,7 +227,8 @@ class MetricsSinkTest {
                     s.value("portwatch_drops_total", "interface", iface, "dropped_by", "interface"));
             assertEquals(cs.stream().mapToLong(CaptureStats::downNanos).sum() / 1e9,
                     s.value("portwatch_capture_down_seconds_total", "interface", iface), 1e-6);
-            assertEquals(iface.equals("eth0") ? 1 : 0, s.value("portwatch_capture_reattached_total", "interface", iface));
+            assertEquals(iface.equals("eth0") ? 1 : 0,
+                    s.value("portwatch_capture_reattached_total", "interface", iface));
             assertEquals(sent.stream().filter(w -> w.input().equals(iface)).mapToLong(WindowReport::packets).sum(),
                     s.value("portwatch_packets_total", "interface", iface));
             WindowReport last = sent.stream().filter(w -> w.input().equals(iface)).reduce((a, b) -> b).orElseThrow();

@@ -30,7 +30,8 @@ public record ReopenBackoff(long firstNanos, long maxNanos) {
 
     public ReopenBackoff {
         if (firstNanos < MIN_MILLIS * 1_000_000L) {
-            throw new IllegalArgumentException("the first wait must be at least " + MIN_MILLIS + " ms: " + firstNanos + " ns");
+            throw new IllegalArgumentException("the first wait must be at least " + MIN_MILLIS + " ms: "
+                    + firstNanos + " ns");
         }
         if (maxNanos < firstNanos || maxNanos > MAX_MILLIS * 1_000_000L) {
             throw new IllegalArgumentException("the longest wait must be from the first to " + MAX_MILLIS + " ms: "

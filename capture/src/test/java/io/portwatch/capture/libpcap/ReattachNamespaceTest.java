@@ -217,8 +217,8 @@ class ReattachNamespaceTest {
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun here");
         GapSink sink = new GapSink();
         // an Ethernet filter: a tun interface of the same name (raw IP) cannot take it
-        source = ReattachingLiveSource.open(hostEnd, LiveOptions.defaults().withFilter("udp dst port 5599 and not ether broadcast"),
-                QUICK, this::notice);
+        LiveOptions ethernetOnly = LiveOptions.defaults().withFilter("udp dst port 5599 and not ether broadcast");
+        source = ReattachingLiveSource.open(hostEnd, ethernetOnly, QUICK, this::notice);
         Runner runner = new Runner(source, sink);
         sendFromNamespace(3);
         Await.until(Duration.ofSeconds(10), () -> sink.frames.get() == 3, "the datagrams before");
@@ -265,7 +265,8 @@ class ReattachNamespaceTest {
                 + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                 + "for i in range(" + datagrams + "):\n"
                 + "    s.sendto(b'portwatch', ('" + hostAddress + "', 5599))\n";
-        LibpcapTestSupport.Result r = LibpcapTestSupport.run(List.of("ip", "netns", "exec", namespace, "python3", "-c", script));
+        LibpcapTestSupport.Result r =
+                LibpcapTestSupport.run(List.of("ip", "netns", "exec", namespace, "python3", "-c", script));
         assertEquals(0, r.exitCode(), r.stderr());
     }
 
