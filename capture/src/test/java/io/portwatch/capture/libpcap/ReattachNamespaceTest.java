@@ -149,9 +149,17 @@ class ReattachNamespaceTest {
         return runner;
     }
 
+    /** Waits until capture stopped: the sink hears of it, then the line is said. */
+    private void awaitDown(GapSink sink) {
+        Await.until(Duration.ofSeconds(10), () -> sink.downs().size() == 1 && !notices().isEmpty(),
+                () -> "capture stopped: " + notices());
+    }
+
     /** Waits until the interface is captured again, then sends two more datagrams and sees them counted. */
     private void capturedAgain(GapSink sink, CaptureStats before) throws Exception {
-        Await.until(Duration.ofSeconds(10), () -> sink.ups().size() == 1, () -> "captured again: " + notices());
+        // the sink hears of it first, then the line is said
+        Await.until(Duration.ofSeconds(10), () -> sink.ups().size() == 1 && said(hostEnd + ": captured again"),
+                () -> "captured again: " + notices());
         assertTrue(source.capturing());
         assertTrue(notices().get(notices().size() - 1).matches(hostEnd + ": captured again, after [0-9.]+ s away"),
                 notices().toString());
@@ -174,7 +182,7 @@ class ReattachNamespaceTest {
         assertTrue(before.received() >= 3, before.toString());
 
         ip("link", "set", hostEnd, "down");
-        Await.until(Duration.ofSeconds(10), () -> sink.downs().size() == 1, "capture stopped");
+        awaitDown(sink);
         assertEquals(List.of(hostEnd + ": the interface went down; opening it again every 0.05 s, backing off to 0.2 s"),
                 notices());
         assertFalse(source.capturing());
@@ -200,7 +208,7 @@ class ReattachNamespaceTest {
         CaptureStats before = source.health();
 
         ip("link", "del", hostEnd); // takes its peer along
-        Await.until(Duration.ofSeconds(10), () -> sink.downs().size() == 1, "capture stopped");
+        awaitDown(sink);
         assertTrue(said(hostEnd + ": the interface disappeared; opening it again"), notices().toString());
         Thread.sleep(500);
         assertEquals(1, notices().size(), "no such interface, again and again, is not said: " + notices());
@@ -225,7 +233,7 @@ class ReattachNamespaceTest {
         CaptureStats before = source.health();
 
         ip("link", "del", hostEnd);
-        Await.until(Duration.ofSeconds(10), () -> sink.downs().size() == 1, "capture stopped");
+        awaitDown(sink);
         ip("tuntap", "add", "dev", hostEnd, "mode", "tun");
         try {
             ip("link", "set", hostEnd, "up");
@@ -251,7 +259,7 @@ class ReattachNamespaceTest {
         GapSink sink = new GapSink();
         Runner runner = capture(sink, ReopenBackoff.DEFAULT);
         ip("link", "set", hostEnd, "down");
-        Await.until(Duration.ofSeconds(10), () -> sink.downs().size() == 1, "capture stopped");
+        awaitDown(sink);
         long start = System.nanoTime();
         source.stop();
         assertNull(runner.join(2_000));
