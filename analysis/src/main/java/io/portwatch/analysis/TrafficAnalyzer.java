@@ -42,10 +42,10 @@ import java.util.function.Supplier;
  * state is looked at ({@link #summary}, {@link #flowTable}, {@link #detection}). The decoded packet
  * holds every field tracking needs, so nothing reads a frame after its {@link #onPacket} call.
  *
- * <p>Why one class of about 480 lines: it is where the order of everything that happens to one capture is
+ * <p>Why one class of about 520 lines: it is where the order of everything that happens to one capture is
  * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, flow ends,
- * the end of the input); the work itself is the flow table's, the port table's, the detectors' and the
- * output's, each a class of its own.
+ * the end of the input, a live interface's gap); the work itself is the flow table's, the port table's,
+ * the detectors', the gap's and the output's, each a class of its own.
  */
 public final class TrafficAnalyzer implements PacketSink {
 
@@ -85,6 +85,7 @@ public final class TrafficAnalyzer implements PacketSink {
 
     private Supplier<CaptureStats> captureStats;
     private CaptureStats statsAtWindowStart;
+    private final CaptureGap gap = new CaptureGap();
     private long decodeErrorsAtWindowStart;
     private long lastIdleSweep = Long.MIN_VALUE;
     /** See {@link #scheduleTimeEvents()}. */
@@ -163,7 +164,9 @@ public final class TrafficAnalyzer implements PacketSink {
      * Live captures: the capture's own counters (cumulative since the capture started, as libpcap
      * reports them), read on the analyzer's thread when a window closes; each window reports their change
      * over it, the first window from zero: packets the capture received before the analyzer was set up
-     * are still in its buffer and this analyzer's to count.
+     * are still in its buffer and this analyzer's to count. A capture that reopens its interface adds up
+     * its handles' counters; the window adds its share of the time the interface was not captured
+     * ({@link #onCaptureDown}, {@link #onCaptureUp}).
      */
     public void captureStats(Supplier<CaptureStats> stats) {
         this.captureStats = stats;
@@ -192,6 +195,7 @@ public final class TrafficAnalyzer implements PacketSink {
             return;
         }
         flush();
+        gap.clock(epochNanos);
         if (config.intervalNanos() > 0 && windowOpen && epochNanos >= windowEnd + CLOCK_GRACE_NANOS) {
             closeWindow();
             openWindow(epochNanos);
@@ -208,6 +212,33 @@ public final class TrafficAnalyzer implements PacketSink {
         if (stage != null) {
             stage.publish();
         }
+    }
+
+    /** Live captures: the interface is not captured from {@code epochNanos} on (see {@link CaptureGap}). */
+    @Override
+    public void onCaptureDown(long epochNanos) {
+        if (finished) {
+            return;
+        }
+        flush();
+        gap.down(epochNanos);
+    }
+
+    /**
+     * Live captures: the interface is captured again from {@code epochNanos} on. Its frames all come after
+     * that: a window that ended before closes now, without waiting for late frames.
+     */
+    @Override
+    public void onCaptureUp(long epochNanos) {
+        if (finished) {
+            return;
+        }
+        if (epochNanos >= nextTimeEvent) {
+            timeEvents(epochNanos);
+        } else {
+            flush();
+        }
+        gap.up(epochNanos, windowOpen ? windowStart : epochNanos);
     }
 
     /** Records a fault of an input (one line, naming it) for the summary. */
@@ -440,7 +471,7 @@ public final class TrafficAnalyzer implements PacketSink {
         CaptureStats capture = null;
         if (captureStats != null) {
             CaptureStats now = captureStats.get();
-            capture = now.minus(statsAtWindowStart);
+            capture = gap.close(now.minus(statsAtWindowStart), windowStart, end);
             statsAtWindowStart = now;
         }
         WindowDraft draft = new WindowDraft(input, windowStart, end, ports.drainCounts(), windowPackets, windowBytes,

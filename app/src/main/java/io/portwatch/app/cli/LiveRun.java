@@ -16,8 +16,9 @@ import io.portwatch.app.web.WebOptions;
 import io.portwatch.app.web.WebServer;
 import io.portwatch.app.web.WebSink;
 import io.portwatch.capture.decode.LinkType;
-import io.portwatch.capture.libpcap.LibpcapLiveSource;
 import io.portwatch.capture.libpcap.LiveOptions;
+import io.portwatch.capture.libpcap.ReattachingLiveSource;
+import io.portwatch.capture.libpcap.ReopenBackoff;
 import io.portwatch.capture.source.CaptureException;
 import picocli.CommandLine;
 import sun.misc.Signal;
@@ -40,7 +41,12 @@ import java.util.function.IntSupplier;
  * thread. SIGINT/SIGTERM stops capture (breakLoop, join, close), closes the open window and flows
  * (end_of_input), flushes the output; a second signal exits at once.
  *
- * <p>Exit status: 0; 1 when an interface failed while capturing (its {@link CaptureException}); for an
+ * <p>An interface that goes down or away while captured is opened again once it is back
+ * ({@link ReattachingLiveSource}, every second backing off to five): one line says so each way, the
+ * windows go on closing meanwhile and report the gap, and the other interfaces are not concerned. Only a
+ * stop ends a capture; an interface that is not there at the start is an error, as before.
+ *
+ * <p>Exit status: 0; 1 when a capture failed for good (its {@link CaptureException}); for an
  * interface that cannot be opened, from the exception's {@link CaptureException.Reason reason}, 3 when
  * the machine lacks something (libpcap, permission) and 2 otherwise (no such interface, a bad filter);
  * 3 when the output or the metrics endpoint is unavailable, or records could not be delivered (Kafka).
@@ -58,7 +64,7 @@ final class LiveRun {
     private final PrintWriter err;
 
     private PrivilegeDrop.Target runAs;
-    private final List<LibpcapLiveSource> sources = new ArrayList<>();
+    private final List<ReattachingLiveSource> sources = new ArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     /**
@@ -120,7 +126,7 @@ final class LiveRun {
             }
             // before "listening" is said: whoever then sends a signal (a script, a test) finds the stop in place
             installSignalHandlers();
-            for (LibpcapLiveSource s : sources) {
+            for (ReattachingLiveSource s : sources) {
                 err.println("portwatch: listening on " + s.name() + ", link-type " + LinkType.name(s.linkType())
                         + ", snapshot length " + options.snaplen() + " bytes"
                         + (s.warning() != null ? " (" + s.warning() + ")" : ""));
@@ -186,7 +192,7 @@ final class LiveRun {
                 metrics.outputQueue(q::queued, queueCapacity);
                 metrics.outputDropped(q::dropped);
             }
-            exit = capture(q);
+            exit = capture(q, metrics);
         }
         RuntimeException outputFailure = sink.failure();
         if (outputFailure != null) {
@@ -209,15 +215,19 @@ final class LiveRun {
      * Runs a capture thread per interface until every one has ended, stopping them all when the output
      * fails, then closes the interfaces (the output is closed after them).
      *
+     * @param metrics the meters (each interface's {@code up} gauge is added), or null
      * @return {@link Main#EXIT_OK}, or {@link Main#EXIT_INPUT} when an interface failed
      */
-    private int capture(QueuedSink sink) throws InterruptedException {
+    private int capture(QueuedSink sink, PortwatchMetrics metrics) throws InterruptedException {
         AtomicInteger exit = new AtomicInteger(Main.EXIT_OK);
         List<Thread> threads = new ArrayList<>();
         // Each interface's detectors (and its calls to the output) on a thread of their own, beside its
         // capture thread, while there are processors for them.
         AnalyzerConfig each = config.withDetectionThread(Runtime.getRuntime().availableProcessors() > sources.size());
-        for (LibpcapLiveSource source : sources) {
+        for (ReattachingLiveSource source : sources) {
+            if (metrics != null) {
+                metrics.captureUp(source.name(), source::capturing);
+            }
             TrafficAnalyzer analyzer = new TrafficAnalyzer(each, source.name(), sink);
             analyzer.captureStats(source::health);
             analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
@@ -233,12 +243,12 @@ final class LiveRun {
                 }
             }
         }
-        sources.forEach(LibpcapLiveSource::close);
+        sources.forEach(ReattachingLiveSource::close);
         return exit.get();
     }
 
     /** The body of a capture thread: it owns the analyzer from the first packet to finish(). */
-    private void capture(LibpcapLiveSource source, TrafficAnalyzer analyzer, AtomicInteger exit) {
+    private void capture(ReattachingLiveSource source, TrafficAnalyzer analyzer, AtomicInteger exit) {
         try {
             source.run(analyzer);
         } catch (CaptureException e) {
@@ -254,7 +264,7 @@ final class LiveRun {
     }
 
     private void stopAll() {
-        for (LibpcapLiveSource s : sources) {
+        for (ReattachingLiveSource s : sources) {
             s.stop();
         }
     }
@@ -266,18 +276,29 @@ final class LiveRun {
      * any stopped run does, with the summary.
      */
     private void installSignalHandlers() {
-        List<LibpcapLiveSource> all = List.copyOf(sources);
+        List<ReattachingLiveSource> all = List.copyOf(sources);
         for (String name : List.of("INT", "TERM")) {
             try {
                 Signal.handle(new Signal(name), sig -> {
                     if (stopping.getAndSet(true)) {
                         Runtime.getRuntime().halt(128 + sig.getNumber()); // a second signal: at once
                     }
-                    all.forEach(LibpcapLiveSource::stop);
+                    all.forEach(ReattachingLiveSource::stop);
                 });
             } catch (IllegalArgumentException e) {
                 // the signal is not available on this platform (or is taken by the JVM): the default stays
             }
+        }
+    }
+
+    /**
+     * A capture thread's line about its interface (it went down or away, it is captured again, it cannot
+     * be opened again yet): one line, whole, among the other threads' lines.
+     */
+    private void notice(String line) {
+        synchronized (err) {
+            err.println("portwatch: " + line);
+            err.flush();
         }
     }
 
@@ -290,12 +311,12 @@ final class LiveRun {
     /** The interfaces opened so far, closed (again: closing is idempotent) whatever happens. */
     private final class Interfaces implements AutoCloseable {
         void open(String iface) throws CaptureException {
-            sources.add(LibpcapLiveSource.open(iface, options));
+            sources.add(ReattachingLiveSource.open(iface, options, ReopenBackoff.DEFAULT, LiveRun.this::notice));
         }
 
         @Override
         public void close() {
-            sources.forEach(LibpcapLiveSource::close);
+            sources.forEach(ReattachingLiveSource::close);
         }
     }
 }

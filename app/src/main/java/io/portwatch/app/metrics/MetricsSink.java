@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>window, per interface ({@code interface} = the record's input): {@code portwatch_packets_total},
  *       {@code portwatch_bytes_total}, {@code portwatch_windows_total}, {@code portwatch_decode_errors_total},
  *       {@code portwatch_capture_received_total}, {@code portwatch_drops_total{dropped_by="kernel"|"interface"}},
- *       gauges {@code portwatch_active_flows} and {@code portwatch_window_ports} (ports with traffic in the
+ *       {@code portwatch_capture_down_seconds_total} and {@code portwatch_capture_reattached_total} (the
+ *       interface not captured, and captured again, when it went down or away), gauges {@code portwatch_active_flows} and {@code portwatch_window_ports} (ports with traffic in the
  *       last window);</li>
  *   <li>window, by {@code transport} and {@code port_class}: {@code portwatch_traffic_packets_total},
  *       {@code portwatch_traffic_bytes_total}, {@code portwatch_traffic_flows_total} (flows started);</li>
@@ -150,6 +151,10 @@ public final class MetricsSink implements RecordSink {
             add(m.received, c.received());
             add(m.droppedByKernel, c.droppedByKernel());
             add(m.droppedByInterface, c.droppedByInterface());
+            if (c.downNanos() > 0) {
+                m.downSeconds.increment(c.downNanos() / 1e9);
+            }
+            add(m.reattached, c.reattached());
         }
         for (PortStats p : w.ports()) {
             int t = p.transport().ordinal();
@@ -186,6 +191,8 @@ public final class MetricsSink implements RecordSink {
         final Counter received;
         final Counter droppedByKernel;
         final Counter droppedByInterface;
+        final Counter downSeconds;
+        final Counter reattached;
         final AtomicLong activeFlows = new AtomicLong();
         final AtomicLong ports = new AtomicLong();
         Map<TopKey, TopSeries> topSeries = new HashMap<>();
@@ -208,6 +215,12 @@ public final class MetricsSink implements RecordSink {
                     .register(registry);
             droppedByInterface = Counter.builder("portwatch.drops").tags(tags).tag("dropped_by", "interface")
                     .description("Packets dropped before portwatch saw them (libpcap's statistics, live only)")
+                    .register(registry);
+            downSeconds = Counter.builder("portwatch.capture.down.seconds").tags(tags)
+                    .description("Time the interface was not captured: it went down or away (live only)")
+                    .register(registry);
+            reattached = Counter.builder("portwatch.capture.reattached").tags(tags)
+                    .description("Times the interface was captured again after it went down or away (live only)")
                     .register(registry);
             Gauge.builder("portwatch.active.flows", activeFlows, AtomicLong::get).tags(tags)
                     .description("Flows tracked when the last window closed")

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -164,6 +165,17 @@ public final class PortwatchMetrics implements AutoCloseable {
         suppliers.add(total); // function counters hold their object weakly
         FunctionCounter.builder("portwatch.output.dropped", total, LongSupplier::getAsLong)
                 .description("Records the output dropped because it fell behind").register(registry);
+    }
+
+    /**
+     * Whether an interface is being captured now ({@code portwatch_capture_up{interface}}, 1 or 0, read
+     * at each scrape): 0 while it is down or away and portwatch waits to open it again. Call once per
+     * interface.
+     */
+    public void captureUp(String iface, BooleanSupplier capturing) {
+        Gauge.builder("portwatch.capture.up", capturing, c -> c.getAsBoolean() ? 1 : 0).tag("interface", iface)
+                .description("Whether the interface is being captured (0 while it is down or away)")
+                .strongReference(true).register(registry);
     }
 
     /** A record the Kafka broker acknowledged, {@code latencyNanos} after it was handed to the producer. */

@@ -36,7 +36,8 @@ final class RecordFields {
 
     /**
      * A window's counts: {@code ports}, {@code active_flows}, {@code decode_errors}, the capture's
-     * statistics when it has some ({@code capture}), {@code output_dropped}.
+     * statistics when it has some ({@code capture}: libpcap's counters, and the time the interface was not
+     * captured, in whole milliseconds, and the times it was captured again), {@code output_dropped}.
      */
     static void windowCounts(JsonGenerator g, WindowReport w) throws IOException {
         g.writeNumberField("ports", w.ports().size());
@@ -47,6 +48,8 @@ final class RecordFields {
             g.writeNumberField("received", w.capture().received());
             g.writeNumberField("dropped_kernel", w.capture().droppedByKernel());
             g.writeNumberField("dropped_interface", w.capture().droppedByInterface());
+            g.writeNumberField("down_ms", w.capture().downNanos() / 1_000_000);
+            g.writeNumberField("reattached", w.capture().reattached());
             g.writeEndObject();
         }
         g.writeNumberField("output_dropped", w.outputDropped());

@@ -100,6 +100,12 @@ public final class TableSink implements RecordSink {
             health.append("received ").append(report.capture().received())
                     .append(INDENT).append("dropped by kernel ").append(report.capture().droppedByKernel())
                     .append(INDENT).append("by interface ").append(report.capture().droppedByInterface());
+            if (report.capture().downNanos() > 0 || report.capture().reattached() > 0) {
+                // the interface went down or away in the window: how long it was not captured, to the ms
+                long ms = report.capture().downNanos() / 1_000_000;
+                health.append(INDENT).append(String.format(Locale.ROOT, "down %d.%03ds", ms / 1000, ms % 1000))
+                        .append(INDENT).append("reattached ").append(report.capture().reattached());
+            }
         }
         if (report.decodeErrors() > 0) {
             health.append(health.length() > 0 ? INDENT : "").append("decode errors ").append(report.decodeErrors());

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -71,6 +72,21 @@ class PortwatchMetricsTest {
         s = scrape();
         assertEquals(5, s.value("portwatch_output_queue_depth"));
         assertEquals(6, s.value("portwatch_output_dropped_total"));
+    }
+
+    @Test
+    void eachInterfaceSaysWhetherItIsCapturedAtEachScrape() {
+        AtomicBoolean eth0 = new AtomicBoolean(true);
+        metrics.captureUp("eth0", eth0::get);
+        metrics.captureUp("eth1", () -> true);
+        System.gc(); // the registry holds the suppliers
+        Scrape s = scrape();
+        assertEquals(1, s.value("portwatch_capture_up", "interface", "eth0"));
+        assertEquals(1, s.value("portwatch_capture_up", "interface", "eth1"));
+        eth0.set(false);
+        s = scrape();
+        assertEquals(0, s.value("portwatch_capture_up", "interface", "eth0"), "down or away");
+        assertEquals(1, s.value("portwatch_capture_up", "interface", "eth1"));
     }
 
     @Test

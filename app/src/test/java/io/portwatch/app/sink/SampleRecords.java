@@ -126,7 +126,8 @@ final class SampleRecords {
 
     /**
      * A window of a live capture over {@code ports}: frames and bytes beyond the ports' own, flows still
-     * tracked, decode errors, capture counters and output drops all set, each to a different value.
+     * tracked, decode errors, capture counters (the interface down for a while, then captured again) and
+     * output drops all set, each to a different value.
      */
     static WindowReport window(long start, List<PortStats> ports) {
         long packets = 0;
@@ -136,7 +137,7 @@ final class SampleRecords {
             bytes += p.bytes();
         }
         return new WindowReport(INPUT, start, start + MINUTE, ports, packets + 17, bytes + 1_234,
-                ports.size() + 3L, 2, new CaptureStats(packets + 20, 4, 1), 6);
+                ports.size() + 3L, 2, new CaptureStats(packets + 20, 4, 1, 2_345_678_901L, 1), 6);
     }
 
     /** The same window as a capture file gives it: no capture counters, nothing dropped, no errors. */

@@ -129,7 +129,8 @@ class TableSinkTest {
         return blocks;
     }
 
-    private static final Pattern HEALTH_ITEM = Pattern.compile("([a-z][a-z ]*[a-z]) (\\d+)");
+    /** {@code label count}, or {@code down S.MMMs}, read as milliseconds. */
+    private static final Pattern HEALTH_ITEM = Pattern.compile("([a-z][a-z ]*[a-z]) (\\d+)(?:\\.(\\d{3})s)?");
 
     /** The items of a block's health line, label and count, in their order; empty when it has none. */
     static List<Map.Entry<String, Long>> health(Block b) {
@@ -140,15 +141,18 @@ class TableSinkTest {
         for (Cell c : cells(b.health())) {
             Matcher m = HEALTH_ITEM.matcher(c.text());
             assertTrue(m.matches(), "'label count' items: " + b.health());
-            items.add(Map.entry(m.group(1), Long.parseLong(m.group(2))));
+            assertEquals(m.group(1).equals("down"), m.group(3) != null, "only the time down is in seconds: " + c);
+            items.add(Map.entry(m.group(1), m.group(3) == null ? Long.parseLong(m.group(2))
+                    : Long.parseLong(m.group(2)) * 1000 + Long.parseLong(m.group(3))));
         }
         assertFalse(items.isEmpty(), "a health line says something: '" + b.health() + "'");
         return items;
     }
 
     /**
-     * What the health line of {@code w} says: a live capture's own counters, then decode errors and output
-     * drops when there are any. Nothing at all for a clean window of a capture file.
+     * What the health line of {@code w} says: a live capture's own counters, the time the interface was down
+     * (in ms) and the times it was captured again when it went away, then decode errors and output drops
+     * when there are any. Nothing at all for a clean window of a capture file.
      */
     static List<Map.Entry<String, Long>> health(WindowReport w) {
         List<Map.Entry<String, Long>> items = new ArrayList<>();
@@ -156,6 +160,10 @@ class TableSinkTest {
             items.add(Map.entry("received", w.capture().received()));
             items.add(Map.entry("dropped by kernel", w.capture().droppedByKernel()));
             items.add(Map.entry("by interface", w.capture().droppedByInterface()));
+            if (w.capture().downNanos() > 0 || w.capture().reattached() > 0) {
+                items.add(Map.entry("down", w.capture().downNanos() / 1_000_000));
+                items.add(Map.entry("reattached", w.capture().reattached()));
+            }
         }
         if (w.decodeErrors() > 0) {
             items.add(Map.entry("decode errors", w.decodeErrors()));
@@ -410,6 +418,9 @@ class TableSinkTest {
         cases.put("clean window without ports", SampleRecords.fileWindow(SampleRecords.T0, List.of()));
         cases.put("live, everything", live);
         cases.put("live, capture counters only", with(live, live.capture(), 0, 0));
+        cases.put("live, without a gap", with(live, new CaptureStats(5, 1, 1), 0, 0));
+        cases.put("live, down the whole window", with(live, new CaptureStats(0, 0, 0, 60_000_000_000L, 0), 0, 0));
+        cases.put("live, captured again at once", with(live, new CaptureStats(3, 0, 0, 999_999, 1), 0, 0));
         cases.put("live, idle: counters all zero", with(live, new CaptureStats(0, 0, 0), 0, 0));
         cases.put("live, counters beyond 32 bits", with(live,
                 new CaptureStats(9_000_000_050L, 4_294_967_297L, 65_537), 0, 2_147_483_651L));
@@ -435,16 +446,19 @@ class TableSinkTest {
             }
             assertEquals(w.ports().size(), b.rows().size(), c.getKey());
         }
-        // the counts it shows are each the record's own, and every one of the five is named
+        // the counts it shows are each the record's own, and every one of the seven is named
         WindowReport all = cases.get("live, everything");
         assertEquals(List.of(Map.entry("received", all.capture().received()),
                 Map.entry("dropped by kernel", all.capture().droppedByKernel()),
                 Map.entry("by interface", all.capture().droppedByInterface()),
+                Map.entry("down", all.capture().downNanos() / 1_000_000),
+                Map.entry("reattached", all.capture().reattached()),
                 Map.entry("decode errors", all.decodeErrors()),
                 Map.entry("output dropped", all.outputDropped())),
                 health(blocks(run(0, false, s -> s.window(all))).get(0)));
         assertTrue(all.capture().received() > 0 && all.capture().droppedByKernel() > 0
-                && all.capture().droppedByInterface() > 0 && all.decodeErrors() > 0 && all.outputDropped() > 0,
+                && all.capture().droppedByInterface() > 0 && all.capture().downNanos() > 0
+                && all.capture().reattached() > 0 && all.decodeErrors() > 0 && all.outputDropped() > 0,
                 "the sample sets every count");
     }
 

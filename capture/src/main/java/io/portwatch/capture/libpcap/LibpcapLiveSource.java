@@ -33,7 +33,8 @@ import java.util.Objects;
  * for every frame. A stop therefore first reads what the kernel hands over within that timeout, so that
  * the frames captured before the stop are delivered.
  *
- * <p>Faults are one-line {@link CaptureException}s that start with the interface name.
+ * <p>Faults are one-line {@link CaptureException}s that start with the interface name; the capture then
+ * ends. {@link ReattachingLiveSource} opens the interface again after one, with a new source.
  *
  * <p>This class is the reading; opening the interface is {@link LiveActivation}'s, waiting in {@code poll}
  * and checking the interface {@link LiveWait}'s, and the handle's lifecycle (stop, close, release)

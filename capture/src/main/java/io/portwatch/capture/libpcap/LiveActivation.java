@@ -29,6 +29,16 @@ final class LiveActivation {
     record Activated(PcapHandle handle, String warning, int fd) {
     }
 
+    /**
+     * The interface is not there to capture: no such interface, or it is down. What opening an interface
+     * that went away gives until it is back, which {@link ReattachingLiveSource} does not report.
+     */
+    static final class NotThere extends CaptureException {
+        NotThere(String message) {
+            super(Reason.USAGE, message);
+        }
+    }
+
     private LiveActivation() {
     }
 
@@ -84,7 +94,7 @@ final class LiveActivation {
         switch (rc) {
             case LibpcapNative.ERROR_NO_SUCH_DEVICE: {
                 String names = CaptureInterfaces.namesOrNull();
-                return new CaptureException(CaptureException.Reason.USAGE, iface + ": no such interface"
+                return new NotThere(iface + ": no such interface"
                         + (names == null ? "" : " (interfaces: " + names + ")"));
             }
             case LibpcapNative.ERROR_PERM_DENIED:
@@ -94,7 +104,7 @@ final class LiveActivation {
                         iface + ": no permission to capture in promiscuous mode: "
                         + permissionAdvice());
             case LibpcapNative.ERROR_IFACE_NOT_UP:
-                return new CaptureException(CaptureException.Reason.USAGE, iface + ": the interface is down");
+                return new NotThere(iface + ": the interface is down");
             default:
                 return new CaptureException(CaptureException.Reason.USAGE, iface + ": " + statusText(p, rc));
         }

@@ -39,4 +39,24 @@ public interface PacketSink {
      */
     default void onIdle(long epochNanos) {
     }
+
+    /**
+     * A live source that captures its interface again when it comes back calls this on its thread when
+     * the capture stopped (the interface went down or away) at {@code epochNanos}, the wall clock: every
+     * frame captured before has been delivered, and none comes until {@link #onCaptureUp}, while
+     * {@link #onIdle} goes on.
+     *
+     * @param epochNanos the wall clock, nanoseconds since the Unix epoch
+     */
+    default void onCaptureDown(long epochNanos) {
+    }
+
+    /**
+     * The interface is captured again since {@code epochNanos} (the wall clock), on a new handle: the frames
+     * that come next were captured from then on.
+     *
+     * @param epochNanos the wall clock, nanoseconds since the Unix epoch
+     */
+    default void onCaptureUp(long epochNanos) {
+    }
 }
