@@ -1,5 +1,6 @@
 package io.portwatch.app.cli;
 
+import io.portwatch.capture.libpcap.PrivilegeDrop;
 import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;

@@ -1,4 +1,4 @@
-package io.portwatch.app.cli;
+package io.portwatch.capture.libpcap;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
@@ -11,7 +11,7 @@ import com.sun.jna.Pointer;
 import java.util.Locale;
 
 /**
- * {@code live --user NAME [--group NAME]}: gives up root once the captures are open, as tcpdump's
+ * Gives up root ({@code live --user NAME [--group NAME]}) once the captures are open, as tcpdump's
  * {@code -Z} and Suricata's {@code --user} do, so that what runs while packets arrive (decoding, the
  * outputs, Kafka, HTTP) runs as an unprivileged user. The order is the one that leaves no way back:
  * supplementary groups ({@code initgroups} of the user, or only {@code --group}), then the group, then
@@ -21,9 +21,9 @@ import java.util.Locale;
  *
  * <p>An interface that goes away cannot be opened again afterwards (as with tcpdump {@code -Z}): a
  * sensor that must reattach runs as a user with the capture capabilities instead (the Docker image's
- * way, docs/operations.md).
+ * way, docs/operations.md). It lives beside libpcap because only this package makes native calls.
  */
-final class PrivilegeDrop {
+public final class PrivilegeDrop {
 
     /** {@code struct passwd} (Linux and the BSDs, 64-bit): two pointers, then {@code uid_t}, {@code gid_t}. */
     static final int PASSWD_UID_OFFSET = 16;
@@ -34,7 +34,7 @@ final class PrivilegeDrop {
     static final int GID_SIZE = 4;
 
     /** Who the process runs as: real and effective user and group ids. */
-    record Identity(int uid, int euid, int gid, int egid) {
+    public record Identity(int uid, int euid, int gid, int egid) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "uid %d, euid %d, gid %d, egid %d", uid, euid, gid, egid);
@@ -42,19 +42,19 @@ final class PrivilegeDrop {
     }
 
     /** A user to become: its name, ids and whether the supplementary groups are the user's or only the group. */
-    record Target(String user, int uid, int gid, boolean groupGiven) {
+    public record Target(String user, int uid, int gid, boolean groupGiven) {
     }
 
     private PrivilegeDrop() {
     }
 
     /** Whether this system has the calls (Linux and other Unix systems with a 64-bit JVM). */
-    static boolean supported() {
+    public static boolean supported() {
         return !Platform.isWindows() && Platform.is64Bit();
     }
 
     /** The process's ids now. */
-    static Identity current() {
+    public static Identity current() {
         return new Identity(Libc.getuid(), Libc.geteuid(), Libc.getgid(), Libc.getegid());
     }
 
@@ -63,7 +63,7 @@ final class PrivilegeDrop {
      *
      * @throws IllegalArgumentException with a one-line message naming what is unknown
      */
-    static Target resolve(String user, String group) {
+    public static Target resolve(String user, String group) {
         int uid;
         int gid;
         Pointer pw = Libc.getpwnam(user);
@@ -98,7 +98,7 @@ final class PrivilegeDrop {
      * @throws IllegalStateException with a one-line message when a step fails (not root, or refused), or
      *                               when root could be taken back
      */
-    static Identity to(Target t) {
+    public static Identity to(Target t) {
         Identity before = current();
         if (before.euid() != 0) {
             if (before.euid() == t.uid() && before.egid() == t.gid()) {
