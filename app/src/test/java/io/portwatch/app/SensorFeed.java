@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Three sensors' records (as {@code portwatch read --kafka} writes them: JSON on the default topics, keyed
  * by port, by source, by service) of {@code windows} one-minute windows from 2024-05-01T10:00Z, sent by a
  * thread of its own window after window with a pause between windows, as sensors replaying captures send
- * them; and what they add up to across the sensors, as the fleet should write it. Each window: up to
+ * them (it holds after {@code holdAfter} windows until {@link #release()}d, so that a test can act while the
+ * rest still flow); and what they add up to across the sensors, as the fleet should write it. Each window: up to
  * {@value #PORTS} TCP ports per sensor (each sensor has a port with probability 0.8), counters drawn at
  * random (seeded); {@value #SOURCES} sources each sensor saw failing 2 or 3 first contacts (under any
  * sensor's threshold, over the fleet's together); up to {@value #SERVICES} services per sensor.
@@ -39,6 +41,8 @@ final class SensorFeed {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final int windows;
+    private final int holdAfter;
+    private final CountDownLatch hold = new CountDownLatch(1);
     private final long pauseMs;
     private final String bootstrap;
     private final Random random = new Random(17);
@@ -53,9 +57,10 @@ final class SensorFeed {
     private final Map<String, TreeSet<String>> serviceSensors = new TreeMap<>();
     private final Map<String, Instant[]> serviceSeen = new TreeMap<>();
 
-    SensorFeed(String bootstrap, int windows, long pauseMs) {
+    SensorFeed(String bootstrap, int windows, int holdAfter, long pauseMs) {
         this.bootstrap = bootstrap;
         this.windows = windows;
+        this.holdAfter = holdAfter;
         this.pauseMs = pauseMs;
         this.thread = new Thread(this::run, "sensor-feed");
         thread.setDaemon(true);
@@ -65,6 +70,11 @@ final class SensorFeed {
         thread.start();
     }
 
+    /** Sends the windows after {@code holdAfter}. */
+    void release() {
+        hold.countDown();
+    }
+
     /** Windows sent so far (all their records acknowledged). */
     int sent() {
         return sent.get();
@@ -72,6 +82,7 @@ final class SensorFeed {
 
     /** Waits until every window is sent; fails when the sending did. */
     void finish() throws InterruptedException {
+        release();
         thread.join(TimeUnit.MINUTES.toMillis(5));
         if (thread.isAlive()) {
             throw new AssertionError("the sensors' records not sent within 5 minutes");
@@ -151,6 +162,9 @@ final class SensorFeed {
                 }
                 producer.flush();
                 sent.set(w + 1);
+                if (w + 1 == holdAfter && !hold.await(5, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("not released within 5 minutes");
+                }
                 Thread.sleep(pauseMs);
             }
         } catch (Throwable t) {
