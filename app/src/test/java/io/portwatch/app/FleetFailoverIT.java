@@ -8,6 +8,8 @@ import io.portwatch.testkit.Await;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two fleet instances (one application id, a state directory each) share four partitions of the sensors'
  * topics; while three sensors' records of many windows, ports, services and scanning sources still flow,
  * one instance stops: closed (it commits and leaves the group), or killed with SIGKILL (a {@code portwatch
- * fleet} process: its open transaction is aborted, its tasks move when its session expires). The other
+ * fleet} process, killed as soon as a transaction of its is seen open: the broker aborts it when it times
+ * out, and its tasks move when its session expires). The other
  * finishes, and what the fleet wrote (read committed) is complete and counts nothing twice: every window
  * and port once, with the sums of the records sent; every scanning source's window once, with its summed
  * evidence; every service's last inventory entry with its flows summed over every record sent.
@@ -120,17 +123,21 @@ class FleetFailoverIT {
                 feed.start();
                 awaitMidRun(kafka, feed, said);
                 feed.release(); // the rest flows while the instance stops
+                // killed in a transaction when it can be (then surely with work processed and not committed)
+                String tid = transactionalId(kafka, tmp.resolve("killed"));
                 int at = feed.sent();
                 assertTrue(at < feed.windows, "killed while records still flow: " + at);
-                System.out.printf("FleetFailoverIT killed: partitions %s, killed at %d of %d windows sent%n", owners,
-                        at, feed.windows);
-                killed.destroyForcibly(); // SIGKILL: no close, no commit, no leaving the group
+                boolean open = killInTransaction(kafka, tid, feed, killed); // SIGKILL: no close, no commit
                 assertTrue(killed.waitFor(30, TimeUnit.SECONDS));
                 assertEquals(128 + 9, killed.exitValue(), "killed by SIGKILL" + said.get());
+                assertTrue(feed.sent() < feed.windows, "killed while records still flow: " + feed.sent());
                 awaitOwners(kafka, Set.of("survivor"), said);
                 feed.finish();
                 check(kafka, feed, () -> "; survivor " + survivor.state() + " " + survivor.failure() + said.get());
                 assertEquals(null, survivor.failure());
+                System.out.printf("FleetFailoverIT killed: partitions %s, killed after %d of %d windows sent, %s%n",
+                        owners, at, feed.windows, open ? "in an open transaction (" + tid + ", now "
+                                + transactionState(kafka, tid) + ")" : "no open transaction seen");
             }
         } finally {
             if (killed != null && killed.isAlive()) {
@@ -194,6 +201,54 @@ class FleetFailoverIT {
             return partitions.size() == PARTITIONS;
         }, () -> "window " + feed.windows / 3 + " out of every partition, so far of " + partitions + "; sent "
                 + feed.sent() + more.get());
+    }
+
+    /**
+     * The transactional id of the fleet instance with this state directory: Kafka Streams' (exactly once
+     * v2) is the application id, the process id it keeps in the directory, and the thread; null when not
+     * found.
+     */
+    private static String transactionalId(EmbeddedKafka kafka, Path stateDir) throws Exception {
+        Path f = stateDir.resolve(APP).resolve("kafka-streams-process-metadata");
+        String process = JSON.readTree(f.toFile()).path("processId").asText();
+        if (process.isEmpty()) {
+            return null;
+        }
+        try (Admin admin = kafka.admin()) {
+            for (TransactionListing t : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
+                if (t.transactionalId().startsWith(APP + "-" + process)) {
+                    return t.transactionalId();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Kills the process as soon as its transaction ({@code tid}) is seen open, or when none was seen in
+     * ten seconds (or the feed nears its end); true when it was seen open.
+     */
+    private static boolean killInTransaction(EmbeddedKafka kafka, String tid, SensorFeed feed, Process p)
+            throws Exception {
+        try (Admin admin = kafka.admin()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (tid != null && System.nanoTime() < deadline && feed.sent() < feed.windows - 3) {
+                TransactionState state = admin.describeTransactions(List.of(tid)).description(tid)
+                        .get(30, TimeUnit.SECONDS).state();
+                if (state == TransactionState.ONGOING) {
+                    p.destroyForcibly();
+                    return true;
+                }
+            }
+        }
+        p.destroyForcibly();
+        return false;
+    }
+
+    private static TransactionState transactionState(EmbeddedKafka kafka, String tid) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            return admin.describeTransactions(List.of(tid)).description(tid).get(30, TimeUnit.SECONDS).state();
+        }
     }
 
     /** Reads the fleet's topics until they hold what the records sent add up to, then checks them. */
