@@ -41,8 +41,8 @@ class FleetSplitScanIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] SENSORS = {"a", "b", "c"};
     /** The scanning sources and their failed and answered first contacts behind each sensor. */
-    private static final Map<String, long[]> SCANS = new TreeMap<>(Map.of(
-            SplitTraffic.SCANNER, SplitTraffic.scannerContacts(), SplitTraffic.SWEEPER, SplitTraffic.sweeperContacts()));
+    private static final Map<String, long[]> SCANS = new TreeMap<>(Map.of(SplitTraffic.SCANNER,
+            SplitTraffic.scannerContacts(), SplitTraffic.SWEEPER, SplitTraffic.sweeperContacts()));
 
     @TempDir
     Path tmp;
