@@ -16,9 +16,12 @@ import org.apache.kafka.streams.KeyValue;
  * by spreading its probes over the sensors is reported, and a source whose first contacts are mostly
  * answered (ordinary clients) is not: each answer takes the ratio down as much as a failure takes it up.
  *
- * <p>{@code seen_alone} names the sensors whose own evidence in the window reached a threshold (and so,
- * most likely, raised their own alert). Added to the contract's fields: {@code method}, the first of
- * {@code trw}, {@code vertical}, {@code horizontal} that the sums reached.
+ * <p>{@code seen_alone} names the sensors whose own evidence in the window reached a threshold: those whose
+ * records alone would have made the fleet report the source. That is not the sensors that raised an alert
+ * of their own: the evidence counts first contacts with (host, port) pairs, a sensor's TRW walk those with
+ * hosts, so a sensor that sees 14 ports of each of three hosts probed raises nothing while its evidence
+ * alone is far over the bound (FleetSplitScanIT). Added to the contract's fields: {@code method}, the
+ * first of {@code trw}, {@code vertical}, {@code horizontal} that the sums reached.
  */
 final class ScanAggregation implements WindowAggregation<ScanEvidenceIn, ScanWindow> {
 
