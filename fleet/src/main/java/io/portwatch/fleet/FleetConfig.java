@@ -35,6 +35,8 @@ public record FleetConfig(Duration window, Duration grace, Duration punctuateEve
 
     /** The sensors' TRW upper bound: ln(PD / PF) with PD = 0.99, PF = 0.01 (analysis's TrwDetector). */
     public static final double TRW_UPPER = Math.log(0.99 / 0.01);
+    /** What one failed first contact adds to the sensors' TRW ratio: ln(theta1 / theta0) = ln(0.8 / 0.2). */
+    public static final double TRW_FAILURE_STEP = Math.log(0.8 / 0.2);
 
     public FleetConfig {
         Objects.requireNonNull(window, "window");

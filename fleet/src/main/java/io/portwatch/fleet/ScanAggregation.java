@@ -63,7 +63,7 @@ final class ScanAggregation implements WindowAggregation<ScanEvidenceIn, ScanWin
         metrics.scanWindows.increment();
         boolean oneTarget = w.targetsExact && w.targets.size() == 1;
         boolean onePort = w.portsExact && w.ports.size() == 1;
-        String method = method(w.ratio, w.failed, oneTarget, onePort);
+        String method = method(w.ratio, w.failed, w.distinctTargets(), oneTarget, onePort);
         if (method == null) {
             return null;
         }
@@ -88,16 +88,22 @@ final class ScanAggregation implements WindowAggregation<ScanEvidenceIn, ScanWin
         ArrayNode alone = n.putArray("seen_alone");
         for (String s : names) {
             long[] e = w.sensors.get(s);
-            if (method(w.sensorRatios.get(s), e[0], e[2] == 1, e[3] == 1) != null) {
+            if (method(w.sensorRatios.get(s), e[0], e[2], e[2] == 1, e[3] == 1) != null) {
                 alone.add(s);
             }
         }
         return KeyValue.pair(source, FleetJson.text(n));
     }
 
-    /** The first threshold the evidence reaches, or null. */
-    private String method(double ratio, long failed, boolean oneTarget, boolean onePort) {
-        if (ratio >= cfg.scanThreshold() - EPSILON) {
+    /**
+     * The first threshold the evidence reaches, or null. The sensors' evidence counts (target, port) first
+     * contacts, so that it adds up across any split of the traffic, where their own TRW walks count hosts: a
+     * ratio reaches TRW's bound only over as many targets as that bound needs failed hosts (4 at ln 99), so
+     * that a client refused on a few ports of one host, which no sensor would call a scan, is none here
+     * either; the ports of one host are the vertical test's.
+     */
+    private String method(double ratio, long failed, long targets, boolean oneTarget, boolean onePort) {
+        if (ratio >= cfg.scanThreshold() - EPSILON && targets >= trwTargets()) {
             return "trw";
         }
         if (oneTarget && failed >= cfg.scanPorts()) {
@@ -107,6 +113,11 @@ final class ScanAggregation implements WindowAggregation<ScanEvidenceIn, ScanWin
             return "horizontal";
         }
         return null;
+    }
+
+    /** The fewest failed hosts whose first contacts reach the TRW bound: ceil(bound / ln 4), 4 by default. */
+    private long trwTargets() {
+        return (long) Math.ceil(cfg.scanThreshold() / FleetConfig.TRW_FAILURE_STEP - EPSILON);
     }
 
     private static void sample(ArrayNode a, Collection<String> values) {

@@ -75,6 +75,25 @@ class FleetScansTest {
         }
     }
 
+    /**
+     * The sensors' evidence counts (target, port) first contacts, so that it adds up across any split; their
+     * own TRW counts hosts. A client refused on a few ports of one host is not a scan to a sensor: TRW needs
+     * four failed hosts to pass ln 99, the vertical test 15 ports. Nor is it to the fleet (before, its
+     * ratio of 4 ln 4 = 5.5 on one sensor raised a fleet_scan that no sensor would have raised).
+     */
+    @Test
+    void aClientRefusedOnAFewPortsOfOneHostIsNoScan() {
+        try (FleetDriver d = new FleetDriver(W1, state)) {
+            d.send(scanEvidence("a", W0, W1, "10.9.9.8", 4, 0, List.of("203.0.113.9"),
+                    List.of("tcp/80", "tcp/443", "tcp/8080", "tcp/8443")));
+            d.send(scanEvidence("b", W0, W1, "10.9.9.8", 2, 0, List.of("203.0.113.9"),
+                    List.of("tcp/81", "tcp/8081")));
+            d.advance(Duration.ofSeconds(31));
+            assertEquals(List.of(), d.scans());
+            assertEquals(1, d.metrics.snapshot().get("scan_windows"), "the window was closed, and not reported");
+        }
+    }
+
     @Test
     void aHorizontalScanSplitOverSensorsReachesTheHostThreshold() {
         try (FleetDriver d = new FleetDriver(W1, state)) {

@@ -69,9 +69,10 @@ class FleetSchemaTest {
             d.send(portStats("b", W0, W1, "udp", 53, 3, 6, 600)); // no sketch: null estimates
             d.send(service("a", "192.0.2.1", 22, "2024-05-01T09:59:00.125Z", "2024-05-01T10:00:59Z", 6, 5));
             d.send(service("b", "2001:db8::7", 443, "2024-05-01T10:00:03Z", "2024-05-01T10:00:04Z", 2, 2));
-            for (String s : List.of("a", "b", "c")) {
-                d.send(scanEvidence(s, W0, W1, "198.51.100.66", 3, 0,
-                        List.of("10.9.0.1", "10.9.0.2", "10.9.0.3"), List.of("tcp/22")));
+            for (String s : List.of("a", "b", "c")) { // three hosts behind each sensor
+                String net = "10." + (s.charAt(0) - 'a') + ".0.";
+                d.send(scanEvidence(s, W0, W1, "198.51.100.66", 3, 0, List.of(net + 1, net + 2, net + 3),
+                        List.of("tcp/22")));
             }
             d.advance(Duration.ofSeconds(31));
             d.ports().forEach(kv -> out.add(kv.value));
