@@ -103,7 +103,14 @@
     S.seq = data.seq;
     if (name === 'window') {
       const input = data.window.input;
-      for (let i = S.windows.length - 1; i >= 0; i--) {
+      const end = isoSeconds(data.window.window_end);
+      // its place in time (an append, but for the fleet's windows that come late), in place of an earlier
+      // record of the same window (the fleet's, when more of its ports came)
+      S.windows = S.windows.filter(w => !(w.window.input === input && w.window.window_start === data.window.window_start));
+      let at = S.windows.length;
+      while (at > 0 && isoSeconds(S.windows[at - 1].window.window_end) > end) at--;
+      const later = S.windows.slice(at).some(w => w.window.input === input);
+      for (let i = at - 1; i >= 0 && !later; i--) {
         const w = S.windows[i];
         if (w.window.input === input) {
           if (w.ports.length > (S.limits.ports_kept || 30)) w.ports = w.ports.slice(0, S.limits.ports_kept || 30);
@@ -116,8 +123,8 @@
         S.services.push(svc);
       }
       delete data.services;
-      S.windows.push(data);
-      const newest = isoSeconds(data.window.window_end);
+      S.windows.splice(at, 0, data);
+      const newest = isoSeconds(S.windows[S.windows.length - 1].window.window_end);
       const age = S.limits.age_seconds || 0;
       while (S.windows.length > (S.limits.windows || 720)
              || (age > 0 && isoSeconds(S.windows[0].window.window_end) < newest - age)) {
