@@ -2,6 +2,9 @@ package io.portwatch.app.cli;
 
 import io.portwatch.app.Main;
 import io.portwatch.app.sink.KafkaSettings;
+import io.portwatch.app.web.FleetFeed;
+import io.portwatch.app.web.FleetWebView;
+import io.portwatch.app.web.WebOptions;
 import io.portwatch.fleet.FleetApp;
 import io.portwatch.fleet.FleetConfig;
 import picocli.CommandLine;
@@ -28,6 +31,7 @@ import java.util.concurrent.Callable;
         footer = {"  portwatch fleet --kafka kafka-1:9092",
                 "  portwatch fleet --kafka kafka-1:9093 --kafka-config client.properties --window 5m --grace 1m",
                 "  portwatch fleet --config /etc/portwatch/portwatch.yaml",
+                "  portwatch fleet --kafka kafka-1:9092 --http-port 8080   (web view: 127.0.0.1:8080)",
                 "", HelpText.VALUES, HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_2, HelpText.EXIT_3, HelpText.EXIT_70},
         sortOptions = false,
@@ -36,7 +40,10 @@ import java.util.concurrent.Callable;
                 + "(portwatch.fleet.ports), an inventory of exposed services (portwatch.fleet.services) and "
                 + "scans seen across sensors (portwatch.fleet.alerts), until stopped (Ctrl-C or SIGTERM).",
                 "Sensors: portwatch read/live --kafka with --sensor NAME. Several instances with the same "
-                        + "--application-id share the work. See docs/fleet.md."})
+                        + "--application-id share the work. See docs/fleet.md.",
+                "--http-port serves the web view of what the fleet writes (every instance the whole fleet: it reads "
+                        + "the fleet's topics back): its windows' ports with their sensors, the inventory, fleet scans "
+                        + "(docs/web.md)."})
 public final class FleetCommand implements Callable<Integer> {
 
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
@@ -84,6 +91,10 @@ public final class FleetCommand implements Callable<Integer> {
     @CommandLine.Mixin
     FleetKeyOption fleetKey;
 
+    // --- the web view of the fleet's output (--http-port): FleetWebView
+    @CommandLine.Mixin
+    WebOptions web;
+
     @CommandLine.Mixin
     ConfigOption config;
 
@@ -100,6 +111,7 @@ public final class FleetCommand implements Callable<Integer> {
         if (windowNanos <= 0 || graceNanos < 0) {
             throw new CommandLine.ParameterException(cmd, "--window must be positive and --grace not negative");
         }
+        web.validate(cmd);
         // the fleet needs no key itself: only to know whether the sensors' sketches are keyed
         String hllKey = fleetKey.key(cmd, System.getenv()) != null ? "fleet" : "public";
         FleetConfig cfg = FleetConfig.defaults()
@@ -115,7 +127,13 @@ public final class FleetCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        FleetWebView view = null;
         try (FleetApp app = new FleetApp(cfg, props)) {
+            if (web.enabled()) {
+                // before the job: a port taken is said before anything runs; the view waits for the topics
+                view = FleetWebView.start(web, cmd, null, props, new FleetFeed.Topics(cfg.fleetPortsTopic(),
+                        cfg.fleetServicesTopic(), cfg.fleetAlertsTopic()), applicationId, windowNanos, err);
+            }
             app.start();
             err.println("portwatch: fleet " + applicationId + " on " + kafka.trim() + ": windows of "
                     + Durations.format(windowNanos) + ", grace " + Durations.format(graceNanos) + ", sketches "
@@ -144,6 +162,14 @@ public final class FleetCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_OK;
+        } catch (java.io.IOException e) {
+            err.println("portwatch: " + e.getMessage()); // the web view cannot listen
+            err.flush();
+            return Main.EXIT_UNAVAILABLE;
+        } finally {
+            if (view != null) {
+                view.close();
+            }
         }
     }
 
