@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
         footer = {"  portwatch fleet --kafka kafka-1:9092",
                 "  portwatch fleet --kafka kafka-1:9093 --kafka-config client.properties --window 5m --grace 1m",
                 "  portwatch fleet --config /etc/portwatch/portwatch.yaml",
-                "  portwatch fleet --kafka kafka-1:9092 --http-port 8080   (web view: 127.0.0.1:8080)",
+                "  portwatch fleet --kafka kafka-1:9092 --http-port 8080",
                 "", HelpText.VALUES, HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_2, HelpText.EXIT_3, HelpText.EXIT_70},
         sortOptions = false,
