@@ -57,6 +57,10 @@ public final class FleetFeed implements AutoCloseable {
     static final int MAX_RECORD_BYTES = 64 * 1024;
     /** How long a window's records must have stopped coming before it is shown (see {@link FleetWindows}). */
     static final Duration SETTLE = Duration.ofSeconds(2);
+    /** Windows kept in hand for their late records at most (a few while catching up; see {@link FleetWindows}). */
+    static final int WINDOWS_IN_HAND = 64;
+    /** Ports kept in hand over those windows at most (two windows of every TCP and UDP port). */
+    static final int PORTS_IN_HAND = 262_144;
     private static final Duration POLL = Duration.ofMillis(200);
     private static final long REFRESH_NANOS = Duration.ofSeconds(30).toNanos();
     private static final long RETRY_MILLIS = 5000;
@@ -84,7 +88,8 @@ public final class FleetFeed implements AutoCloseable {
         this.topics = topics;
         this.model = model;
         WebModel.Limits limits = model.limits();
-        this.windows = new FleetWindows(input, limits.portsLatest(), 64, 262_144, SETTLE.toNanos());
+        this.windows = new FleetWindows(input, limits.portsLatest(), limits.portsKept(), WINDOWS_IN_HAND, PORTS_IN_HAND,
+                SETTLE.toNanos());
         this.historyMillis = limits.ageNanos() > 0 ? limits.ageNanos() / 1_000_000L : Long.MAX_VALUE / 2;
         this.warn = warn;
         this.thread = new Thread(this::run, "portwatch-fleet-web");
@@ -101,7 +106,8 @@ public final class FleetFeed implements AutoCloseable {
      * @param input  the windows' {@code input}: the fleet's application id
      * @param warn   told of a problem (one line, once until it changes), e.g. the cluster refusing to be read
      */
-    public static FleetFeed start(Properties kafka, Topics topics, WebModel model, String input, Consumer<String> warn) {
+    public static FleetFeed start(Properties kafka, Topics topics, WebModel model, String input,
+                                  Consumer<String> warn) {
         FleetFeed f = new FleetFeed(new KafkaConsumer<>(consumerConfig(kafka)), topics, model, input, warn);
         f.thread.start();
         return f;
@@ -238,7 +244,8 @@ public final class FleetFeed implements AutoCloseable {
         if (r.topic().equals(topics.ports())) {
             windows.add(n, text(n), System.nanoTime()); // it counts what it does not take
         } else if (r.topic().equals(topics.services()) && type.equals("fleet_service")) {
-            String key = n.path("transport").asText() + "/" + n.path("address").asText() + "/" + n.path("port").asText();
+            String key = n.path("transport").asText() + "/" + n.path("address").asText() + "/"
+                    + n.path("port").asText();
             model.service(key, text(n));
         } else if (r.topic().equals(topics.alerts()) && type.equals("fleet_scan")) {
             model.alert(text(n));

@@ -32,8 +32,9 @@ import java.util.TreeSet;
  * <p>Bounded: windows in hand are kept for the late records while there are at most {@code maxWindows} of
  * them and {@code maxPorts} ports over all of them (at most 131,072 a window: every TCP and UDP port); the
  * oldest go first (handed on if they had news). A record of a window that went is counted ({@link #stale()})
- * and dropped. Of each window only its {@code keep} busiest ports keep their text (all keep their numbers,
- * for the sums and to replace them). Single-threaded: the {@link FleetFeed}'s thread.
+ * and dropped. Only the busiest ports of a window keep their text, as the model keeps them: {@code keep} of
+ * the newest window, {@code keepOlder} of the others (all keep their numbers, for the sums and to replace
+ * them). Single-threaded: the {@link FleetFeed}'s thread.
  */
 final class FleetWindows {
 
@@ -100,6 +101,7 @@ final class FleetWindows {
 
     private final String input;
     private final int keep;
+    private final int keepOlder;
     private final int maxWindows;
     private final int maxPorts;
     private final long settleNanos;
@@ -113,17 +115,20 @@ final class FleetWindows {
 
     /**
      * @param input       the windows' {@code input} (the fleet's application id)
-     * @param keep        ports of a window handed on at most (the busiest; the model's {@code portsLatest})
+     * @param keep        ports of the newest window handed on at most (the busiest; the model's
+     *                    {@code portsLatest})
+     * @param keepOlder   ports of an older window handed on at most (the model's {@code portsKept})
      * @param maxWindows  windows kept in hand at most
      * @param maxPorts    ports kept in hand at most, over every window
      * @param settleNanos how long a window's records must have stopped coming before it is handed on
      */
-    FleetWindows(String input, int keep, int maxWindows, int maxPorts, long settleNanos) {
-        if (keep < 1 || maxWindows < 1 || maxPorts < 1 || settleNanos < 0) {
+    FleetWindows(String input, int keep, int keepOlder, int maxWindows, int maxPorts, long settleNanos) {
+        if (keep < 1 || keepOlder < 1 || maxWindows < 1 || maxPorts < 1 || settleNanos < 0) {
             throw new IllegalArgumentException("bounds must be positive");
         }
         this.input = input;
         this.keep = keep;
+        this.keepOlder = Math.min(keep, keepOlder);
         this.maxWindows = maxWindows;
         this.maxPorts = maxPorts;
         this.settleNanos = settleNanos;
@@ -160,6 +165,10 @@ final class FleetWindows {
                 return false;
             }
             w = new Pending(start, end, endNanos);
+            Map.Entry<Long, Pending> newest = pending.lastEntry();
+            if (newest != null && newest.getKey() < startNanos) {
+                trim(newest.getValue(), keepOlder); // no longer the newest
+            }
             pending.put(startNanos, w);
         } else if (w.endNanos != endNanos) {
             bad++; // another window length over the same start: not this window's
@@ -177,9 +186,7 @@ final class FleetWindows {
         }
         w.add(p, 1);
         w.busiest.add(p);
-        if (w.busiest.size() > keep) {
-            w.busiest.pollLast().text = null;
-        }
+        trim(w, startNanos == pending.lastKey() ? keep : keepOlder);
         w.lastNanos = nowNanos;
         w.news = true;
         while (pending.size() > maxWindows || (portsHeld > maxPorts && pending.size() > 1)) {
@@ -191,6 +198,12 @@ final class FleetWindows {
             }
         }
         return true;
+    }
+
+    private static void trim(Pending w, int n) {
+        while (w.busiest.size() > n) {
+            w.busiest.pollLast().text = null;
+        }
     }
 
     /**

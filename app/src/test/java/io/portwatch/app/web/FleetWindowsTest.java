@@ -54,7 +54,7 @@ class FleetWindowsTest {
 
     @Test
     void portsOfOneWindowStartMakeOneWindowOnceTheyStopComing() throws Exception {
-        FleetWindows g = new FleetWindows("portwatch-fleet", 5, 16, 10_000, SETTLE);
+        FleetWindows g = new FleetWindows("portwatch-fleet", 5, 5, 16, 10_000, SETTLE);
         List<ObjectNode> first = new ArrayList<>();
         List<ObjectNode> second = new ArrayList<>();
         for (int p = 1; p <= 12; p++) {
@@ -105,7 +105,7 @@ class FleetWindowsTest {
 
     @Test
     void recordsThatComeLaterSendTheWindowAgainWholeAndTheModelReplacesIt() throws Exception {
-        FleetWindows g = new FleetWindows("f", 100, 16, 10_000, SETTLE);
+        FleetWindows g = new FleetWindows("f", 100, 100, 16, 10_000, SETTLE);
         WebModel m = new WebModel(WebModel.Limits.live(), "fleet", "f", 60_000 * MS);
         List<ObjectNode> records = new ArrayList<>();
         for (int p = 0; p < 4; p++) {
@@ -134,8 +134,24 @@ class FleetWindowsTest {
     }
 
     @Test
+    void olderWindowsKeepFewerPortsAsTheModelDoes() {
+        FleetWindows g = new FleetWindows("f", 10, 3, 16, 10_000, SETTLE);
+        for (int p = 0; p < 8; p++) {
+            add(g, port(W0, W1, "tcp", p), 0);
+        }
+        assertEquals(8, g.due(SETTLE).get(0).ports().size(), "the newest window: its 10 busiest");
+        add(g, port(W1, W2, "tcp", 1), SETTLE);
+        add(g, port(W0, W1, "udp", 1), SETTLE); // a late port of the older window: sent again
+        List<FleetWindows.Window> due = g.due(2 * SETTLE);
+        assertEquals(2, due.size());
+        assertEquals(3, due.get(0).ports().size(), "an older window: its 3 busiest, as the model keeps it");
+        assertEquals(9, due.get(0).portsTotal(), "all its ports counted");
+        assertEquals(1, due.get(1).ports().size());
+    }
+
+    @Test
     void windowsInHandAreBoundedAndRecordsOfThoseGoneAreCounted() {
-        FleetWindows g = new FleetWindows("f", 10, 2, 10_000, SETTLE);
+        FleetWindows g = new FleetWindows("f", 10, 10, 2, 10_000, SETTLE);
         assertTrue(add(g, port(W0, W1, "tcp", 1), 0));
         assertTrue(add(g, port(W1, W2, "tcp", 1), 0));
         assertTrue(g.due(0).isEmpty());
@@ -147,7 +163,7 @@ class FleetWindowsTest {
         assertFalse(add(g, port(W0, W1, "tcp", 2), 0), "its window went");
         assertEquals(1, g.stale());
 
-        FleetWindows byPorts = new FleetWindows("f", 10, 100, 5, SETTLE);
+        FleetWindows byPorts = new FleetWindows("f", 10, 10, 100, 5, SETTLE);
         for (int p = 0; p < 4; p++) {
             add(byPorts, port(W0, W1, "tcp", p), 0);
         }
@@ -160,7 +176,7 @@ class FleetWindowsTest {
 
     @Test
     void otherRecordsAreCountedAndLeftOut() {
-        FleetWindows g = new FleetWindows("f", 10, 2, 10_000, SETTLE);
+        FleetWindows g = new FleetWindows("f", 10, 10, 2, 10_000, SETTLE);
         ObjectNode ok = port(W0, W1, "tcp", 22);
         List<ObjectNode> bad = new ArrayList<>();
         bad.add(ok.deepCopy().put("type", "port_stats"));
