@@ -40,9 +40,9 @@ import java.util.function.Consumer;
  * no consumer group (it assigns itself every partition) and commits nothing.
  *
  * <p>Where it starts: the ports and alerts topics from the records written within the model's history
- * (the last hour, by the records' timestamps: the fleet stamps them when it writes them), the compacted
- * services topic from its beginning (the inventory). Partitions added later are read from their
- * beginning. Bounded: the model is; the grouping keeps a bounded number of windows and ports in hand;
+ * before it started (the hour, by the records' timestamps: the fleet stamps them when it writes them), the
+ * compacted services topic from its beginning (the inventory). Topics and partitions that come later are
+ * read from their beginning. Bounded: the model is; the grouping keeps a bounded number of windows and ports in hand;
  * fetches are kept small, so that the partitions' records come interleaved while it catches up; records
  * over {@value #MAX_RECORD_BYTES} bytes are counted and skipped. A record that is not what its topic should
  * carry is counted ({@link #bad()}) and skipped; each record handed on is the fleet's JSON written again
@@ -70,11 +70,11 @@ public final class FleetFeed implements AutoCloseable {
     private final Topics topics;
     private final WebModel model;
     private final FleetWindows windows;
-    private final long historyMillis;
+    /** Epoch ms: the ports and alerts are read from the records written since (the model's history). */
+    private final long historyStart;
     private final Consumer<String> warn;
     private final Thread thread;
     private final Set<TopicPartition> assigned = new HashSet<>();
-    private final Set<String> seen = new HashSet<>();
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong bad = new AtomicLong();
     private final AtomicLong badPorts = new AtomicLong();
@@ -90,7 +90,8 @@ public final class FleetFeed implements AutoCloseable {
         WebModel.Limits limits = model.limits();
         this.windows = new FleetWindows(input, limits.portsLatest(), limits.portsKept(), WINDOWS_IN_HAND, PORTS_IN_HAND,
                 SETTLE.toNanos());
-        this.historyMillis = limits.ageNanos() > 0 ? limits.ageNanos() / 1_000_000L : Long.MAX_VALUE / 2;
+        this.historyStart = limits.ageNanos() > 0
+                ? Math.max(0, System.currentTimeMillis() - limits.ageNanos() / 1_000_000L) : 0;
         this.warn = warn;
         this.thread = new Thread(this::run, "portwatch-fleet-web");
         this.thread.setDaemon(true);
@@ -177,47 +178,54 @@ public final class FleetFeed implements AutoCloseable {
     }
 
     /**
-     * Assigns every partition of the topics not yet assigned: those of a topic seen for the first time from
-     * the history's start (the services topic from its beginning), those added later to a topic from their
-     * beginning (all they hold is new). True when every topic has been seen.
+     * Assigns every partition of the topics not yet assigned, those of the ports and alerts topics from the
+     * records written since the history's start (a partition added later: all it holds), those of the
+     * services topic from their beginning. The topics are listed in one request: asking for one that does
+     * not exist yet (the job makes them after the view starts) would wait out the whole timeout. Never a
+     * seek on an empty list: Kafka takes that for every partition assigned. True when every topic is there.
      */
     private boolean assign() {
-        List<TopicPartition> added = new ArrayList<>();
+        Map<String, List<PartitionInfo>> all = consumer.listTopics(Duration.ofSeconds(30));
+        List<TopicPartition> beginning = new ArrayList<>();
         Map<TopicPartition, Long> since = new HashMap<>();
-        long from = Math.max(0, System.currentTimeMillis() - historyMillis);
+        int present = 0;
         for (String topic : List.of(topics.ports(), topics.services(), topics.alerts())) {
-            List<PartitionInfo> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            boolean firstSeen = parts != null && !parts.isEmpty() && seen.add(topic);
-            for (PartitionInfo p : parts == null ? List.<PartitionInfo>of() : parts) {
+            List<PartitionInfo> parts = all.getOrDefault(topic, List.of());
+            present += parts.isEmpty() ? 0 : 1;
+            for (PartitionInfo p : parts) {
                 TopicPartition tp = new TopicPartition(topic, p.partition());
                 if (assigned.add(tp)) {
-                    added.add(tp);
-                    if (firstSeen && !topic.equals(topics.services())) {
-                        since.put(tp, from);
+                    if (topic.equals(topics.services())) {
+                        beginning.add(tp);
+                    } else {
+                        since.put(tp, historyStart);
                     }
                 }
             }
         }
-        if (!added.isEmpty()) {
-            consumer.assign(new ArrayList<>(assigned));
-            List<TopicPartition> beginning = new ArrayList<>(added);
-            beginning.removeAll(since.keySet());
+        if (beginning.isEmpty() && since.isEmpty()) {
+            return present == 3;
+        }
+        consumer.assign(new ArrayList<>(assigned));
+        if (!beginning.isEmpty()) {
             consumer.seekToBeginning(beginning);
-            if (!since.isEmpty()) {
-                Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(since, Duration.ofSeconds(30));
-                List<TopicPartition> toEnd = new ArrayList<>();
-                for (TopicPartition tp : since.keySet()) {
-                    OffsetAndTimestamp o = at.get(tp);
-                    if (o == null) {
-                        toEnd.add(tp); // nothing written within the history
-                    } else {
-                        consumer.seek(tp, o.offset());
-                    }
+        }
+        if (!since.isEmpty()) {
+            Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(since, Duration.ofSeconds(30));
+            List<TopicPartition> toEnd = new ArrayList<>();
+            for (TopicPartition tp : since.keySet()) {
+                OffsetAndTimestamp o = at.get(tp);
+                if (o == null) {
+                    toEnd.add(tp); // nothing written since
+                } else {
+                    consumer.seek(tp, o.offset());
                 }
+            }
+            if (!toEnd.isEmpty()) {
                 consumer.seekToEnd(toEnd);
             }
         }
-        return seen.size() == 3;
+        return present == 3;
     }
 
     private void take(ConsumerRecord<byte[], byte[]> r) {

@@ -163,4 +163,45 @@ class FleetFeedIT {
             assertTrue(warnings.isEmpty(), warnings.toString());
         }
     }
+
+    /**
+     * A topic that comes after the start (the job makes its topics after the view starts) is read from the
+     * history's start, and the others are not read again (a seek on no partition is a seek on all of them).
+     */
+    @Test
+    void aTopicMadeLaterIsReadAndTheOthersAreNotReadAgain() throws Exception {
+        FleetFeed.Topics topics = new FleetFeed.Topics("later.ports", "later.services", "later.alerts");
+        kafka.createTopics(3, topics.ports(), topics.services());
+        long now = System.currentTimeMillis();
+        int recent = 6;
+        try (KafkaProducer<String, String> p = producer("later-before")) {
+            p.beginTransaction();
+            send(p, topics.ports(), now - TimeUnit.HOURS.toMillis(2), port(OLD, "2026-11-24T16:01:00Z", 22));
+            for (int i = 0; i < recent; i++) {
+                send(p, topics.ports(), now - TimeUnit.MINUTES.toMillis(5), port(W1, W2, 3000 + i));
+            }
+            send(p, topics.services(), now - TimeUnit.HOURS.toMillis(2), service("10.0.0.20", OLD));
+            p.commitTransaction();
+        }
+        WebModel model = new WebModel(WebModel.Limits.live(), "fleet", "it", TimeUnit.MINUTES.toNanos(1));
+        Properties settings = new Properties();
+        settings.put("bootstrap.servers", kafka.bootstrap());
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        try (FleetFeed feed = FleetFeed.start(settings, topics, model, "it", warnings::add)) {
+            Await.until(Duration.ofSeconds(60), () -> model.windows() == 1,
+                    () -> "the recent window: " + model.state() + " " + warnings);
+            assertEquals(recent + 1, feed.records(), "the history's port records and the inventory");
+            kafka.createTopics(3, topics.alerts());
+            try (KafkaProducer<String, String> p = producer("later-after")) {
+                p.beginTransaction();
+                send(p, topics.alerts(), System.currentTimeMillis(), scan("10.0.0.77", W1, W2));
+                p.commitTransaction();
+            }
+            Await.until(Duration.ofSeconds(60), () -> JSON.readTree(model.state()).get("alerts").size() == 1,
+                    () -> "the scan on the topic made later: " + model.state());
+            Thread.sleep(FleetFeed.SETTLE.toMillis() + 1000);
+            assertEquals(recent + 2, feed.records(), "nothing read twice: " + model.state());
+            assertEquals(1, model.windows());
+        }
+    }
 }
