@@ -3,7 +3,8 @@
  * Plain JavaScript, no build step. The data are portwatch's own JSON records (the --format json encoder
  * wrote them): a snapshot from /api/state, or embedded in the report, then, live, one Server-Sent Event per
  * closed window, alert, service and summary from /api/events. Everything the traffic names (addresses,
- * services) is put in the page as text, never as HTML.
+ * services) is put in the page as text, never as HTML. The fleet's view (`portwatch fleet --http-port`,
+ * mode 'fleet') is the same page over the fleet's records; what only they have is drawn by fleet.js (F).
  */
 (function () {
   'use strict';
@@ -12,6 +13,7 @@
     '#ea580c', '#4f46e5'];
   const TOP_SERIES = 10;
   const SEVERITY_RANK = {low: 0, medium: 1, high: 2, critical: 3};
+  const F = window.portwatchFleet;
   const ALERT_BASE = new Set(['type', 'sensor', 'input', 'kind', 'time', 'source', 'target', 'transport', 'port',
     'severity']);
 
@@ -91,7 +93,7 @@
   /** Applies a snapshot (from /api/state or the report's embedded JSON). */
   function load(state) {
     S.mode = state.mode; S.sensor = state.sensor; S.intervalNs = state.interval_ns; S.seq = state.seq;
-    S.limits = state.limits || {}; S.windows = state.windows || []; S.alerts = state.alerts || [];
+    S.limits = state.limits || {}; S.windows = state.windows || []; S.alerts = (state.alerts || []).map(F.alert);
     S.services = state.services || []; S.summaries = state.summaries || []; S.report = state.report || null;
     S.windowsDropped = state.windows_dropped || 0; S.alertsDropped = state.alerts_dropped || 0;
     if (S.mode === 'report' && S.window === 'latest') { S.window = 'all'; S.portWindow = 'all'; }
@@ -103,7 +105,14 @@
     S.seq = data.seq;
     if (name === 'window') {
       const input = data.window.input;
-      for (let i = S.windows.length - 1; i >= 0; i--) {
+      const end = isoSeconds(data.window.window_end);
+      // its place in time (an append, but for the fleet's windows that come late), in place of an earlier
+      // record of the same window (the fleet's, when more of its ports came)
+      S.windows = S.windows.filter(w => !(w.window.input === input && w.window.window_start === data.window.window_start));
+      let at = S.windows.length;
+      while (at > 0 && isoSeconds(S.windows[at - 1].window.window_end) > end) at--;
+      const later = S.windows.slice(at).some(w => w.window.input === input);
+      for (let i = at - 1; i >= 0 && !later; i--) {
         const w = S.windows[i];
         if (w.window.input === input) {
           if (w.ports.length > (S.limits.ports_kept || 30)) w.ports = w.ports.slice(0, S.limits.ports_kept || 30);
@@ -116,8 +125,8 @@
         S.services.push(svc);
       }
       delete data.services;
-      S.windows.push(data);
-      const newest = isoSeconds(data.window.window_end);
+      S.windows.splice(at, 0, data);
+      const newest = isoSeconds(S.windows[S.windows.length - 1].window.window_end);
       const age = S.limits.age_seconds || 0;
       while (S.windows.length > (S.limits.windows || 720)
              || (age > 0 && isoSeconds(S.windows[0].window.window_end) < newest - age)) {
@@ -125,7 +134,7 @@
         S.windowsDropped++;
       }
     } else if (name === 'alert') {
-      S.alerts.push(data.alert);
+      S.alerts.push(F.alert(data.alert));
       if (S.alerts.length > (S.limits.alerts || 1000)) { S.alerts.shift(); S.alertsDropped++; }
     } else if (name === 'service') {
       const k = serviceKey(data.service);
@@ -194,6 +203,10 @@
         // distinct hosts do not add up over windows: the most in one window, a lower bound
         s.unique_clients = Math.max(s.unique_clients, p.unique_clients);
         s.unique_servers = Math.max(s.unique_servers, p.unique_servers);
+        if (p.sensors !== undefined) {  // the fleet's: sensors too the most in one window, the busiest summed
+          s.sensors = s.windows ? Math.max(s.sensors, p.sensors) : p.sensors;
+          s.busiest_sensors = F.mergeBusiest(s.windows ? s.busiest_sensors : [], p.busiest_sensors);
+        }
         s.windows++;
       }
     }
@@ -231,7 +244,8 @@
           reason: s.reason || ''});
       } else {
         out.set(serviceKey(s), {transport: s.transport, port: s.port, address: s.address, service: s.service || null,
-          first_seen: s.first_seen, last_seen: s.last_seen, flows: s.flows, clients: s.clients, isNew: !!s.new});
+          first_seen: s.first_seen, last_seen: s.last_seen, flows: s.flows, clients: s.clients, isNew: !!s.new,
+          sensors: s.sensors || null});
       }
     }
     for (const w of S.windows) {
@@ -379,15 +393,17 @@
         el('td', {'data-field': 'port'}, el('a', {href: '#/port/' + k, text: k})),
         el('td', {'data-field': 'service', text: p.service || ''}),
         el('td', {'data-field': 'port_class', text: p.port_class}),
+        el('td', {class: 'num fleet-only', 'data-field': 'sensors', text: num(p.sensors)}),
         cell('flows', p.flows), cell('active_flows', p.active_flows), cell('packets', p.packets),
         cell('packets_to_server', p.packets_to_server), cell('packets_to_client', p.packets_to_client),
         cell('bytes', p.bytes, bytes(p.bytes)),
         cell('unique_clients', p.unique_clients), cell('unique_servers', p.unique_servers),
         cell('established', tcp(p, 'established')), cell('rejected', tcp(p, 'rejected')),
-        cell('unanswered', tcp(p, 'unanswered')), cell('rst', tcp(p, 'rst'))));
+        cell('unanswered', tcp(p, 'unanswered')), cell('rst', tcp(p, 'rst')),
+        el('td', {class: 'fleet-only', 'data-field': 'busiest_sensors', text: S.mode === 'fleet' ? F.busiest(p) : ''})));
     }
     if (shown.length === 0) {
-      body.appendChild(el('tr', {}, el('td', {colspan: 15, class: 'empty',
+      body.appendChild(el('tr', {}, el('td', {colspan: 17, class: 'empty',
         text: all.length ? 'no port matches the filter' : (S.windows.length ? 'no traffic in this window' : 'waiting for the first window')})));
     }
     let note = shown.length + ' of ' + all.length + ' ports';
@@ -409,6 +425,7 @@
       case 'syn_flood': return a.syns + ' SYNs, ' + a.completed + ' completed, ' + a.syn_rate + '/s';
       case 'new_service': return (a.service || a.transport + '/' + a.port) + ' on ' + a.target + ' (' + (a.reason || 'new') + ')';
       case 'policy_violation': return (a.rule || '') + ' ' + (a.network || '');
+      case 'fleet_scan': return F.what(a);
       default: return '';
     }
   }
@@ -505,12 +522,14 @@
       const answered = a.open_hosts ? a.open_hosts.length : a.answered_hosts;
       fact('answered', num(answered) + (a.open_hosts && a.open_hosts.length ? ': ' + a.open_hosts.join(', ') : ''), 'answered');
     }
+    if (a.type === 'fleet_scan') F.evidence(fact, a);
     if (a.first_seen) fact('first seen', a.first_seen, 'first_seen');
     if (a.last_seen) fact('last seen', a.last_seen, 'last_seen');
     box.appendChild(facts);
     if (a.port_sample) { box.appendChild(el('h3', {text: 'ports probed (sample)'})); box.appendChild(items(a.port_sample, a.open_ports)); }
     if (a.open_ports && a.open_ports.length) { box.appendChild(el('h3', {text: 'ports that answered'})); box.appendChild(items(a.open_ports, a.open_ports)); }
     if (a.host_sample) { box.appendChild(el('h3', {text: 'hosts probed (sample)'})); box.appendChild(items(a.host_sample, a.open_hosts)); }
+    if (a.target_sample) { box.appendChild(el('h3', {text: 'hosts probed (sample)'})); box.appendChild(items(a.target_sample)); }
     const details = el('table', {class: 'kv', id: 'evidence-details'});
     for (const [k, v] of Object.entries(a)) {
       if (ALERT_BASE.has(k)) continue;
@@ -527,12 +546,14 @@
       const k = s.transport + '/' + s.port;
       body.appendChild(el('tr', {'data-service': s.transport + '/' + s.address + '/' + s.port, 'data-new': s.isNew ? 'true' : 'false'},
         el('td', {}, el('a', {href: '#/port/' + k, text: k})), el('td', {text: s.address}), el('td', {text: s.service || ''}),
-        el('td', {title: s.first_seen || '', text: shortTime(s.first_seen)}), el('td', {title: s.last_seen || '', text: shortTime(s.last_seen)}),
-        el('td', {class: 'num', text: num(s.flows)}), el('td', {class: 'num', text: num(s.clients)}),
+        el('td', {'data-field': 'first_seen', title: s.first_seen || '', text: shortTime(s.first_seen)}),
+        el('td', {'data-field': 'last_seen', title: s.last_seen || '', text: shortTime(s.last_seen)}),
+        el('td', {class: 'num', 'data-field': 'flows', text: num(s.flows)}), el('td', {class: 'num', 'data-field': 'clients', text: num(s.clients)}),
+        el('td', {class: 'fleet-only', 'data-field': 'sensors', text: (s.sensors || []).join(', ')}),
         el('td', {}, s.isNew ? el('span', {class: 'badge-new', title: s.reason || 'new', text: 'new'}) : null)));
     }
-    if (list.length === 0) body.appendChild(el('tr', {}, el('td', {colspan: 8, class: 'empty', text: 'no exposed service known yet'})));
-    $('services-note').textContent = 'New: a new_service alert (not in the baseline, or after the learning period). '
+    if (list.length === 0) body.appendChild(el('tr', {}, el('td', {colspan: 9, class: 'empty', text: 'no exposed service known yet'})));
+    $('services-note').textContent = S.mode === 'fleet' ? F.servicesNote : 'New: a new_service alert (not in the baseline, or after the learning period). '
       + 'Others: servers that the windows kept name among their ports\u2019 top servers (first seen: the first such window).';
   }
 
@@ -600,7 +621,7 @@
     renderPortsTable();
     renderAlerts();
     renderServices();
-    renderHealth();
+    if (S.mode === 'fleet') F.health(S); else renderHealth();
   }
 
   // ---------------------------------------------------------------- a port's page
@@ -640,6 +661,7 @@
     }
     renderTalkers($('top-clients'), rec, 'top_clients', $('clients-by').value);
     renderTalkers($('top-servers'), rec, 'top_servers', $('servers-by').value);
+    if (S.mode === 'fleet') F.portPage(rec);
     const servers = clear($('port-servers'));
     const mine = exposedServices().filter(s => s.transport === transport && String(s.port) === port);
     servers.appendChild(el('tr', {}, el('th', {text: 'server'}), el('th', {text: 'first seen'}), el('th', {text: 'last seen'}), el('th', {})));
@@ -711,8 +733,9 @@
   function render() {
     $('overview').hidden = S.route.page !== 'overview';
     $('port-page').hidden = S.route.page !== 'port';
-    $('sensor').textContent = S.sensor ? 'sensor ' + S.sensor : '';
-    $('mode').textContent = S.mode === 'report' ? 'report' : 'live, windows of ' + intervalText();
+    document.body.dataset.mode = S.mode;
+    $('sensor').textContent = S.sensor ? (S.mode === 'fleet' ? 'fleet ' : 'sensor ') + S.sensor : '';
+    $('mode').textContent = S.mode === 'report' ? 'report' : (S.mode === 'fleet' ? 'fleet' : 'live') + ', windows of ' + intervalText();
     if (S.route.page === 'port') renderPortPage(S.route.key); else renderOverview();
     document.body.dataset.seq = String(S.seq);
     document.body.dataset.windows = String(S.windows.length);
@@ -813,6 +836,6 @@
     follow();
   }
 
-  window.portwatch = {state: S, render: render};
+  window.portwatch = {state: S, render: render, util: {$, el, clear, num, bytes, shortTime}};
   start();
 })();

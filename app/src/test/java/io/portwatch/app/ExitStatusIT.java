@@ -64,6 +64,20 @@ class ExitStatusIT {
         assertOneLine(usage, "--kafka is required");
     }
 
+    /** The fleet's web view cannot listen: one line, exit 3, before the job starts (no cluster needed). */
+    @Test
+    void aFleetWhoseWebPortIsTakenSaysSoOnOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            ReadCommandIT.Run r = portwatch(List.of(), "fleet", "--kafka", "127.0.0.1:1", "--http-port",
+                    String.valueOf(taken.getLocalPort()));
+            assertEquals(3, r.exit(), r.err());
+            assertOneLine(r, "cannot serve the web view on 127.0.0.1:" + taken.getLocalPort());
+        }
+        ReadCommandIT.Run usage = portwatch(List.of(), "fleet", "--kafka", "127.0.0.1:1", "--http-password-file", "pw");
+        assertEquals(2, usage.exit(), usage.err());
+        assertTrue(usage.err().contains("--http-password-file needs --http-port"), usage.err());
+    }
+
     @Test
     void aBaselineThatCannotBeWrittenSaysWhy() throws Exception {
         ReadCommandIT.Run r = portwatch(List.of(), "read", "--save-baseline", "/nonexistent/dir/baseline.txt",

@@ -5,6 +5,9 @@ import io.portwatch.app.metrics.FleetMeters;
 import io.portwatch.app.metrics.MetricsServer;
 import io.portwatch.app.metrics.PortwatchMetrics;
 import io.portwatch.app.sink.KafkaSettings;
+import io.portwatch.app.web.FleetFeed;
+import io.portwatch.app.web.FleetWebView;
+import io.portwatch.app.web.WebOptions;
 import io.portwatch.fleet.FleetApp;
 import io.portwatch.fleet.FleetConfig;
 import picocli.CommandLine;
@@ -31,6 +34,7 @@ import java.util.concurrent.Callable;
         footer = {"  portwatch fleet --kafka kafka-1:9092",
                 "  portwatch fleet --kafka kafka-1:9093 --kafka-config client.properties --window 5m --grace 1m",
                 "  portwatch fleet --config /etc/portwatch/portwatch.yaml",
+                "  portwatch fleet --kafka kafka-1:9092 --http-port 8080",
                 "", HelpText.VALUES, HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_2, HelpText.EXIT_3, HelpText.EXIT_70},
         sortOptions = false,
@@ -39,7 +43,10 @@ import java.util.concurrent.Callable;
                 + "(portwatch.fleet.ports), an inventory of exposed services (portwatch.fleet.services) and "
                 + "scans seen across sensors (portwatch.fleet.alerts), until stopped (Ctrl-C or SIGTERM).",
                 "Sensors: portwatch read/live --kafka with --sensor NAME. Several instances with the same "
-                        + "--application-id share the work. See docs/fleet.md."})
+                        + "--application-id share the work. See docs/fleet.md.",
+                "--http-port serves the web view of what the fleet writes (every instance the whole fleet: it reads "
+                        + "the fleet's topics back): its windows' ports with their sensors, the inventory, fleet scans "
+                        + "(docs/web.md)."})
 public final class FleetCommand implements Callable<Integer> {
 
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
@@ -97,6 +104,10 @@ public final class FleetCommand implements Callable<Integer> {
     @CommandLine.Mixin
     FleetKeyOption fleetKey;
 
+    // --- the web view of the fleet's output (--http-port): FleetWebView
+    @CommandLine.Mixin
+    WebOptions web;
+
     @CommandLine.Mixin
     ConfigOption config;
 
@@ -116,6 +127,7 @@ public final class FleetCommand implements Callable<Integer> {
         if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
             throw new CommandLine.ParameterException(cmd, "--metrics-port must be 0 to 65535: " + metricsPort);
         }
+        web.validate(cmd);
         // the fleet needs no key itself: only to know whether the sensors' sketches are keyed
         String hllKey = fleetKey.key(cmd, System.getenv()) != null ? "fleet" : "public";
         FleetConfig cfg = FleetConfig.defaults()
@@ -131,10 +143,18 @@ public final class FleetCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        try (PortwatchMetrics meters = metricsPort != null ? PortwatchMetrics.withoutSensorMeters() : null;
+        FleetWebView view = null;
+        // the web view serves /metrics too: the fleet's meters, never a sensor's
+        try (PortwatchMetrics meters = metricsPort != null || web.enabled()
+                     ? PortwatchMetrics.withoutSensorMeters() : null;
              MetricsServer metricsServer = metricsPort != null
                      ? MetricsServer.start(meters, metricsAddress, metricsPort) : null;
              FleetApp app = new FleetApp(cfg, props)) {
+            if (web.enabled()) {
+                // before the job: a port taken is said before anything runs; the view waits for the topics
+                view = FleetWebView.start(web, cmd, meters, props, new FleetFeed.Topics(cfg.fleetPortsTopic(),
+                        cfg.fleetServicesTopic(), cfg.fleetAlertsTopic()), applicationId, windowNanos, err);
+            }
             app.start();
             FleetMeters fleetMeters = meters != null ? FleetMeters.bind(app, meters.registry()) : null;
             err.println("portwatch: fleet " + applicationId + " on " + kafka.trim() + ": windows of "
@@ -162,7 +182,7 @@ public final class FleetCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_OK;
         } catch (java.io.IOException e) {
-            // the metrics port is taken, or the address unknown: one line naming it
+            // the metrics or web port is taken, or the address unknown: one line naming it
             err.println("portwatch: " + e.getMessage());
             err.flush();
             return Main.EXIT_UNAVAILABLE;
@@ -178,6 +198,10 @@ public final class FleetCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_OK;
+        } finally {
+            if (view != null) {
+                view.close();
+            }
         }
     }
 

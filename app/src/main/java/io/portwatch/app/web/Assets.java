@@ -10,9 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The files of the web view, all from the jar: sensors often have no internet, so nothing comes from a
- * CDN. The page ({@code web/index.html}, {@code portwatch.js}, {@code portwatch.css}) is portwatch's; the
- * chart library, uPlot (MIT licence, served beside it as {@code uPlot.LICENSE}), comes from its WebJar,
- * whose version is read from the WebJar's own Maven properties.
+ * CDN. The page ({@code web/index.html}, {@code portwatch.js}, {@code fleet.js}, {@code portwatch.css}) is
+ * portwatch's; the chart library, uPlot (MIT licence, served beside it as {@code uPlot.LICENSE}), comes
+ * from its WebJar, whose version is read from the WebJar's own Maven properties.
  */
 final class Assets {
 
@@ -28,6 +28,7 @@ final class Assets {
     /** The names served under {@code /assets/}, with where each comes from. */
     private static final Map<String, String> SOURCES = Map.of(
             "portwatch.js", "web/portwatch.js",
+            "fleet.js", "web/fleet.js",
             "portwatch.css", "web/portwatch.css",
             "uPlot.iife.min.js", "uplot:dist/uPlot.iife.min.js",
             "uPlot.min.css", "uplot:dist/uPlot.min.css",

@@ -110,7 +110,8 @@ public final class WebModel {
     }
 
     /**
-     * A closed window.
+     * A closed window. It takes its place in time among the windows kept; a window of the same input and
+     * end replaces the earlier one (see {@link #insert}).
      *
      * @param input      the input it covers
      * @param endNanos   its end
@@ -134,15 +135,25 @@ public final class WebModel {
         List<String> kept = List.copyOf(ports.size() > limits.portsLatest ? ports.subList(0, limits.portsLatest) : ports);
         lock.lock();
         try {
+            if (tooOld(endNanos)) {
+                windowsDropped++;
+                return;
+            }
             long s = ++seq;
             Window w = new Window(s, input, endNanos, record, kept, portsTotal);
-            Window before = latest.put(input, w);
-            if (before != null && before.ports.size() > limits.portsKept) {
-                before.ports = List.copyOf(before.ports.subList(0, limits.portsKept));
+            insert(w);
+            Window before = latest.get(input);
+            if (before == null || before.endNanos <= endNanos) {
+                latest.put(input, w);
+                if (before != null && before != w && before.ports.size() > limits.portsKept) {
+                    before.ports = List.copyOf(before.ports.subList(0, limits.portsKept));
+                }
+            } else if (w.ports.size() > limits.portsKept) {
+                w.ports = List.copyOf(w.ports.subList(0, limits.portsKept)); // a later window of its input is here
             }
-            windows.addLast(w);
+            long newest = windows.peekLast().endNanos;
             while (windows.size() > limits.windows
-                    || (limits.ageNanos > 0 && windows.peekFirst().endNanos < endNanos - limits.ageNanos)) {
+                    || (limits.ageNanos > 0 && windows.peekFirst().endNanos < newest - limits.ageNanos)) {
                 Window gone = windows.removeFirst();
                 latest.remove(gone.input, gone);
                 windowsDropped++;
@@ -157,6 +168,43 @@ public final class WebModel {
             event(new Event(s, "window", windowJson(w, s, seen)));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Whether a window ending then would be dropped at once: older than all a full history keeps. */
+    private boolean tooOld(long endNanos) {
+        Window first = windows.peekFirst();
+        if (first == null) {
+            return false;
+        }
+        return (windows.size() >= limits.windows && endNanos < first.endNanos)
+                || (limits.ageNanos > 0 && endNanos < windows.peekLast().endNanos - limits.ageNanos);
+    }
+
+    /**
+     * Puts a window in its place in time: after every window that ends no later (sensors' windows come in
+     * that order, so this is an append), in place of an earlier window of the same input and end (the fleet
+     * view sends a window again when more of its ports come).
+     */
+    private void insert(Window w) {
+        ArrayDeque<Window> later = new ArrayDeque<>();
+        while (!windows.isEmpty() && windows.peekLast().endNanos > w.endNanos) {
+            later.push(windows.removeLast());
+        }
+        for (Iterator<Window> it = windows.descendingIterator(); it.hasNext(); ) {
+            Window x = it.next();
+            if (x.endNanos != w.endNanos) {
+                break;
+            }
+            if (x.input.equals(w.input)) {
+                it.remove();
+                latest.remove(x.input, x);
+                break;
+            }
+        }
+        windows.addLast(w);
+        while (!later.isEmpty()) {
+            windows.addLast(later.pop());
         }
     }
 

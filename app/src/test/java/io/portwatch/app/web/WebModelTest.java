@@ -75,6 +75,52 @@ class WebModelTest {
     }
 
     @Test
+    void aWindowOfTheSameInputAndEndReplacesTheEarlierInPlace() throws Exception {
+        // the fleet view sends a window again when more of its ports come (FleetWindows)
+        WebModel m = new WebModel(new WebModel.Limits(100, 0, 2, 50, 10, 10, 100, 1 << 20), "fleet", "f", S);
+        m.window("f", S, window("f", 0), ports(3, 0), 3);
+        m.window("f", 2 * S, window("f", 1), ports(3, 1), 3);
+        m.window("f", S, window("f", 10), ports(8, 0), 8);
+        JsonNode state = JSON.readTree(m.state());
+        assertEquals(2, state.get("windows").size(), "replaced, not added: " + state.get("windows"));
+        assertEquals(10, state.at("/windows/0/window/n").asInt(), "the later record of the window, in its place");
+        assertEquals(8, state.at("/windows/0/ports_total").asInt());
+        assertEquals(2, state.at("/windows/0/ports").size(), "an older window keeps its 2 busiest ports");
+        assertEquals(3, state.at("/windows/1/ports").size(), "the latest is left whole");
+        assertEquals(3, state.at("/windows/0/seq").asLong(), "with the sequence number of its event");
+        JsonNode event = JSON.readTree(m.eventsAfter(2, 10).get(0).data());
+        assertEquals(10, event.at("/window/n").asInt());
+        assertEquals(2, event.get("ports").size());
+
+        m.window("f", 2 * S, window("f", 11), ports(6, 1), 6);
+        state = JSON.readTree(m.state());
+        assertEquals(2, state.get("windows").size());
+        assertEquals(11, state.at("/windows/1/window/n").asInt(), "the latest replaced");
+        assertEquals(6, state.at("/windows/1/ports").size(), "and whole");
+        assertEquals(10, state.at("/windows/0/window/n").asInt());
+    }
+
+    @Test
+    void aWindowThatComesLateGoesToItsPlaceInTime() throws Exception {
+        WebModel m = new WebModel(new WebModel.Limits(3, 0, 2, 50, 10, 10, 100, 1 << 20), "fleet", "f", S);
+        m.window("f", S, window("f", 1), ports(5, 1), 5);
+        m.window("f", 3 * S, window("f", 3), ports(5, 3), 5);
+        m.window("f", 2 * S, window("f", 2), ports(5, 2), 5);
+        JsonNode state = JSON.readTree(m.state());
+        assertEquals(List.of(1, 2, 3), List.of(state.at("/windows/0/window/n").asInt(),
+                state.at("/windows/1/window/n").asInt(), state.at("/windows/2/window/n").asInt()));
+        assertEquals(2, state.at("/windows/1/ports").size(), "not the latest: its busiest only");
+        assertEquals(5, state.at("/windows/2/ports").size(), "the latest stays whole");
+        m.window("f", 4 * S, window("f", 4), ports(5, 4), 5);
+        state = JSON.readTree(m.state());
+        assertEquals(2, state.at("/windows/0/window/n").asInt(), "the oldest in time went first");
+        m.window("f", S / 2, window("f", 0), ports(5, 0), 5);
+        state = JSON.readTree(m.state());
+        assertEquals(2, state.at("/windows/0/window/n").asInt(), "older than all a full history keeps: dropped");
+        assertEquals(3, state.get("windows").size());
+    }
+
+    @Test
     void alertsServicesAndSummariesAreBounded() throws Exception {
         WebModel m = new WebModel(new WebModel.Limits(10, 0, 2, 5, 3, 2, 100, 1 << 20), "live", "s", S);
         for (int i = 0; i < 5; i++) {

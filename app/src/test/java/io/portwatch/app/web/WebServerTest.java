@@ -86,7 +86,7 @@ class WebServerTest {
         assertEquals(200, page.statusCode());
         assertTrue(page.body().contains("<script src=\"assets/portwatch.js\"></script>"), page.body());
         assertTrue(page.headers().firstValue("Content-Security-Policy").orElseThrow().contains("default-src 'self'"));
-        for (String asset : List.of("portwatch.js", "portwatch.css", "uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE")) {
+        for (String asset : List.of("portwatch.js", "fleet.js", "portwatch.css", "uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE")) {
             HttpResponse<String> a = get("/assets/" + asset);
             assertEquals(200, a.statusCode(), asset);
             assertTrue(a.body().length() > 500, asset);
