@@ -194,7 +194,7 @@ public final class FleetFeed implements AutoCloseable {
             present += parts.isEmpty() ? 0 : 1;
             for (PartitionInfo p : parts) {
                 TopicPartition tp = new TopicPartition(topic, p.partition());
-                if (assigned.add(tp)) {
+                if (!assigned.contains(tp)) {
                     if (topic.equals(topics.services())) {
                         beginning.add(tp);
                     } else {
@@ -206,24 +206,28 @@ public final class FleetFeed implements AutoCloseable {
         if (beginning.isEmpty() && since.isEmpty()) {
             return present == 3;
         }
+        // where the history starts, asked before anything is assigned: when the broker does not answer in
+        // time, nothing is, and the next round asks again (assigned without a seek, a partition would be
+        // read from its beginning: auto.offset.reset, hours of records before the history; seen under load)
+        Map<TopicPartition, OffsetAndTimestamp> at = since.isEmpty() ? Map.of()
+                : consumer.offsetsForTimes(since, Duration.ofSeconds(30));
+        assigned.addAll(beginning);
+        assigned.addAll(since.keySet());
         consumer.assign(new ArrayList<>(assigned));
         if (!beginning.isEmpty()) {
             consumer.seekToBeginning(beginning);
         }
-        if (!since.isEmpty()) {
-            Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(since, Duration.ofSeconds(30));
-            List<TopicPartition> toEnd = new ArrayList<>();
-            for (TopicPartition tp : since.keySet()) {
-                OffsetAndTimestamp o = at.get(tp);
-                if (o == null) {
-                    toEnd.add(tp); // nothing written since
-                } else {
-                    consumer.seek(tp, o.offset());
-                }
+        List<TopicPartition> toEnd = new ArrayList<>();
+        for (TopicPartition tp : since.keySet()) {
+            OffsetAndTimestamp o = at.get(tp);
+            if (o == null) {
+                toEnd.add(tp); // nothing written since
+            } else {
+                consumer.seek(tp, o.offset());
             }
-            if (!toEnd.isEmpty()) {
-                consumer.seekToEnd(toEnd);
-            }
+        }
+        if (!toEnd.isEmpty()) {
+            consumer.seekToEnd(toEnd);
         }
         return present == 3;
     }
