@@ -174,9 +174,21 @@ class FleetWebIT {
         assertEquals(2, byWindow.size(), "the scan's minute and the sessions' minute: " + byWindow.keySet());
 
         // each window as the fleet wrote it: its totals, then its ports (the latest all, the older its busiest)
-        Await.until(Duration.ofSeconds(30), () -> browser.all("#health tbody tr[data-window]").size() == 2
-                && browser.all("#ports-table tbody tr[data-port]").size() == last(byWindow).size(),
-                () -> "the two windows on the page: " + browser.text("#health") + " " + browser.logs());
+        // a window is shown once its records pause, and again, whole, when more come (each fleet task closes
+        // it on its own clock): wait until each row counts all of its ports
+        Await.until(Duration.ofSeconds(30), () -> {
+            if (browser.all("#health tbody tr[data-window]").size() != 2
+                    || browser.all("#ports-table tbody tr[data-port]").size() != last(byWindow).size()) {
+                return false;
+            }
+            for (Map.Entry<String, List<JsonNode>> w : byWindow.entrySet()) {
+                String cell = browser.text("#health tr[data-window='" + w.getKey() + "'] td[data-field='ports']");
+                if (!cell.equals(Integer.toString(w.getValue().size()))) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> "the two windows on the page, whole: " + browser.text("#health") + " " + browser.logs());
         for (Map.Entry<String, List<JsonNode>> w : byWindow.entrySet()) {
             String row = "#health tr[data-window='" + w.getKey() + "'] ";
             assertEquals(sum(w.getValue(), "packets"), Long.parseLong(browser.text(row + "td[data-field='packets']")));
@@ -200,7 +212,8 @@ class FleetWebIT {
         String key = shared.get("transport").asText() + "/" + shared.get("port").asInt();
         browser.select("#window-select", "latest");
         browser.click("#ports-table tbody tr[data-port='" + key + "'] a");
-        assertEquals(key, browser.attr("#port-page", "data-port"));
+        Await.until(Duration.ofSeconds(10), () -> key.equals(browser.attr("#port-page", "data-port")),
+                () -> "the page of " + key + ": " + browser.attr("#port-page", "data-port"));
         assertEquals(shared.get("sensors").asText(), browser.text("#port-counts tr[data-field='sensors'] td"));
         for (JsonNode s : shared.get("busiest_sensors")) {
             assertEquals(s.get("packets").asText(), browser.text("#busiest-sensors tr[data-sensor='"
@@ -234,7 +247,8 @@ class FleetWebIT {
         Await.until(Duration.ofSeconds(10), () -> browser.all("#alert-list tbody tr[data-kind='fleet_scan']").size() == scans.size(),
                 () -> "the fleet scans in the alerts: " + browser.text("#alert-list"));
         browser.click("#alert-timeline circle[data-kind='fleet_scan']");
-        assertEquals("fleet_scan", browser.attr("#alert-evidence", "data-kind"));
+        Await.until(Duration.ofSeconds(10), () -> "fleet_scan".equals(browser.attr("#alert-evidence", "data-kind")),
+                "the fleet scan's evidence");
         List<String> names = new ArrayList<>();
         scan.get("sensors").forEach(n -> names.add(n.asText()));
         assertEquals(String.join(", ", names), browser.text("#evidence-facts tr[data-field='sensors'] td"));
