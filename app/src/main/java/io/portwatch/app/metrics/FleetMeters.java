@@ -16,6 +16,33 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class FleetMeters implements AutoCloseable {
 
+    private static final String READ = "Sensors' records the fleet read, by type";
+    private static final String REJECTED = "Sensors' records the fleet could not use, by reason";
+    private static final String LATE = "Sensors' records that came after their fleet window had closed (counted, not added)";
+    private static final String SKETCHES = "Distinct-count sketches left out of a merge, by reason";
+    private static final String WRITTEN = "Fleet records written, by type";
+
+    /** Each counter: meter name, {@link FleetMetrics#snapshot()} key, tag, tag value, description. */
+    private static final String[][] COUNTERS = {
+        {"portwatch.fleet.records.read", "port_stats_records", "type", "port_stats", READ},
+        {"portwatch.fleet.records.read", "service_records", "type", "service", READ},
+        {"portwatch.fleet.records.read", "scan_evidence_records", "type", "scan_evidence", READ},
+        {"portwatch.fleet.records.ignored", "skipped_records", null, null,
+            "Sensors' records of types the fleet does not join (windows, flows, alerts, summaries)"},
+        {"portwatch.fleet.records.rejected", "bad_records", "reason", "unreadable", REJECTED},
+        {"portwatch.fleet.records.rejected", "future_records", "reason", "future", REJECTED},
+        {"portwatch.fleet.records.rejected", "misrouted_records", "reason", "misrouted", REJECTED},
+        {"portwatch.fleet.records.late", "late_port_stats", "type", "port_stats", LATE},
+        {"portwatch.fleet.records.late", "late_scan_evidence", "type", "scan_evidence", LATE},
+        {"portwatch.fleet.sketches.rejected", "hll_key_mismatches", "reason", "hll_key", SKETCHES},
+        {"portwatch.fleet.sketches.rejected", "sketches_missing", "reason", "missing", SKETCHES},
+        {"portwatch.fleet.sketches.rejected", "bad_sketches", "reason", "unreadable", SKETCHES},
+        {"portwatch.fleet.records.written", "port_windows", "type", "fleet_port_stats", WRITTEN},
+        {"portwatch.fleet.records.written", "fleet_scans", "type", "fleet_scan", WRITTEN},
+        {"portwatch.fleet.scan.windows.closed", "scan_windows", null, null,
+            "Windows of scan evidence closed (one per source and window)"},
+    };
+
     private final KafkaStreamsMetrics streamsMetrics;
 
     private FleetMeters(KafkaStreamsMetrics streamsMetrics) {
@@ -30,36 +57,14 @@ public final class FleetMeters implements AutoCloseable {
      */
     public static FleetMeters bind(FleetApp app, MeterRegistry registry) {
         FleetMetrics m = app.metrics();
-        counter(registry, m, "portwatch.fleet.records.read", "port_stats_records", "type", "port_stats",
-                "Sensors' records the fleet read, by type");
-        counter(registry, m, "portwatch.fleet.records.read", "service_records", "type", "service",
-                "Sensors' records the fleet read, by type");
-        counter(registry, m, "portwatch.fleet.records.read", "scan_evidence_records", "type", "scan_evidence",
-                "Sensors' records the fleet read, by type");
-        counter(registry, m, "portwatch.fleet.records.ignored", "skipped_records", null, null,
-                "Sensors' records of types the fleet does not join (windows, flows, alerts, summaries)");
-        counter(registry, m, "portwatch.fleet.records.rejected", "bad_records", "reason", "unreadable",
-                "Sensors' records the fleet could not use, by reason");
-        counter(registry, m, "portwatch.fleet.records.rejected", "future_records", "reason", "future",
-                "Sensors' records the fleet could not use, by reason");
-        counter(registry, m, "portwatch.fleet.records.rejected", "misrouted_records", "reason", "misrouted",
-                "Sensors' records the fleet could not use, by reason");
-        counter(registry, m, "portwatch.fleet.records.late", "late_port_stats", "type", "port_stats",
-                "Sensors' records that came after their fleet window had closed (counted, not added)");
-        counter(registry, m, "portwatch.fleet.records.late", "late_scan_evidence", "type", "scan_evidence",
-                "Sensors' records that came after their fleet window had closed (counted, not added)");
-        counter(registry, m, "portwatch.fleet.sketches.rejected", "hll_key_mismatches", "reason", "hll_key",
-                "Distinct-count sketches left out of a merge, by reason");
-        counter(registry, m, "portwatch.fleet.sketches.rejected", "sketches_missing", "reason", "missing",
-                "Distinct-count sketches left out of a merge, by reason");
-        counter(registry, m, "portwatch.fleet.sketches.rejected", "bad_sketches", "reason", "unreadable",
-                "Distinct-count sketches left out of a merge, by reason");
-        counter(registry, m, "portwatch.fleet.records.written", "port_windows", "type", "fleet_port_stats",
-                "Fleet records written, by type");
-        counter(registry, m, "portwatch.fleet.records.written", "fleet_scans", "type", "fleet_scan",
-                "Fleet records written, by type");
-        counter(registry, m, "portwatch.fleet.scan.windows.closed", "scan_windows", null, null,
-                "Windows of scan evidence closed (one per source and window)");
+        for (String[] c : COUNTERS) {
+            FunctionCounter.Builder<FleetMetrics> b = FunctionCounter.builder(c[0], m, f -> f.snapshot().get(c[1]))
+                    .description(c[4]);
+            if (c[2] != null) {
+                b.tag(c[2], c[3]);
+            }
+            b.register(registry);
+        }
         Gauge.builder("portwatch.fleet.running", app, a -> a.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 while the fleet job runs with its tasks assigned, 0 while it starts, rebalances "
                         + "or stops")
@@ -67,16 +72,6 @@ public final class FleetMeters implements AutoCloseable {
         KafkaStreamsMetrics streams = new KafkaStreamsMetrics(app.kafkaStreams());
         streams.bindTo(registry);
         return new FleetMeters(streams);
-    }
-
-    private static void counter(MeterRegistry registry, FleetMetrics m, String name, String key, String tag,
-                                String value, String description) {
-        FunctionCounter.Builder<FleetMetrics> b = FunctionCounter.builder(name, m, f -> f.snapshot().get(key))
-                .description(description);
-        if (tag != null) {
-            b.tag(tag, value);
-        }
-        b.register(registry);
     }
 
     @Override

@@ -187,4 +187,28 @@ final class LibpcapTestSupport {
         }
         return ends;
     }
+
+    /** Runs {@code ip ARGS...}; fails the test with its error when it fails. */
+    static void ip(String... args) {
+        List<String> c = new ArrayList<>(List.of("ip"));
+        c.addAll(List.of(args));
+        Result r = run(c);
+        if (r.exitCode() != 0) {
+            fail(String.join(" ", c) + ": " + r.stderr().strip());
+        }
+    }
+
+    /** A third octet x such that no host address is in 10.77.x.0/24 yet (for a veth pair's /30). */
+    static int freeSubnet() {
+        String used = run(List.of("ip", "-o", "-4", "addr", "show")).stdout();
+        int start = (int) (ProcessHandle.current().pid() % 200) + 20;
+        for (int k = 0; k < 230; k++) {
+            int x = 20 + (start - 20 + k) % 230;
+            if (!used.contains(" 10.77." + x + ".")) {
+                return x;
+            }
+        }
+        fail("no free 10.77.x.0/30 subnet");
+        return -1;
+    }
 }

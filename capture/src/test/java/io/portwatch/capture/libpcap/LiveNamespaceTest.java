@@ -64,14 +64,14 @@ class LiveNamespaceTest {
         namespace = ns;
         hostEnd = "pwlh" + id;
         nsEnd = "pwln" + id;
-        ip("link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", namespace);
-        int subnet = freeSubnet();
+        LibpcapTestSupport.ip("link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", namespace);
+        int subnet = LibpcapTestSupport.freeSubnet();
         hostAddress = "10.77." + subnet + ".1";
         nsAddress = "10.77." + subnet + ".2";
-        ip("addr", "add", hostAddress + "/30", "dev", hostEnd);
-        ip("-n", namespace, "addr", "add", nsAddress + "/30", "dev", nsEnd);
-        ip("-n", namespace, "link", "set", nsEnd, "up");
-        ip("-n", namespace, "link", "set", "lo", "up");
+        LibpcapTestSupport.ip("addr", "add", hostAddress + "/30", "dev", hostEnd);
+        LibpcapTestSupport.ip("-n", namespace, "addr", "add", nsAddress + "/30", "dev", nsEnd);
+        LibpcapTestSupport.ip("-n", namespace, "link", "set", nsEnd, "up");
+        LibpcapTestSupport.ip("-n", namespace, "link", "set", "lo", "up");
     }
 
     @AfterEach
@@ -95,7 +95,7 @@ class LiveNamespaceTest {
         CaptureException down = assertThrows(CaptureException.class,
                 () -> LibpcapLiveSource.open(hostEnd, LiveOptions.defaults()));
         assertEquals(hostEnd + ": the interface is down", down.getMessage());
-        ip("link", "set", hostEnd, "up");
+        LibpcapTestSupport.ip("link", "set", hostEnd, "up");
 
         DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(hostAddress), 0));
         toClose.add(receiver);
@@ -140,7 +140,7 @@ class LiveNamespaceTest {
             assertEquals(14 + 28 + sizes[i], f.originalLength(), "wire length of datagram " + i);
         }
 
-        ip("link", "set", hostEnd, "down");
+        LibpcapTestSupport.ip("link", "set", hostEnd, "down");
         Throwable thrown = runner.join(5000);
         assertNotNull(thrown, "run ends when the interface goes down");
         assertInstanceOf(CaptureException.class, thrown);
@@ -151,13 +151,13 @@ class LiveNamespaceTest {
     @Test
     @Timeout(60)
     void deletedInterfaceEndsTheCapture() throws Exception {
-        ip("link", "set", hostEnd, "up");
+        LibpcapTestSupport.ip("link", "set", hostEnd, "up");
         LibpcapLiveSource source = LibpcapLiveSource.open(hostEnd, LiveOptions.defaults().withFilter("udp port 9"));
         toClose.add(source);
         RecordingSink sink = new RecordingSink();
         Runner runner = new Runner(source, sink);
         Await.until(Duration.ofSeconds(5), () -> sink.idleCount() >= 1, "an idle call");
-        ip("link", "del", hostEnd);
+        LibpcapTestSupport.ip("link", "del", hostEnd);
         Throwable thrown = runner.join(5000);
         assertInstanceOf(CaptureException.class, thrown, "run ends when the interface is deleted");
         String m = thrown.getMessage();
@@ -183,29 +183,6 @@ class LiveNamespaceTest {
         LibpcapTestSupport.Result r = LibpcapTestSupport.run(c);
         assertEquals(0, r.exitCode(), () -> String.join(" ", c) + ": " + r.stderr());
         return r.stdout();
-    }
-
-    private static void ip(String... args) {
-        List<String> c = new ArrayList<>(List.of("ip"));
-        c.addAll(List.of(args));
-        LibpcapTestSupport.Result r = LibpcapTestSupport.run(c);
-        if (r.exitCode() != 0) {
-            fail(String.join(" ", c) + ": " + r.stderr().strip());
-        }
-    }
-
-    /** A third octet x such that no host address is in 10.77.x.0/24 yet. */
-    private static int freeSubnet() {
-        String used = LibpcapTestSupport.run(List.of("ip", "-o", "-4", "addr", "show")).stdout();
-        int start = (int) (ProcessHandle.current().pid() % 200) + 20;
-        for (int k = 0; k < 230; k++) {
-            int x = 20 + (start - 20 + k) % 230;
-            if (!used.contains(" 10.77." + x + ".")) {
-                return x;
-            }
-        }
-        fail("no free 10.77.x.0/30 subnet");
-        return -1;
     }
 
     private static long macOf(String text) {

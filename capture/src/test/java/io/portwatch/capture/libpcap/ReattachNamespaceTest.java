@@ -96,20 +96,20 @@ class ReattachNamespaceTest {
         namespace = ns;
         hostEnd = "pwrh" + id;
         nsEnd = "pwrn" + id;
-        int subnet = freeSubnet();
+        int subnet = LibpcapTestSupport.freeSubnet();
         hostAddress = "10.77." + subnet + ".1";
         nsAddress = "10.77." + subnet + ".2";
         makePair();
-        ip("-n", namespace, "link", "set", "lo", "up");
+        LibpcapTestSupport.ip("-n", namespace, "link", "set", "lo", "up");
     }
 
     /** The veth pair, addressed and up. */
     private void makePair() {
-        ip("link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", namespace);
-        ip("addr", "add", hostAddress + "/30", "dev", hostEnd);
-        ip("-n", namespace, "addr", "add", nsAddress + "/30", "dev", nsEnd);
-        ip("-n", namespace, "link", "set", nsEnd, "up");
-        ip("link", "set", hostEnd, "up");
+        LibpcapTestSupport.ip("link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", namespace);
+        LibpcapTestSupport.ip("addr", "add", hostAddress + "/30", "dev", hostEnd);
+        LibpcapTestSupport.ip("-n", namespace, "addr", "add", nsAddress + "/30", "dev", nsEnd);
+        LibpcapTestSupport.ip("-n", namespace, "link", "set", nsEnd, "up");
+        LibpcapTestSupport.ip("link", "set", hostEnd, "up");
     }
 
     @AfterEach
@@ -181,7 +181,7 @@ class ReattachNamespaceTest {
         CaptureStats before = source.health();
         assertTrue(before.received() >= 3, before.toString());
 
-        ip("link", "set", hostEnd, "down");
+        LibpcapTestSupport.ip("link", "set", hostEnd, "down");
         awaitDown(sink);
         assertEquals(List.of(hostEnd + ": the interface went down; opening it again every 0.05 s, backing off to 0.2 s"),
                 notices());
@@ -192,7 +192,7 @@ class ReattachNamespaceTest {
         assertEquals(1, notices().size(), notices().toString());
         assertTrue(sink.ups().isEmpty());
 
-        ip("link", "set", hostEnd, "up");
+        LibpcapTestSupport.ip("link", "set", hostEnd, "up");
         capturedAgain(sink, before);
         assertEquals(2, notices().size(), notices().toString());
 
@@ -207,7 +207,7 @@ class ReattachNamespaceTest {
         Runner runner = capture(sink, QUICK);
         CaptureStats before = source.health();
 
-        ip("link", "del", hostEnd); // takes its peer along
+        LibpcapTestSupport.ip("link", "del", hostEnd); // takes its peer along
         awaitDown(sink);
         assertTrue(said(hostEnd + ": the interface disappeared; opening it again"), notices().toString());
         Thread.sleep(500);
@@ -232,11 +232,11 @@ class ReattachNamespaceTest {
         Await.until(Duration.ofSeconds(10), () -> sink.frames.get() == 3, "the datagrams before");
         CaptureStats before = source.health();
 
-        ip("link", "del", hostEnd);
+        LibpcapTestSupport.ip("link", "del", hostEnd);
         awaitDown(sink);
-        ip("tuntap", "add", "dev", hostEnd, "mode", "tun");
+        LibpcapTestSupport.ip("tuntap", "add", "dev", hostEnd, "mode", "tun");
         try {
-            ip("link", "set", hostEnd, "up");
+            LibpcapTestSupport.ip("link", "set", hostEnd, "up");
             Await.until(Duration.ofSeconds(10), () -> notices().size() == 2, () -> "the refusal: " + notices());
             assertTrue(notices().get(1).startsWith(hostEnd + ": invalid filter"), notices().toString());
             assertTrue(notices().get(1).endsWith("; trying again every 0.05 s, backing off to 0.2 s until stopped"),
@@ -245,7 +245,7 @@ class ReattachNamespaceTest {
             assertEquals(2, notices().size(), "said once: " + notices());
             assertFalse(source.capturing());
         } finally {
-            ip("link", "del", hostEnd);
+            LibpcapTestSupport.ip("link", "del", hostEnd);
         }
         makePair();
         capturedAgain(sink, before);
@@ -258,7 +258,7 @@ class ReattachNamespaceTest {
     void aStopWhileTheInterfaceIsAwayEndsTheRunAtOnce() throws Exception {
         GapSink sink = new GapSink();
         Runner runner = capture(sink, ReopenBackoff.DEFAULT);
-        ip("link", "set", hostEnd, "down");
+        LibpcapTestSupport.ip("link", "set", hostEnd, "down");
         awaitDown(sink);
         long start = System.nanoTime();
         source.stop();
@@ -278,26 +278,4 @@ class ReattachNamespaceTest {
         assertEquals(0, r.exitCode(), r.stderr());
     }
 
-    private static void ip(String... args) {
-        List<String> c = new ArrayList<>(List.of("ip"));
-        c.addAll(List.of(args));
-        LibpcapTestSupport.Result r = LibpcapTestSupport.run(c);
-        if (r.exitCode() != 0) {
-            fail(String.join(" ", c) + ": " + r.stderr().strip());
-        }
-    }
-
-    /** A third octet x such that no host address is in 10.77.x.0/24 yet. */
-    private static int freeSubnet() {
-        String used = LibpcapTestSupport.run(List.of("ip", "-o", "-4", "addr", "show")).stdout();
-        int start = (int) (ProcessHandle.current().pid() % 200) + 20;
-        for (int k = 0; k < 230; k++) {
-            int x = 20 + (start - 20 + k) % 230;
-            if (!used.contains(" 10.77." + x + ".")) {
-                return x;
-            }
-        }
-        fail("no free 10.77.x.0/30 subnet");
-        return -1;
-    }
 }
