@@ -18,7 +18,8 @@ public final class FleetMeters implements AutoCloseable {
 
     private static final String READ = "Sensors' records the fleet read, by type";
     private static final String REJECTED = "Sensors' records the fleet could not use, by reason";
-    private static final String LATE = "Sensors' records that came after their fleet window had closed (counted, not added)";
+    private static final String LATE =
+            "Sensors' records that came after their fleet window had closed (counted, not added)";
     private static final String SKETCHES = "Distinct-count sketches left out of a merge, by reason";
     private static final String WRITTEN = "Fleet records written, by type";
 
