@@ -74,7 +74,20 @@ public final class CaptureFileSource implements PacketSource {
             FileChannel file = openFile(path);
             channel = regularFile(path) ? file : (pipe = new PipeChannel(path, Channels.newInputStream(file)));
         }
-        CaptureInput input = new CaptureInput(path, channel);
+        return open(path, channel, pipe, readLimit);
+    }
+
+    /**
+     * A capture read from a channel that is not a file, named {@code name} in messages (the fuzz targets hand
+     * their bytes in so), reading at most {@code readLimit} bytes at a time (0: as much as the buffer takes).
+     */
+    static CaptureFileSource open(String name, ReadableByteChannel channel, int readLimit) throws CaptureException {
+        return open(Objects.requireNonNull(name, "name"), Objects.requireNonNull(channel, "channel"), null, readLimit);
+    }
+
+    private static CaptureFileSource open(String name, ReadableByteChannel channel, PipeChannel pipe, int readLimit)
+            throws CaptureException {
+        CaptureInput input = new CaptureInput(name, channel);
         if (readLimit > 0) {
             input.limitReads(readLimit);
         }
