@@ -152,7 +152,8 @@ public final class CaptureFileSource implements PacketSource {
         if (!input.require(4)) {
             throw new CaptureException(input.name() + (input.available() == 0
                     ? ": empty " + kind
-                    : ": " + kind + " too short for a capture header (" + input.available() + " bytes)"));
+                    : ": " + kind + " too short for a capture header (" + input.available()
+                    + (input.available() == 1 ? " byte)" : " bytes)")));
         }
         int magic = input.buf.getInt(input.pos);
         if (PcapRecordReader.isMagic(magic)) {
