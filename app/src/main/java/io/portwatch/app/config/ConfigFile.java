@@ -49,9 +49,9 @@ public final class ConfigFile {
      */
     public record Setting(String key, List<String> values, Shape shape, int line, String section) {
 
-        /** The value as written, for messages: a list as {@code [a, b]}. */
+        /** The value as written, for messages: a list as {@code [a, b]}, control characters as escapes ({@code \n}). */
         public String text() {
-            return shape == Shape.SCALAR ? values.get(0) : values.toString();
+            return ConfigException.escapeControls(shape == Shape.SCALAR ? values.get(0) : values.toString());
         }
     }
 

@@ -202,7 +202,9 @@ class CommandConfigTest {
         assertTrue(invalid("format: xml\n").endsWith("key 'format', value 'xml': must be one of table, json, ecs"));
         assertTrue(invalid("reader: pcap4j\n").endsWith("key 'reader', value 'pcap4j': must be one of java, libpcap"));
         assertTrue(invalid("detect-memory: lots\n").contains("key 'detect-memory', value 'lots': 'lots' is not a size"));
-        assertTrue(invalid("policy: \"a\\0b\"\n").contains("key 'policy', value 'a\0b': not a file name"));
+        // a control character in a value is quoted as an escape: the message stays one readable line
+        assertTrue(invalid("policy: \"a\\0b\"\n").contains("key 'policy', value 'a\\u0000b': not a file name"));
+        assertTrue(invalid("interval: \"1\\nx\"\n").contains("key 'interval', value '1\\nx': '1\\nx' is not a duration"));
     }
 
     @Test

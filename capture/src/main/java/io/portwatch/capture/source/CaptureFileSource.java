@@ -74,7 +74,20 @@ public final class CaptureFileSource implements PacketSource {
             FileChannel file = openFile(path);
             channel = regularFile(path) ? file : (pipe = new PipeChannel(path, Channels.newInputStream(file)));
         }
-        CaptureInput input = new CaptureInput(path, channel);
+        return open(path, channel, pipe, readLimit);
+    }
+
+    /**
+     * A capture read from a channel that is not a file, named {@code name} in messages (the fuzz targets hand
+     * their bytes in so), reading at most {@code readLimit} bytes at a time (0: as much as the buffer takes).
+     */
+    static CaptureFileSource open(String name, ReadableByteChannel channel, int readLimit) throws CaptureException {
+        return open(Objects.requireNonNull(name, "name"), Objects.requireNonNull(channel, "channel"), null, readLimit);
+    }
+
+    private static CaptureFileSource open(String name, ReadableByteChannel channel, PipeChannel pipe, int readLimit)
+            throws CaptureException {
+        CaptureInput input = new CaptureInput(name, channel);
         if (readLimit > 0) {
             input.limitReads(readLimit);
         }
@@ -139,7 +152,8 @@ public final class CaptureFileSource implements PacketSource {
         if (!input.require(4)) {
             throw new CaptureException(input.name() + (input.available() == 0
                     ? ": empty " + kind
-                    : ": " + kind + " too short for a capture header (" + input.available() + " bytes)"));
+                    : ": " + kind + " too short for a capture header (" + input.available()
+                    + (input.available() == 1 ? " byte)" : " bytes)")));
         }
         int magic = input.buf.getInt(input.pos);
         if (PcapRecordReader.isMagic(magic)) {

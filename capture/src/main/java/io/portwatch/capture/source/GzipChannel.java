@@ -135,11 +135,15 @@ final class GzipChannel implements ReadableByteChannel {
     }
 
     private void inflate(ByteBuffer dst) throws IOException {
+        // At the end of a truncated stream zlib may still hold output for the input it has taken (when the
+        // last call filled the output chunk): that output is inflated before the stream is called truncated.
+        boolean ended = false;
         if (inflater.needsInput()) {
-            if (!in.hasRemaining() && !refill()) {
-                throw truncated();
+            if (in.hasRemaining() || refill()) {
+                inflater.setInput(in);
+            } else {
+                ended = true;
             }
-            inflater.setInput(in);
         }
         int before = dst.position();
         int limit = dst.limit();
@@ -164,6 +168,8 @@ final class GzipChannel implements ReadableByteChannel {
             state = State.TRAILER;
         } else if (inflater.needsDictionary()) {
             throw corrupt(compressedOffset(), "deflate data needs a preset dictionary");
+        } else if (ended && produced == 0) {
+            throw truncated();
         }
     }
 

@@ -62,6 +62,18 @@ final class LibpcapReferenceFilter implements AutoCloseable {
         return program.getInt(0);
     }
 
+    /** The program's instructions, each {code, jt, jf, k} as {@code struct bpf_insn} holds them (unsigned but k). */
+    int[][] instructions() {
+        Pointer insns = program.getPointer(LibpcapNative.PROGRAM_INSNS_OFFSET);
+        int[][] out = new int[length()][];
+        for (int i = 0; i < out.length; i++) {
+            long at = (long) i * LibpcapNative.INSN_SIZE;
+            out[i] = new int[] {insns.getShort(at) & 0xFFFF, insns.getByte(at + 2) & 0xFF, insns.getByte(at + 3) & 0xFF,
+                insns.getInt(at + 4)};
+        }
+        return out;
+    }
+
     /** libpcap's return value for a frame of which the first {@code caplen} bytes were captured. */
     int run(byte[] frame, int caplen, int len) {
         if (packet.size() < Math.max(1, caplen)) {
