@@ -143,9 +143,10 @@ class ConfigIT {
                 root.resolve("app/target/portwatch.jar").toString(), "live", "--config", good.toString())
                 .redirectError(tmp.resolve("live.err").toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            // other programs' loopback traffic may come first, as port_stats records of the same window
+            // other programs' loopback traffic may come first, as port_stats and service records of the window
             String first = out.readLine();
-            while (first != null && first.contains("\"type\":\"port_stats\"")) {
+            while (first != null && (first.contains("\"type\":\"port_stats\"")
+                    || first.contains("\"type\":\"service\""))) {
                 first = out.readLine();
             }
             assertTrue(first != null && first.contains("\"type\":\"window\"") && first.contains("\"input\":\"lo\""),
