@@ -79,7 +79,9 @@ final class WindowMarks {
      * packets just counted.
      */
     private void open(int slot, int portSlot, boolean firstInWindow, long packets, long ipBytes) {
-        if (log.size() >= (fixedLogLimit > 0 ? fixedLogLimit : TalkerLog.limit(flows.capacity()))) {
+        final int limit = fixedLogLimit > 0 ? fixedLogLimit : TalkerLog.limit(flows.capacity());
+        log.maxEntries(limit);
+        if (log.size() >= limit) {
             settleOpenFlows();
             talkers.fold(log);
             logFirst = next;
