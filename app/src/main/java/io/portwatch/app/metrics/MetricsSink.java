@@ -151,6 +151,9 @@ public final class MetricsSink implements RecordSink {
             add(m.droppedByKernel, c.droppedByKernel());
             add(m.droppedByInterface, c.droppedByInterface());
         }
+        add(m.limitedUnique, w.memoryLimited().uniqueCounts());
+        add(m.limitedTalkers, w.memoryLimited().topTalkers());
+        add(m.limitedSketches, w.memoryLimited().sketches());
         for (PortStats p : w.ports()) {
             int t = p.transport().ordinal();
             int c2 = p.portClass().ordinal();
@@ -186,6 +189,10 @@ public final class MetricsSink implements RecordSink {
         final Counter received;
         final Counter droppedByKernel;
         final Counter droppedByInterface;
+        /** Ports that ran short of --port-memory: unique counts, top talkers, sketches. */
+        final Counter limitedUnique;
+        final Counter limitedTalkers;
+        final Counter limitedSketches;
         final AtomicLong activeFlows = new AtomicLong();
         final AtomicLong ports = new AtomicLong();
         Map<TopKey, TopSeries> topSeries = new HashMap<>();
@@ -209,12 +216,21 @@ public final class MetricsSink implements RecordSink {
             droppedByInterface = Counter.builder("portwatch.drops").tags(tags).tag("dropped_by", "interface")
                     .description("Packets dropped before portwatch saw them (libpcap's statistics, live only)")
                     .register(registry);
+            limitedUnique = limited(tags, "unique_counts");
+            limitedTalkers = limited(tags, "top_talkers");
+            limitedSketches = limited(tags, "sketches");
             Gauge.builder("portwatch.active.flows", activeFlows, AtomicLong::get).tags(tags)
                     .description("Flows tracked when the last window closed")
                     .strongReference(true).register(registry);
             Gauge.builder("portwatch.window.ports", ports, AtomicLong::get).tags(tags)
                     .description("Ports with traffic in the last window")
                     .strongReference(true).register(registry);
+        }
+
+        private Counter limited(Tags tags, String part) {
+            return Counter.builder("portwatch.memory.limited").tags(tags).tag("part", part)
+                    .description("Ports of a window whose per-port structures ran short of --port-memory, by what "
+                            + "it cost them").register(registry);
         }
 
         /** Shows the window's N busiest ports (its ports come busiest first) and drops the other series. */
