@@ -3,14 +3,19 @@ package io.portwatch.analysis.ports;
 /**
  * A cap on the heap that the per-port structures of a window may grow into (exact sets of distinct
  * clients and servers, HyperLogLog registers, mergeable sketches, top-talker summaries), whatever the
- * traffic: a random-port flood in one window, with no cap, made them hold 836 MiB for 2 million packets, and
- * more packets would have made them hold tens of GiB (131,072 port slots, each up to about 300 KB).
+ * traffic: a random-port flood in one window, with no cap, made them hold about 640 MiB for 2 million packets
+ * (bench/results/memory-2026-12-07.md), and more packets would have made them hold tens of GiB (131,072 port
+ * slots, each up to about 300 KB).
  *
- * <p>As Suricata's memcaps ({@code flow.memcap}, {@code stream.memcap}) and pmacct's memory pools behave
- * when full: growth past the cap is refused, the refusal is counted, and what exists keeps counting what it
- * can in the memory it has (a set of distinct values becomes a sketch of the size it can afford, a
- * top-talker summary stops growing and keeps Space-Saving at its size, a mergeable sketch is left out). The
- * owners count what they degraded, for the window's record ({@code memory_limited}).
+ * <p>As the tools of its kind behave when full: Suricata at a memcap ({@code flow.memcap},
+ * {@code stream.memcap}) refuses the allocation, counts it (its {@code *_memcap_drop} counters) and, as a
+ * passive sensor by default, goes on without it; pmacct's memory plugin, its pools used up, adds no more
+ * entries and keeps counting into those it has. Here too growth past the cap is refused, the refusal is
+ * counted, and what exists keeps counting what it can in the memory it has (a set of distinct values becomes
+ * a sketch of the size it can afford, a top-talker summary stops growing and keeps Space-Saving at its size,
+ * a mergeable sketch is left out); the owners count what they degraded, for the window's record
+ * ({@code memory_limited}), where the user sees it. A fixed cap, not one derived from {@code -Xmx}: the same
+ * input and options give the same records on every machine.
  *
  * <p>Sizes are accounted, not measured: each owner reserves the bytes of an array it is about to make
  * (header and payload) and releases those it drops. What a structure needs to exist at all (its object and

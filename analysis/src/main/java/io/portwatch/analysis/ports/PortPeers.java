@@ -15,9 +15,10 @@ import java.util.Arrays;
  * <p>Memory: the counters reserve what they grow into from one {@link MemoryBudget}; each window gives it
  * all back when its record is made ({@link #clear}). Past the budget a counter counts on in a smaller
  * sketch and its mergeable sketch may be left out ({@link #memoryLimited}, {@link #sketches} null). What
- * the budget is not charged for is at most {@link #SLOT_BYTES} a slot: 43 MB at the 131,072 slots of every
- * TCP and UDP port, against 1.8 KB a port slot before (a random-port flood of 2 million packets made them
- * hold 266 MiB, 131,072 counters of each kind with a DataSketches sketch each).
+ * the budget is not charged for is at most {@link #SLOT_BYTES} a slot: 41 MiB at the 131,072 slots of every
+ * TCP and UDP port. (A random-port flood of 2 million packets in one window made the counters hold 267 MiB
+ * before, 2 KB a slot, each counter with a DataSketches sketch of its own; with the default budget of 43
+ * MiB they hold 84 MiB.)
  */
 public final class PortPeers {
 
