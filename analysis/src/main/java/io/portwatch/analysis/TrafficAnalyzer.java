@@ -44,7 +44,7 @@ import java.util.function.Supplier;
  * state is looked at ({@link #summary}, {@link #flowTable}, {@link #detection}). The decoded packet
  * holds every field tracking needs, so nothing reads a frame after its {@link #onPacket} call.
  *
- * <p>Why one class of about 480 lines: it is where the order of everything that happens to one capture is
+ * <p>Why one class of about 500 lines: it is where the order of everything that happens to one capture is
  * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, flow ends,
  * the end of the input); the work itself is the flow table's, the port table's, the detectors' and the
  * output's, each a class of its own.

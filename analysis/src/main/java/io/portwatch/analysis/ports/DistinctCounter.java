@@ -24,14 +24,7 @@ import java.util.Arrays;
  * does. An estimate past the exact limit therefore varies with the key, within its error. The value 0
  * (the pair (0, 0)) has no slot in the index; a flag says whether it was added.
  *
- * <p>The sketch: {@code 2^lgK} one-byte registers, each the highest rank (leading zeros + 1) seen among
- * the 64-bit hashes of the values whose top {@code lgK} bits name it, and the HIP estimator
- * (historic inverse probability, Cohen 2015; Ting 2014), which the Apache DataSketches HLL sketch also
- * uses for a sketch that is updated, not merged: each time a value raises a register, the count grows
- * by the inverse of the probability that a new value would have, {@code 2^lgK / sum(2^-register)}.
- * Unbiased at every count, with a relative standard error of about {@code 0.84 / sqrt(2^lgK)} (1.3%
- * at lgK 12). It replaces DataSketches' {@code HllSketch} here, which cost ~100 ns a value on the
- * detection thread (hashing 16 bytes with MurmurHash3 through several layers) against ~5 ns.
+ * <p>The sketch: a {@link HipSketch}, HyperLogLog registers with the HIP estimator.
  *
  * <p>Memory: a counter given a {@link MemoryBudget} reserves what its set, index and sketch hold past
  * {@link #FLOOR_BYTES} (its first arrays, or its smallest sketch; not charged). The object itself is 40
@@ -54,14 +47,12 @@ public final class DistinctCounter {
     private static final int INITIAL_PAIRS = 2;
     /** The smallest sketch a counter short of memory moves to: 64 registers. */
     static final int MIN_LIMITED_LG_K = 6;
-    /** Bytes of a sketch's state beside its registers (the object that holds them, its estimate and its size). */
-    private static final long SKETCH_STATE_BYTES = 40;
     /**
      * Bytes a counter may hold without reserving them from its budget: its first arrays (index and values, 80
      * bytes), or its smallest sketch (64 registers and their state, 120 bytes), whichever is more.
      */
     public static final long FLOOR_BYTES = Math.max(MemoryBudget.ints(INITIAL_SLOTS)
-            + MemoryBudget.longs(2 * INITIAL_PAIRS), MemoryBudget.bytes(1 << MIN_LIMITED_LG_K) + SKETCH_STATE_BYTES);
+            + MemoryBudget.longs(2 * INITIAL_PAIRS), MemoryBudget.bytes(1 << MIN_LIMITED_LG_K) + HipSketch.STATE_BYTES);
     /**
      * Bytes a mergeable sketch is accounted: DataSketches' HLL_4 sketch of lgK 12 holds 2.2 to 2.3 KB once
      * past a few hundred values (measured: 2,215 bytes at 5,000 values, 2,312 at 100,000), and its wrapper.
@@ -73,87 +64,10 @@ public final class DistinctCounter {
      */
     static final int MAX_PROBE = 256;
     static final HashKey SLOT_KEY = HashKey.RUN.derive(0x6463_736CL);
-    static final HashKey SKETCH_KEY = HashKey.RUN.derive(0x6463_686CL);
-    /** {@code 2^-r} for every rank r a register can hold (0 to 64). */
-    private static final double[] INVERSE_POW2 = new double[66];
 
-    static {
-        for (int r = 0; r < INVERSE_POW2.length; r++) {
-            INVERSE_POW2[r] = Math.scalb(1.0, -r);
-        }
-    }
+    private static final CounterSettings DEFAULTS = new CounterSettings(DEFAULT_EXACT_LIMIT, DEFAULT_LG_K);
 
-    /**
-     * What the counters of one owner share: their limits, the budget their growth is reserved from, and
-     * whether they keep a mergeable sketch (and its key). Immutable but for the budget.
-     */
-    public static final class Settings {
-        final int exactLimit;
-        final int lgK;
-        /** Where growth is reserved, or null for none. */
-        final MemoryBudget budget;
-        final boolean mergeable;
-        final FleetKey key;
-
-        /**
-         * Counters with their own limits, no budget and no mergeable sketch.
-         *
-         * @param exactLimit distinct values counted exactly before switching to the sketch, 1 to 2^20
-         * @param lgK        log2 of the sketch's bucket count, 4 to 21
-         * @throws IllegalArgumentException when a limit is out of range
-         */
-        public Settings(int exactLimit, int lgK) {
-            this(exactLimit, lgK, null, false, null);
-        }
-
-        private Settings(int exactLimit, int lgK, MemoryBudget budget, boolean mergeable, FleetKey key) {
-            if (exactLimit < 1 || exactLimit > (1 << 20)) {
-                throw new IllegalArgumentException("exactLimit must be 1 to 2^20, not " + exactLimit);
-            }
-            if (lgK < 4 || lgK > 21) {
-                throw new IllegalArgumentException("lgK must be 4 to 21, not " + lgK);
-            }
-            this.exactLimit = exactLimit;
-            this.lgK = lgK;
-            this.budget = budget;
-            this.mergeable = mergeable;
-            this.key = key;
-        }
-
-        /**
-         * Counters with the default limits that reserve their growth from {@code budget} and keep a mergeable
-         * sketch of their values ({@link #sketchBytes}).
-         *
-         * @param budget where growth is reserved, or null for no limit
-         * @param key    the fleet key the mergeable sketches hash addresses with, or null (public)
-         */
-        public static Settings mergeable(MemoryBudget budget, FleetKey key) {
-            return new Settings(DEFAULT_EXACT_LIMIT, DEFAULT_LG_K, budget, true, key);
-        }
-    }
-
-    /** The HyperLogLog sketch of a counter past its exact set. */
-    private static final class Hll {
-        final byte[] registers;
-        /** log2 of the registers: the settings' lgK, or fewer when memory was short. */
-        final int lgK;
-        /** {@code sum(2^-register)} over the registers. */
-        double inverseSum;
-        /** The HIP estimate. */
-        double hip;
-        /** The mergeable sketch, or null. */
-        AddressSketch sketch;
-
-        Hll(int lgK) {
-            this.lgK = lgK;
-            this.registers = new byte[1 << lgK];
-            this.inverseSum = registers.length; // every register 0: 2^-0 each
-        }
-    }
-
-    private static final Settings DEFAULTS = new Settings(DEFAULT_EXACT_LIMIT, DEFAULT_LG_K);
-
-    private final Settings settings;
+    private final CounterSettings settings;
     /** Positions + 1 of the values (0: an empty slot), by the value's keyed hash; null past the exact set. */
     private int[] index;
     /** Pairs (hi, lo) at [2i, 2i+1], in the order first added; null past the exact set. */
@@ -161,7 +75,7 @@ public final class DistinctCounter {
     private int size;
     private boolean hasZero;
     /** The sketch, past the exact set; null while exact. */
-    private Hll hll;
+    private HipSketch hll;
     private boolean memoryLimited;
     private boolean sketchMissing;
 
@@ -171,15 +85,15 @@ public final class DistinctCounter {
     }
 
     /**
-     * A counter with its own limits (tests; the detectors share their {@link Settings}).
+     * A counter with its own limits (tests: others share their {@link CounterSettings}).
      *
      * @throws IllegalArgumentException when a limit is out of range
      */
     public DistinctCounter(int exactLimit, int lgK) {
-        this(new Settings(exactLimit, lgK));
+        this(new CounterSettings(exactLimit, lgK));
     }
 
-    public DistinctCounter(Settings settings) {
+    public DistinctCounter(CounterSettings settings) {
         this.settings = settings;
         this.index = new int[INITIAL_SLOTS];
         this.values = new long[2 * INITIAL_PAIRS];
@@ -192,9 +106,9 @@ public final class DistinctCounter {
      * @param lo low 64 bits
      */
     public void add(long hi, long lo) {
-        final Hll s = hll;
+        final HipSketch s = hll;
         if (s != null) {
-            toSketch(s, hi, lo);
+            s.add(hi, lo);
             if (s.sketch != null) {
                 s.sketch.update(hi, lo);
             }
@@ -280,17 +194,17 @@ public final class DistinctCounter {
      * @return what was read, for the caller to keep so that the read is not optimized away
      */
     public long prefetch(long hi, long lo) {
-        final Hll s = hll;
+        final HipSketch s = hll;
         if (s == null) {
             final int[] idx = index;
             return idx[slot(hi, lo, idx.length - 1)];
         }
-        return s.registers[(int) (hash64(hi, lo) >>> -s.lgK)];
+        return s.prefetch(hi, lo);
     }
 
     /** The number of distinct values added: exact while {@link #isExact()}, else the sketch's estimate. */
     public long estimate() {
-        return hll == null ? size : Math.round(hll.hip);
+        return hll == null ? size : hll.estimate();
     }
 
     /** Whether {@link #estimate()} is an exact count (no more than the exact limit of values so far). */
@@ -358,7 +272,7 @@ public final class DistinctCounter {
             slots <<= 1;
         }
         return Math.max(MemoryBudget.ints(slots) + MemoryBudget.longs(2 * Math.max(exactLimit, INITIAL_PAIRS)),
-                MemoryBudget.bytes(1 << lgK) + SKETCH_STATE_BYTES);
+                MemoryBudget.bytes(1 << lgK) + HipSketch.STATE_BYTES);
     }
 
     /** The longest probe sequence a lookup in the index makes now (tests: it must stay within {@link #MAX_PROBE}). */
@@ -379,11 +293,11 @@ public final class DistinctCounter {
 
     /** The bytes held now: the set and its index, or the sketch (and the mergeable sketch). */
     private long held() {
-        final Hll s = hll;
+        final HipSketch s = hll;
         if (s == null) {
             return MemoryBudget.ints(index.length) + MemoryBudget.longs(values.length);
         }
-        return MemoryBudget.bytes(s.registers.length) + SKETCH_STATE_BYTES + (s.sketch != null ? ADDRESS_SKETCH_BYTES : 0);
+        return MemoryBudget.bytes(s.registers()) + HipSketch.STATE_BYTES + (s.sketch != null ? ADDRESS_SKETCH_BYTES : 0);
     }
 
     /**
@@ -450,18 +364,18 @@ public final class DistinctCounter {
      * the order they were first added, when the budget has room for it.
      */
     private void switchToSketch() {
-        final Settings c = settings;
+        final CounterSettings c = settings;
         final long setBytes = held();
         int lg = c.lgK;
-        long sketchBytes = MemoryBudget.bytes(1 << lg) + SKETCH_STATE_BYTES;
+        long sketchBytes = MemoryBudget.bytes(1 << lg) + HipSketch.STATE_BYTES;
         if (!resize(setBytes, sketchBytes)) {
             memoryLimited = true;
-            int affordable = 63 - Long.numberOfLeadingZeros(setBytes - 2 * MemoryBudget.ARRAY_HEADER - SKETCH_STATE_BYTES);
+            int affordable = 63 - Long.numberOfLeadingZeros(setBytes - 2 * MemoryBudget.ARRAY_HEADER - HipSketch.STATE_BYTES);
             lg = Math.min(c.lgK, Math.max(MIN_LIMITED_LG_K, affordable));
-            sketchBytes = MemoryBudget.bytes(1 << lg) + SKETCH_STATE_BYTES;
+            sketchBytes = MemoryBudget.bytes(1 << lg) + HipSketch.STATE_BYTES;
             resize(setBytes, sketchBytes); // no more than the set held, or within the floor: never refused
         }
-        final Hll s = new Hll(lg);
+        final HipSketch s = new HipSketch(lg);
         if (c.mergeable) {
             if (resize(sketchBytes, sketchBytes + ADDRESS_SKETCH_BYTES)) {
                 s.sketch = new AddressSketch(c.key);
@@ -473,11 +387,11 @@ public final class DistinctCounter {
         final long[] v = values;
         for (int p : index) { // in the order of the index's slots, 0 last (as a table of pairs was read)
             if (p != 0) {
-                toSketch(s, v[2 * p - 2], v[2 * p - 1]);
+                s.add(v[2 * p - 2], v[2 * p - 1]);
             }
         }
         if (hasZero) {
-            toSketch(s, 0, 0);
+            s.add(0, 0);
         }
         hll = s;
         index = null;
@@ -492,26 +406,6 @@ public final class DistinctCounter {
         for (int i = 0; i < size; i++) {
             s.update(v[2 * i], v[2 * i + 1]);
         }
-    }
-
-    private static void toSketch(Hll s, long hi, long lo) {
-        final int lg = s.lgK;
-        final long h = hash64(hi, lo);
-        final int j = (int) (h >>> -lg); // the top lg bits
-        // the rank of the other bits: a guard bit below them caps it at 64 - lg + 1
-        final int rank = Long.numberOfLeadingZeros(h << lg | 1L << (lg - 1)) + 1;
-        final byte[] regs = s.registers;
-        final int old = regs[j];
-        if (rank > old) {
-            s.hip += regs.length / s.inverseSum;
-            s.inverseSum += INVERSE_POW2[rank] - INVERSE_POW2[old];
-            regs[j] = (byte) rank;
-        }
-    }
-
-    /** The sketch's keyed 64-bit hash of a value: every bit depends on every input bit. */
-    private static long hash64(long hi, long lo) {
-        return SKETCH_KEY.hash(hi, lo);
     }
 
     private static int slot(long hi, long lo, int mask) {

@@ -30,7 +30,7 @@ public final class PortPeers {
 
     private final FleetKey key;
     private final MemoryBudget budget;
-    private final DistinctCounter.Settings settings;
+    private final CounterSettings settings;
     /** Where the sketch of an exact counter is made, for its record. */
     private final AddressSketch scratch;
     private DistinctCounter[] clients = new DistinctCounter[64];
@@ -54,7 +54,7 @@ public final class PortPeers {
     public PortPeers(FleetKey key, MemoryBudget budget) {
         this.key = key;
         this.budget = budget;
-        this.settings = DistinctCounter.Settings.mergeable(budget, key);
+        this.settings = CounterSettings.mergeable(budget, key);
         this.scratch = new AddressSketch(key);
     }
 

@@ -294,7 +294,7 @@ class DistinctCounterTest {
         AddressSketch scratch = new AddressSketch(null);
         byte[] empty = new AddressSketch(null).toBytes();
         for (int distinct : new int[] {100, 10_000, 7}) {
-            DistinctCounter counter = new DistinctCounter(DistinctCounter.Settings.mergeable(null, null));
+            DistinctCounter counter = new DistinctCounter(CounterSettings.mergeable(null, null));
             AddressSketch direct = new AddressSketch(null);
             for (int round = 0; round < 3; round++) {
                 for (long v = 0; v < distinct; v++) {
@@ -324,7 +324,7 @@ class DistinctCounterTest {
     void shortOfMemoryItCountsOnInASmallerSketch() {
         for (long limit : new long[] {0, 1_000, 20_000}) {
             MemoryBudget budget = new MemoryBudget(limit);
-            DistinctCounter counter = new DistinctCounter(DistinctCounter.Settings.mergeable(budget, null));
+            DistinctCounter counter = new DistinctCounter(CounterSettings.mergeable(budget, null));
             long peak = 0;
             int n = 50_000;
             for (int i = 0; i < n; i++) {
@@ -356,8 +356,8 @@ class DistinctCounterTest {
     void withinItsBudgetItCountsAsWithoutOne() {
         MemoryBudget budget = new MemoryBudget(DistinctCounter.maxRetainedBytes(DistinctCounter.DEFAULT_EXACT_LIMIT,
                 DistinctCounter.DEFAULT_LG_K) + DistinctCounter.ADDRESS_SKETCH_BYTES);
-        DistinctCounter bounded = new DistinctCounter(DistinctCounter.Settings.mergeable(budget, null));
-        DistinctCounter free = new DistinctCounter(DistinctCounter.Settings.mergeable(null, null));
+        DistinctCounter bounded = new DistinctCounter(CounterSettings.mergeable(budget, null));
+        DistinctCounter free = new DistinctCounter(CounterSettings.mergeable(null, null));
         SplittableRandom rnd = new SplittableRandom(11);
         AddressSketch scratch = new AddressSketch(null);
         for (int i = 1; i <= 100_000; i++) {
