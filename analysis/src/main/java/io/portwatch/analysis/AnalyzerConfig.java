@@ -19,9 +19,19 @@ import io.portwatch.capture.flow.FlowConfig;
  *                        0 for none
  * @param fleetKey        the fleet's key, that addresses are hashed with before they go into the ports'
  *                        mergeable sketches, or null to feed them as they are (see {@link FleetKey})
+ * @param portMemory      bytes the per-port structures of the windows may grow into (the ports' distinct
+ *                        clients and servers, their sketches, their top talkers): a third for the distinct
+ *                        counts and sketches, a third for each of the two windows whose top talkers are
+ *                        held at once (the open one and the one whose record is being made), or all for the
+ *                        distinct counts without top talkers. Past it they degrade as
+ *                        {@link io.portwatch.analysis.ports.MemoryBudget} says, and the window's record
+ *                        counts the ports that did (default {@value #DEFAULT_PORT_MEMORY} bytes)
  */
 public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
-                             boolean detectionThread, int topTalkers, FleetKey fleetKey) {
+                             boolean detectionThread, int topTalkers, FleetKey fleetKey, long portMemory) {
+
+    /** The default of {@link #portMemory()}: 128 MiB. */
+    public static final long DEFAULT_PORT_MEMORY = 128L << 20;
 
     public AnalyzerConfig {
         if (intervalNanos < 0) {
@@ -30,6 +40,15 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
         if (topTalkers < 0) {
             throw new IllegalArgumentException("top talkers must not be negative");
         }
+        if (portMemory < 0) {
+            throw new IllegalArgumentException("port memory must not be negative");
+        }
+    }
+
+    /** With the default port memory. */
+    public AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
+                          boolean detectionThread, int topTalkers, FleetKey fleetKey) {
+        this(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, fleetKey, DEFAULT_PORT_MEMORY);
     }
 
     /** Without a fleet key. */
@@ -60,21 +79,36 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
 
     /** This configuration with these detectors (null: none). */
     public AnalyzerConfig withDetection(DetectConfig d) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread, topTalkers, fleetKey);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread, topTalkers, fleetKey, portMemory);
     }
 
     /** This configuration with the detectors on a thread of their own, or not. */
     public AnalyzerConfig withDetectionThread(boolean on) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on, topTalkers, fleetKey);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on, topTalkers, fleetKey, portMemory);
     }
 
     /** This configuration with {@code n} top talkers of each kind a port (0: none). */
     public AnalyzerConfig withTopTalkers(int n) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, n, fleetKey);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, n, fleetKey, portMemory);
+    }
+
+    /** This configuration with {@code bytes} of memory for the windows' per-port structures. */
+    public AnalyzerConfig withPortMemory(long bytes) {
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, fleetKey, bytes);
+    }
+
+    /** What the distinct counters (and sketches) of the ports may grow into: see {@link #portMemory()}. */
+    public long peersMemory() {
+        return topTalkers > 0 ? portMemory / 3 : portMemory;
+    }
+
+    /** What each window's top-talker summaries may grow into: see {@link #portMemory()}. */
+    public long talkersMemory() {
+        return topTalkers > 0 ? portMemory / 3 : 0;
     }
 
     /** This configuration with this fleet key (null: none, the sketches' addresses go in as they are). */
     public AnalyzerConfig withFleetKey(FleetKey key) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, key);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, key, portMemory);
     }
 }

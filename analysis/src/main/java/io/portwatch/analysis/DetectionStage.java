@@ -31,6 +31,11 @@ import static io.portwatch.analysis.DetectionEvents.detail;
  * When the detectors or the sink throw on the stage's thread, the packet thread rethrows it at its next
  * publish, and the stage discards what follows.
  *
+ * <p>A closed window waits until the record of the window before it is made: then at most two windows'
+ * per-port structures are held at once (the open window's, and the one whose record is being made), which
+ * is what bounds them ({@link io.portwatch.analysis.AnalyzerConfig#portMemory()}). The stage is a whole
+ * window behind only when it cannot keep up, when the ring is mostly full anyway.
+ *
  * <p>Seen from the packet thread this is a {@link DetectionInput} and an {@link AnalyzerOutput}.
  */
 final class DetectionStage implements DetectionInput, AnalyzerOutput {
@@ -47,6 +52,8 @@ final class DetectionStage implements DetectionInput, AnalyzerOutput {
     private final RecordSink sink;
     private final Thread thread;
     private volatile Throwable failure;
+    /** Windows whose events the stage's thread has handled (their records made, or discarded after a failure). */
+    private volatile long windowsDone;
     /** What lookahead reads summed up (stage's thread), so that the reads are not optimized away. */
     private long prefetched;
 
@@ -55,6 +62,7 @@ final class DetectionStage implements DetectionInput, AnalyzerOutput {
     private long nextTick = Long.MIN_VALUE;
     private boolean stopped;
     private long fullRing;
+    private long windowsSent;
 
     /**
      * Starts the stage's thread.
@@ -260,10 +268,23 @@ final class DetectionStage implements DetectionInput, AnalyzerOutput {
         commit();
     }
 
-    /** A closed window: its record is made on the stage's thread, with the distinct counts. */
+    /**
+     * A closed window: its record is made on the stage's thread, with the distinct counts, once the record of
+     * the window before is made.
+     */
     @Override
     public void window(WindowDraft draft) {
+        if (windowsDone != windowsSent) {
+            publish();
+            producerIdle.reset();
+            while (windowsDone != windowsSent && thread.isAlive()) {
+                rethrow();
+                producerIdle.idle();
+            }
+            rethrow();
+        }
         record(DetectionEvents.WINDOW_DRAFT, draft);
+        windowsSent++;
     }
 
     @Override
@@ -316,6 +337,9 @@ final class DetectionStage implements DetectionInput, AnalyzerOutput {
                     }
                 }
                 r.refs[r.ref(head)] = null;
+                if (kind == DetectionEvents.WINDOW_DRAFT) {
+                    windowsDone++; // this thread alone writes it
+                }
                 head++;
                 if ((head & (PUBLISH_EVERY - 1)) == 0) {
                     r.release(head);

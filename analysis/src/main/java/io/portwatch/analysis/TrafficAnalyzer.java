@@ -6,8 +6,10 @@ import io.portwatch.analysis.output.FlowRecords;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.IanaServices;
+import io.portwatch.analysis.ports.MemoryBudget;
 import io.portwatch.analysis.ports.PortPeers;
 import io.portwatch.analysis.ports.PortTable;
+import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
@@ -42,7 +44,7 @@ import java.util.function.Supplier;
  * state is looked at ({@link #summary}, {@link #flowTable}, {@link #detection}). The decoded packet
  * holds every field tracking needs, so nothing reads a frame after its {@link #onPacket} call.
  *
- * <p>Why one class of about 520 lines: it is where the order of everything that happens to one capture is
+ * <p>Why one class of about 540 lines: it is where the order of everything that happens to one capture is
  * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, flow ends,
  * the end of the input, a live interface's gap); the work itself is the flow table's, the port table's,
  * the detectors', the gap's and the output's, each a class of its own.
@@ -125,8 +127,8 @@ public final class TrafficAnalyzer implements PacketSink {
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
-        this.peers = new PortPeers(config.fleetKey());
-        this.marks = new WindowMarks(flows, config.topTalkers() > 0, ticketLimit, logLimit);
+        this.peers = new PortPeers(config.fleetKey(), new MemoryBudget(config.peersMemory()));
+        this.marks = new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), ticketLimit, logLimit);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         this.policy = detect != null && config.detect().policy() != null;
         this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, peers, sink, input) : null;
@@ -152,6 +154,17 @@ public final class TrafficAnalyzer implements PacketSink {
             stage.sync();
         }
         return detect;
+    }
+
+    /** What the per-port structures hold now, as they account it; every packet so far seen (for benchmarks and tests). */
+    public PortMemory portMemory() {
+        detection(); // every packet counted, on the stage's thread too
+        MemoryBudget p = peers.budget();
+        PortTalkers t = marks.talkers();
+        MemoryBudget tb = t == null ? null : t.budget();
+        return new PortMemory(p.used(), p.limit(), peers.fixedBytes(), p.refusals(), tb == null ? 0 : tb.used(),
+                tb == null ? 0 : tb.limit(), t == null ? 0 : t.fixedBytes(), tb == null ? 0 : tb.refusals(),
+                marks.logBytes());
     }
 
     /** The flow table, for inspection (size, memory), with every packet so far tracked; owned by the analyzer's thread. */

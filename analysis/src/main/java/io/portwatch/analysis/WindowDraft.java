@@ -1,6 +1,7 @@
 package io.portwatch.analysis;
 
 import io.portwatch.analysis.detect.Detection;
+import io.portwatch.analysis.output.MemoryLimited;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.WindowReport;
@@ -27,10 +28,11 @@ record WindowDraft(String input, long start, long end, PortTable.Counts counts, 
      */
     WindowReport report(PortPeers peers, Detection detection) {
         PortTalkers folded = talkers == null ? null : talkers.fold();
+        MemoryLimited limited = counts.memoryLimited(peers, folded);
         List<PortStats> ports = counts.stats(peers, folded, topTalkers);
         List<ServiceStats> services = detection != null ? counts.withTraffic(detection.takeWindowServices(), folded)
                 : List.of();
         return new WindowReport(input, start, end, ports, packets, bytes, activeFlows, decodeErrors, capture, 0,
-                services, detection != null ? detection.takeWindowEvidence() : List.of());
+                services, detection != null ? detection.takeWindowEvidence() : List.of(), limited);
     }
 }

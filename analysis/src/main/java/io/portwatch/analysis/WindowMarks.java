@@ -1,5 +1,6 @@
 package io.portwatch.analysis;
 
+import io.portwatch.analysis.ports.MemoryBudget;
 import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.analysis.talkers.TalkerLog;
 import io.portwatch.analysis.talkers.WindowTalkers;
@@ -34,6 +35,8 @@ final class WindowMarks {
     /** Null when top talkers are off. */
     private TalkerLog log;
     private PortTalkers talkers;
+    /** What each window's top talkers may grow into (see {@link PortTalkers}). */
+    private final long talkersBudget;
     /** A log the thread that folds closed windows handed back, empty, for reuse. */
     private final AtomicReference<TalkerLog> spare = new AtomicReference<>();
     private int windowFirst = 1;
@@ -44,14 +47,22 @@ final class WindowMarks {
             log.settle(m - logFirst, t.packetsToServer(slot) + t.packetsToClient(slot),
                     t.bytesToServer(slot) + t.bytesToClient(slot));
 
-    WindowMarks(FlowTable flows, boolean topTalkers, int ticketLimit, int fixedLogLimit) {
+    /**
+     * @param talkersBudget bytes each window's top-talker summaries may grow into (past their first rows)
+     */
+    WindowMarks(FlowTable flows, boolean topTalkers, long talkersBudget, int ticketLimit, int fixedLogLimit) {
         this.flows = flows;
         this.ticketLimit = ticketLimit;
         this.fixedLogLimit = fixedLogLimit;
+        this.talkersBudget = talkersBudget;
         if (topTalkers) {
             log = new TalkerLog();
-            talkers = new PortTalkers();
+            talkers = new PortTalkers(new MemoryBudget(talkersBudget));
         }
+    }
+
+    private int logLimit() {
+        return fixedLogLimit > 0 ? fixedLogLimit : TalkerLog.limit(flows.capacity());
     }
 
     /**
@@ -79,7 +90,9 @@ final class WindowMarks {
      * packets just counted.
      */
     private void open(int slot, int portSlot, boolean firstInWindow, long packets, long ipBytes) {
-        if (log.size() >= (fixedLogLimit > 0 ? fixedLogLimit : TalkerLog.limit(flows.capacity()))) {
+        final int limit = logLimit();
+        log.maxEntries(limit);
+        if (log.size() >= limit) {
             settleOpenFlows();
             talkers.fold(log);
             logFirst = next;
@@ -93,6 +106,16 @@ final class WindowMarks {
         log.open(portSlot, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot), firstInWindow,
                 ft.packetsToServer(slot) + ft.packetsToClient(slot) - packets,
                 ft.bytesToServer(slot) + ft.bytesToClient(slot) - ipBytes);
+    }
+
+    /** The open window's top talkers so far (the log not folded in), or null when off; for inspection. */
+    PortTalkers talkers() {
+        return talkers;
+    }
+
+    /** Heap bytes of the open window's log, or 0 when top talkers are off. */
+    long logBytes() {
+        return log == null ? 0 : log.memoryBytes();
     }
 
     /** The flow in slot ends (its counters final) or is cut into parts (they start again from zero). */
@@ -150,7 +173,7 @@ final class WindowMarks {
         }
         settleOpenFlows();
         WindowTalkers t = new WindowTalkers(talkers, log, spare);
-        talkers = new PortTalkers();
+        talkers = new PortTalkers(new MemoryBudget(talkersBudget));
         TalkerLog back = spare.getAndSet(null);
         log = back != null ? back : new TalkerLog();
         return t;

@@ -59,6 +59,43 @@ class DetectionStageTest {
         }
     }
 
+    /**
+     * A closed window is handed on once the record of the window before it is made, so that no more than two
+     * windows' per-port structures are held at once (the open one's, and the one whose record is being made),
+     * however slow the sink: with a sink that takes 30 ms a window, each hand-over returns only after the
+     * records of every window before the one just handed.
+     */
+    @Test
+    void aClosedWindowWaitsForTheRecordOfTheWindowBefore() {
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        CollectingSink sink = new CollectingSink() {
+            @Override
+            public void window(io.portwatch.analysis.output.WindowReport report) {
+                try {
+                    Thread.sleep(30); // a slow sink: the stage's thread falls a window behind
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.window(report);
+                made.incrementAndGet();
+            }
+        };
+        DetectionStage stage = new DetectionStage(new Detection(DetectConfig.defaults(), "t", sink::alert),
+                new PortPeers(), sink, "t");
+        List<Integer> madeWhenHanded = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            stage.window(new WindowDraft("t", w, w + 1, new io.portwatch.analysis.ports.PortTable().drainCounts(), 0, 0,
+                    0, 0, null, null, 0));
+            madeWhenHanded.add(made.get());
+        }
+        stage.stop();
+        assertEquals(6, sink.windows.size());
+        for (int w = 0; w < 6; w++) {
+            assertTrue(madeWhenHanded.get(w) >= w, "window " + w + " handed on with " + madeWhenHanded.get(w)
+                    + " records made: " + madeWhenHanded);
+        }
+    }
+
     /** Counts flushes before passing them on, so that the sink sees each one's place. */
     private static final class CountingSink extends CollectingSink {
         private final CollectingSink next;

@@ -1,8 +1,10 @@
 package io.portwatch.bench;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.PortMemory;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.detect.DetectConfig;
+import io.portwatch.analysis.detect.DetectionStats;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.flow.FlowConfig;
@@ -15,7 +17,8 @@ import javax.management.ObjectName;
 /**
  * The heap that hostile traffic makes the analysis hold, all of it inside one window (nothing is closed,
  * so whatever a window keeps per port, per source or per flow is all there at the end), with the
- * analysis as {@code live} runs it by default: detectors on, top talkers 5, HLL sketches.
+ * analysis as {@code live} runs it by default: detectors on (on a thread of their own when there is a
+ * processor to spare), top talkers 5, HLL sketches, {@code --port-memory 128MiB}.
  *
  * <ul>
  *   <li>{@code ports}: each packet a new flow from a random client to a random (transport, port), so that
@@ -28,9 +31,11 @@ import javax.management.ObjectName;
  * java -Xmx512m -cp bench/target/portwatch-bench.jar io.portwatch.bench.HostileMemory ports [--packets 2M]
  * </pre>
  *
- * Prints the heap in use after a full collection, the flow table's share, the classes holding the most
- * (the JVM's class histogram), and a last line {@code PASS} (every packet counted, no
- * OutOfMemoryError) or {@code FAIL}.
+ * Prints the heap in use after a full collection, what each part holds as it accounts it (the flow table,
+ * the talker log, the ports' distinct counts and top talkers: reserved of their budget and fixed a slot,
+ * the detectors' state), the classes holding the most (the JVM's class histogram), and a last line
+ * {@code PASS} (every packet counted, the window's records made, no OutOfMemoryError, every part within
+ * its bound) or {@code FAIL}.
  */
 public final class HostileMemory {
 
@@ -39,51 +44,82 @@ public final class HostileMemory {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1 || !(args[0].equals("ports") || args[0].equals("sources"))) {
-            System.err.println("usage: HostileMemory ports|sources [--packets N] [--top-talkers N] [--no-detect]");
+            System.err.println("usage: HostileMemory ports|sources [--packets N] [--top-talkers N] [--no-detect]"
+                    + " [--port-memory MiB]");
             System.exit(2);
         }
         String mode = args[0];
         long packets = 2_000_000;
         int talkers = 5;
         boolean detect = true;
+        long portMemory = AnalyzerConfig.DEFAULT_PORT_MEMORY;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--packets" -> packets = GenerateCapture.count(args[++i]);
                 case "--top-talkers" -> talkers = Integer.parseInt(args[++i]);
                 case "--no-detect" -> detect = false;
+                case "--port-memory" -> portMemory = Long.parseLong(args[++i]) << 20;
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
                 }
             }
         }
+        boolean thread = detect && Runtime.getRuntime().availableProcessors() > 1; // as live decides
         AnalyzerConfig config = new AnalyzerConfig(0, FlowConfig.defaults(), false,
-                detect ? DetectConfig.defaults() : null).withTopTalkers(talkers);
+                detect ? DetectConfig.defaults() : null).withTopTalkers(talkers).withDetectionThread(thread)
+                .withPortMemory(portMemory);
         Sinks.Last sink = Sinks.discard();
         TrafficAnalyzer analyzer = new TrafficAnalyzer(config, "hostile", sink);
-        System.out.printf(Locale.ROOT, "%s flood: %,d packets, detectors %s, top talkers %d, max heap %s%n", mode,
-                packets, detect ? "on" : "off", talkers, HeapMeter.mib(Runtime.getRuntime().maxMemory()));
+        System.out.printf(Locale.ROOT, "%s flood: %,d packets, detectors %s, top talkers %d, port memory %s,"
+                        + " max heap %s%n", mode, packets, detect ? thread ? "on (own thread)" : "on" : "off", talkers,
+                HeapMeter.mib(portMemory), HeapMeter.mib(Runtime.getRuntime().maxMemory()));
         long base = HeapMeter.usedAfterGc();
         long t0 = System.nanoTime();
         try {
             flood(analyzer, mode, packets);
+            long held = HeapMeter.usedAfterGc() - base;
+            long table = analyzer.flowTable().memoryBytes();
+            PortMemory m = analyzer.portMemory();
+            DetectionStats d = detect ? analyzer.detection().stats() : null;
+            long detectors = d == null ? 0 : d.stateBytes();
+            System.out.printf(Locale.ROOT, "held after a full collection: %s (%,d flows open, %,d evicted); %.1f s%n",
+                    HeapMeter.mib(held), analyzer.flowTable().size(), analyzer.flowTable().flowsEvicted(),
+                    (System.nanoTime() - t0) / 1e9);
+            System.out.println("  as each part accounts it:");
+            part("flow table", table, "--max-flows");
+            part("talker log", m.talkerLog(), "up to the flow table's slots");
+            part("distinct counts and sketches", m.peersReserved() + m.peersFixed(), String.format(Locale.ROOT,
+                    "%s reserved of %s, %s fixed (%,d refusals)", HeapMeter.mib(m.peersReserved()),
+                    HeapMeter.mib(m.peersLimit()), HeapMeter.mib(m.peersFixed()), m.peersRefusals()));
+            part("top talkers", m.talkersReserved() + m.talkersFixed(), String.format(Locale.ROOT,
+                    "%s reserved of %s, %s fixed (%,d refusals)", HeapMeter.mib(m.talkersReserved()),
+                    HeapMeter.mib(m.talkersLimit()), HeapMeter.mib(m.talkersFixed()), m.talkersRefusals()));
+            part("detectors", detectors, d == null ? "off" : "of " + HeapMeter.mib(d.maxStateBytes())
+                    + " (--detect-memory), " + String.format(Locale.ROOT, "%,d evictions", d.evictions()));
+            long accounted = table + m.total() + detectors;
+            part("the rest", held - accounted, "port table counters, the JVM's own, what is not accounted");
+            histogram(12);
+            long counted = analyzer.summary().packets();
+            long t1 = System.nanoTime();
+            analyzer.finish();
+            System.out.printf(Locale.ROOT, "window closed, its %,d port records made: %.1f s%n",
+                    sink.ports(), (System.nanoTime() - t1) / 1e9);
+            String fail = counted != packets ? counted + " of " + packets + " packets counted"
+                    : m.peersReserved() > m.peersLimit() ? "distinct counts past their budget"
+                    : m.talkersReserved() > m.talkersLimit() ? "top talkers past their budget"
+                    : d != null && d.stateBytes() > d.maxStateBytes() ? "detectors past --detect-memory" : null;
+            System.out.println(fail == null ? "PASS: every packet counted, records made, every part within its bound,"
+                    + " no OutOfMemoryError" : "FAIL: " + fail);
+            System.exit(fail == null ? 0 : 1);
         } catch (OutOfMemoryError e) {
             System.out.printf(Locale.ROOT, "FAIL: OutOfMemoryError after %,d packets%n", analyzer.summary().packets());
             System.exit(1);
         }
-        long held = HeapMeter.usedAfterGc() - base;
-        long table = analyzer.flowTable().memoryBytes();
-        System.out.printf(Locale.ROOT, "held after a full collection: %s (flow table %s, %,d flows open, %,d evicted),"
-                        + " the rest %s; %.1f s%n", HeapMeter.mib(held), HeapMeter.mib(table),
-                analyzer.flowTable().size(), analyzer.flowTable().flowsEvicted(), HeapMeter.mib(held - table),
-                (System.nanoTime() - t0) / 1e9);
-        histogram(12);
-        long counted = analyzer.summary().packets();
-        analyzer.finish();
-        boolean ok = counted == packets;
-        System.out.println(ok ? "PASS: every packet counted, no OutOfMemoryError"
-                : "FAIL: " + counted + " of " + packets + " packets counted");
-        System.exit(ok ? 0 : 1);
+    }
+
+    private static void part(String name, long bytes, String note) {
+        System.out.printf(Locale.ROOT, "    %-30s %10s  %s%n", name, HeapMeter.mib(bytes), note);
     }
 
     private static void flood(TrafficAnalyzer analyzer, String mode, long packets) {

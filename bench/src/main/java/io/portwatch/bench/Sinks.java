@@ -16,12 +16,19 @@ final class Sinks {
         return new Last();
     }
 
-    /** Keeps only the last summary. */
+    /** Keeps only the last summary, and counts the port records of the windows. */
     static final class Last implements RecordSink {
         Summary summary;
+        private long ports;
 
         @Override
         public void window(WindowReport report) {
+            ports += report.ports().size();
+        }
+
+        /** Port records of the windows so far. */
+        long ports() {
+            return ports;
         }
 
         @Override

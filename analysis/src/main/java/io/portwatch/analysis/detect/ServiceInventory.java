@@ -3,6 +3,7 @@ package io.portwatch.analysis.detect;
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.Transport;
+import io.portwatch.analysis.ports.CounterSettings;
 import io.portwatch.analysis.ports.DistinctCounter;
 import io.portwatch.analysis.ports.IanaServices;
 
@@ -23,6 +24,8 @@ final class ServiceInventory {
 
     /** Services a window reports at most (the first seen in it); the rest are counted as omitted. */
     static final int MAX_WINDOW_SERVICES = 65_536;
+    /** The limits of each service's distinct clients, shared by the services: exact up to 64, then 1,024 registers. */
+    private static final CounterSettings CLIENTS = new CounterSettings(64, 10);
 
     private final DetectConfig cfg;
     private final String input;
@@ -147,7 +150,7 @@ final class ServiceInventory {
         long first;
         long last;
         long flows;
-        final DistinctCounter clients = new DistinctCounter(64, 10);
+        final DistinctCounter clients = new DistinctCounter(CLIENTS);
         long clientBytes;
         /** Flows answered in the open window. */
         long windowFlows;

@@ -2,6 +2,7 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.Transport;
+import io.portwatch.analysis.ports.CounterSettings;
 import io.portwatch.analysis.ports.DistinctCounter;
 
 import java.util.LinkedHashMap;
@@ -17,6 +18,9 @@ import java.util.function.Consumer;
  * handshakes, so neither is a flood. Single writer.
  */
 final class SynFloodDetector {
+
+    /** The limits of each target's distinct sources, shared by the targets: exact up to 64, then 1,024 registers. */
+    private static final CounterSettings SOURCES = new CounterSettings(64, 10);
 
     private final DetectConfig cfg;
     private final String input;
@@ -53,7 +57,7 @@ final class SynFloodDetector {
         x.srcHi = cHi;
         x.srcLo = cLo;
         if (x.sources == null) {
-            x.sources = new DistinctCounter(64, 10);
+            x.sources = new DistinctCounter(SOURCES);
         }
         x.sources.add(cHi, cLo);
         if (x.sources.retainedBytes() != x.sourceBytes) {

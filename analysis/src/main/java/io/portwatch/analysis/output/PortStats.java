@@ -24,7 +24,12 @@ import java.util.Comparator;
  * @param topClients      the port's top clients in the window, or null when top talkers are off
  * @param topServers      the port's top servers in the window, or null when top talkers are off
  * @param sketches        mergeable sketches of the clients and servers counted in {@code uniqueClients} and
- *                        {@code uniqueServers}, or null (records made by hand)
+ *                        {@code uniqueServers}, or null (records made by hand, or left out for want of
+ *                        memory: then {@code memoryLimited})
+ * @param memoryLimited   the window's memory for per-port structures ({@code --port-memory}) ran short for
+ *                        this port: its unique counts are estimates from a smaller sketch, or made earlier,
+ *                        than otherwise, its top talkers kept fewer hosts (their bounds say how close they
+ *                        are), or its sketches were left out
  */
 public record PortStats(
         Transport transport,
@@ -42,7 +47,8 @@ public record PortStats(
         TcpCounts tcp,
         TopTalkers topClients,
         TopTalkers topServers,
-        PeerSketches sketches) implements Record {
+        PeerSketches sketches,
+        boolean memoryLimited) implements Record {
 
     /** Most packets first, then most bytes, then by transport (TCP first) and port: the order ports are shown in. */
     public static final Comparator<PortStats> BUSIEST_FIRST = (a, b) -> {
@@ -74,10 +80,20 @@ public record PortStats(
                 bytesToClient, uniqueClients, uniqueServers, tcp, topClients, topServers, null);
     }
 
+    /** With everything counted in the memory it needed. */
+    public PortStats(Transport transport, int port, String service, PortClass portClass, long flows, long activeFlows,
+                     long packetsToServer, long packetsToClient, long bytesToServer, long bytesToClient,
+                     long uniqueClients, long uniqueServers, TcpCounts tcp, TopTalkers topClients,
+                     TopTalkers topServers, PeerSketches sketches) {
+        this(transport, port, service, portClass, flows, activeFlows, packetsToServer, packetsToClient, bytesToServer,
+                bytesToClient, uniqueClients, uniqueServers, tcp, topClients, topServers, sketches, false);
+    }
+
     /** This record with these sketches. */
     public PortStats withSketches(PeerSketches s) {
         return new PortStats(transport, port, service, portClass, flows, activeFlows, packetsToServer, packetsToClient,
-                bytesToServer, bytesToClient, uniqueClients, uniqueServers, tcp, topClients, topServers, s);
+                bytesToServer, bytesToClient, uniqueClients, uniqueServers, tcp, topClients, topServers, s,
+                memoryLimited);
     }
 
     public long packets() {

@@ -8,8 +8,9 @@ import java.util.List;
  * <p>Counted by a Space-Saving summary of 64 hosts a list. {@code exact}: the port had at most 64 such
  * hosts in the window, and every number is exact. Otherwise the ranked number of each talker (packets in
  * {@code byPackets}, bytes in {@code byBytes}) overstates the truth by at most {@code maxOvercount}
- * (packets and bytes respectively), itself at most the port's total divided by 64, and every host with
- * more than that is listed; a talker's other numbers are counted from when it entered the summary, never
+ * (packets and bytes respectively), itself at most the port's total divided by 64 (by fewer when the
+ * window's memory ran short: see {@link PortStats#memoryLimited()}), and every host with more than that is
+ * listed; a talker's other numbers are counted from when it entered the summary, never
  * more than the truth.
  *
  * @param exact               every number exact

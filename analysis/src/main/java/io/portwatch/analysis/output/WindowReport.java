@@ -22,15 +22,29 @@ import java.util.List;
  *                      seen in it
  * @param scanEvidence  the sources whose first contacts failed in the window (when the detectors run), the
  *                      strongest evidence first, at most as many as the detectors are told to report
+ * @param memoryLimited the ports whose per-port structures ran short of memory in the window
+ *                      ({@link MemoryLimited#NONE} when none did)
  */
 public record WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports,
                            long packets, long bytes, long activeFlows, long decodeErrors, CaptureStats capture,
-                           long outputDropped, List<ServiceStats> services, List<ScanEvidence> scanEvidence)
+                           long outputDropped, List<ServiceStats> services, List<ScanEvidence> scanEvidence,
+                           MemoryLimited memoryLimited)
         implements Record {
     public WindowReport {
         ports = busiestFirst(ports);
         services = List.copyOf(services);
         scanEvidence = List.copyOf(scanEvidence);
+        if (memoryLimited == null) {
+            memoryLimited = MemoryLimited.NONE;
+        }
+    }
+
+    /** A window whose ports had the memory they needed. */
+    public WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports, long packets, long bytes,
+                        long activeFlows, long decodeErrors, CaptureStats capture, long outputDropped,
+                        List<ServiceStats> services, List<ScanEvidence> scanEvidence) {
+        this(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors, capture, outputDropped,
+                services, scanEvidence, MemoryLimited.NONE);
     }
 
     /** A window without scan evidence. */
@@ -68,6 +82,6 @@ public record WindowReport(String input, long startNanos, long endNanos, List<Po
     /** This report with the output's drop count. */
     public WindowReport withOutputDropped(long dropped) {
         return new WindowReport(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors,
-                capture, dropped, services, scanEvidence);
+                capture, dropped, services, scanEvidence, memoryLimited);
     }
 }

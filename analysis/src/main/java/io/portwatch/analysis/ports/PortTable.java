@@ -1,6 +1,8 @@
 package io.portwatch.analysis.ports;
 
 import io.portwatch.analysis.output.InetText;
+import io.portwatch.analysis.output.MemoryLimited;
+import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.TcpCounts;
@@ -125,6 +127,9 @@ public final class PortTable {
         public List<PortStats> stats(PortPeers peers, PortTalkers talkers, int topN) {
             List<PortStats> out = new ArrayList<>(keys.length);
             for (int s = 0; s < keys.length; s++) {
+                PeerSketches sketches = peers.sketches(s);
+                boolean limited = sketches == null || peers.memoryLimited(s)
+                        || talkers != null && talkers.memoryLimited(s);
                 int key = keys[s];
                 int port = key & 0xFFFF;
                 Transport transport = (key >>> 16) == 0 ? Transport.TCP : Transport.UDP;
@@ -136,11 +141,27 @@ public final class PortTable {
                         c[b + PKTS_TO_CLIENT], c[b + BYTES_TO_SERVER], c[b + BYTES_TO_CLIENT],
                         distinct(peers.clients(s), c[b + ACTIVE]), distinct(peers.servers(s), c[b + ACTIVE]), tc,
                         talkers == null ? null : talkers.clients(s, topN),
-                        talkers == null ? null : talkers.servers(s, topN), peers.sketches(s)));
+                        talkers == null ? null : talkers.servers(s, topN), sketches, limited));
             }
             peers.clear(keys.length);
             out.sort(PortStats.BUSIEST_FIRST);
             return out;
+        }
+
+        /**
+         * The window's ports whose distinct counters, top talkers or mergeable sketches ran short of memory
+         * (see {@link MemoryLimited}); before {@link #stats}, which clears {@code peers}.
+         */
+        public MemoryLimited memoryLimited(PortPeers peers, PortTalkers talkers) {
+            long unique = 0;
+            long top = 0;
+            long sketches = 0;
+            for (int s = 0; s < keys.length; s++) {
+                unique += peers.memoryLimited(s) ? 1 : 0;
+                top += talkers != null && talkers.memoryLimited(s) ? 1 : 0;
+                sketches += peers.sketchMissing(s) ? 1 : 0;
+            }
+            return unique + top + sketches == 0 ? MemoryLimited.NONE : new MemoryLimited(unique, top, sketches);
         }
 
         /**

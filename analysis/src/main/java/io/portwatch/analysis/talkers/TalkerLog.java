@@ -1,5 +1,7 @@
 package io.portwatch.analysis.talkers;
 
+import io.portwatch.analysis.ports.MemoryBudget;
+
 import java.util.Arrays;
 
 /**
@@ -16,8 +18,10 @@ import java.util.Arrays;
  * {@value #MIN_LIMIT} (10 longs an entry, against the table's 12 a slot); a full log is settled, folded
  * into the window's {@link PortTalkers} and starts over, its flows given new entries as their next packets
  * come. The limit follows the table because a log smaller than the flows alive at once would be folded
- * before most flows sent a second packet, an entry per packet. Arrays start at 256 entries and double, so
- * that a quiet window costs little. Single writer.
+ * before most flows sent a second packet, an entry per packet. Arrays start at 256 entries and double up
+ * to the limit (not past it: at the default 1,048,576 flows, a table of 1,398,103 slots, a log of
+ * 1,398,103 entries holds 101 MiB where the next power of two held 152 MiB), so that a quiet window costs
+ * little. Single writer.
  */
 public final class TalkerLog {
 
@@ -39,10 +43,20 @@ public final class TalkerLog {
     private long[] hosts = new long[256 * 4];
     private long[] counts = new long[256 * COUNTS];
     private int size;
+    /** Entries the arrays grow to at most: the owner's limit, which follows the flow table as it grows. */
+    private int maxEntries = MIN_LIMIT;
 
     /** The most entries a log may hold for a flow table of {@code flowSlots} slots. */
     public static int limit(int flowSlots) {
         return Math.max(MIN_LIMIT, flowSlots);
+    }
+
+    /**
+     * The most entries the log will hold before its owner folds it ({@link #limit}, which grows with the
+     * flow table): its arrays grow no further.
+     */
+    public void maxEntries(int n) {
+        maxEntries = n;
     }
 
     /**
@@ -57,7 +71,7 @@ public final class TalkerLog {
                     long bytes) {
         final int i = size;
         if (i == portSlot.length) {
-            int n = i * 2;
+            int n = (int) Math.min(i * 2L, Math.max(maxEntries, i + 1L));
             portSlot = Arrays.copyOf(portSlot, n);
             hosts = Arrays.copyOf(hosts, n * 4);
             counts = Arrays.copyOf(counts, n * COUNTS);
@@ -111,6 +125,11 @@ public final class TalkerLog {
 
     public int size() {
         return size;
+    }
+
+    /** Heap bytes of the log's arrays. */
+    public long memoryBytes() {
+        return MemoryBudget.ints(portSlot.length) + MemoryBudget.longs(hosts.length) + MemoryBudget.longs(counts.length);
     }
 
     int slot(int i) {

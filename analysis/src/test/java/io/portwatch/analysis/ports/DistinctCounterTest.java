@@ -287,14 +287,17 @@ class DistinctCounterTest {
     }
 
     /**
-     * The mergeable sketch a counter carries holds every value added, whether the counter is exact or past
+     * The mergeable sketch a counter keeps holds every value added, whether the counter is exact or past
      * its limit: its registers (and serialized bytes) are those of a sketch given each distinct value once,
-     * in the order first added. Zero is a value too; a clear empties the sketch.
+     * in the order first added. Zero is a value too; a clear empties the sketch. One scratch sketch serves
+     * every exact counter, and leaves nothing behind from one to the next.
      */
     @Test
     void theMergeableSketchGetsEveryDistinctValue() {
-        for (int distinct : new int[] {100, 10_000}) {
-            DistinctCounter counter = new DistinctCounter(new AddressSketch(null));
+        AddressSketch scratch = new AddressSketch(null);
+        byte[] empty = new AddressSketch(null).toBytes();
+        for (int distinct : new int[] {100, 10_000, 7}) {
+            DistinctCounter counter = new DistinctCounter(CounterSettings.mergeable(null, null));
             AddressSketch direct = new AddressSketch(null);
             for (int round = 0; round < 3; round++) {
                 for (long v = 0; v < distinct; v++) {
@@ -305,10 +308,73 @@ class DistinctCounterTest {
                 }
             }
             assertEquals(distinct > DistinctCounter.DEFAULT_EXACT_LIMIT, !counter.isExact());
-            assertTrue(java.util.Arrays.equals(direct.toBytes(), counter.sketch().toBytes()), distinct + " values");
-            assertTrue(Math.abs(counter.sketch().estimate() - distinct) < distinct * 0.05, counter.sketch().estimate() + "");
+            byte[] bytes = counter.sketchBytes(scratch);
+            assertTrue(java.util.Arrays.equals(direct.toBytes(), bytes), distinct + " values");
+            double estimate = org.apache.datasketches.hll.HllSketch.heapify(bytes).getEstimate();
+            assertTrue(Math.abs(estimate - distinct) < distinct * 0.05, estimate + "");
             counter.clear();
-            assertEquals(0.0, counter.sketch().estimate());
+            assertTrue(java.util.Arrays.equals(empty, counter.sketchBytes(scratch)), "cleared");
         }
+        assertEquals(null, new DistinctCounter().sketchBytes(scratch), "a counter without a mergeable sketch");
+    }
+
+    /**
+     * A counter whose budget refuses its set room moves to a sketch in the memory it holds, says so, and
+     * keeps its estimate within the error of that sketch (64 registers at least: a relative standard error
+     * of about 10%); it gives back every byte it reserved when cleared, and counts exactly again.
+     */
+    @Test
+    void shortOfMemoryItCountsOnInASmallerSketch() {
+        for (long limit : new long[] {0, 1_000, 20_000}) {
+            MemoryBudget budget = new MemoryBudget(limit);
+            DistinctCounter counter = new DistinctCounter(CounterSettings.mergeable(budget, null));
+            long peak = 0;
+            int n = 50_000;
+            for (int i = 0; i < n; i++) {
+                counter.add(7, i * 0x9E37_79B9_7F4A_7C15L);
+                assertTrue(budget.used() <= limit, budget.used() + " reserved of " + limit);
+                assertTrue(counter.retainedBytes() <= limit + DistinctCounter.FLOOR_BYTES,
+                        counter.retainedBytes() + " held with a budget of " + limit);
+                peak = Math.max(peak, counter.retainedBytes());
+            }
+            String what = "budget " + limit;
+            assertFalse(counter.isExact(), what);
+            assertTrue(counter.memoryLimited(), what);
+            assertWithin(5 * 0.84 / 8, n, counter.estimate(), what);
+            // a mergeable sketch (2,640 bytes) fits beside the sketch only in the largest budget
+            assertEquals(limit < 10_000, counter.sketchMissing(), what);
+            assertEquals(limit < 10_000, counter.sketchBytes(new AddressSketch(null)) == null, what);
+            counter.clear();
+            assertEquals(0, budget.used(), what + ": all given back");
+            assertFalse(counter.memoryLimited());
+            counter.add(1, 1);
+            counter.add(1, 2);
+            assertTrue(counter.isExact());
+            assertEquals(2, counter.estimate());
+        }
+    }
+
+    /** Within its budget a counter counts as one without a budget does: exactly up to its limit, the same estimate past it. */
+    @Test
+    void withinItsBudgetItCountsAsWithoutOne() {
+        MemoryBudget budget = new MemoryBudget(DistinctCounter.maxRetainedBytes(DistinctCounter.DEFAULT_EXACT_LIMIT,
+                DistinctCounter.DEFAULT_LG_K) + DistinctCounter.ADDRESS_SKETCH_BYTES);
+        DistinctCounter bounded = new DistinctCounter(CounterSettings.mergeable(budget, null));
+        DistinctCounter free = new DistinctCounter(CounterSettings.mergeable(null, null));
+        SplittableRandom rnd = new SplittableRandom(11);
+        AddressSketch scratch = new AddressSketch(null);
+        for (int i = 1; i <= 100_000; i++) {
+            long hi = rnd.nextLong();
+            long lo = rnd.nextLong();
+            bounded.add(hi, lo);
+            free.add(hi, lo);
+            if (i % 4_000 == 0 || i == 4_096 || i == 4_097) {
+                assertEquals(free.estimate(), bounded.estimate(), i + " values");
+                assertEquals(free.isExact(), bounded.isExact());
+                assertTrue(java.util.Arrays.equals(free.sketchBytes(scratch), bounded.sketchBytes(scratch)));
+            }
+        }
+        assertFalse(bounded.memoryLimited());
+        assertEquals(0, budget.refusals());
     }
 }

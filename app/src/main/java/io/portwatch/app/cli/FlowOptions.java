@@ -31,6 +31,20 @@ public final class FlowOptions {
             defaultValue = "30m", description = "Flows lasting longer are reported in parts. Default: ${DEFAULT-VALUE}.")
     long activeTimeout;
 
+    @Option(names = "--port-memory", paramLabel = "BYTES", converter = SizeConverter.class, defaultValue = "128MiB",
+            description = "Memory the ports' distinct counts, sketches and top talkers may grow into in a window "
+                    + "(past a fixed few hundred bytes a port); past it they degrade, say so (memory_limited) and "
+                    + "stay truthful. Default: ${DEFAULT-VALUE}.")
+    int portMemory;
+
+    /** What {@code --port-memory} says; a usage error when it is too small to mean anything. */
+    long portMemory(CommandLine cmd) {
+        if (portMemory < (1 << 20)) {
+            throw new CommandLine.ParameterException(cmd, "--port-memory must be at least 1MiB");
+        }
+        return portMemory;
+    }
+
     /** The flow configuration these options describe; a usage error when one is out of range. */
     FlowConfig toConfig(CommandLine cmd) {
         if (maxFlows < 1) {

@@ -155,7 +155,8 @@ public final class LiveCommand implements Callable<Integer> {
         }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
                 output.flows, detection).withTopTalkers(output.topTalkers(spec.commandLine()))
-                .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()));
+                .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()))
+                .withPortMemory(flowOptions.portMemory(spec.commandLine()));
         output.alerts = detect.enabled();
         output.validate(spec.commandLine());
         try {

@@ -135,7 +135,8 @@ public final class ReadCommand implements Callable<Integer> {
         AnalyzerConfig config = new AnalyzerConfig(interval == null ? 0 : interval,
                 flowOptions.toConfig(spec.commandLine()), output.flows, detection)
                 .withTopTalkers(output.topTalkers(spec.commandLine()))
-                .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()));
+                .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()))
+                .withPortMemory(flowOptions.portMemory(spec.commandLine()));
 
         BpfFilterSet filters = null;
         if (filter != null || reader == Reader.libpcap) {

@@ -156,6 +156,9 @@ public final class MetricsSink implements RecordSink {
             }
             add(m.reattached, c.reattached());
         }
+        add(m.limitedUnique, w.memoryLimited().uniqueCounts());
+        add(m.limitedTalkers, w.memoryLimited().topTalkers());
+        add(m.limitedSketches, w.memoryLimited().sketches());
         for (PortStats p : w.ports()) {
             int t = p.transport().ordinal();
             int c2 = p.portClass().ordinal();
@@ -193,6 +196,10 @@ public final class MetricsSink implements RecordSink {
         final Counter droppedByInterface;
         final Counter downSeconds;
         final Counter reattached;
+        /** Ports that ran short of --port-memory: unique counts, top talkers, sketches. */
+        final Counter limitedUnique;
+        final Counter limitedTalkers;
+        final Counter limitedSketches;
         final AtomicLong activeFlows = new AtomicLong();
         final AtomicLong ports = new AtomicLong();
         Map<TopKey, TopSeries> topSeries = new HashMap<>();
@@ -222,12 +229,21 @@ public final class MetricsSink implements RecordSink {
             reattached = Counter.builder("portwatch.capture.reattached").tags(tags)
                     .description("Times the interface was captured again after it went down or away (live only)")
                     .register(registry);
+            limitedUnique = limited(tags, "unique_counts");
+            limitedTalkers = limited(tags, "top_talkers");
+            limitedSketches = limited(tags, "sketches");
             Gauge.builder("portwatch.active.flows", activeFlows, AtomicLong::get).tags(tags)
                     .description("Flows tracked when the last window closed")
                     .strongReference(true).register(registry);
             Gauge.builder("portwatch.window.ports", ports, AtomicLong::get).tags(tags)
                     .description("Ports with traffic in the last window")
                     .strongReference(true).register(registry);
+        }
+
+        private Counter limited(Tags tags, String part) {
+            return Counter.builder("portwatch.memory.limited").tags(tags).tag("part", part)
+                    .description("Ports of a window whose per-port structures ran short of --port-memory, by what "
+                            + "it cost them").register(registry);
         }
 
         /** Shows the window's N busiest ports (its ports come busiest first) and drops the other series. */

@@ -2,6 +2,7 @@ package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.MemoryLimited;
 import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.ScanEvidence;
@@ -37,7 +38,8 @@ final class RecordFields {
     /**
      * A window's counts: {@code ports}, {@code active_flows}, {@code decode_errors}, the capture's
      * statistics when it has some ({@code capture}: libpcap's counters, and the time the interface was not
-     * captured, in whole milliseconds, and the times it was captured again), {@code output_dropped}.
+     * captured, in whole milliseconds, and the times it was captured again), {@code output_dropped}, and when
+     * some ports ran short of {@code --port-memory} how many, by what it cost them ({@code memory_limited_ports}).
      */
     static void windowCounts(JsonGenerator g, WindowReport w) throws IOException {
         g.writeNumberField("ports", w.ports().size());
@@ -53,13 +55,22 @@ final class RecordFields {
             g.writeEndObject();
         }
         g.writeNumberField("output_dropped", w.outputDropped());
+        MemoryLimited m = w.memoryLimited();
+        if (m.any()) {
+            g.writeObjectFieldStart("memory_limited_ports");
+            g.writeNumberField("unique_counts", m.uniqueCounts());
+            g.writeNumberField("top_talkers", m.topTalkers());
+            g.writeNumberField("sketches", m.sketches());
+            g.writeEndObject();
+        }
     }
 
     /**
      * A port's counts: {@code port_class}, {@code flows}, {@code active_flows}, its traffic when asked,
      * {@code unique_clients}, {@code unique_servers}, for a TCP port its TCP counts (the object
-     * {@code tcp}), its top talkers when counted ({@code top_clients}, {@code top_servers}), and its
-     * mergeable sketches when it has them ({@code clients_hll}, {@code servers_hll}, {@code hll_key}).
+     * {@code tcp}), its top talkers when counted ({@code top_clients}, {@code top_servers}), its
+     * mergeable sketches when it has them ({@code clients_hll}, {@code servers_hll}, {@code hll_key}), and
+     * {@code memory_limited} when it ran short of {@code --port-memory}.
      *
      * @param traffic whether to write the port's packets and bytes here ({@code packets} to
      *                {@code bytes_to_client}): the JSON record has them flat, an ECS document in its
@@ -98,6 +109,9 @@ final class RecordFields {
             g.writeStringField("clients_hll", BASE64.encodeToString(s.clients()));
             g.writeStringField("servers_hll", BASE64.encodeToString(s.servers()));
             g.writeStringField("hll_key", s.key());
+        }
+        if (p.memoryLimited()) {
+            g.writeBooleanField("memory_limited", true);
         }
     }
 

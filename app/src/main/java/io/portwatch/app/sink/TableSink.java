@@ -113,6 +113,10 @@ public final class TableSink implements RecordSink {
         if (report.outputDropped() > 0) {
             health.append(health.length() > 0 ? INDENT : "").append("output dropped ").append(report.outputDropped());
         }
+        long limited = report.ports().stream().filter(PortStats::memoryLimited).count();
+        if (limited > 0) {
+            health.append(health.length() > 0 ? INDENT : "").append("ports short of memory ").append(limited);
+        }
         if (health.length() > 0) {
             out.println("   " + health);
         }

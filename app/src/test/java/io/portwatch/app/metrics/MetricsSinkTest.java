@@ -4,6 +4,7 @@ import io.portwatch.analysis.AnalyzerConfig;
 import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.MemoryLimited;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.Transport;
@@ -195,6 +196,23 @@ class MetricsSinkTest {
         assertEquals(2, s.value("portwatch_alerts_total", "kind", "port_scan"));
         assertEquals(0, s.value("portwatch_alerts_total", "kind", "syn_flood"));
         assertEquals(7, s.value("portwatch_flows_evicted_total"));
+    }
+
+    @Test
+    void portsShortOfMemoryAreCountedByWhatItCostThem() throws Exception {
+        MetricsSink sink = new MetricsSink(new CollectingSink(), metrics, 3);
+        WindowReport w = window("eth0", 0, ports(new Random(3), 5, 100), null);
+        sink.window(w); // nothing short: the counters are there, at 0
+        for (int i = 1; i <= 2; i++) {
+            w = window("eth0", i, ports(new Random(3), 5, 100), null);
+            sink.window(new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
+                    w.activeFlows(), w.decodeErrors(), w.capture(), 0, List.of(), List.of(),
+                    new MemoryLimited(3 * i, i, 0)));
+        }
+        Scrape s = Scrape.of(server.port());
+        assertEquals(9, s.value("portwatch_memory_limited_total", "interface", "eth0", "part", "unique_counts"));
+        assertEquals(3, s.value("portwatch_memory_limited_total", "interface", "eth0", "part", "top_talkers"));
+        assertEquals(0, s.value("portwatch_memory_limited_total", "interface", "eth0", "part", "sketches"));
     }
 
     @Test

@@ -344,7 +344,7 @@ public final class EcsChecks {
                         leaves(json.get(top)).forEach(f -> want.add("portwatch." + top + "." + f));
                     }
                 }
-                for (String f : List.of("clients_hll", "servers_hll", "hll_key")) {
+                for (String f : List.of("clients_hll", "servers_hll", "hll_key", "memory_limited")) {
                     assertEquals(json.get(f), pw.get(f), f);
                     if (json.has(f)) {
                         want.add("portwatch." + f);
@@ -424,6 +424,11 @@ public final class EcsChecks {
                     json.get("capture").fieldNames().forEachRemaining(f -> want.add("portwatch.capture." + f));
                 } else {
                     assertFalse(pw.has("capture"));
+                }
+                assertEquals(json.get("memory_limited_ports"), pw.get("memory_limited_ports"));
+                if (json.has("memory_limited_ports")) {
+                    json.get("memory_limited_ports").fieldNames()
+                            .forEachRemaining(f -> want.add("portwatch.memory_limited_ports." + f));
                 }
                 want.addAll(List.of("event.start", "event.end", "event.duration"));
             }

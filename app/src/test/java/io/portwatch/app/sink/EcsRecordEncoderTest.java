@@ -65,6 +65,7 @@ class EcsRecordEncoderTest {
                 s.window(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
                         SampleRecords.shuffledPorts(7, 3)));
                 s.window(SampleRecords.windowWithTalkersAndServices(SampleRecords.T0 + 3 * SampleRecords.MINUTE));
+                s.window(SampleRecords.shortOfMemoryWindow(SampleRecords.T0 + 4 * SampleRecords.MINUTE));
                 s.summary(SampleRecords.summary());
                 s.summary(SampleRecords.emptySummary());
             });

@@ -221,6 +221,14 @@ class JsonLinesSinkTest {
         if (w.capture() != null) {
             want.add("capture");
         }
+        if (w.memoryLimited().any()) {
+            want.add("memory_limited_ports");
+            JsonNode m = n.get("memory_limited_ports");
+            assertEquals(List.of("unique_counts", "top_talkers", "sketches"), List.copyOf(names(m)));
+            assertEquals(w.memoryLimited().uniqueCounts(), m.get("unique_counts").longValue());
+            assertEquals(w.memoryLimited().topTalkers(), m.get("top_talkers").longValue());
+            assertEquals(w.memoryLimited().sketches(), m.get("sketches").longValue());
+        }
         assertEquals(want, names(n), "field names of " + n);
         assertEquals("window", n.get("type").asText());
         assertEquals(SENSOR, n.get("sensor").asText());
@@ -234,7 +242,7 @@ class JsonLinesSinkTest {
         assertEquals(w.decodeErrors(), n.get("decode_errors").longValue());
         assertEquals(w.outputDropped(), n.get("output_dropped").longValue());
         for (String f : want) {
-            if (!f.equals("capture")) {
+            if (!f.equals("capture") && !f.equals("memory_limited_ports")) {
                 assertTrue(n.get(f).isTextual() || n.get(f).isIntegralNumber(), f + " of " + n);
             }
         }
@@ -580,9 +588,41 @@ class JsonLinesSinkTest {
             s.window(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,
                     List.of(SampleRecords.udp(53, "domain", 4, 4))));
             s.window(SampleRecords.windowWithTalkersAndServices(SampleRecords.T0 + 3 * SampleRecords.MINUTE));
+            s.window(SampleRecords.shortOfMemoryWindow(SampleRecords.T0 + 4 * SampleRecords.MINUTE));
             s.summary(SampleRecords.summary());
             s.summary(SampleRecords.emptySummary());
         });
+    }
+
+    /**
+     * Ports that ran short of --port-memory say so ({@code memory_limited}, only then), a port whose sketches
+     * were left out has none of their fields, and the window counts them ({@code memory_limited_ports}, only
+     * then); a window with room has neither field (JsonLinesSinkTest's other windows).
+     */
+    @Test
+    void portsShortOfMemorySaySo() throws IOException {
+        WindowReport w = SampleRecords.shortOfMemoryWindow(SampleRecords.T0);
+        List<JsonNode> lines = write(0, s -> s.window(w));
+        assertEquals(3, lines.size());
+        assertWindowRecord(w, lines.get(2));
+        for (JsonNode n : lines.subList(0, 2)) {
+            assertTrue(RecordSchema.validate(n).isEmpty(), RecordSchema.validate(n) + " in " + n);
+            assertTrue(n.get("memory_limited").booleanValue(), n.toString());
+            Set<String> want = new LinkedHashSet<>(PORT_FIELDS);
+            want.add("memory_limited");
+            if (n.get("transport").asText().equals("tcp")) {
+                want.addAll(List.of("tcp", "top_clients", "top_servers"));
+            } else {
+                want.removeAll(List.of("clients_hll", "servers_hll", "hll_key"));
+            }
+            assertEquals(want, names(n), n.toString());
+        }
+        assertTrue(RecordSchema.validate(lines.get(2)).isEmpty());
+        for (JsonNode n : everyKindOfLine()) {
+            if (n.get("type").asText().equals("port_stats") && !n.has("memory_limited")) {
+                assertTrue(n.has("clients_hll"), n.toString());
+            }
+        }
     }
 
     @Test

@@ -51,9 +51,11 @@ class RecordSchemaTest {
     @Test
     void everyFieldIsTypedDescribedAndClosed() {
         JsonNode defs = RecordSchema.node().get("$defs");
-        Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers"),
-                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture"), "service", Set.of(),
-                "scan_evidence", Set.of());
+        // the sketches are required unless memory_limited (a condition of their own: see wrongOrMissingFields...)
+        Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers",
+                        "clients_hll", "servers_hll", "hll_key", "memory_limited"),
+                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture", "memory_limited_ports"),
+                "service", Set.of(), "scan_evidence", Set.of());
         Set<String> all = new HashSet<>(optional.keySet());
         all.add("alert");
         assertEquals(all, names(defs));
@@ -67,6 +69,8 @@ class RecordSchemaTest {
         }
         checkObject("port_stats.tcp", defs.get("port_stats").get("properties").get("tcp"), Set.of());
         checkObject("window.capture", defs.get("window").get("properties").get("capture"), Set.of());
+        checkObject("window.memory_limited_ports", defs.get("window").get("properties").get("memory_limited_ports"),
+                Set.of());
         for (String top : new String[] {"top_clients", "top_servers"}) {
             JsonNode t = defs.get("port_stats").get("properties").get(top);
             checkObject("port_stats." + top, t, Set.of("max_overcount_packets", "max_overcount_bytes"));
@@ -197,7 +201,15 @@ class RecordSchemaTest {
         bad.put("port_stats with a window's field", edit(udpPort, o -> o.put("decode_errors", 0)));
         for (String field : List.of("clients_hll", "servers_hll", "hll_key")) {
             bad.put("port_stats without " + field, edit(tcpPort, o -> o.remove(field)));
+            // short of memory the sketches may be left out, but both, with their key
+            bad.put("port_stats short of memory without " + field,
+                    edit(tcpPort, o -> o.put("memory_limited", true).remove(field)));
         }
+        bad.put("port_stats with memory_limited false", edit(tcpPort, o -> o.put("memory_limited", false)));
+        bad.put("window with memory_limited_ports missing one", edit(fileWindow, o -> o.set("memory_limited_ports",
+                JSON.objectNode().put("unique_counts", 1).put("top_talkers", 0))));
+        bad.put("window with a negative memory_limited_ports count", edit(fileWindow, o -> o.set("memory_limited_ports",
+                JSON.objectNode().put("unique_counts", -1).put("top_talkers", 0).put("sketches", 0))));
         bad.put("sketch key not fleet or public", edit(udpPort, o -> o.put("hll_key", "secret")));
         bad.put("sketch not base64", edit(tcpPort, o -> o.put("clients_hll", "AgEHDAMIBgg!")));
         bad.put("sketch in url-safe base64", edit(tcpPort, o -> o.put("servers_hll", "AgEHDAMIBgg-_w==")));

@@ -2,6 +2,7 @@ package io.portwatch.app.sink;
 
 import io.portwatch.analysis.output.Alert;
 import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.MemoryLimited;
 import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.ScanEvidence;
@@ -102,6 +103,26 @@ final class SampleRecords {
                 new ServiceStats(Transport.UDP, "2001:db8::53", 5353, null, start + 1_000, start + 2_000, 2, 1, true));
         return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
                 w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), services, evidence());
+    }
+
+    /**
+     * A window of a capture file whose ports ran short of --port-memory: one with an estimated unique count and
+     * a summary of fewer clients, its sketches kept; one whose sketches were left out.
+     */
+    static WindowReport shortOfMemoryWindow(long start) {
+        PortStats a = withTalkers(tcp(443, "https", 2_880, 2_700), false);
+        PortStats b = udp(53, "domain", 310, 300);
+        List<PortStats> ports = List.of(limited(a, a.sketches()), limited(b, null));
+        WindowReport w = fileWindow(start, ports);
+        return new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
+                w.activeFlows(), w.decodeErrors(), w.capture(), w.outputDropped(), List.of(), List.of(),
+                new MemoryLimited(1, 1, 1));
+    }
+
+    private static PortStats limited(PortStats p, PeerSketches sketches) {
+        return new PortStats(p.transport(), p.port(), p.service(), p.portClass(), p.flows(), p.activeFlows(),
+                p.packetsToServer(), p.packetsToClient(), p.bytesToServer(), p.bytesToClient(), p.uniqueClients(),
+                p.uniqueServers(), p.tcp(), p.topClients(), p.topServers(), sketches, true);
     }
 
     /** Scan evidence as the detectors make it: nmap-syn-scan.pcap's, and a few UDP probes from IPv6. */

@@ -151,8 +151,8 @@ class TableSinkTest {
 
     /**
      * What the health line of {@code w} says: a live capture's own counters, the time the interface was down
-     * (in ms) and the times it was captured again when it went away, then decode errors and output drops
-     * when there are any. Nothing at all for a clean window of a capture file.
+     * (in ms) and the times it was captured again when it went away, then decode errors, output drops and
+     * ports short of memory when there are any. Nothing at all for a clean window of a capture file.
      */
     static List<Map.Entry<String, Long>> health(WindowReport w) {
         List<Map.Entry<String, Long>> items = new ArrayList<>();
@@ -170,6 +170,10 @@ class TableSinkTest {
         }
         if (w.outputDropped() > 0) {
             items.add(Map.entry("output dropped", w.outputDropped()));
+        }
+        long limited = w.ports().stream().filter(PortStats::memoryLimited).count();
+        if (limited > 0) {
+            items.add(Map.entry("ports short of memory", limited));
         }
         return items;
     }

@@ -1,0 +1,301 @@
+package io.portwatch.analysis.talkers;
+
+import io.portwatch.analysis.ports.MemoryBudget;
+
+import java.util.Arrays;
+
+/**
+ * The heaviest hosts of many streams of weighted updates (a port's clients, a port's servers: a side each),
+ * ranked by packets and by bytes: Space-Saving (Metwally, Agrawal and El Abbadi, 2005) over at most
+ * {@value #CAPACITY} hosts a ranking. Each update adds a host's packets, bytes and flows. While no more than
+ * {@value #CAPACITY} hosts have been seen, every count is exact. Past that, a new host takes the place of
+ * the one with the smallest ranked count {@code min} and starts from {@code min} plus its own weight: a
+ * ranked count then overstates the true one by at most {@link #maxOvercount} (the largest {@code min}
+ * taken over), which is at most the stream's total ranked weight divided by the summary's capacity, and
+ * every host whose true count is above that bound is in the summary. The other two counters of a host
+ * (bytes and flows when ranked by packets) are counted from when it last entered the summary: exact while
+ * the summary is exact, never more than the truth.
+ *
+ * <p>Compact, for the many ports of a scan with one or two hosts each: a side is one {@code long[]} of
+ * rows (host, packets, bytes, flows: 40 bytes a row) starting with two rows and doubling, and a few
+ * columns ({@link #SIDE_BYTES} in all at first). While a side is exact its two rankings hold the same hosts
+ * with the same counts, so they share its rows; only its 65th host makes them part, each with 64 rows of
+ * its own in one array of 128. (Four summaries of five arrays each, a port, held 3.1 KB at 16 hosts a side; this
+ * holds 1.3 KB.)
+ *
+ * <p>Memory: rows past a side's first two are reserved from a {@link MemoryBudget}. When it refuses, the
+ * side keeps Space-Saving in the rows it has: its {@code k} rows are parted into two rankings of
+ * {@code k / 2} hosts (the heaviest of each ranking stay; the largest count dropped joins
+ * {@link #maxOvercount}, so that every host above it is still listed), and it says so
+ * ({@link #memoryLimited}). Its counts stay within the bound it reports, which is then at most the total
+ * divided by {@code k / 2}.
+ *
+ * <p>Hosts are found by a scan of at most {@value #CAPACITY} rows, not by a hash: updates come once per
+ * flow and window (not per packet), and a scan cannot be aimed at by crafted addresses. Single writer.
+ */
+final class TalkerSummaries {
+
+    /** Hosts a ranking keeps at most. */
+    static final int CAPACITY = 64;
+    /** Rank by packets. */
+    static final int PACKETS = 0;
+    /** Rank by bytes. */
+    static final int BYTES = 1;
+
+    private static final int ROW = 5;
+    private static final int HI = 0;
+    private static final int LO = 1;
+    private static final int PK = 2;
+    private static final int BY = 3;
+    private static final int FL = 4;
+    private static final int FIRST_ROWS = 2;
+    private static final byte SPLIT = 1;
+    private static final byte LIMITED = 2;
+    /** Bytes a side holds past the budget: its first two rows, and its place in the columns. */
+    static final long SIDE_BYTES = MemoryBudget.longs(FIRST_ROWS * ROW) + 4 + 4 + 16 + 1;
+
+    private final MemoryBudget budget;
+    /** A side's rows: while exact, its hosts [0, n); once split, by packets [0, n) and by bytes [n, 2n). */
+    private long[][] rows = new long[128][];
+    /** Hosts of a side (of each ranking, once split). */
+    private int[] n = new int[128];
+    /** The largest count each ranking of a side took over or dropped: [2s] packets, [2s + 1] bytes. */
+    private long[] over = new long[256];
+    private byte[] flags = new byte[128];
+    private int sides;
+    /** Where a side's rows are parted when the budget refuses them room. */
+    private long[] parted;
+
+    TalkerSummaries(MemoryBudget budget) {
+        this.budget = budget;
+    }
+
+    /** Adds {@code p} packets, {@code b} bytes and {@code f} flows to host (h, l) of side {@code s}. */
+    void add(int s, long h, long l, long p, long b, long f) {
+        if (s >= rows.length) {
+            int len = Math.max(rows.length * 2, s + 1);
+            rows = Arrays.copyOf(rows, len);
+            n = Arrays.copyOf(n, len);
+            over = Arrays.copyOf(over, 2 * len);
+            flags = Arrays.copyOf(flags, len);
+        }
+        long[] e = rows[s];
+        if (e == null) {
+            e = rows[s] = new long[FIRST_ROWS * ROW];
+            sides++;
+        }
+        final int k = n[s];
+        if ((flags[s] & SPLIT) != 0) {
+            addRanked(s, e, 0, k, PK, h, l, p, b, f);
+            addRanked(s, e, k, k, BY, h, l, p, b, f);
+            return;
+        }
+        final int end = k * ROW;
+        for (int r = 0; r < end; r += ROW) {
+            if (e[r + LO] == l && e[r + HI] == h) {
+                e[r + PK] += p;
+                e[r + BY] += b;
+                e[r + FL] += f;
+                return;
+            }
+        }
+        if (k < CAPACITY) {
+            if (end == e.length) {
+                int grown = Math.min(CAPACITY, 2 * k) * ROW;
+                if (!budget.reserve(MemoryBudget.longs(grown) - MemoryBudget.longs(e.length))) {
+                    part(s, e, k);
+                    add(s, h, l, p, b, f);
+                    return;
+                }
+                e = rows[s] = Arrays.copyOf(e, grown);
+            }
+            set(e, end, h, l, p, b, f);
+            n[s] = k + 1;
+            return;
+        }
+        // a 65th host: each ranking goes its own way from here, from the same 64
+        if (budget.reserve(MemoryBudget.longs(2 * CAPACITY * ROW) - MemoryBudget.longs(e.length))) {
+            long[] t = Arrays.copyOf(e, 2 * CAPACITY * ROW);
+            System.arraycopy(e, 0, t, CAPACITY * ROW, CAPACITY * ROW);
+            rows[s] = t;
+            flags[s] |= SPLIT;
+        } else {
+            part(s, e, k);
+        }
+        add(s, h, l, p, b, f);
+    }
+
+    /**
+     * Space-Saving over the {@code cap} rows of one ranking from row {@code base}: the host's row, or the
+     * place of the one with the smallest ranked count (the first such), whose count the new one inherits.
+     */
+    private void addRanked(int s, long[] e, int base, int cap, int ranked, long h, long l, long p, long b, long f) {
+        final int from = base * ROW;
+        final int end = from + cap * ROW;
+        for (int r = from; r < end; r += ROW) {
+            if (e[r + LO] == l && e[r + HI] == h) {
+                e[r + PK] += p;
+                e[r + BY] += b;
+                e[r + FL] += f;
+                return;
+            }
+        }
+        int victim = from;
+        for (int r = from + ROW; r < end; r += ROW) {
+            if (e[r + ranked] < e[victim + ranked]) {
+                victim = r;
+            }
+        }
+        final long min = e[victim + ranked];
+        set(e, victim, h, l, p, b, f);
+        e[victim + ranked] += min;
+        final int o = 2 * s + (ranked == PK ? 0 : 1);
+        over[o] = Math.max(over[o], min);
+    }
+
+    /**
+     * The budget refused side {@code s} room for more than its {@code k} rows (all taken, {@code k} even):
+     * they become two rankings of {@code k / 2} rows each, the heaviest hosts of each ranking (ties: the
+     * earlier row), in their order; the largest count a ranking dropped joins its overcount bound, so that a
+     * host missing from the summary still has no more than that bound.
+     */
+    private void part(int s, long[] e, int k) {
+        final int cap = k / 2;
+        if (parted == null) {
+            parted = new long[CAPACITY * ROW];
+        }
+        final long[] t = parted;
+        keepHeaviest(e, k, cap, PK, t, 0, 2 * s);
+        keepHeaviest(e, k, cap, BY, t, cap * ROW, 2 * s + 1);
+        System.arraycopy(t, 0, e, 0, k * ROW);
+        n[s] = cap;
+        flags[s] |= SPLIT | LIMITED;
+    }
+
+    private void keepHeaviest(long[] e, int k, int cap, int ranked, long[] to, int at, int o) {
+        for (int i = 0; i < k; i++) {
+            final long c = e[i * ROW + ranked];
+            int heavier = 0;
+            for (int j = 0; j < k; j++) {
+                long d = e[j * ROW + ranked];
+                if (d > c || d == c && j < i) {
+                    heavier++;
+                }
+            }
+            if (heavier < cap) {
+                System.arraycopy(e, i * ROW, to, at, ROW);
+                at += ROW;
+            } else {
+                over[o] = Math.max(over[o], c);
+            }
+        }
+    }
+
+    private static void set(long[] e, int r, long h, long l, long p, long b, long f) {
+        e[r + HI] = h;
+        e[r + LO] = l;
+        e[r + PK] = p;
+        e[r + BY] = b;
+        e[r + FL] = f;
+    }
+
+    /** Whether side {@code s} has a host. */
+    boolean has(int s) {
+        return s < rows.length && rows[s] != null;
+    }
+
+    /** True while every count of side {@code s} is exact (no host ever gave way). */
+    boolean exact(int s) {
+        return (flags[s] & SPLIT) == 0;
+    }
+
+    /** Whether the budget refused side {@code s} rows it would have taken. */
+    boolean memoryLimited(int s) {
+        return s < flags.length && (flags[s] & LIMITED) != 0;
+    }
+
+    /** How much a count of side {@code s} ranked by {@code rank} may overstate the true one (0 while exact). */
+    long maxOvercount(int s, int rank) {
+        return over[2 * s + rank];
+    }
+
+    /** Hosts of side {@code s} (in each ranking, once they parted). */
+    int size(int s) {
+        return n[s];
+    }
+
+    /** The row of the {@code i}-th host of side {@code s} in ranking {@code rank}, in the order kept. */
+    int row(int s, int rank, int i) {
+        return (rank == BYTES && (flags[s] & SPLIT) != 0 ? n[s] : 0) + i;
+    }
+
+    /**
+     * The rows of the {@code count} heaviest hosts of side {@code s} by {@code rank}, heaviest first; ties go
+     * to the lower address (as unsigned 128-bit numbers), so that the order never depends on the order of
+     * updates.
+     */
+    int[] top(int s, int rank, int count) {
+        final long[] e = rows[s];
+        final int size = n[s];
+        final int base = rank == BYTES && (flags[s] & SPLIT) != 0 ? size : 0;
+        final int ranked = rank == PACKETS ? PK : BY;
+        final int k = Math.min(count, size);
+        int[] idx = new int[k];
+        boolean[] taken = new boolean[size];
+        for (int t = 0; t < k; t++) {
+            int best = -1;
+            for (int i = 0; i < size; i++) {
+                if (!taken[i] && (best < 0 || heavier(e, (base + i) * ROW, (base + best) * ROW, ranked))) {
+                    best = i;
+                }
+            }
+            taken[best] = true;
+            idx[t] = base + best;
+        }
+        return idx;
+    }
+
+    private static boolean heavier(long[] e, int i, int j, int ranked) {
+        if (e[i + ranked] != e[j + ranked]) {
+            return e[i + ranked] > e[j + ranked];
+        }
+        int c = Long.compareUnsigned(e[i + HI], e[j + HI]);
+        return c != 0 ? c < 0 : Long.compareUnsigned(e[i + LO], e[j + LO]) < 0;
+    }
+
+    /** The row of host (h, l) in side {@code s} while it is exact, or -1 when it is not there. */
+    int find(int s, long h, long l) {
+        final long[] e = rows[s];
+        for (int i = 0; i < n[s]; i++) {
+            if (e[i * ROW + LO] == l && e[i * ROW + HI] == h) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    long hi(int s, int row) {
+        return rows[s][row * ROW + HI];
+    }
+
+    long lo(int s, int row) {
+        return rows[s][row * ROW + LO];
+    }
+
+    long packets(int s, int row) {
+        return rows[s][row * ROW + PK];
+    }
+
+    long bytes(int s, int row) {
+        return rows[s][row * ROW + BY];
+    }
+
+    long flows(int s, int row) {
+        return rows[s][row * ROW + FL];
+    }
+
+    /** Bytes held past the budget: {@link #SIDE_BYTES} a side. */
+    long fixedBytes() {
+        return sides * SIDE_BYTES;
+    }
+}

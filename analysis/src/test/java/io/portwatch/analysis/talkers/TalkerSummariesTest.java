@@ -1,0 +1,199 @@
+package io.portwatch.analysis.talkers;
+
+import io.portwatch.analysis.ports.MemoryBudget;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static io.portwatch.analysis.talkers.TalkerSummaries.BYTES;
+import static io.portwatch.analysis.talkers.TalkerSummaries.CAPACITY;
+import static io.portwatch.analysis.talkers.TalkerSummaries.PACKETS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each ranking of a side keeps exactly what a plain Space-Saving over a list keeps (same entries, same
+ * counts, same host giving way, same bound), whatever the number of hosts and the order of updates, with
+ * its rows grown as it fills and shared by the two rankings while exact. Under a budget too small for the
+ * rows a side would take, every count stays within the bound the side reports, every host above that bound
+ * is listed, and the budget is never passed, however many sides and hosts.
+ */
+class TalkerSummariesTest {
+
+    /** Space-Saving over a list: the reference. */
+    private static final class Plain {
+        final List<long[]> e = new ArrayList<>(); // hi, lo, packets, bytes, flows
+        final int rank;
+        long maxOvercount;
+
+        Plain(int rank) {
+            this.rank = rank;
+        }
+
+        void add(long h, long l, long p, long b, long f) {
+            for (long[] x : e) {
+                if (x[0] == h && x[1] == l) {
+                    x[2] += p;
+                    x[3] += b;
+                    x[4] += f;
+                    return;
+                }
+            }
+            if (e.size() < CAPACITY) {
+                e.add(new long[] {h, l, p, b, f});
+                return;
+            }
+            int victim = 0;
+            for (int i = 1; i < e.size(); i++) {
+                if (e.get(i)[2 + rank] < e.get(victim)[2 + rank]) {
+                    victim = i;
+                }
+            }
+            long min = e.get(victim)[2 + rank];
+            long[] x = {h, l, p, b, f};
+            x[2 + rank] += min;
+            e.set(victim, x);
+            maxOvercount = Math.max(maxOvercount, min);
+        }
+    }
+
+    /** A skewed stream of updates: a few hosts often, the rest seldom; IPv4-mapped and IPv6 addresses. */
+    private static long[] update(Random r, int hosts) {
+        int host = r.nextInt(4) == 0 ? r.nextInt(Math.min(hosts, 5)) : r.nextInt(hosts);
+        long hi = host % 3 == 0 ? 0x2001_0db8_0000_0000L + host : 0;
+        long lo = host % 3 == 0 ? host : 0x0000_FFFF_0A00_0000L + host;
+        long p = 1 + r.nextInt(20);
+        long b = p * (40 + r.nextInt(1400));
+        return new long[] {hi, lo, p, b, r.nextInt(2)};
+    }
+
+    @Test
+    void eachRankingKeepsWhatPlainSpaceSavingKeeps() {
+        for (int hosts : new int[] {1, 2, 3, 8, 9, 40, 64, 65, 500, 20_000}) {
+            Random r = new Random(hosts * 31L);
+            TalkerSummaries t = new TalkerSummaries(MemoryBudget.unlimited());
+            Plain[] ref = {new Plain(PACKETS), new Plain(BYTES)};
+            int side = 300; // past the columns' first size
+            for (int k = 0; k < 30_000; k++) {
+                long[] u = update(r, hosts);
+                t.add(side, u[0], u[1], u[2], u[3], u[4]);
+                ref[0].add(u[0], u[1], u[2], u[3], u[4]);
+                ref[1].add(u[0], u[1], u[2], u[3], u[4]);
+            }
+            for (int rank : new int[] {PACKETS, BYTES}) {
+                Plain p = ref[rank];
+                assertEquals(p.e.size(), t.size(side), hosts + " hosts");
+                for (int i = 0; i < p.e.size(); i++) {
+                    long[] x = p.e.get(i);
+                    int row = t.row(side, rank, i);
+                    String where = hosts + " hosts, rank " + rank + ", entry " + i;
+                    assertEquals(x[0], t.hi(side, row), where);
+                    assertEquals(x[1], t.lo(side, row), where);
+                    assertEquals(x[2], t.packets(side, row), where);
+                    assertEquals(x[3], t.bytes(side, row), where);
+                    assertEquals(x[4], t.flows(side, row), where);
+                }
+                assertEquals(p.maxOvercount, t.maxOvercount(side, rank), hosts + " hosts, rank " + rank);
+            }
+            assertEquals(hosts <= CAPACITY, t.exact(side), hosts + " hosts");
+            assertFalse(t.memoryLimited(side));
+            assertFalse(t.has(side - 1));
+        }
+    }
+
+    @Test
+    void shortOfMemoryEveryCountStaysWithinTheBoundItReports() {
+        // budgets for no row past the first two, for four, for 64 but not for the two rankings' own 64 each
+        long[] budgets = {0, MemoryBudget.longs(4 * 5) - MemoryBudget.longs(2 * 5),
+                MemoryBudget.longs(CAPACITY * 5) - MemoryBudget.longs(2 * 5)};
+        for (long limit : budgets) {
+            for (int hosts : new int[] {3, 70, 2_000}) {
+                Random r = new Random(limit + hosts);
+                MemoryBudget budget = new MemoryBudget(limit);
+                TalkerSummaries t = new TalkerSummaries(budget);
+                Map<List<Long>, long[]> truth = new HashMap<>();
+                for (int k = 0; k < 20_000; k++) {
+                    long[] u = update(r, hosts);
+                    t.add(0, u[0], u[1], u[2], u[3], u[4]);
+                    long[] sum = truth.computeIfAbsent(List.of(u[0], u[1]), x -> new long[3]);
+                    sum[0] += u[2];
+                    sum[1] += u[3];
+                    sum[2] += u[4];
+                    assertTrue(budget.used() <= limit);
+                }
+                String what = "budget " + limit + ", " + hosts + " hosts";
+                boolean roomy = limit > 0 && hosts <= 4 || limit >= budgets[2] && hosts <= CAPACITY;
+                assertEquals(!roomy, t.memoryLimited(0), what);
+                assertEquals(roomy, t.exact(0), what);
+                checkBounds(what, t, 0, truth);
+            }
+        }
+    }
+
+    /**
+     * Side {@code s} against the truth: each ranked count at least the truth and at most the truth plus the
+     * reported bound, the other counts never above the truth, and every host above the bound listed.
+     */
+    private static void checkBounds(String what, TalkerSummaries t, int s, Map<List<Long>, long[]> truth) {
+        for (int rank : new int[] {PACKETS, BYTES}) {
+            long bound = t.maxOvercount(s, rank);
+            Map<List<Long>, Integer> listed = new HashMap<>();
+            for (int i = 0; i < t.size(s); i++) {
+                int row = t.row(s, rank, i);
+                listed.put(List.of(t.hi(s, row), t.lo(s, row)), row);
+            }
+            for (Map.Entry<List<Long>, long[]> e : truth.entrySet()) {
+                long[] real = e.getValue();
+                Integer row = listed.get(e.getKey());
+                String who = what + ", rank " + rank + ", host " + e.getKey() + ", truth " + real[rank];
+                if (row == null) {
+                    assertTrue(real[rank] <= bound, who + " missing above the bound " + bound);
+                    continue;
+                }
+                long ranked = rank == PACKETS ? t.packets(s, row) : t.bytes(s, row);
+                long other = rank == PACKETS ? t.bytes(s, row) : t.packets(s, row);
+                assertTrue(ranked >= real[rank] && ranked <= real[rank] + bound, who + ": " + ranked + ", bound " + bound);
+                assertTrue(other <= real[1 - rank] && t.flows(s, row) <= real[2], who);
+            }
+        }
+    }
+
+    @Test
+    void aFloodOfSidesNeverPassesTheBudget() {
+        long limit = 1 << 20;
+        MemoryBudget budget = new MemoryBudget(limit);
+        TalkerSummaries t = new TalkerSummaries(budget);
+        Random r = new Random(5);
+        int sides = 2 * 131_072; // clients and servers of every TCP and UDP port
+        List<Map<List<Long>, long[]>> truth = new ArrayList<>();
+        for (int k = 0; k < 3_000_000; k++) {
+            int s = r.nextInt(sides);
+            long lo = 0x0000_FFFF_0B00_0000L | r.nextInt(1 << 24);
+            long p = 1 + r.nextInt(3);
+            t.add(s, 0, lo, p, p * 60, 1);
+            if (s < 64) { // the truth of a few
+                while (truth.size() <= s) {
+                    truth.add(new HashMap<>());
+                }
+                long[] sum = truth.get(s).computeIfAbsent(List.of(0L, lo), x -> new long[3]);
+                sum[0] += p;
+                sum[1] += p * 60;
+                sum[2]++;
+            }
+            if (k % 1000 == 0) {
+                assertTrue(budget.used() <= limit, budget.used() + " after " + k);
+            }
+        }
+        assertTrue(budget.used() <= limit && budget.used() > limit - 2 * MemoryBudget.longs(2 * CAPACITY * 5));
+        assertTrue(budget.refusals() > 100_000, "refused " + budget.refusals());
+        assertEquals(sides * TalkerSummaries.SIDE_BYTES, t.fixedBytes());
+        for (int s = 0; s < truth.size(); s++) {
+            checkBounds("side " + s, t, s, truth.get(s));
+        }
+    }
+}
