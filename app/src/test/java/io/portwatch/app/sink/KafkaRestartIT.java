@@ -199,8 +199,111 @@ class KafkaRestartIT {
         assertEquals(0, missing + extra, missing + " records missing, " + extra + " duplicated");
         partitions.forEach((k, p) -> assertEquals(1, p.size(), "one partition for " + k));
         for (Map.Entry<String, List<String>> e : want.entrySet()) {
-            assertEquals(e.getValue(), got.get(e.getKey()), "the records of " + e.getKey() + ", once each, in order");
+            assertInOrder(e.getKey(), e.getValue(), got.get(e.getKey()));
         }
         assertTrue(sink.records() == 2L * sent[0]);
+    }
+
+    /**
+     * A producer whose batches expire while the broker is away (a short {@code delivery.timeout.ms}: what
+     * a failure the producer cannot mend by retrying looks like) is replaced, and the records it had not
+     * delivered are sent again by the new one, before anything newer: none lost, each key's in order.
+     * Records whose batch reached the broker without the acknowledgement reaching the sink may arrive
+     * twice (idempotence holds within one producer): they are counted, not forbidden.
+     */
+    @Test
+    void aProducerThatFailsIsReplacedAndWhatItHadNotDeliveredIsSentAgainInOrder() throws Exception {
+        String topic = "expiry-ports";
+        kafka.createTopics(3, topic);
+        kafka.createTopics(1, "expiry-flows", "expiry-alerts");
+        KafkaTopics topics = new KafkaTopics(topic, "expiry-flows", "expiry-alerts");
+        Map<String, String> props = Map.of("linger.ms", "0", "request.timeout.ms", "1000", "delivery.timeout.ms", "2000");
+        KafkaSettings s = KafkaSettings.of(kafka.bootstrap(), null, props, topics, Duration.ofSeconds(120),
+                Duration.ofSeconds(10));
+        Producer<byte[], byte[]> producer = s.newProducer();
+        producer.partitionsFor(topic);
+        List<String> lost = Collections.synchronizedList(new ArrayList<>());
+        List<String> notices = Collections.synchronizedList(new ArrayList<>());
+        KafkaSink sink = new KafkaSink(producer, RecordEncoder.json("restart"), topics, 0, 100_000,
+                s.closeTimeout(), s, lost::add, notices::add);
+        int[] ports = {8000, 8001, 8002};
+        AtomicBoolean sending = new AtomicBoolean(true);
+        int[] sent = new int[1];
+        Thread sender = new Thread(() -> {
+            while (sending.get()) {
+                if (sink.waiting() < 5_000) {
+                    sink.window(window(sent[0], ports[sent[0] % ports.length]));
+                    sent[0]++;
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "expiry-sender");
+        sender.start();
+        try {
+            Await.until(Duration.ofSeconds(120), () -> sink.delivered() > 200, "records acknowledged");
+            kafka.stop();
+            try {
+                // a batch expires (the producer's TimeoutException): counted as failed, or the producer replaced
+                Await.until(Duration.ofSeconds(60), () -> sink.failed() > 0 || restarts(notices) > 0,
+                        () -> "a batch to expire: " + notices + lost);
+            } finally {
+                kafka.start();
+            }
+            long before = sink.delivered();
+            Await.until(Duration.ofSeconds(120), () -> sink.delivered() > before + 200,
+                    () -> "records acknowledged after the start: " + notices + lost);
+        } finally {
+            sending.set(false);
+            sender.join();
+        }
+        sink.close();
+
+        Map<String, List<String>> want = new LinkedHashMap<>();
+        for (int n = 0; n < sent[0]; n++) {
+            expect(n, ports[n % ports.length], want);
+        }
+        Map<String, List<String>> got = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(List.of(topic))) {
+            got.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                    .add(new String(r.value(), StandardCharsets.UTF_8));
+        }
+        int twice = 0;
+        for (Map.Entry<String, List<String>> e : want.entrySet()) {
+            List<String> g = got.getOrDefault(e.getKey(), List.of());
+            List<String> once = new ArrayList<>(new java.util.LinkedHashSet<>(g));
+            twice += g.size() - once.size();
+            assertInOrder(e.getKey(), e.getValue(), once);
+        }
+        System.out.printf("KafkaRestartIT: expiry: %d records sent, %d delivered, %d failed, %d dropped, %d arrived "
+                + "twice; %s%s%n", sink.records(), sink.delivered(), sink.failed(), sink.dropped(), twice, notices, lost);
+        assertEquals(List.of(), lost, "nothing undelivered");
+        assertEquals(0, sink.failed() + sink.dropped());
+        assertTrue(restarts(notices) >= 1, "the producer was replaced: " + notices);
+        assertTrue(notices.stream().allMatch(n -> n.matches("Kafka producer failed \\(TimeoutException: .*\\): a new one "
+                + "sends the \\d+ records? not acknowledged again|Kafka broker .* unreachable, \\d+ records? waiting"
+                + "|Kafka reachable again|waiting up to 120s for Kafka \\(\\d+ records?\\)")), notices.toString());
+    }
+
+    /** {@code got} is {@code want}, or the failure says where they part (not the thousands of records). */
+    private static void assertInOrder(String key, List<String> want, List<String> got) {
+        int i = 0;
+        while (i < want.size() && i < got.size() && want.get(i).equals(got.get(i))) {
+            i++;
+        }
+        if (i < want.size() || i < got.size()) {
+            throw new AssertionError("the records of " + key + ", in order: " + want.size() + " sent, " + got.size()
+                    + " on the topic, the same up to the " + i + "th; then sent " + (i < want.size() ? want.get(i) : "nothing")
+                    + ", on the topic " + (i < got.size() ? got.get(i) : "nothing"));
+        }
+    }
+
+    private static long restarts(List<String> notices) {
+        synchronized (notices) {
+            return notices.stream().filter(n -> n.startsWith("Kafka producer failed (")).count();
+        }
     }
 }

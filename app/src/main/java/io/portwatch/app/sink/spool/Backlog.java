@@ -1,8 +1,8 @@
 package io.portwatch.app.sink.spool;
 
 /**
- * Where records wait, in the order given, for the Kafka producer to take them: in memory
- * ({@link MemoryBacklog}) or on disk ({@link Spool}). Used by one thread at a time.
+ * Where records wait, in the order given, for the Kafka producer to take them: in memory (the sink's
+ * {@code MemoryBacklog}) or on disk ({@link Spool}). Used by one thread at a time.
  */
 public interface Backlog {
 

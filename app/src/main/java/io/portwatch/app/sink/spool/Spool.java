@@ -89,6 +89,9 @@ public final class Spool implements Backlog, Closeable {
         if (limit < MIN_SEGMENT) {
             throw new IllegalArgumentException("a spool needs at least " + MIN_SEGMENT + " bytes");
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException("not a directory");
+        }
         Files.createDirectories(dir);
         FileChannel lc = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock fl;
