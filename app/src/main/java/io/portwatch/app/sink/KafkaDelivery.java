@@ -62,7 +62,7 @@ final class KafkaDelivery {
     private record Outcome(int session, long seq, Exception error, long latencyNanos) {
     }
 
-    /** What {@link #close} left: for the sink's last words. */
+    /** What {@link #finish} left: for the sink's last words. */
     record Closed(long leftInSpool, long atClose) {
     }
 
@@ -104,9 +104,7 @@ final class KafkaDelivery {
      * @param notice      told, in a line, when a session fails and a new one sends again
      */
     KafkaDelivery(Producer<byte[], byte[]> first, Set<String> known, Supplier<Producer<byte[], byte[]>> newProducer,
-                  long maxPending,
-                  Duration maxBlock, Spool spool, UnaryOperator<String> mask,
-                  Consumer<String> notice) {
+                  long maxPending, Duration maxBlock, Spool spool, UnaryOperator<String> mask, Consumer<String> notice) {
         this.maxPending = maxPending;
         this.spool = spool;
         this.memory = spool != null ? null : new MemoryBacklog(maxPending, maxBlock.toNanos());
@@ -287,13 +285,13 @@ final class KafkaDelivery {
             if (stale(now)) {
                 spill();
             }
-            spool.release(oldestUndelivered());
+            spool.release(ledger.oldest(sessions.resend(), head, nextSeq));
             if (now - lastSync >= SYNC_NANOS) {
                 lastSync = now;
                 spool.sync();
                 if (cursorDirty && spool.bytes() > 0) {
                     cursorDirty = false;
-                    spool.save(handedMax, undelivered());
+                    spool.save(handedMax, ledger.seqs(sessions.resend(), head));
                 }
             }
         }
@@ -340,36 +338,6 @@ final class KafkaDelivery {
      */
     private boolean spill() {
         return ledger.spill(sessions.resend() == null ? List.of() : sessions.resend(), spool);
-    }
-
-    /** The oldest message read from the backlog and not yet delivered (or the next seq when none). */
-    private long oldestUndelivered() {
-        long o = Math.min(nextSeq, ledger.oldestSeq());
-        if (resendSize() > 0) {
-            o = Math.min(o, sessions.resend().get(0).seq());
-        }
-        if (head != null) {
-            o = Math.min(o, head.seq());
-        }
-        return o;
-    }
-
-    /** The seqs of the messages read and not delivered: in the ledger, to be sent again, or taken not yet handed. */
-    private long[] undelivered() {
-        long[] u = new long[ledger.size() + resendSize() + (head == null ? 0 : 1)];
-        int i = 0;
-        if (head != null) {
-            u[i++] = head.seq();
-        }
-        for (Pending p : ledger.values()) {
-            u[i++] = p.seq();
-        }
-        if (sessions.resend() != null) {
-            for (Pending p : sessions.resend()) {
-                u[i++] = p.seq();
-            }
-        }
-        return u;
     }
 
     private void publish() {
@@ -421,7 +389,7 @@ final class KafkaDelivery {
             if (spool != null) {
                 spill();
                 left = ledger.size() + resendSize() + inSpool();
-                spool.save(handedMax, undelivered());
+                spool.save(handedMax, ledger.seqs(sessions.resend(), head));
                 spool.close();
             } else {
                 counts.addFailedUnsent(resendSize() + (head == null ? 0 : 1) + backlog.size() + ledger.size());

@@ -78,6 +78,35 @@ final class Ledger {
         return memoryOnly;
     }
 
+    /**
+     * The oldest seq not yet delivered among this ledger's, {@code resend}'s (null: none) and {@code head}'s
+     * (a message read, not yet handed; null: none), or {@code none} when there is none.
+     */
+    long oldest(List<Pending> resend, SpooledRecord head, long none) {
+        long o = Math.min(none, oldestSeq());
+        if (resend != null && !resend.isEmpty()) {
+            o = Math.min(o, resend.get(0).seq());
+        }
+        return head == null ? o : Math.min(o, head.seq());
+    }
+
+    /** The seqs not yet delivered: this ledger's, {@code resend}'s and {@code head}'s (either may be null). */
+    long[] seqs(List<Pending> resend, SpooledRecord head) {
+        List<Pending> r = resend == null ? List.of() : resend;
+        long[] u = new long[bySeq.size() + r.size() + (head == null ? 0 : 1)];
+        int i = 0;
+        for (Pending p : r) {
+            u[i++] = p.seq();
+        }
+        for (Pending p : bySeq.values()) {
+            u[i++] = p.seq();
+        }
+        if (head != null) {
+            u[i] = head.seq();
+        }
+        return u;
+    }
+
     /** Messages written to the spool by {@link #spill}, ever. */
     long spilled() {
         return spilled;
