@@ -11,6 +11,7 @@ import io.portwatch.app.sink.QueuedSink;
 import io.portwatch.app.sink.RecordEncoder;
 import io.portwatch.app.sink.TableSink;
 import io.portwatch.app.sink.TeeSink;
+import io.portwatch.app.sink.spool.Spool;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine;
@@ -113,9 +114,24 @@ public final class OutputOptions {
     long kafkaCloseTimeoutNanos;
 
     @Option(names = "--kafka-buffer", paramLabel = "N", defaultValue = "" + KafkaSettings.DEFAULT_MAX_PENDING,
-            description = "live: records that may wait while the broker is away; beyond it they are dropped and "
-                    + "counted. Default: ${DEFAULT-VALUE}.")
+            description = "live (and read with --kafka-spool): records that may wait in memory while the broker is "
+                    + "away; beyond it they go to --kafka-spool, or are dropped and counted. Default: ${DEFAULT-VALUE}.")
     int kafkaMaxPending;
+
+    @Option(names = "--kafka-spool", paramLabel = "DIR",
+            description = "Records that cannot reach Kafka (the broker away for 5 s, or --kafka-buffer full) wait "
+                    + "in this directory, on disk, and are sent in order when it is back, also by the next run "
+                    + "(which sends them first). Created if missing.")
+    Path kafkaSpool;
+
+    @Option(names = "--kafka-spool-size", paramLabel = "SIZE", converter = SizeConverter.Large.class,
+            defaultValue = "1GiB",
+            description = "The most the spool's files may hold; records beyond it are dropped and counted. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long kafkaSpoolSize;
+
+    /** The smallest spool taken. */
+    static final long MIN_SPOOL = 64L << 10;
 
     /** Set when a live output told of records it could not deliver (Kafka): the run then exits 3. */
     private volatile boolean undelivered;
@@ -167,6 +183,9 @@ public final class OutputOptions {
         if (kafkaMaxPending < 1) {
             throw new CommandLine.ParameterException(cmd, "--kafka-buffer must be at least 1: " + kafkaMaxPending);
         }
+        if (kafkaSpoolSize < MIN_SPOOL) {
+            throw new CommandLine.ParameterException(cmd, "--kafka-spool-size must be at least 64KiB: " + kafkaSpoolSize);
+        }
         if (format == Format.table && !stdout && kafkaFormat == null) {
             throw new CommandLine.ParameterException(cmd,
                     "--format table cannot go to Kafka: use --kafka-format json|ecs (and --stdout for the table)");
@@ -202,7 +221,16 @@ public final class OutputOptions {
         for (String k : settings.unknownSettings()) {
             err.println("portwatch: warning: '" + k + "' is not a Kafka producer setting (passed on as given)");
         }
+        for (String r : settings.risks()) {
+            err.println("portwatch: warning: " + r);
+        }
         err.flush();
+        java.util.function.Consumer<String> say = message -> {
+            synchronized (err) {
+                err.println("portwatch: " + message);
+                err.flush();
+            }
+        };
         List<String> needed = new ArrayList<>(List.of(settings.topics().ports()));
         if (flows && !needed.contains(settings.topics().flows())) {
             needed.add(settings.topics().flows());
@@ -210,36 +238,44 @@ public final class OutputOptions {
         if (alerts && !needed.contains(settings.topics().alerts())) {
             needed.add(settings.topics().alerts());
         }
-        settings.check(needed);
-        Producer<byte[], byte[]> producer = settings.newProducer();
+        Spool spool = openSpool(say);
+        KafkaSink k;
         try {
-            for (String t : needed) {
-                producer.partitionsFor(t); // the topics' metadata, before the broker may go away
+            if (spool != null) {
+                spool.topics().stream().filter(t -> !needed.contains(t)).forEach(needed::add); // an earlier run's
             }
+            settings.check(needed);
+            Producer<byte[], byte[]> producer = settings.newProducer();
+            try {
+                for (String t : needed) {
+                    producer.partitionsFor(t); // the topics' metadata, before the broker may go away
+                }
+            } catch (RuntimeException e) {
+                producer.close(Duration.ZERO);
+                throw new OutputUnavailableException("Kafka at " + settings.mask(settings.bootstrap())
+                        + ": cannot get the topics' partitions: " + settings.mask(String.valueOf(e.getMessage())));
+            }
+            k = new KafkaSink(producer, RecordEncoder.of(kf, sensorName(), live), settings.topics(),
+                    topN(false), live || spool != null ? kafkaMaxPending : 0, settings.closeTimeout(), settings,
+                    live ? message -> {
+                        undelivered = true; // the run goes on; its exit status will say it
+                        say.accept(message);
+                    } : message -> {
+                        throw new UncheckedIOException(new IOException(message));
+                    }, say, spool, java.util.Set.copyOf(needed));
         } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw new OutputUnavailableException("Kafka at " + settings.mask(settings.bootstrap())
-                    + ": cannot get the topics' partitions: " + settings.mask(String.valueOf(e.getMessage())));
-        }
-        java.util.function.Consumer<String> say = message -> {
-            synchronized (err) {
-                err.println("portwatch: " + message);
-                err.flush();
+            if (spool != null) {
+                spool.close();
             }
-        };
-        KafkaSink k = new KafkaSink(producer, RecordEncoder.of(kf, sensorName(), live), settings.topics(),
-                topN(false), live ? kafkaMaxPending : 0, settings.closeTimeout(), settings,
-                live ? message -> {
-                    undelivered = true; // the run goes on; its exit status will say it
-                    say.accept(message);
-                } : message -> {
-                    throw new UncheckedIOException(new IOException(message));
-                }, say);
+            throw e;
+        }
         if (metrics != null) {
             k.listener(KafkaSink.DeliveryListener.of(metrics::kafkaSent, metrics::kafkaFailed));
             metrics.kafkaRetries(k::retries);
             metrics.kafkaWaiting(k::waiting);
             metrics.kafkaDropped(k::dropped);
+            metrics.kafkaRestarts(k::restarts);
+            metrics.kafkaSpool(k::spooled, k::spoolBytes, k::spoolDropped);
         }
         RecordSink sink = stdout ? new TeeSink(List.of(stdoutSink(format(), live), k)) : k;
         if (live) {
@@ -247,6 +283,19 @@ public final class OutputOptions {
         }
         long maxBlock = Long.parseLong(String.valueOf(settings.producerConfig().get(ProducerConfig.MAX_BLOCK_MS_CONFIG)));
         return QueuedSink.lossless(sink, FILE_QUEUE, Duration.ofMillis(maxBlock).plusSeconds(10));
+    }
+
+    /** The spool of {@code --kafka-spool}, opened (warnings about its files said), or null without it. */
+    private Spool openSpool(java.util.function.Consumer<String> say) {
+        if (kafkaSpool == null) {
+            return null;
+        }
+        try {
+            return Spool.open(kafkaSpool, kafkaSpoolSize, w -> say.accept("warning: " + w));
+        } catch (IOException e) {
+            throw new OutputUnavailableException("cannot use the Kafka spool " + kafkaSpool + ": "
+                    + io.portwatch.app.IoErrors.reason(e));
+        }
     }
 
     private void requireKafkaFor(CommandLine cmd) {
@@ -262,6 +311,9 @@ public final class OutputOptions {
         }
         if (kafkaConfig != null) {
             given.add("--kafka-config");
+        }
+        if (kafkaSpool != null) {
+            given.add("--kafka-spool");
         }
         if (!topicPorts.equals(KafkaTopics.DEFAULT_PORTS) || !topicFlows.equals(KafkaTopics.DEFAULT_FLOWS)
                 || !topicAlerts.equals(KafkaTopics.DEFAULT_ALERTS)) {

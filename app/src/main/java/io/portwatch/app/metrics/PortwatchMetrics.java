@@ -46,6 +46,10 @@ public final class PortwatchMetrics implements AutoCloseable {
     private volatile LongSupplier kafkaRetries = () -> 0;
     private volatile LongSupplier kafkaWaiting = () -> 0;
     private volatile LongSupplier kafkaDropped = () -> 0;
+    private volatile LongSupplier kafkaRestarts = () -> 0;
+    private volatile LongSupplier spoolRecords = () -> 0;
+    private volatile LongSupplier spoolBytes = () -> 0;
+    private volatile LongSupplier spoolDropped = () -> 0;
     private final Timer kafkaLatency;
     private final List<Object> suppliers = new CopyOnWriteArrayList<>();
 
@@ -91,10 +95,20 @@ public final class PortwatchMetrics implements AutoCloseable {
         FunctionCounter.builder("portwatch.kafka.records.retried", this, m -> m.kafkaRetries.getAsLong())
                 .description("Sends the Kafka producer retried").register(registry);
         Gauge.builder("portwatch.kafka.records.waiting", this, m -> m.kafkaWaiting.getAsLong())
-                .description("Records handed to the Kafka producer and not yet acknowledged or failed (they wait "
-                        + "there while the brokers are away)").register(registry);
+                .description("Records waiting in memory for Kafka: handed to the producer and not yet "
+                        + "acknowledged, or queued (they pile up while the brokers are away)").register(registry);
         FunctionCounter.builder("portwatch.kafka.records.dropped", this, m -> m.kafkaDropped.getAsLong())
                 .description("Records dropped without being sent to Kafka (--kafka-buffer full, or sending stalled)")
+                .register(registry);
+        FunctionCounter.builder("portwatch.kafka.producer.restarts", this, m -> m.kafkaRestarts.getAsLong())
+                .description("Kafka producers started again after one failed (its records not acknowledged sent "
+                        + "again)").register(registry);
+        Gauge.builder("portwatch.kafka.spool.records", this, m -> m.spoolRecords.getAsLong())
+                .description("Records in the Kafka spool (--kafka-spool) waiting to be sent").register(registry);
+        Gauge.builder("portwatch.kafka.spool.bytes", this, m -> m.spoolBytes.getAsLong())
+                .baseUnit("bytes").description("Bytes of the Kafka spool's files").register(registry);
+        FunctionCounter.builder("portwatch.kafka.spool.dropped", this, m -> m.spoolDropped.getAsLong())
+                .description("Records dropped because they did not fit the Kafka spool (--kafka-spool-size)")
                 .register(registry);
         kafkaLatency = Timer.builder("portwatch.kafka.send.latency")
                 .description("Time from handing a record to the Kafka producer to its acknowledgement or failure")
@@ -206,6 +220,22 @@ public final class PortwatchMetrics implements AutoCloseable {
     /** Records dropped without being sent to Kafka: a running total ({@code portwatch_kafka_records_dropped_total}). */
     public void kafkaDropped(LongSupplier total) {
         kafkaDropped = java.util.Objects.requireNonNull(total, "total");
+    }
+
+    /** Kafka producers started again after one failed: a running total ({@code portwatch_kafka_producer_restarts_total}). */
+    public void kafkaRestarts(LongSupplier total) {
+        kafkaRestarts = java.util.Objects.requireNonNull(total, "total");
+    }
+
+    /**
+     * The Kafka spool, read at each scrape: records waiting there ({@code portwatch_kafka_spool_records}),
+     * its files' bytes ({@code portwatch_kafka_spool_bytes}) and the records that did not fit, a running
+     * total ({@code portwatch_kafka_spool_dropped_total}).
+     */
+    public void kafkaSpool(LongSupplier records, LongSupplier bytes, LongSupplier dropped) {
+        spoolRecords = java.util.Objects.requireNonNull(records, "records");
+        spoolBytes = java.util.Objects.requireNonNull(bytes, "bytes");
+        spoolDropped = java.util.Objects.requireNonNull(dropped, "dropped");
     }
 
     /** Unbinds the JVM meters and closes the registry. */

@@ -70,8 +70,9 @@ public final class KafkaSettings {
         // leader) may take the next one first on a partition where it has no state of this producer, then
         // refuse the first for ever as out of sequence (KAFKA-14359): that batch is lost, the rest reordered
         d.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-        // a broker restart or a leader election takes seconds to minutes: keep trying for an hour
-        d.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(TimeUnit.HOURS.toMillis(1)));
+        // a batch that waits this long fails, and portwatch sends its records again with a new producer
+        // (KafkaDelivery), which may duplicate a batch the broker had taken: so, in practice, never (24.8 days)
+        d.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(Integer.MAX_VALUE));
         d.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         d.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         // what waits while the broker is away (compressed batches); see also KafkaSink's record bound
@@ -191,6 +192,25 @@ public final class KafkaSettings {
             if (!ProducerConfig.configNames().contains(k) && !AdminClientConfig.configNames().contains(k)) {
                 l.add(k);
             }
+        }
+        return l;
+    }
+
+    /**
+     * Settings that take away portwatch's guarantee across broker restarts (no record lost, none
+     * duplicated, each key's in order), each in a line saying why.
+     */
+    public List<String> risks() {
+        List<String> l = new ArrayList<>();
+        Object inFlight = config.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+        if (inFlight != null && !String.valueOf(inFlight).trim().equals("1")) {
+            l.add(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + "=" + inFlight + ": a broker back from a "
+                    + "restart can refuse a batch for ever as out of sequence (KAFKA-14359): its records lost, the "
+                    + "partition's order broken (portwatch's default is 1)");
+        }
+        if (!"true".equalsIgnoreCase(String.valueOf(config.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)).trim())) {
+            l.add(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG + "=false: a batch retried after a broker restart may "
+                    + "arrive twice");
         }
         return l;
     }

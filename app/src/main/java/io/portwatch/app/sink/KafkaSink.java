@@ -9,22 +9,19 @@ import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
+import io.portwatch.app.sink.spool.Spool;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -40,21 +37,23 @@ import java.util.function.LongConsumer;
  * flood from many), by its target, else with no key; a window's scan evidence goes there too, keyed by
  * its source, so that a source's evidence and alerts share a partition, in order.
  *
- * <p>Delivery: {@code send()} hands records to the producer, which batches, compresses and retries
- * them on its own thread; this sink must itself run on an output thread ({@link QueuedSink}), never on
- * a capture thread. While the broker is away records wait in the producer's buffer. In a
- * <em>bounded</em> sink (live capture) at most {@code maxPending} records wait: beyond that new ones
- * are dropped at once, so the output thread never stalls. In a <em>lossless</em> sink (files) sending
- * waits for room instead (the producer's {@code max.block.ms}). Either way, after a send timed out
- * waiting for room, records are dropped at once until the broker acknowledges one again. Records
- * dropped, or failed after the producer's retries, are counted: every window record sent afterwards
- * adds them to its {@code output_dropped}, and {@link #close()} reports the total through
- * {@code onLoss}. Closing waits at most the close timeout for records on their way.
+ * <p>Delivery is {@link KafkaDelivery}'s: records reach the broker in the order given, each once while a
+ * producer lives; a producer that fails is replaced and what it had not delivered is sent again. This
+ * sink must itself run on an output thread ({@link QueuedSink}), never on a capture thread. While the
+ * broker is away records wait: in a <em>bounded</em> sink (live capture) at most {@code maxPending} in
+ * memory, beyond which new ones are dropped at once (the output thread never stalls), or go to the
+ * spool on disk when there is one; in a <em>lossless</em> sink (files) sending waits for room instead (the
+ * producer's {@code max.block.ms}), after which records are dropped at once until the broker acknowledges
+ * one again. Records dropped, not fitting the spool, or failed (a record the broker refuses for itself) are
+ * counted: every window record sent afterwards adds them to its {@code output_dropped}, and {@link
+ * #close()} reports the total through {@code onLoss}. Closing waits at most the close timeout for records
+ * on their way; with a spool, what is still waiting then stays there for the next run.
  *
  * <p>An outage is said while it lasts ({@link KafkaWatch}, through {@code onNotice}): when the brokers
  * become unreachable with records waiting, and when they are back; {@link #waiting()} counts the records
- * waiting (for a gauge). At close, records still waiting after a moment are said too ({@code waiting up
- * to 30s for Kafka (N records)}, the close timeout), so that a stop that waits does not look hung.
+ * waiting in memory (for a gauge), {@link #spooled()} those on disk. At close, records still waiting
+ * after a moment are said too ({@code waiting up to 30s for Kafka (N records)}, the close timeout), so that
+ * a stop that waits does not look hung.
  *
  * <p>The record methods are called from one thread; {@link #close()} and the counters may be called
  * from another.
@@ -64,30 +63,22 @@ public final class KafkaSink implements RecordSink {
     /** At close, how long records may still be on their way before {@code onNotice} is told. */
     static final long CLOSE_NOTICE_MILLIS = 1000;
 
-    private final Producer<byte[], byte[]> producer;
     private final RecordEncoder encoder;
     private final KafkaTopics topics;
     private final int topN;
     private final long maxPending;
     private final Duration closeTimeout;
     private final String where;
-    private final java.util.function.UnaryOperator<String> mask;
     private final Consumer<String> onLoss;
     private final Consumer<String> onNotice;
+    private final KafkaDelivery delivery;
+    private final DeliveryCounts counts;
     private final KafkaWatch watch;
 
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream(2048);
     private final JsonGenerator gen;
 
-    private final AtomicLong records = new AtomicLong();
-    private final AtomicLong acked = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong pending = new AtomicLong();
-    private volatile String firstError;
-    private volatile boolean stalled;
     private volatile boolean closed;
-    private volatile DeliveryListener listener = DeliveryListener.NONE;
 
     /** Told of each record's outcome, on the producer's I/O thread; implementations must be quick. */
     public interface DeliveryListener {
@@ -142,7 +133,19 @@ public final class KafkaSink implements RecordSink {
     public KafkaSink(Producer<byte[], byte[]> producer, RecordEncoder encoder, KafkaTopics topics, int topN,
                      long maxPending, Duration closeTimeout, KafkaSettings settings, Consumer<String> onLoss,
                      Consumer<String> onNotice) {
-        this.producer = Objects.requireNonNull(producer, "producer");
+        this(producer, encoder, topics, topN, maxPending, closeTimeout, settings, onLoss, onNotice, null, Set.of());
+    }
+
+    /**
+     * As above, and
+     *
+     * @param spool the spool where records wait while the broker is away (this sink closes it), or null
+     * @param known topics whose metadata {@code producer} already has
+     */
+    public KafkaSink(Producer<byte[], byte[]> producer, RecordEncoder encoder, KafkaTopics topics, int topN,
+                     long maxPending, Duration closeTimeout, KafkaSettings settings, Consumer<String> onLoss,
+                     Consumer<String> onNotice, Spool spool, Set<String> known) {
+        Objects.requireNonNull(producer, "producer");
         this.encoder = Objects.requireNonNull(encoder, "encoder");
         this.topics = Objects.requireNonNull(topics, "topics");
         if (topN < 0 || maxPending < 0) {
@@ -152,7 +155,6 @@ public final class KafkaSink implements RecordSink {
         this.maxPending = maxPending;
         this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
         this.where = "Kafka at " + settings.mask(settings.bootstrap());
-        this.mask = settings::mask;
         this.onLoss = Objects.requireNonNull(onLoss, "onLoss");
         this.onNotice = Objects.requireNonNull(onNotice, "onNotice");
         try {
@@ -160,8 +162,13 @@ public final class KafkaSink implements RecordSink {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.watch = new KafkaWatch(producer, pending::get, acked::get, settings.mask(settings.bootstrap()),
-                onNotice);
+        Duration maxBlock = Duration.ofMillis(Long.parseLong(String.valueOf(
+                settings.producerConfig().getOrDefault(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000"))));
+        this.delivery = new KafkaDelivery(producer, known, settings::newProducer, maxPending, maxBlock, spool,
+                settings::mask, onNotice);
+        this.counts = delivery.counts();
+        this.watch = new KafkaWatch(delivery::connections, () -> counts.waiting() + counts.spooled(),
+                counts::delivered, settings.mask(settings.bootstrap()), onNotice);
     }
 
     @Override
@@ -190,7 +197,7 @@ public final class KafkaSink implements RecordSink {
             }
             send(topics.alerts(), KafkaKeys.alertKey(e.source()));
         }
-        long lost = dropped.get() + failed.get();
+        long lost = counts.lost();
         WindowReport w = lost == 0 ? report : report.withOutputDropped(report.outputDropped() + lost);
         try {
             encoder.window(gen, w);
@@ -233,106 +240,72 @@ public final class KafkaSink implements RecordSink {
 
     /** Sends what the generator holds, with {@code key} (null: none). */
     private void send(String topic, String key) {
-        byte[] value;
         try {
             gen.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array: cannot happen
         }
-        value = buf.toByteArray();
+        byte[] value = buf.toByteArray();
         buf.reset();
-        records.incrementAndGet();
-        if (closed || stalled || (maxPending > 0 && pending.get() >= maxPending)) {
-            dropped.incrementAndGet();
-            return;
-        }
-        pending.incrementAndGet();
-        long handed = System.nanoTime();
-        try {
-            producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
-                    (metadata, e) -> completed(e, handed));
-        } catch (RuntimeException e) {
-            // not an ApiException (those go to the callback): interrupted, closed, misconfigured
-            pending.decrementAndGet();
-            failed.incrementAndGet();
-            listener.failed(System.nanoTime() - handed);
-            remember(e);
-        }
-    }
-
-    private void completed(Exception e, long handed) {
-        pending.decrementAndGet();
-        long latency = System.nanoTime() - handed;
-        if (e == null) {
-            acked.incrementAndGet();
-            stalled = false;
-            listener.delivered(latency);
-        } else {
-            failed.incrementAndGet();
-            listener.failed(latency);
-            if (e instanceof TimeoutException) {
-                stalled = true; // no room for a while: drop at once until the broker answers again
-            }
-            remember(e);
-        }
-    }
-
-    private void remember(Throwable e) {
-        if (firstError == null && !closed) { // at close, the count says it all
-            String m = e.getMessage();
-            firstError = mask.apply(e.getClass().getSimpleName() + (m == null ? "" : ": " + m.strip().replace('\n', ' ')));
-        }
+        delivery.offer(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
     }
 
     /** From now on tells {@code l} of each record's outcome (e.g. to feed metrics). */
     public void listener(DeliveryListener l) {
-        listener = Objects.requireNonNull(l, "listener");
+        counts.listener(Objects.requireNonNull(l, "listener"));
     }
 
-    /**
-     * Sends the producer retried so far (its {@code record-retry-total} metric); 0 when the producer
-     * does not say.
-     */
+    /** Sends the producers retried so far (their {@code record-retry-total} metric); 0 when they do not say. */
     public long retries() {
-        try {
-            for (Map.Entry<MetricName, ? extends Metric> m : producer.metrics().entrySet()) {
-                if (m.getKey().name().equals("record-retry-total") && m.getKey().group().equals("producer-metrics")
-                        && m.getValue().metricValue() instanceof Number n) {
-                    return n.longValue();
-                }
-            }
-        } catch (RuntimeException e) {
-            // a closed producer: no more retries
-        }
-        return 0;
+        return delivery.retries();
     }
 
-    /** Records handed to the producer and not yet acknowledged or failed: in its buffer or on their way. */
+    /** Records waiting in memory for the broker: handed to the producer and not yet acknowledged, or queued. */
     public long waiting() {
-        return pending.get();
+        return counts.waiting();
+    }
+
+    /** Records in the spool waiting to be sent (0 without a spool). */
+    public long spooled() {
+        return counts.spooled();
+    }
+
+    /** Bytes of the spool's files (0 without a spool). */
+    public long spoolBytes() {
+        return counts.spoolBytes();
+    }
+
+    /** Records that did not fit the spool (its size limit, or a disk that refused them). */
+    public long spoolDropped() {
+        return counts.spoolDropped();
+    }
+
+    /** Producers started again after one failed (their unacknowledged records sent again). */
+    public long restarts() {
+        return counts.restarts();
     }
 
     /** Records given to this sink. */
     public long records() {
-        return records.get();
+        return counts.records();
     }
 
-    /** Records the broker acknowledged. */
+    /** Records the broker acknowledged (those an earlier run left in the spool included). */
     public long delivered() {
-        return acked.get();
+        return counts.delivered();
     }
 
-    /** Records that failed after the producer's retries (or could not be handed to it). */
+    /** Records the broker refused (or that could not be handed to the producer), and without a spool those still waiting at close. */
     public long failed() {
-        return failed.get();
+        return counts.failed();
     }
 
-    /** Records dropped without being sent: the bound was reached, sending was stalled, or the sink closed. */
+    /** Records dropped without being sent: no room in memory, sending stalled, or the sink closed. */
     public long dropped() {
-        return dropped.get();
+        return counts.dropped();
     }
 
-    /** Sending happens on the producer's own thread: nothing to do here (see {@link #close()}). */
+    /** Sending happens on threads of its own: nothing to do here (see {@link #close()}). */
     @Override
     public void flush() {
     }
@@ -340,8 +313,9 @@ public final class KafkaSink implements RecordSink {
     /**
      * Waits at most the close timeout for the records on their way (saying so through {@code onNotice}
      * when some are still waiting after {@value #CLOSE_NOTICE_MILLIS} ms, or at once while the brokers are
-     * unreachable), closes the producer (what is still not delivered then fails), and tells {@code onLoss}
-     * when any record was not delivered.
+     * unreachable), closes the producer, and tells {@code onLoss} when any record was not delivered: what
+     * is still not delivered then is counted, or, with a spool, stays there for the next run (said through
+     * {@code onNotice}).
      */
     @Override
     public void close() {
@@ -354,34 +328,35 @@ public final class KafkaSink implements RecordSink {
         boolean away = watch.down();
         long deadline = started + closeTimeout.toNanos();
         long quiet = started + Math.min(closeTimeout.toNanos(), TimeUnit.MILLISECONDS.toNanos(CLOSE_NOTICE_MILLIS));
-        while (!away && pending.get() > 0 && System.nanoTime() < quiet) {
-            try {
-                Thread.sleep(5); // a healthy cluster acknowledges what is on its way within milliseconds
-            } catch (InterruptedException e) {
+        delivery.stopTaking();
+        long noticeAt = away ? started : quiet;
+        boolean said = false;
+        while (counts.waiting() + counts.spooled() > 0 && System.nanoTime() < deadline) {
+            if (!said && System.nanoTime() >= noticeAt) {
+                said = sayWaiting();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            if (Thread.interrupted()) {
                 Thread.currentThread().interrupt();
                 break;
             }
         }
-        long waiting = pending.get();
-        if (waiting > 0) {
-            onNotice.accept("waiting up to " + duration(closeTimeout) + " for Kafka (" + waiting
-                    + (waiting == 1 ? " record)" : " records)"));
+        if (!said && counts.waiting() + counts.spooled() > 0) {
+            sayWaiting();
         }
-        long failedBefore = failed.get();
-        try {
-            producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        } catch (RuntimeException e) {
-            remember(e);
-        }
+        KafkaDelivery.Closed end = delivery.finish(deadline);
         watch.close();
-        long atClose = failed.get() - failedBefore; // still on their way when the close timeout ran out
-        long total = records.get();
-        long lost = total - acked.get();
+        Spool spool = delivery.spool();
+        if (end.leftInSpool() > 0) {
+            onNotice.accept("kafka: " + end.leftInSpool() + (end.leftInSpool() == 1 ? " record waits" : " records wait")
+                    + " in the spool " + spool.dir() + " for the next run");
+        }
+        long lost = counts.lost();
         if (lost > 0) {
-            StringBuilder sb = new StringBuilder("kafka: ").append(lost).append(" of ").append(total)
+            StringBuilder sb = new StringBuilder("kafka: ").append(lost).append(" of ").append(counts.records())
                     .append(" records were not delivered to ").append(where).append(':');
             String sep = " ";
-            long d = dropped.get();
+            long d = counts.dropped();
             if (d > 0) {
                 sb.append(sep).append(d).append(" dropped while it did not take them");
                 if (maxPending > 0) {
@@ -389,19 +364,33 @@ public final class KafkaSink implements RecordSink {
                 }
                 sep = ", ";
             }
+            long sd = counts.spoolDropped();
+            if (sd > 0) {
+                sb.append(sep).append(sd).append(" did not fit the spool ").append(spool.dir()).append(" (")
+                        .append(spool.limit()).append(" bytes)");
+                sep = ", ";
+            }
+            long failedBefore = counts.failed() - end.atClose();
             if (failedBefore > 0) {
                 sb.append(sep).append(failedBefore).append(" failed");
-                if (firstError != null) {
-                    sb.append(" (first error: ").append(firstError).append(')');
+                if (counts.firstError() != null) {
+                    sb.append(" (first error: ").append(counts.firstError()).append(')');
                 }
                 sep = ", ";
             }
-            if (atClose > 0) {
-                sb.append(sep).append(atClose).append(" still on their way when the close timeout (")
+            if (end.atClose() > 0) {
+                sb.append(sep).append(end.atClose()).append(" still on their way when the close timeout (")
                         .append(duration(closeTimeout)).append(") ran out");
             }
             onLoss.accept(sb.toString());
         }
+    }
+
+    private boolean sayWaiting() {
+        long waiting = counts.waiting() + counts.spooled();
+        onNotice.accept("waiting up to " + duration(closeTimeout) + " for Kafka (" + waiting
+                + (waiting == 1 ? " record)" : " records)"));
+        return true;
     }
 
     /** {@code 30s}, or {@code 500ms} when not whole seconds. */

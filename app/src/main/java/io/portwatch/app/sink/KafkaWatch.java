@@ -1,10 +1,5 @@
 package io.portwatch.app.sink;
 
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,13 +9,12 @@ import java.util.function.LongSupplier;
 
 /**
  * Says when the Kafka cluster goes away and when it is back, one line each. The producer reconnects and
- * retries on its own and says nothing: while the broker is away records wait in its buffer, and they fail
- * only after {@code delivery.timeout.ms} (an hour by default), so without this an outage was invisible
- * while it lasted.
+ * retries on its own and says nothing: while the broker is away records wait (in its buffer, in memory
+ * or in the spool) and none fails, so without this an outage was invisible while it lasted.
  *
  * <p>Every {@value #CHECK_MILLIS} ms a thread of its own reads the producer's {@code connection-count}
- * metric (connections to brokers, 0 from the moment the last one closes) and the records waiting for an
- * acknowledgement. Records waiting for {@value #GRACE_MILLIS} ms with no connection to any broker is an
+ * metric (connections to brokers, 0 from the moment the last one closes) and the records waiting to be
+ * delivered. Records waiting for {@value #GRACE_MILLIS} ms with no connection to any broker is an
  * outage: {@code Kafka broker HOST unreachable, N records waiting}. An acknowledgement after it (or a
  * connection with nothing waiting) ends it: {@code Kafka reachable again}. An idle producer whose idle
  * connections closed is no outage (nothing waits), nor is a reconnection that takes less than the grace.
@@ -31,7 +25,7 @@ final class KafkaWatch implements AutoCloseable {
     static final long CHECK_MILLIS = 250;
     static final long GRACE_MILLIS = 2000;
 
-    private final Producer<?, ?> producer;
+    private final LongSupplier connections;
     private final LongSupplier waiting;
     private final LongSupplier acknowledged;
     private final String brokers;
@@ -45,15 +39,15 @@ final class KafkaWatch implements AutoCloseable {
     private long acknowledgedAtDown;
 
     /**
-     * @param producer     the producer to watch
+     * @param connections  the producer's connections to brokers (its {@code connection-count}), -1 when unknown
      * @param waiting      records handed to it and not yet acknowledged or failed
      * @param acknowledged records acknowledged so far
      * @param brokers      the brokers' names for the messages (secrets hidden)
      * @param notice       told each line (without {@code portwatch: }); must be quick
      */
-    KafkaWatch(Producer<?, ?> producer, LongSupplier waiting, LongSupplier acknowledged, String brokers,
+    KafkaWatch(LongSupplier connections, LongSupplier waiting, LongSupplier acknowledged, String brokers,
                Consumer<String> notice) {
-        this.producer = Objects.requireNonNull(producer, "producer");
+        this.connections = Objects.requireNonNull(connections, "connections");
         this.waiting = waiting;
         this.acknowledged = acknowledged;
         this.brokers = (brokers.contains(",") ? "Kafka brokers " : "Kafka broker ") + brokers;
@@ -83,7 +77,7 @@ final class KafkaWatch implements AutoCloseable {
         try {
             long now = System.nanoTime();
             long w = waiting.getAsLong();
-            long c = connections();
+            long c = connections.getAsLong();
             if (!down) {
                 if (w > 0 && c == 0 && !closing) {
                     if (unconnectedSince < 0) {
@@ -104,17 +98,6 @@ final class KafkaWatch implements AutoCloseable {
         } catch (RuntimeException e) {
             // a producer closing under the check: the next one (if any) sees it closed
         }
-    }
-
-    /** The producer's connections to brokers, or -1 when it does not say. */
-    private long connections() {
-        for (Map.Entry<MetricName, ? extends Metric> m : producer.metrics().entrySet()) {
-            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("producer-metrics")
-                    && m.getValue().metricValue() instanceof Number n) {
-                return n.longValue();
-            }
-        }
-        return -1;
     }
 
     /**

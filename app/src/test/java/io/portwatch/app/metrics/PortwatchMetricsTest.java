@@ -126,6 +126,20 @@ class PortwatchMetricsTest {
         s = scrape();
         assertEquals(0, s.value("portwatch_kafka_records_waiting"));
         assertEquals(10, s.value("portwatch_kafka_records_dropped_total"));
+
+        // producers started again, and the spool: what waits there, its bytes, what did not fit
+        for (String m : List.of("portwatch_kafka_producer_restarts_total", "portwatch_kafka_spool_records",
+                "portwatch_kafka_spool_bytes", "portwatch_kafka_spool_dropped_total")) {
+            assertEquals(0, before.value(m), m);
+        }
+        metrics.kafkaRestarts(() -> 2);
+        metrics.kafkaSpool(() -> 1234, () -> 567_890, () -> 5);
+        System.gc();
+        s = scrape();
+        assertEquals(2, s.value("portwatch_kafka_producer_restarts_total"));
+        assertEquals(1234, s.value("portwatch_kafka_spool_records"));
+        assertEquals(567_890, s.value("portwatch_kafka_spool_bytes"));
+        assertEquals(5, s.value("portwatch_kafka_spool_dropped_total"));
     }
 
     @Test

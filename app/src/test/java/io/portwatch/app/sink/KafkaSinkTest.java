@@ -445,7 +445,7 @@ class KafkaSinkTest {
             assertEquals("from-option", c.get("client.id"), "an option over the file");
             assertEquals("127.0.0.1:9092", c.get("bootstrap.servers"), "--kafka over everything");
             assertEquals("1", c.get("acks"));
-            assertEquals("3600000", c.get("delivery.timeout.ms"), "a default the file did not touch");
+            assertEquals("2147483647", c.get("delivery.timeout.ms"), "a default the file did not touch");
             assertEquals(List.of(), s.unknownSettings());
             KafkaSettings d = KafkaSettings.of("h:1", null, Map.of("lingr.ms", "5"), KafkaTopics.defaults(),
                     Duration.ofSeconds(30), Duration.ofSeconds(10));
@@ -454,6 +454,15 @@ class KafkaSinkTest {
             assertEquals(Integer.toString(Integer.MAX_VALUE), d.producerConfig().get("retries"));
             assertEquals("lz4", d.producerConfig().get("compression.type"));
             assertEquals(List.of("lingr.ms"), d.unknownSettings());
+            // what takes away the guarantee across broker restarts is said
+            assertEquals(List.of(), d.risks());
+            assertEquals(List.of("enable.idempotence=false: a batch retried after a broker restart may arrive twice"),
+                    s.risks());
+            List<String> five = KafkaSettings.of("h:1", null, Map.of("max.in.flight.requests.per.connection", "5"),
+                    KafkaTopics.defaults(), Duration.ofSeconds(30), Duration.ofSeconds(10)).risks();
+            assertEquals(1, five.size());
+            assertTrue(five.get(0).startsWith("max.in.flight.requests.per.connection=5: a broker back from a restart "
+                    + "can refuse a batch for ever as out of sequence (KAFKA-14359)"), five.get(0));
         } finally {
             Files.delete(file);
         }
