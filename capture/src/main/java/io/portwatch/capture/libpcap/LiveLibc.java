@@ -1,5 +1,6 @@
 package io.portwatch.capture.libpcap;
 
+import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
@@ -7,9 +8,10 @@ import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 /**
- * The two C library calls live capture makes besides libpcap's (JNA direct mapping): {@code poll}, to
- * wait for frames with a timeout that libpcap's blocking read does not honour on Linux, and
- * {@code ioctl(SIOCGIFFLAGS)}, to see that the interface went down, which libpcap does not report.
+ * The C library calls live capture makes besides libpcap's (JNA direct mapping): {@code poll}, to
+ * wait for frames with a timeout that libpcap's blocking read does not honour on Linux,
+ * {@code ioctl(SIOCGIFFLAGS)}, to see that the interface went down, which libpcap does not report, and
+ * the user and group calls with which {@link PrivilegeDrop} gives root up (those that fail throw with errno).
  */
 final class LiveLibc {
 
@@ -48,4 +50,24 @@ final class LiveLibc {
     static native int poll(Pointer fds, NativeLong nfds, int timeoutMillis);
 
     static native int ioctl(int fd, NativeLong request, Pointer arg);
+
+    static native Pointer getpwnam(String name);
+
+    static native Pointer getgrnam(String name);
+
+    static native int initgroups(String user, int group) throws LastErrorException;
+
+    static native int setgroups(NativeLong size, Pointer list) throws LastErrorException;
+
+    static native int setgid(int gid) throws LastErrorException;
+
+    static native int setuid(int uid) throws LastErrorException;
+
+    static native int getuid();
+
+    static native int geteuid();
+
+    static native int getgid();
+
+    static native int getegid();
 }

@@ -2,8 +2,6 @@ package io.portwatch.capture.libpcap;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
@@ -55,7 +53,7 @@ public final class PrivilegeDrop {
 
     /** The process's ids now. */
     public static Identity current() {
-        return new Identity(Libc.getuid(), Libc.geteuid(), Libc.getgid(), Libc.getegid());
+        return new Identity(LiveLibc.getuid(), LiveLibc.geteuid(), LiveLibc.getgid(), LiveLibc.getegid());
     }
 
     /**
@@ -66,7 +64,7 @@ public final class PrivilegeDrop {
     public static Target resolve(String user, String group) {
         int uid;
         int gid;
-        Pointer pw = Libc.getpwnam(user);
+        Pointer pw = LiveLibc.getpwnam(user);
         if (pw != null) {
             uid = pw.getInt(PASSWD_UID_OFFSET);
             gid = pw.getInt(PASSWD_GID_OFFSET);
@@ -77,7 +75,7 @@ public final class PrivilegeDrop {
             throw new IllegalArgumentException("--user " + user + ": no such user");
         }
         if (group != null) {
-            Pointer gr = Libc.getgrnam(group);
+            Pointer gr = LiveLibc.getgrnam(group);
             if (gr != null) {
                 gid = gr.getInt(GROUP_GID_OFFSET);
             } else if (group.matches("[0-9]{1,9}")) {
@@ -108,15 +106,15 @@ public final class PrivilegeDrop {
                     + before.euid() + ")");
         }
         try {
-            if (t.groupGiven() || Libc.getpwnam(t.user()) == null) {
+            if (t.groupGiven() || LiveLibc.getpwnam(t.user()) == null) {
                 Memory one = new Memory(GID_SIZE);
                 one.setInt(0, t.gid());
-                Libc.setgroups(new NativeLong(1), one);
+                LiveLibc.setgroups(new NativeLong(1), one);
             } else {
-                Libc.initgroups(t.user(), t.gid());
+                LiveLibc.initgroups(t.user(), t.gid());
             }
-            Libc.setgid(t.gid());
-            Libc.setuid(t.uid());
+            LiveLibc.setgid(t.gid());
+            LiveLibc.setuid(t.uid());
         } catch (LastErrorException e) {
             throw new IllegalStateException("--user " + t.user() + ": cannot change user: errno " + e.getErrorCode());
         }
@@ -127,7 +125,7 @@ public final class PrivilegeDrop {
         if (t.uid() != 0) {
             boolean regained;
             try {
-                Libc.setuid(0);
+                LiveLibc.setuid(0);
                 regained = true;
             } catch (LastErrorException expected) {
                 regained = false;
@@ -137,35 +135,5 @@ public final class PrivilegeDrop {
             }
         }
         return after;
-    }
-
-    /** The C library's calls (JNA direct mapping); those that fail throw with errno. */
-    static final class Libc {
-        static {
-            Native.register(Libc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        }
-
-        private Libc() {
-        }
-
-        static native Pointer getpwnam(String name);
-
-        static native Pointer getgrnam(String name);
-
-        static native int initgroups(String user, int group) throws LastErrorException;
-
-        static native int setgroups(NativeLong size, Pointer list) throws LastErrorException;
-
-        static native int setgid(int gid) throws LastErrorException;
-
-        static native int setuid(int uid) throws LastErrorException;
-
-        static native int getuid();
-
-        static native int geteuid();
-
-        static native int getgid();
-
-        static native int getegid();
     }
 }
