@@ -21,6 +21,8 @@ import io.portwatch.capture.flow.EndReason;
  * @param tcpFlags        union of the TCP flags seen both ways (0 for UDP)
  * @param state           Zeek conn_state (S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH)
  * @param endReason       why the record was emitted
+ * @param vlanId          the outermost 802.1Q VLAN identifier of the flow's first packet, or {@link #NO_VLAN}
+ * @param tunnel          the tunnel the flow was carried in, or null when it was not in one
  */
 public record FlowRecord(
         String input,
@@ -38,7 +40,22 @@ public record FlowRecord(
         long bytesToClient,
         int tcpFlags,
         String state,
-        EndReason endReason) implements Record {
+        EndReason endReason,
+        int vlanId,
+        Tunnel tunnel) implements Record {
+
+    /** {@link #vlanId} of a flow without a VLAN tag. */
+    public static final int NO_VLAN = -1;
+
+    /** A flow without a VLAN tag, not in a tunnel. */
+    public FlowRecord(String input, String communityId, Transport transport, String clientIp, int clientPort,
+                      String serverIp, int serverPort, long startNanos, long endNanos, long packetsToServer,
+                      long packetsToClient, long bytesToServer, long bytesToClient, int tcpFlags, String state,
+                      EndReason endReason) {
+        this(input, communityId, transport, clientIp, clientPort, serverIp, serverPort, startNanos, endNanos,
+                packetsToServer, packetsToClient, bytesToServer, bytesToClient, tcpFlags, state, endReason, NO_VLAN,
+                null);
+    }
 
     public long packets() {
         return packetsToServer + packetsToClient;
