@@ -11,8 +11,11 @@ import io.portwatch.analysis.output.Summary;
  */
 interface AnalyzerOutput {
 
-    /** A flow active in this window, for its port's distinct clients and servers. */
-    void peers(int portSlot, long cHi, long cLo, long sHi, long sLo);
+    /**
+     * A flow active in this window, for its port's distinct clients and servers: the port's slot in this
+     * thread's port table, and its key there ({@code transport index << 16 | port}).
+     */
+    void peers(int portSlot, int portKey, long cHi, long cLo, long sHi, long sLo);
 
     /** A closed window; its record gets the distinct counts where the counters are. */
     void window(WindowDraft draft);
@@ -31,7 +34,7 @@ interface AnalyzerOutput {
                   io.portwatch.analysis.detect.Detection detection) implements AnalyzerOutput {
 
         @Override
-        public void peers(int portSlot, long cHi, long cLo, long sHi, long sLo) {
+        public void peers(int portSlot, int portKey, long cHi, long cLo, long sHi, long sLo) {
             peers.add(portSlot, cHi, cLo, sHi, sLo);
         }
 

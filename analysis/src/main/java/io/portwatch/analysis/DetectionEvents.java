@@ -20,8 +20,18 @@ final class DetectionEvents {
     /** {@link #detail}: port, protocol, the flow's TCP flags, the packet's, a probe kind. */
     static final int DETAIL = 5;
     static final int TIME = 6;
-    /** A port's slot in the port table (PEERS events). */
-    static final int SLOT = 7;
+    /**
+     * Where the event stands in the capture, for a {@link MergingStage}, which takes the events of several
+     * threads in this order: twice the place of the frame that caused it in the reading thread's order, one
+     * less for what happens before that frame (a window that ends, the detectors' clock), {@link #END_STAMP}
+     * once the input ended.
+     */
+    static final int STAMP = 7;
+    /** PEERS events: the port's slot in its thread's port table in the low 32 bits of DETAIL, its key above. */
+    private static final int KEY_SHIFT = 32;
+
+    /** The stamp of what a thread hands on once its input ended: after every packet of every thread. */
+    static final long END_STAMP = Long.MAX_VALUE - 1;
 
     // Kinds.
     static final int SYN = 1;
@@ -50,6 +60,19 @@ final class DetectionEvents {
     static long detail(int port, int protocol, int flowFlags, int flags, int probeKind) {
         return (port & 0xFFFFL) | (protocol & 0xFFL) << PROTOCOL_SHIFT | (flowFlags & 0xFFL) << FLOW_FLAGS_SHIFT
                 | (flags & 0xFFFFL) << FLAGS_SHIFT | (probeKind & 0xFFL) << PROBE_SHIFT;
+    }
+
+    /** The detail word of a PEERS event: a port's slot, and its key ({@code transport index << 16 | port}). */
+    static long peers(int slot, int key) {
+        return (slot & 0xFFFF_FFFFL) | (long) key << KEY_SHIFT;
+    }
+
+    static int slot(long detail) {
+        return (int) detail;
+    }
+
+    static int key(long detail) {
+        return (int) (detail >>> KEY_SHIFT);
     }
 
     static int port(long detail) {

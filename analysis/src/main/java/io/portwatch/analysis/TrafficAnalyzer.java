@@ -49,12 +49,11 @@ import java.util.function.Supplier;
  * the end of the input, a live interface's gap); the work itself is the flow table's, the port table's,
  * the detectors', the gap's and the output's, each a class of its own.
  */
-public final class TrafficAnalyzer implements PacketSink {
+public final class TrafficAnalyzer implements CaptureAnalysis {
 
     private final AnalyzerConfig config;
     private final boolean emitFlows;
     private final String input;
-    private final RecordSink sink;
 
     /** Packets decoded and not yet tracked, at most this many. */
     static final int BATCH = 32;
@@ -76,8 +75,20 @@ public final class TrafficAnalyzer implements PacketSink {
     private final DetectionInput detectIn;
     /** Whether new flows matter to the detectors (a port policy is on). */
     private final boolean policy;
-    /** The detectors and the sink on a thread of their own, or null (see {@link AnalyzerConfig#detectionThread()}). */
-    private final DetectionStage stage;
+    /**
+     * This thread's end of the stage that runs the detectors and the sink on a thread of their own, or null
+     * (see {@link AnalyzerConfig#detectionThread()}); of a {@link MergingStage} when this analyzer has a share
+     * of a capture's flows ({@link PartitionedAnalyzer}).
+     */
+    private final StageLink stage;
+    /** Whether {@link #stage} merges several threads' events: they then carry this thread's time. */
+    private final boolean merging;
+    /**
+     * Where the frame being handed in stands in the capture (its place in the reading thread's order), as the
+     * events it causes are stamped for a merging stage; and each batched packet's, in {@link #stamps}.
+     */
+    private long nextStamp = Long.MIN_VALUE;
+    private final long[] stamps = new long[BATCH];
     /** Where this thread's records go: the sink, or the stage, which hands them to the sink in order. */
     private final AnalyzerOutput out;
 
@@ -97,6 +108,8 @@ public final class TrafficAnalyzer implements PacketSink {
     private boolean windowOpen;
     private long windowStart;
     private long windowEnd;
+    /** The stamp of what opened the window ({@link #nextStamp}), on a thread with a share of a capture. */
+    private long windowOpenedAt;
     private long windowPackets;
     private long windowBytes;
 
@@ -123,7 +136,6 @@ public final class TrafficAnalyzer implements PacketSink {
         this.config = config;
         this.emitFlows = config.emitFlows();
         this.input = input;
-        this.sink = sink;
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
@@ -131,9 +143,39 @@ public final class TrafficAnalyzer implements PacketSink {
         this.marks = new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), ticketLimit, logLimit);
         this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         this.policy = detect != null && config.detect().policy() != null;
-        this.stage = detect != null && config.detectionThread() ? new DetectionStage(detect, peers, sink, input) : null;
+        this.stage = detect != null && config.detectionThread()
+                ? new DetectionStage(detect, peers, sink, input).link() : null;
+        this.merging = false;
         this.detectIn = stage != null ? stage : detect;
         this.out = stage != null ? stage : new AnalyzerOutput.Direct(sink, peers, detect);
+        for (int i = 0; i < BATCH; i++) {
+            ring[i] = new DecodedPacket();
+        }
+    }
+
+    /**
+     * One thread's share of a capture split by flow: its detectors' events, distinct counts and records go
+     * to a {@link MergingStage} through {@code link}, which owns the detectors, the distinct counters and
+     * the sink.
+     *
+     * @param config as for the whole capture, but with this share's flow table and talkers' memory
+     */
+    TrafficAnalyzer(AnalyzerConfig config, String input, StageLink link) {
+        this.config = config;
+        this.emitFlows = config.emitFlows();
+        this.input = input;
+        this.decoder = new PacketDecoder(new DecodeStats());
+        this.flowRecords = new FlowRecords(input);
+        this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
+        this.peers = null;
+        this.marks = new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), WindowMarks.TICKET_LIMIT,
+                0);
+        this.detect = null;
+        this.policy = config.detect() != null && config.detect().policy() != null;
+        this.stage = link;
+        this.merging = true;
+        this.detectIn = config.detect() != null ? link : null;
+        this.out = link;
         for (int i = 0; i < BATCH; i++) {
             ring[i] = new DecodedPacket();
         }
@@ -150,7 +192,7 @@ public final class TrafficAnalyzer implements PacketSink {
     /** The detectors (their services and counters), or null when detection is off; every packet so far seen. */
     public Detection detection() {
         flush();
-        if (stage != null && !finished) {
+        if (stage != null && !merging && !finished) {
             stage.sync();
         }
         return detect;
@@ -227,6 +269,42 @@ public final class TrafficAnalyzer implements PacketSink {
         }
     }
 
+    /**
+     * A share of a capture ({@link PartitionedAnalyzer}): what this thread hands on from now on, up to the
+     * next call, is stamped {@code s} (until then, packets handed in keep theirs while they wait in the batch).
+     */
+    void nextStamp(long s) {
+        nextStamp = s;
+        stage.stamp(s);
+    }
+
+    /**
+     * A share of a capture: the capture's packet time reached {@code t} on a window's end (every thread is told
+     * at the same place in the capture): the window closes, and the next one opens, as the packet at {@code t}
+     * would open it.
+     */
+    void windowEnds(long t) {
+        flush();
+        if (!finished && t >= nextTimeEvent && (windowOpen || config.intervalNanos() > 0)) {
+            timeEvents(t);
+        }
+    }
+
+    /** A share of a capture: the detectors' clock ticks at {@code t} (one thread is told). */
+    void tick(long t) {
+        flush();
+        stage.tick(t);
+    }
+
+    /**
+     * A share of a capture with no frame waiting: hands on what it holds, and promises that nothing it writes
+     * from now on has a stamp below {@code s}.
+     */
+    void watermark(long s) {
+        flush();
+        stage.watermark(s);
+    }
+
     /** Live captures: the interface is not captured from {@code epochNanos} on (see {@link CaptureGap}). */
     @Override
     public void onCaptureDown(long epochNanos) {
@@ -254,7 +332,7 @@ public final class TrafficAnalyzer implements PacketSink {
         gap.up(epochNanos, windowOpen ? windowStart : epochNanos);
     }
 
-    /** Records a fault of an input (one line, naming it) for the summary. */
+    @Override
     public void inputError(String message) {
         flush();
         inputErrors.add(message);
@@ -263,9 +341,9 @@ public final class TrafficAnalyzer implements PacketSink {
     @Override
     public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
                          int originalLength) {
+        advanceTime(timestampNanos); // may handle the batch first, and close a window: before this frame counts
         final DecodedPacket p = ring[pending];
         final int kind = decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, p);
-        advanceTime(timestampNanos); // may handle the batch first (and move p to its front)
         packets++;
         windowPackets++;
         if (kind == DecodedPacket.KIND_TRANSPORT) {
@@ -276,6 +354,7 @@ public final class TrafficAnalyzer implements PacketSink {
                 udpPackets++;
             }
             if (!p.fragmented) {
+                stamps[pending] = nextStamp;
                 if (++pending == BATCH) {
                     flush();
                 }
@@ -287,6 +366,9 @@ public final class TrafficAnalyzer implements PacketSink {
 
     /** Every packet but an unfragmented TCP or UDP one: handled at once, after the batch. */
     private void other(int kind, DecodedPacket p) {
+        if (merging) {
+            flush();
+        }
         switch (kind) {
             case DecodedPacket.KIND_TRANSPORT -> { // the first fragment of a datagram
                 flush();
@@ -338,12 +420,18 @@ public final class TrafficAnalyzer implements PacketSink {
             flows.prefetch(r, 0, n);
         }
         for (int i = 0; i < n; i++) {
+            if (merging) {
+                stage.stamp(stamps[i]); // each packet's events at its own place, for the merge
+            }
             transport(r[i], n > 1 ? flows.trackPrefetched(r, 0, i) : flows.track(r[i]));
         }
         if (n < BATCH) {
             final DecodedPacket next = r[n];
             r[n] = r[0];
             r[0] = next;
+        }
+        if (merging) {
+            stage.stamp(nextStamp);
         }
         if (stage != null) {
             stage.publish();
@@ -365,7 +453,7 @@ public final class TrafficAnalyzer implements PacketSink {
         pt.add(ps, PortTable.FLOWS, events & FlowTable.EV_NEW); // 0 or 1: a capture starts with new flows only
         if (marks.count(slot, ps, p.ipLength)) { // the flow's first packet in this window
             pt.increment(ps, PortTable.ACTIVE);
-            out.peers(ps, ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
+            out.peers(ps, pt.key(ps), ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
         }
         if (toServer) {
             pt.increment(ps, PortTable.PKTS_TO_SERVER);
@@ -465,6 +553,7 @@ public final class TrafficAnalyzer implements PacketSink {
     private void openWindow(long ts) {
         final long interval = config.intervalNanos();
         windowOpen = true;
+        windowOpenedAt = nextStamp;
         marks.openWindow();
         if (interval > 0) {
             windowStart = Math.floorDiv(ts, interval) * interval;
@@ -489,7 +578,7 @@ public final class TrafficAnalyzer implements PacketSink {
         }
         WindowDraft draft = new WindowDraft(input, windowStart, end, ports.drainCounts(), windowPackets, windowBytes,
                 trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture,
-                marks.takeTalkers(), config.topTalkers());
+                marks.takeTalkers(), config.topTalkers(), windowOpenedAt);
         out.window(draft);
         decodeErrorsAtWindowStart = errors;
         windowPackets = 0;
@@ -501,12 +590,16 @@ public final class TrafficAnalyzer implements PacketSink {
      * Ends the capture: open flows end (END_OF_INPUT), the open window closes, the summary goes out.
      * Idempotent.
      */
+    @Override
     public void finish() {
         if (finished) {
             return;
         }
         flush();
         finished = true;
+        if (merging) {
+            nextStamp(DetectionEvents.END_STAMP); // after every packet of every thread
+        }
         trackedAtEnd = flows.size(); // the last window reports the flows open when the input ended
         flows.endAll(EndReason.END_OF_INPUT);
         fragments.clear();

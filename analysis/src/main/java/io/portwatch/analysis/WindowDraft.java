@@ -17,10 +17,18 @@ import java.util.List;
  * A closed window but for its ports' distinct clients and servers, which the thread that owns the
  * {@link PortPeers} adds: the packet thread, or the detection stage's; that thread also folds the ports' top
  * talkers ({@code topTalkers} of each kind a port; null when they are off), from which the window's services
- * get their packets and bytes.
+ * get their packets and bytes. {@code openedAt} is the stamp of what opened the window on a thread with a share
+ * of a capture (see {@link DetectionEvents#STAMP}), so that the window's drafts of several threads take the
+ * start of the one that opened first; else unused.
  */
 record WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
-                   long activeFlows, long decodeErrors, CaptureStats capture, WindowTalkers talkers, int topTalkers) {
+                   long activeFlows, long decodeErrors, CaptureStats capture, WindowTalkers talkers, int topTalkers,
+                   long openedAt) {
+
+    WindowDraft(String input, long start, long end, PortTable.Counts counts, long packets, long bytes,
+                long activeFlows, long decodeErrors, CaptureStats capture, WindowTalkers talkers, int topTalkers) {
+        this(input, start, end, counts, packets, bytes, activeFlows, decodeErrors, capture, talkers, topTalkers, 0);
+    }
 
     /**
      * The window's record, with the services the detectors saw in it and its scan evidence (none without

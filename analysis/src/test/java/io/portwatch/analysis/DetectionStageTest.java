@@ -30,8 +30,9 @@ class DetectionStageTest {
                 }
             }
         };
-        DetectionStage stage = new DetectionStage(new Detection(DetectConfig.defaults(), "t", sink::alert), peers,
-                new CountingSink(sink, seen), "t", 64);
+        DetectionStage detectionStage = new DetectionStage(new Detection(DetectConfig.defaults(), "t", sink::alert),
+                peers, new CountingSink(sink, seen), "t", 64);
+        StageLink stage = detectionStage.link();
         final int ports = 8;
         final int clients = 500;
         int flushes = 0;
@@ -39,7 +40,7 @@ class DetectionStageTest {
             for (int c = 0; c < clients; c++) {
                 for (int slot = 0; slot < ports; slot++) {
                     // client c of port slot; servers: one a port
-                    stage.peers(slot, 0, 0xFFFF_0A00_0000L + c * 16L + slot, 0, 0xFFFF_C000_0200L + slot);
+                    stage.peers(slot, slot, 0, 0xFFFF_0A00_0000L + c * 16L + slot, 0, 0xFFFF_C000_0200L + slot);
                 }
                 if (c % 50 == 0) {
                     stage.flush();
@@ -80,8 +81,8 @@ class DetectionStageTest {
                 made.incrementAndGet();
             }
         };
-        DetectionStage stage = new DetectionStage(new Detection(DetectConfig.defaults(), "t", sink::alert),
-                new PortPeers(), sink, "t");
+        StageLink stage = new DetectionStage(new Detection(DetectConfig.defaults(), "t", sink::alert),
+                new PortPeers(), sink, "t").link();
         List<Integer> madeWhenHanded = new ArrayList<>();
         for (int w = 0; w < 6; w++) {
             stage.window(new WindowDraft("t", w, w + 1, new io.portwatch.analysis.ports.PortTable().drainCounts(), 0, 0,

@@ -69,6 +69,27 @@ public final class PortTable {
         return s;
     }
 
+    /** The key of the port in {@code slot}: {@code transport index << 16 | port}. */
+    public int key(int slot) {
+        return keys[slot];
+    }
+
+    /** The slot of the port with this key ({@link #key}), created for this window if needed. */
+    public int slotOfKey(int key) {
+        return slot((key >>> 16) == 0 ? DecodedPacket.PROTO_TCP : DecodedPacket.PROTO_UDP, key & 0xFFFF);
+    }
+
+    /** Adds every counter of {@code counts} to this window's, port by port. */
+    public void addAll(Counts counts) {
+        for (int s = 0; s < counts.keys.length; s++) {
+            final int to = slotOfKey(counts.keys[s]) * STRIDE;
+            final int from = s * STRIDE;
+            for (int k = 0; k < STRIDE; k++) {
+                c[to + k] += counts.c[from + k];
+            }
+        }
+    }
+
     public void add(int slot, int counter, long value) {
         c[slot * STRIDE + counter] += value;
     }
@@ -117,6 +138,11 @@ public final class PortTable {
         /** Ports in this window. */
         public int size() {
             return keys.length;
+        }
+
+        /** The key ({@code transport index << 16 | port}) of the port in {@code slot}. */
+        public int key(int slot) {
+            return keys[slot];
         }
 
         /**

@@ -61,6 +61,28 @@ public final class PortTalkers {
         sides.add(s + 1, log.serverHi(i), log.serverLo(i), p, b, f);
     }
 
+    /**
+     * Adds this window's summaries to {@code target}'s, the port in slot {@code s} here to slot
+     * {@code slotMap[s]} there (summaries of the same window made by several packet threads). A side that
+     * stayed exact adds its hosts exactly; one that did not adds its hosts by packets, as it kept them.
+     */
+    public void addTo(PortTalkers target, int[] slotMap) {
+        for (int slot = 0; slot < slotMap.length; slot++) {
+            for (int side = 0; side < 2; side++) {
+                final int s = slot * 2 + side;
+                if (!sides.has(s)) {
+                    continue;
+                }
+                final int to = slotMap[slot] * 2 + side;
+                for (int i = 0, n = sides.size(s); i < n; i++) {
+                    final int row = sides.row(s, TalkerSummaries.PACKETS, i);
+                    target.sides.add(to, sides.hi(s, row), sides.lo(s, row), sides.packets(s, row),
+                            sides.bytes(s, row), sides.flows(s, row));
+                }
+            }
+        }
+    }
+
     /** The top {@code n} clients of the port in {@code slot}, or null when none was counted. */
     public TopTalkers clients(int slot, int n) {
         return top(slot * 2, n);

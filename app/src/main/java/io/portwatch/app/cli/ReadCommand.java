@@ -80,7 +80,10 @@ public final class ReadCommand implements Callable<Integer> {
     boolean separate;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "With --separate: files analysed at once at most. Default: the processors available.")
+            description = {"With --separate: files analysed at once at most. Default: the processors available.",
+                    "Without it: threads that share the capture's flows out among them, by host pair (the reader "
+                            + "hands each frame on); the records are those one thread gives. Default: 1. Each "
+                            + "thread holds its share of --max-flows."})
     Integer threads;
 
     @CommandLine.Mixin
@@ -126,9 +129,8 @@ public final class ReadCommand implements Callable<Integer> {
         if (files.indexOf("-") != files.lastIndexOf("-")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "- (standard input) can be read only once");
         }
-        if (threads != null && (threads < 1 || !separate)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    threads < 1 ? "--threads must be at least 1: " + threads : "--threads needs --separate");
+        if (threads != null && threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1: " + threads);
         }
         Long interval = report.enabled() ? Long.valueOf(report.interval(spec.commandLine(), files, intervalNanos))
                 : intervalNanos;

@@ -1,6 +1,8 @@
 package io.portwatch.app.cli;
 
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CaptureAnalysis;
+import io.portwatch.analysis.PartitionedAnalyzer;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
@@ -53,7 +55,8 @@ final class ReadRun {
      * @param filters  the Java reader's compiled filter, or null
      * @param config   the analysis's settings
      * @param separate each file on its own
-     * @param threads  with {@code separate}: files at once at most, or null for the processors
+     * @param threads  with {@code separate}: files at once at most, or null for the processors; else the
+     *                 threads that share the capture's flows (null or 1: one)
      * @param err      where faults are said
      */
     ReadRun(List<String> files, boolean libpcap, String filter, BpfFilterSet filters, AnalyzerConfig config,
@@ -87,7 +90,7 @@ final class ReadRun {
                 a.finish();
             }
         } else if (files.size() > 1) {
-            TrafficAnalyzer a = new TrafficAnalyzer(single, String.join(",", files), sink);
+            CaptureAnalysis a = analysis(single, String.join(",", files), sink);
             Consumer<CaptureException> faults = e -> fault(e.getMessage(), a, err);
             try (MergedSource merged = libpcap ? LibpcapFileSource.merge(files, filter, faults)
                     : MergedSource.java(files, faults)) {
@@ -95,11 +98,19 @@ final class ReadRun {
             }
             a.finish();
         } else {
-            TrafficAnalyzer a = new TrafficAnalyzer(single, files.get(0), sink);
+            CaptureAnalysis a = analysis(single, files.get(0), sink);
             readInto(files.get(0), a, filters, err, null);
             a.finish();
         }
         return exit;
+    }
+
+    /** One capture's analysis: on this thread, or shared out by flow among {@code --threads} threads. */
+    private CaptureAnalysis analysis(AnalyzerConfig single, String input, RecordSink sink) {
+        if (threads != null && threads > 1) {
+            return new PartitionedAnalyzer(config, input, sink, threads);
+        }
+        return new TrafficAnalyzer(single, input, sink);
     }
 
     /**
@@ -108,7 +119,7 @@ final class ReadRun {
      * @param run the parallel run this read is part of (it may stop the source), or null
      * @return false when the run stopped the read before the end
      */
-    private boolean readInto(String file, TrafficAnalyzer analyzer, BpfFilterSet filters, PrintWriter err,
+    private boolean readInto(String file, CaptureAnalysis analyzer, BpfFilterSet filters, PrintWriter err,
                              SeparateRun run) {
         PacketSink target = target(analyzer, filters);
         try (PacketSource source = open(file)) {
@@ -132,7 +143,7 @@ final class ReadRun {
     }
 
     /** Where the frames go: the analyzer, behind the Java reader's filter when there is one. */
-    private PacketSink target(TrafficAnalyzer analyzer, BpfFilterSet filters) {
+    private PacketSink target(CaptureAnalysis analyzer, BpfFilterSet filters) {
         if (filters == null || libpcap) {
             return analyzer;
         }
@@ -147,7 +158,7 @@ final class ReadRun {
         return libpcap ? LibpcapFileSource.open(file, filter) : CaptureFileSource.open(file);
     }
 
-    private void fault(String message, TrafficAnalyzer analyzer, PrintWriter err) {
+    private void fault(String message, CaptureAnalysis analyzer, PrintWriter err) {
         synchronized (err) {
             err.println("portwatch: " + message);
             err.flush();

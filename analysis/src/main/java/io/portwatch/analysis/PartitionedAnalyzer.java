@@ -1,0 +1,349 @@
+package io.portwatch.analysis;
+
+import io.portwatch.analysis.detect.Detection;
+import io.portwatch.analysis.output.RecordSink;
+import io.portwatch.analysis.ports.MemoryBudget;
+import io.portwatch.analysis.ports.PortPeers;
+import io.portwatch.capture.decode.DecodeStats;
+import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.decode.PacketDecoder;
+import io.portwatch.capture.flow.FlowConfig;
+import io.portwatch.capture.flow.Hash64;
+import io.portwatch.capture.source.PacketSink;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * One capture analysed by several threads, each owning the flows of its share of the hosts: {@code read
+ * --threads N}. The reading thread decodes each frame far enough to know its addresses, and copies it into
+ * the {@link FrameRing} of the thread that owns the pair (a symmetric hash of the two addresses under a secret
+ * seed, so that both directions, every fragment and the ICMP errors between the two hosts go to the same
+ * thread, and traffic cannot pick its thread); each thread runs a {@link TrafficAnalyzer} with its own flow
+ * table (a share of the flows allowed) and port counters, and a {@link MergingStage} puts their events
+ * together in the capture's order: one set of detectors, one set of distinct counters, one record per window.
+ * The records are those one thread gives: the same counts, the same windows, the same alerts.
+ *
+ * <p>The reading thread numbers the frames, and decides what one thread would decide on packet time: where a
+ * window ends (every thread is told, at the same place in the capture, so that each window's drafts come
+ * together before anything of the next), and when the detectors' clock ticks (the first thread is told). Each
+ * thread stamps what it hands on with its frames' places ({@link DetectionEvents#STAMP}). A thread with no
+ * frame waiting reads how far the reading thread has numbered, and promises the stage nothing earlier, so that
+ * the stage need not wait for it: no thread waits on another but through a full ring.
+ *
+ * <p>Frames other than IP (ARP, ...) all go to the first thread. A pair of hosts that carries most of a
+ * capture keeps one thread busy: the split is by host pair, not by flow, for the fragments' sake.
+ *
+ * <p>Used as a {@link PacketSink} on the reading thread; {@link #finish()} once at the end.
+ */
+public final class PartitionedAnalyzer implements CaptureAnalysis {
+
+    /** Bytes of each thread's frame ring. */
+    static final int FRAME_RING_BYTES = 8 << 20;
+    /** Frames a thread takes from its ring before it lets the reading thread reuse their room. */
+    private static final int POLL_FRAMES = 64;
+    private static final VarHandle READER_SEQUENCE;
+    private static final VarHandle DONE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            READER_SEQUENCE = l.findVarHandle(PartitionedAnalyzer.class, "readerSequence", long.class);
+            DONE = l.findVarHandle(PartitionedAnalyzer.class, "done", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int threads;
+    private final MergingStage stage;
+    private final FrameRing[] rings;
+    private final TrafficAnalyzer[] analyzers;
+    private final Thread[] workers;
+    private final Throwable[] failures;
+    private final Queue<String> inputErrors = new ConcurrentLinkedQueue<>();
+    private final long seed = new SecureRandom().nextLong();
+    private final long interval;
+    private final boolean detecting;
+
+    // Reading thread.
+    private final PacketDecoder decoder = new PacketDecoder(new DecodeStats());
+    private final DecodedPacket decoded = new DecodedPacket();
+    private final IdleStrategy readerIdle = new BackoffIdleStrategy();
+    private long sequence;
+    /** The first frame's time: written before {@link #done}, read by the stage after the threads read that. */
+    private long firstTimestamp;
+    private boolean windowOpen;
+    private long windowEnd;
+    private long nextTick = Long.MIN_VALUE;
+    private boolean finished;
+
+    /** The place in the capture of the last frame the reading thread handed on. */
+    @SuppressWarnings("unused")
+    private volatile long readerSequence;
+    /** Set once every frame is in the rings. */
+    @SuppressWarnings("unused")
+    private volatile boolean done;
+
+    /**
+     * Starts the threads.
+     *
+     * @param config  the analysis's settings, as for one thread: each of the {@code threads} threads gets its
+     *                share of the flows and of the top talkers' memory
+     * @param input   names the input
+     * @param sink    where the records go, called on the stage's thread only
+     * @param threads the threads with a share of the flows, at least 2
+     */
+    public PartitionedAnalyzer(AnalyzerConfig config, String input, RecordSink sink, int threads) {
+        if (threads < 2) {
+            throw new IllegalArgumentException("threads must be at least 2: " + threads);
+        }
+        this.threads = threads;
+        this.interval = config.intervalNanos();
+        this.detecting = config.detect() != null;
+        Detection detection = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
+        PortPeers peers = new PortPeers(config.fleetKey(), new MemoryBudget(config.peersMemory()));
+        this.stage = new MergingStage(detection, peers, sink, input, threads, DetectionStage.EVENTS,
+                config.talkersMemory(), () -> firstTimestamp);
+        AnalyzerConfig share = share(config, threads);
+        this.rings = new FrameRing[threads];
+        this.analyzers = new TrafficAnalyzer[threads];
+        this.workers = new Thread[threads];
+        this.failures = new Throwable[threads];
+        for (int i = 0; i < threads; i++) {
+            rings[i] = new FrameRing(FRAME_RING_BYTES);
+            analyzers[i] = new TrafficAnalyzer(share, input, stage.link(i));
+        }
+        for (int i = 0; i < threads; i++) {
+            final int k = i;
+            workers[i] = new Thread(() -> work(k), "flows-" + i + "-" + input);
+            workers[i].setDaemon(true);
+            workers[i].start();
+        }
+    }
+
+    /** One thread's settings: its share of the flows and of the top talkers' memory. */
+    static AnalyzerConfig share(AnalyzerConfig c, int threads) {
+        FlowConfig f = c.flows();
+        int flows = Math.max(1, (f.maxFlows() + threads - 1) / threads);
+        return new AnalyzerConfig(c.intervalNanos(), f.withMaxFlows(flows), c.emitFlows(), c.detect(), false,
+                c.topTalkers(), c.fleetKey(), Math.max(1, c.portMemory() / threads));
+    }
+
+    /** The threads with a share of the flows. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Which thread owns the flows between these two addresses: the same both ways. */
+    int owner(DecodedPacket p) {
+        if (p.ipVersion == 0) {
+            return 0;
+        }
+        long a = Hash64.fmix64(p.srcHi ^ Hash64.fmix64(p.srcLo ^ seed));
+        long b = Hash64.fmix64(p.dstHi ^ Hash64.fmix64(p.dstLo ^ seed));
+        long h = Hash64.fmix64(a + b); // a sum: the two directions alike
+        return (int) ((h >>> 1) % threads);
+    }
+
+    @Override
+    public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
+                         int originalLength) {
+        final long seq = ++sequence;
+        if (seq == 1) {
+            firstTimestamp = timestampNanos;
+        }
+        timeEvents(seq, timestampNanos);
+        decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, decoded);
+        final FrameRing r = rings[owner(decoded)];
+        if (!r.offer(seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength)) {
+            readerIdle.reset();
+            do {
+                checkWorkers();
+                readerIdle.idle();
+            } while (!r.offer(seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength));
+        }
+        READER_SEQUENCE.setRelease(this, seq);
+    }
+
+    /**
+     * What one thread's analyzer does on a packet's time before the packet: the detectors' clock ticks (as
+     * {@link StageLink#onTime} schedules it), then the window ends (as {@link TrafficAnalyzer} cuts them).
+     */
+    private void timeEvents(long seq, long ts) {
+        if (detecting && ts >= nextTick) {
+            nextTick = ts + Detection.TICK_NANOS;
+            mark(rings[0], seq, FrameRing.MARK_TICK, ts);
+        }
+        if (interval <= 0) {
+            return;
+        }
+        if (!windowOpen) {
+            windowOpen = true;
+            windowEnd = Math.floorDiv(ts, interval) * interval + interval;
+        } else if (ts >= windowEnd) {
+            for (FrameRing r : rings) {
+                mark(r, seq, FrameRing.MARK_WINDOW, ts);
+            }
+            windowEnd = Math.floorDiv(ts, interval) * interval + interval;
+        }
+    }
+
+    private void mark(FrameRing r, long seq, int kind, long ts) {
+        if (!r.offerMark(seq, kind, ts)) {
+            readerIdle.reset();
+            do {
+                checkWorkers();
+                readerIdle.idle();
+            } while (!r.offerMark(seq, kind, ts));
+        }
+    }
+
+    @Override
+    public void inputError(String message) {
+        inputErrors.add(message);
+    }
+
+    /**
+     * Ends the capture: each thread handles what is left in its ring and ends its flows and windows; returns
+     * once every record is handed to the sink. Rethrows what failed on a thread. Idempotent.
+     */
+    @Override
+    public void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        DONE.setRelease(this, true);
+        for (Thread w : workers) {
+            join(w);
+        }
+        stage.join();
+        for (Throwable t : failures) {
+            if (t != null) {
+                rethrow(t);
+            }
+        }
+        Throwable t = stage.takeFailure();
+        if (t != null) {
+            rethrow(t);
+        }
+    }
+
+    private static void rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+
+    /** A thread that failed stops the read: its frames would wait in its ring for ever. */
+    private void checkWorkers() {
+        for (int i = 0; i < threads; i++) {
+            if (failures[i] != null || stage.failed()) {
+                finished = true;
+                throw new IllegalStateException("a thread of the analysis failed", failures[i]);
+            }
+        }
+    }
+
+    private static void join(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------ a thread with a share of the flows
+
+    private void work(int k) {
+        final FrameRing r = rings[k];
+        final TrafficAnalyzer a = analyzers[k];
+        final FrameRing.Frames frames = new FrameRing.Frames() {
+            @Override
+            public void frame(long seq, int linkType, long ts, ByteBuffer buf, int offset, int captured, int original) {
+                a.nextStamp(2 * seq);
+                a.onPacket(linkType, ts, buf, offset, captured, original);
+            }
+
+            @Override
+            public void mark(long seq, int kind, long ts) {
+                a.nextStamp(2 * seq - 1);
+                if (kind == FrameRing.MARK_TICK) {
+                    a.tick(ts);
+                } else {
+                    a.windowEnds(ts);
+                }
+            }
+        };
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        long promised = Long.MIN_VALUE;
+        try {
+            for (;;) {
+                if (r.poll(frames, POLL_FRAMES) > 0) {
+                    idle.reset();
+                    continue;
+                }
+                final boolean end = (boolean) DONE.getAcquire(this);
+                final long seq = (long) READER_SEQUENCE.getAcquire(this); // before looking at the ring again
+                if (!r.isEmpty()) {
+                    continue;
+                }
+                if (end) {
+                    break;
+                }
+                if (2 * seq + 1 > promised) {
+                    promised = 2 * seq + 1; // what comes next comes after frame seq, marks included
+                    a.watermark(promised);
+                }
+                idle.idle();
+            }
+            if (k == 0) {
+                for (String e; (e = inputErrors.poll()) != null; ) {
+                    a.inputError(e);
+                }
+            }
+            a.finish();
+        } catch (Throwable t) {
+            failures[k] = t;
+            try {
+                stage.link(k).stop(); // the stage takes no more of this thread's events
+            } catch (Throwable ignored) {
+                // the failure above is the one to tell
+            }
+            drain(r);
+        }
+    }
+
+    /** A failed thread still empties its ring, so that the reading thread is not left waiting for room. */
+    private void drain(FrameRing r) {
+        FrameRing.Frames discard = new FrameRing.Frames() {
+            @Override
+            public void frame(long seq, int linkType, long ts, ByteBuffer buf, int offset, int captured, int original) {
+            }
+
+            @Override
+            public void mark(long seq, int kind, long ts) {
+            }
+        };
+        while (!(boolean) DONE.getAcquire(this) || !r.isEmpty()) {
+            if (r.poll(discard, POLL_FRAMES) == 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.portwatch.analysis.detect;
+
+import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.CaptureAnalysis;
+import io.portwatch.analysis.CollectingSink;
+import io.portwatch.analysis.PartitionedAnalyzer;
+import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.output.FlowRecord;
+import io.portwatch.analysis.output.PeerSketches;
+import io.portwatch.analysis.output.PortStats;
+import io.portwatch.analysis.output.ScanEvidence;
+import io.portwatch.analysis.output.Summary;
+import io.portwatch.analysis.output.WindowReport;
+import io.portwatch.capture.source.CaptureException;
+import io.portwatch.capture.source.CaptureFileSource;
+import io.portwatch.capture.source.PacketSource;
+import org.apache.datasketches.hll.HllSketch;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A capture shared out by flow among several threads ({@code read --threads N}) gives the records one thread
+ * gives: the same windows (port counters, distinct clients and servers, top talkers, services, scan
+ * evidence), the same flows, the same alerts and the same summary, on the shared corpus's captures read as
+ * one (fragments, ICMP errors, scans, malformed frames) and on random probes with every detector on and a
+ * window each millisecond. Windows and alerts come in the same order; flows are compared as sets (each thread
+ * ends its own flows, in the order of their packets' times across threads, ties aside).
+ */
+class PartitionedAgreementTest {
+
+    @Test
+    void corpusCapturesGiveTheRecordsOfOneThread() throws Exception {
+        List<Path> files = BatchOrderTest.corpusCaptures();
+        for (long interval : new long[] {0, DetectConfig.SECOND}) {
+            AnalyzerConfig c = BatchOrderTest.config(interval).withTopTalkers(5);
+            CollectingSink first = new CollectingSink();
+            CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
+            for (int threads : new int[] {2, 3}) {
+                CollectingSink out = new CollectingSink();
+                CollectingSink many = read(files, new PartitionedAnalyzer(c, "corpus", out, threads), out);
+                assertSame(one, many, "interval " + interval + ", " + threads + " threads");
+            }
+        }
+    }
+
+    @Test
+    void randomProbesGiveTheRecordsOfOneThread() throws Exception {
+        AnalyzerConfig c = BatchOrderTest.config(1_000_000L).withTopTalkers(3); // a window each millisecond
+        CollectingSink one = new CollectingSink();
+        probes(new TrafficAnalyzer(c, "probes", one));
+        CollectingSink many = new CollectingSink();
+        probes(new PartitionedAnalyzer(c, "probes", many, 2));
+        assertTrue(one.alerts.size() > 50 && one.flows.size() > 100_000,
+                one.alerts.size() + " alerts, " + one.flows.size() + " flows");
+        assertSame(one, many, "random probes");
+    }
+
+    private static void probes(CaptureAnalysis a) {
+        RandomProbes r = new RandomProbes(7);
+        for (int round = 0; round < 40; round++) {
+            r.run(a, 3_001 + round);
+            r.now += 200_000_000L;
+        }
+        a.finish();
+    }
+
+    private static CollectingSink read(List<Path> files, CaptureAnalysis a, CollectingSink out) {
+        for (Path f : files) {
+            try (PacketSource src = CaptureFileSource.open(f.toString())) {
+                src.run(a);
+            } catch (CaptureException e) {
+                a.inputError(e.getMessage());
+            }
+        }
+        a.finish();
+        return out;
+    }
+
+    private static void assertSame(CollectingSink one, CollectingSink many, String what) {
+        assertEquals(one.windows.size(), many.windows.size(), what + ": windows");
+        for (int i = 0; i < one.windows.size(); i++) {
+            WindowReport a = one.windows.get(i);
+            WindowReport b = many.windows.get(i);
+            assertEquals(a.ports().size(), b.ports().size(), what + ": ports of window " + i);
+            for (int k = 0; k < a.ports().size(); k++) {
+                assertEquals(meaning(a.ports().get(k)), meaning(b.ports().get(k)), what + ": port " + k + " of window " + i);
+            }
+            assertEquals(a.services().size(), b.services().size(), what + ": services of window " + i);
+            for (int k = 0; k < a.services().size(); k++) {
+                assertEquals(a.services().get(k), b.services().get(k), what + ": service " + k + " of window " + i);
+            }
+            assertEquals(a.scanEvidence().size(), b.scanEvidence().size(), what + ": scan evidence of window " + i);
+            for (int k = 0; k < a.scanEvidence().size(); k++) {
+                assertEquals(evidence(a.scanEvidence().get(k)), evidence(b.scanEvidence().get(k)),
+                        what + ": evidence " + k + " of window " + i);
+            }
+            assertEquals(List.of(a.input(), a.startNanos(), a.endNanos(), a.packets(), a.bytes(), a.activeFlows(),
+                    a.decodeErrors(), a.memoryLimited()), List.of(b.input(), b.startNanos(), b.endNanos(), b.packets(),
+                    b.bytes(), b.activeFlows(), b.decodeErrors(), b.memoryLimited()), what + ": window " + i);
+        }
+        assertEquals(one.alerts, many.alerts, what + ": alerts");
+        assertEquals(sorted(one.flows), sorted(many.flows), what + ": flows");
+        assertEquals(1, many.summaries.size(), what + ": one summary");
+        Summary a = one.summaries.get(0);
+        Summary b = many.summaries.get(0);
+        assertEquals(a, b, what + ": summary");
+    }
+
+    /**
+     * A port's record as it reads: its mergeable sketches by what they count (a small sketch lists its
+     * addresses in the order they came, which differs between threads).
+     */
+    private static String meaning(PortStats p) {
+        PeerSketches k = p.sketches();
+        return p + (k == null ? "" : " clients ~" + HllSketch.heapify(k.clients()).getEstimate() + " servers ~"
+                + HllSketch.heapify(k.servers()).getEstimate());
+    }
+
+    /**
+     * Evidence as it counts: its samples of targets and ports as sets (the flows that end together at the end
+     * of the input end in each thread's table order, as they do in one thread's).
+     */
+    private static String evidence(ScanEvidence e) {
+        return List.of(e.source(), e.transport(), e.failed(), e.answered(), e.targets(), e.ports(),
+                e.logLikelihoodRatio(), new java.util.TreeSet<>(e.targetSample()),
+                new java.util.TreeSet<>(e.portSample())).toString();
+    }
+
+    private static List<FlowRecord> sorted(List<FlowRecord> flows) {
+        List<FlowRecord> s = new ArrayList<>(flows);
+        s.sort(Comparator.comparing(FlowRecord::toString));
+        return s;
+    }
+}
