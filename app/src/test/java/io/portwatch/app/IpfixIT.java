@@ -151,6 +151,47 @@ public class IpfixIT {
     }
 
     @Test
+    void theOtherOutputsPrintWhatTheyDidWithoutIpfix() throws Exception {
+        String capture = Corpus.captures().resolve("http-sessions.pcap").toString();
+        try (DatagramSocket collector = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            collector.setReceiveBufferSize(4 << 20);
+            ReadCommandIT.Run plain = portwatch(List.of("read", "--format", "json", "--sensor", "it", capture));
+            ReadCommandIT.Run exported = portwatch(List.of("read", "--format", "json", "--sensor", "it",
+                    "--ipfix", "127.0.0.1:" + collector.getLocalPort(), capture));
+            assertEquals(0, exported.exit(), exported.err());
+            assertEquals(plain.out(), exported.out(), "no flow records without --flows, the rest unchanged");
+            collector.setSoTimeout(5000);
+            DatagramPacket p = new DatagramPacket(new byte[2000], 2000);
+            collector.receive(p);
+            assertEquals(10, ByteBuffer.wrap(p.getData()).getShort(0), "yet the flows went over IPFIX");
+        }
+    }
+
+    @Test
+    void badCollectorsAreOneLineErrorsNamingTheOption() throws Exception {
+        for (List<String> bad : List.of(List.of("--ipfix", "nosuchhost.invalid:4739"),
+                List.of("--ipfix", "127.0.0.1:99999"), List.of("--ipfix", "127.0.0.1"),
+                List.of("--ipfix", "127.0.0.1:4739", "--ipfix-mtu", "100"), List.of("--ipfix-biflow"))) {
+            List<String> args = new ArrayList<>(List.of("read"));
+            args.addAll(bad);
+            args.add(Corpus.captures().resolve("dns-queries.pcap").toString());
+            ReadCommandIT.Run r = portwatch(args);
+            assertEquals(2, r.exit(), bad + ": " + r.err());
+            String err = r.err().strip();
+            assertEquals(1, err.lines().count(), "one line: " + err);
+            assertTrue(err.startsWith("portwatch: --ipfix"), err);
+        }
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        ReadCommandIT.Run r = portwatch(List.of("read", "--ipfix", "127.0.0.1:" + closed, "--ipfix-transport", "tcp",
+                Corpus.captures().resolve("dns-queries.pcap").toString()));
+        assertEquals(3, r.exit(), r.err());
+        assertTrue(r.err().strip().startsWith("portwatch: --ipfix: cannot reach the collector at tcp://"), r.err());
+    }
+
+    @Test
     void tsharkDecodesEveryMessageWithoutAnError() throws Exception {
         List<byte[]> messages = new ArrayList<>();
         ReadCommandIT.Run run;

@@ -20,14 +20,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * with {@code nfdump -o csv}. nfdump is a cross-checking tool: where it is absent the test is skipped,
  * except under CI ({@code CI=true}, where .ci/run installs it), where it fails.
  */
-final class Nfcapd implements AutoCloseable {
+public final class Nfcapd implements AutoCloseable {
 
     /** One flow as nfdump shows it: {@code ipkt}/{@code ibyt}, and {@code opkt}/{@code obyt} of a biflow. */
-    record Flow(String protocol, String source, int sourcePort, String destination, int destinationPort,
+    public record Flow(String protocol, String source, int sourcePort, String destination, int destinationPort,
                 long packets, long bytes, long reversePackets, long reverseBytes, int vlan) {
     }
 
-    final int port;
+    public final int port;
     private final Path dir;
     private final Process process;
     private final Path log;
@@ -40,7 +40,7 @@ final class Nfcapd implements AutoCloseable {
     }
 
     /** Whether nfcapd and nfdump are here; skips the test if not (fails it under CI). */
-    static void require() {
+    public static void require() {
         boolean here = onPath("nfcapd") && onPath("nfdump");
         if (!here && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("nfdump (nfcapd, nfdump) is not installed: .ci/run installs it");
@@ -58,7 +58,7 @@ final class Nfcapd implements AutoCloseable {
     }
 
     /** Starts nfcapd on a free port, writing into {@code dir}, and waits until it listens. */
-    static Nfcapd start(Path dir) throws Exception {
+    public static Nfcapd start(Path dir) throws Exception {
         require();
         Files.createDirectories(dir);
         int port;
@@ -83,8 +83,20 @@ final class Nfcapd implements AutoCloseable {
         return Files.readAllLines(Path.of("/proc/net/udp")).stream().anyMatch(l -> l.contains("0100007F" + hex));
     }
 
+    /** Bytes waiting in the receive queue of the UDP socket on 127.0.0.1:port (from /proc/net/udp). */
+    private static long queued(int port) throws IOException {
+        String hex = String.format(":%04X ", port);
+        for (String l : Files.readAllLines(Path.of("/proc/net/udp"))) {
+            if (l.contains("0100007F" + hex)) {
+                String[] f = l.trim().split("\\s+");
+                return Long.parseLong(f[4].substring(f[4].indexOf(':') + 1), 16); // tx_queue:rx_queue
+            }
+        }
+        return 0;
+    }
+
     /** What nfcapd said. */
-    String log() {
+    public String log() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -92,8 +104,12 @@ final class Nfcapd implements AutoCloseable {
         }
     }
 
-    /** Stops nfcapd (SIGTERM), which writes the flows it collected to its file. */
-    void stop() throws InterruptedException {
+    /** Stops nfcapd (SIGTERM) once it has read what waits, and it writes the flows it collected to its file. */
+    public void stop() throws Exception {
+        // what waits in its socket would be lost to a stop: first it reads all, then a moment to store it
+        io.portwatch.testkit.Await.until(java.time.Duration.ofSeconds(20), () -> queued(port) == 0,
+                () -> "nfcapd reads what was sent");
+        Thread.sleep(300);
         if (process.isAlive()) {
             process.destroy();
             assertTrue(process.waitFor(30, TimeUnit.SECONDS), "nfcapd stops on SIGTERM");
@@ -101,7 +117,7 @@ final class Nfcapd implements AutoCloseable {
     }
 
     /** The flows nfcapd collected (call {@link #stop} first), read back by {@code nfdump -R DIR -o csv -q}. */
-    List<Flow> flows() throws Exception {
+    public List<Flow> flows() throws Exception {
         Process p = new ProcessBuilder("nfdump", "-R", dir.toString(), "-o", "csv", "-q").redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "nfdump finished");

@@ -77,7 +77,7 @@ public final class IpfixOptions {
                 given.add("--ipfix-mtu");
             }
             if (!given.isEmpty()) {
-                throw new CommandLine.ParameterException(cmd, String.join(", ", given) + " need --ipfix");
+                throw new CommandLine.ParameterException(cmd, String.join(", ", given) + (given.size() == 1 ? " needs" : " need") + " --ipfix");
             }
             return null;
         }

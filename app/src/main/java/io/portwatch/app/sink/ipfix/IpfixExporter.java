@@ -34,6 +34,8 @@ public final class IpfixExporter implements AutoCloseable {
     static final long REFRESH_NANOS = 60_000_000_000L;
     static final int REFRESH_MESSAGES = 100;
     static final long MAX_HOLD_NANOS = 1_000_000_000L;
+    /** How long sends must have worked, after failures, before that is said. */
+    static final long QUIET_NANOS = 10_000_000_000L;
     /** The smallest MTU taken: a message header, the largest template and its record, with room to spare. */
     public static final int MIN_MTU = 256;
 
@@ -56,6 +58,7 @@ public final class IpfixExporter implements AutoCloseable {
     private long messageCount;
     private long firstRecordNanos;
     private boolean failing;
+    private long lastFailure;
 
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
@@ -206,12 +209,14 @@ public final class IpfixExporter implements AutoCloseable {
             transport.send(m);
             sent.addAndGet(n);
             messages.incrementAndGet();
-            if (failing) {
+            if (failing && nanoClock.getAsLong() - lastFailure >= QUIET_NANOS) {
+                // over UDP a refused datagram fails the send after it: only a quiet while says it works again
                 failing = false;
                 notice.accept("ipfix: sending to " + transport.describe() + " again");
             }
         } catch (IOException e) {
             lost.addAndGet(n);
+            lastFailure = nanoClock.getAsLong();
             for (int k = 0; k < inMessageCount; k++) {
                 announced[inMessage[k]] = false; // the collector never had it
             }
