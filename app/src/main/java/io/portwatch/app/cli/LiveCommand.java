@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
                 "  portwatch live -i eth0 -i eth1 --interval 1m --format json --flows",
                 "  portwatch live -i any --kafka broker:9092 --format ecs --metrics-port 9464",
                 "  portwatch live -i eth0 --http-port 8080    (the web view at http://127.0.0.1:8080/)",
+                "  portwatch live -i eth0 --ipfix collector:4739    (every flow to an IPFIX collector)",
                 "  portwatch live --config /etc/portwatch/portwatch.yaml",
                 "", HelpText.VALUES, HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
@@ -82,6 +83,9 @@ public final class LiveCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     OutputOptions output;
+
+    @CommandLine.Mixin
+    IpfixOptions ipfix;
 
     @CommandLine.Mixin
     FlowOptions flowOptions;
@@ -154,11 +158,12 @@ public final class LiveCommand implements Callable<Integer> {
             return fail(err, e.getMessage(), Main.EXIT_USAGE);
         }
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
-                output.flows, detection).withTopTalkers(output.topTalkers(spec.commandLine()))
+                output.flows || ipfix.enabled(), detection).withTopTalkers(output.topTalkers(spec.commandLine()))
                 .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()))
                 .withPortMemory(flowOptions.portMemory(spec.commandLine()));
         output.alerts = detect.enabled();
         output.validate(spec.commandLine());
+        ipfix.validate(spec.commandLine());
         try {
             Libpcap.load();
         } catch (CaptureException e) {
@@ -167,6 +172,7 @@ public final class LiveCommand implements Callable<Integer> {
         LiveOptions options = new LiveOptions(snaplen, promiscuous, bufferSize, immediate,
                 LiveOptions.DEFAULT_TIMEOUT_MILLIS, filter);
         return new LiveRun(interfaces, options, config, queueCapacity, output, metricsOptions, web, spec.commandLine())
+                .ipfix(ipfix)
                 .runAs(runAs)
                 .run(() -> detect.saveBaseline(detection, err));
     }

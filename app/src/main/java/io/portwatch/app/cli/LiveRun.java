@@ -12,6 +12,7 @@ import io.portwatch.app.metrics.PortwatchMetrics;
 import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.app.sink.QueuedSink;
 import io.portwatch.app.sink.TeeSink;
+import io.portwatch.app.sink.ipfix.IpfixExporter;
 import io.portwatch.app.web.WebModel;
 import io.portwatch.app.web.WebOptions;
 import io.portwatch.app.web.WebServer;
@@ -65,6 +66,7 @@ final class LiveRun {
     private final PrintWriter err;
 
     private PrivilegeDrop.Target runAs;
+    private IpfixOptions ipfix;
     private final List<ReattachingLiveSource> sources = new ArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -89,6 +91,12 @@ final class LiveRun {
         this.web = web;
         this.cmd = cmd;
         this.err = cmd.getErr();
+    }
+
+    /** Exports flows over IPFIX when these options say so (checked). */
+    LiveRun ipfix(IpfixOptions options) {
+        this.ipfix = options;
+        return this;
     }
 
     /** Gives up root for this user once the interfaces are open (null: stays who it is). */
@@ -143,9 +151,16 @@ final class LiveRun {
     /** Opens the output and the metrics endpoint, captures into them, closes them and tells how it went. */
     private int withOutput(PortwatchMetrics metrics, IntSupplier saveBaseline) throws InterruptedException {
         RecordSink out;
+        IpfixExporter exporter = null;
         try {
+            if (ipfix != null && ipfix.enabled()) {
+                exporter = ipfix.open(cmd, output.sensorName(), err);
+            }
             out = output.open(cmd, true, metrics);
         } catch (OutputUnavailableException e) {
+            if (exporter != null) {
+                exporter.close();
+            }
             return fail(e.getMessage(), Main.EXIT_UNAVAILABLE);
         }
         MetricsServer server = null;
@@ -162,6 +177,9 @@ final class LiveRun {
                 }
             } catch (IOException | RuntimeException e) {
                 out.close();
+                if (exporter != null) {
+                    exporter.close();
+                }
                 if (server != null) {
                     server.close();
                 }
@@ -175,6 +193,10 @@ final class LiveRun {
                 out = new TeeSink(List.of(out, new WebSink(model, output.sensorName(), true)));
             }
             out = new MetricsSink(out, metrics, metricsOptions.top());
+        }
+        if (exporter != null) {
+            // first behind the queue: the other outputs see flows only with --flows, and windows with the loss
+            out = IpfixOptions.wrap(out, exporter, output.flows, false, metrics);
         }
         QueuedSink sink;
         int exit;
@@ -204,6 +226,7 @@ final class LiveRun {
         if (sink.dropped() > 0) {
             err.println("portwatch: the output fell behind: " + sink.dropped() + " records dropped");
         }
+        IpfixOptions.sayLost(exporter, err);
         err.flush();
         int saved = saveBaseline.getAsInt();
         if (exit == Main.EXIT_OK && output.undelivered()) {

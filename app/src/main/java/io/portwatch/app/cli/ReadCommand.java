@@ -8,6 +8,7 @@ import io.portwatch.app.Main;
 import io.portwatch.app.metrics.Logging;
 import io.portwatch.app.sink.OutputUnavailableException;
 import io.portwatch.app.sink.TeeSink;
+import io.portwatch.app.sink.ipfix.IpfixExporter;
 import io.portwatch.app.web.ReportInterval;
 import io.portwatch.app.web.ReportOption;
 import io.portwatch.capture.libpcap.BpfCompiler;
@@ -36,6 +37,7 @@ import java.util.concurrent.Callable;
                 "  portwatch read --separate --filter 'tcp' sensor-*.pcap",
                 "  portwatch read --config portwatch.yaml --kafka broker:9092 capture.pcap",
                 "  portwatch read --report capture.html day*.pcap.gz",
+                "  portwatch read --ipfix collector:4739 day*.pcap.gz",
                 "", HelpText.VALUES, HelpText.CONFIG,
                 HelpText.EXIT_HEADING, HelpText.EXIT_0, HelpText.EXIT_1, HelpText.EXIT_2, HelpText.EXIT_3,
                 HelpText.EXIT_70},
@@ -93,6 +95,9 @@ public final class ReadCommand implements Callable<Integer> {
     OutputOptions output;
 
     @CommandLine.Mixin
+    IpfixOptions ipfix;
+
+    @CommandLine.Mixin
     FlowOptions flowOptions;
 
     @CommandLine.Mixin
@@ -135,7 +140,7 @@ public final class ReadCommand implements Callable<Integer> {
         Long interval = report.enabled() ? Long.valueOf(report.interval(spec.commandLine(), files, intervalNanos))
                 : intervalNanos;
         AnalyzerConfig config = new AnalyzerConfig(interval == null ? 0 : interval,
-                flowOptions.toConfig(spec.commandLine()), output.flows, detection)
+                flowOptions.toConfig(spec.commandLine()), output.flows || ipfix.enabled(), detection)
                 .withTopTalkers(output.topTalkers(spec.commandLine()))
                 .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()))
                 .withPortMemory(flowOptions.portMemory(spec.commandLine()));
@@ -162,6 +167,7 @@ public final class ReadCommand implements Callable<Integer> {
         try {
             output.alerts = detect.enabled();
             output.validate(spec.commandLine());
+            ipfix.validate(spec.commandLine());
             RecordSink reportSink = report.enabled() ? report.open(files, interval, output.sensorName()) : null;
             // the report alone (no --format, no --kafka) writes nothing else
             sink = reportSink == null ? output.open(spec.commandLine(), false)
@@ -172,6 +178,18 @@ public final class ReadCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_UNAVAILABLE;
         }
+        IpfixExporter exporter = null;
+        if (ipfix.enabled()) {
+            try {
+                exporter = ipfix.open(spec.commandLine(), output.sensorName(), err);
+            } catch (OutputUnavailableException e) {
+                sink.close();
+                err.println("portwatch: " + e.getMessage());
+                err.flush();
+                return Main.EXIT_UNAVAILABLE;
+            }
+            sink = IpfixOptions.wrap(sink, exporter, output.flows, true, null);
+        }
         if (report.chosen()) {
             err.println("portwatch: windows of " + ReportInterval.text(interval)
                     + " for the report (chosen for 100-200 points; --interval to choose)");
@@ -181,6 +199,7 @@ public final class ReadCommand implements Callable<Integer> {
             exit = new ReadRun(files, reader == Reader.libpcap, filter, filters, config, separate, threads, err)
                     .run(sink);
             sink.close();
+            IpfixOptions.sayLost(exporter, err);
             if (report.enabled()) {
                 report.write();
             }

@@ -182,6 +182,23 @@ public final class PortwatchMetrics implements AutoCloseable {
     }
 
     /**
+     * IPFIX export ({@code --ipfix}), running totals read at each scrape: data records sent and lost
+     * ({@code portwatch_ipfix_records_total{result="sent"|"lost"}}) and messages sent
+     * ({@code portwatch_ipfix_messages_total}). Call once.
+     */
+    public void ipfix(LongSupplier sent, LongSupplier lost, LongSupplier messages) {
+        suppliers.add(sent); // function counters hold their object weakly
+        suppliers.add(lost);
+        suppliers.add(messages);
+        FunctionCounter.builder("portwatch.ipfix.records", sent, LongSupplier::getAsLong).tag("result", "sent")
+                .description("IPFIX data records sent to the collector").register(registry);
+        FunctionCounter.builder("portwatch.ipfix.records", lost, LongSupplier::getAsLong).tag("result", "lost")
+                .description("IPFIX data records that could not be sent").register(registry);
+        FunctionCounter.builder("portwatch.ipfix.messages", messages, LongSupplier::getAsLong)
+                .description("IPFIX messages sent to the collector").register(registry);
+    }
+
+    /**
      * Whether an interface is being captured now ({@code portwatch_capture_up{interface}}, 1 or 0, read
      * at each scrape): 0 while it is down or away and portwatch waits to open it again. Call once per
      * interface.
