@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portwatch.testkit.Corpus;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -22,6 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ThreadsReadIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void locate() throws Exception {
+        ReadCommandIT.locate();
+    }
 
     @Test
     void twoThreadsWriteWhatOneWrites() throws Exception {
