@@ -26,9 +26,11 @@ import io.portwatch.capture.flow.FlowConfig;
  *                        distinct counts without top talkers. Past it they degrade as
  *                        {@link io.portwatch.analysis.ports.MemoryBudget} says, and the window's record
  *                        counts the ports that did (default {@value #DEFAULT_PORT_MEMORY} bytes)
+ * @param tunnels         which traffic of a tunnelled frame counts as flows (default {@link TunnelMode#BOTH})
  */
 public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
-                             boolean detectionThread, int topTalkers, FleetKey fleetKey, long portMemory) {
+                             boolean detectionThread, int topTalkers, FleetKey fleetKey, long portMemory,
+                             TunnelMode tunnels) {
 
     /** The default of {@link #portMemory()}: 128 MiB. */
     public static final long DEFAULT_PORT_MEMORY = 128L << 20;
@@ -43,6 +45,15 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
         if (portMemory < 0) {
             throw new IllegalArgumentException("port memory must not be negative");
         }
+        if (tunnels == null) {
+            throw new IllegalArgumentException("tunnels must not be null");
+        }
+    }
+
+    /** Tunnels counted both ways ({@link TunnelMode#BOTH}). */
+    public AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitFlows, DetectConfig detect,
+                          boolean detectionThread, int topTalkers, FleetKey fleetKey, long portMemory) {
+        this(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, fleetKey, portMemory, TunnelMode.BOTH);
     }
 
     /** With the default port memory. */
@@ -79,22 +90,22 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
 
     /** This configuration with these detectors (null: none). */
     public AnalyzerConfig withDetection(DetectConfig d) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread, topTalkers, fleetKey, portMemory);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, d, detectionThread, topTalkers, fleetKey, portMemory, tunnels);
     }
 
     /** This configuration with the detectors on a thread of their own, or not. */
     public AnalyzerConfig withDetectionThread(boolean on) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on, topTalkers, fleetKey, portMemory);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, on, topTalkers, fleetKey, portMemory, tunnels);
     }
 
     /** This configuration with {@code n} top talkers of each kind a port (0: none). */
     public AnalyzerConfig withTopTalkers(int n) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, n, fleetKey, portMemory);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, n, fleetKey, portMemory, tunnels);
     }
 
     /** This configuration with {@code bytes} of memory for the windows' per-port structures. */
     public AnalyzerConfig withPortMemory(long bytes) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, fleetKey, bytes);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, fleetKey, bytes, tunnels);
     }
 
     /** What the distinct counters (and sketches) of the ports may grow into: see {@link #portMemory()}. */
@@ -109,6 +120,12 @@ public record AnalyzerConfig(long intervalNanos, FlowConfig flows, boolean emitF
 
     /** This configuration with this fleet key (null: none, the sketches' addresses go in as they are). */
     public AnalyzerConfig withFleetKey(FleetKey key) {
-        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, key, portMemory);
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, key, portMemory, tunnels);
+    }
+
+    /** This configuration with this way of counting tunnelled traffic. */
+    public AnalyzerConfig withTunnels(TunnelMode mode) {
+        return new AnalyzerConfig(intervalNanos, flows, emitFlows, detect, detectionThread, topTalkers, fleetKey, portMemory,
+                mode);
     }
 }

@@ -131,7 +131,7 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         FlowConfig f = c.flows();
         int flows = Math.max(1, (f.maxFlows() + threads - 1) / threads);
         return new AnalyzerConfig(c.intervalNanos(), f.withMaxFlows(flows), c.emitFlows(), c.detect(), false,
-                c.topTalkers(), c.fleetKey(), Math.max(1, c.portMemory() / threads));
+                c.topTalkers(), c.fleetKey(), Math.max(1, c.portMemory() / threads), c.tunnels());
     }
 
     /** The threads with a share of the flows. */

@@ -44,6 +44,10 @@ import java.util.function.Supplier;
  * state is looked at ({@link #summary}, {@link #flowTable}, {@link #detection}). The decoded packet
  * holds every field tracking needs, so nothing reads a frame after its {@link #onPacket} call.
  *
+ * <p>Tunnels ({@link TunnelMode}): a frame counts once in the totals (packets, bytes, TCP/UDP/other),
+ * as it was on the wire; its outer packet and the packets inside its tunnels are tracked as
+ * {@link AnalyzerConfig#tunnels()} says, each inner one decoded into the ring as a packet of its own.
+ *
  * <p>Why one class of about 540 lines: it is where the order of everything that happens to one capture is
  * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, flow ends,
  * the end of the input, a live interface's gap); the work itself is the flow table's, the port table's,
@@ -53,6 +57,8 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
 
     private final AnalyzerConfig config;
     private final boolean emitFlows;
+    /** Which traffic of a tunnelled frame is tracked as flows. */
+    private final TunnelMode tunnels;
     private final String input;
 
     /** Packets decoded and not yet tracked, at most this many. */
@@ -135,6 +141,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink, int ticketLimit, int logLimit) {
         this.config = config;
         this.emitFlows = config.emitFlows();
+        this.tunnels = config.tunnels();
         this.input = input;
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
@@ -163,6 +170,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     TrafficAnalyzer(AnalyzerConfig config, String input, StageLink link) {
         this.config = config;
         this.emitFlows = config.emitFlows();
+        this.tunnels = config.tunnels();
         this.input = input;
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
@@ -353,24 +361,79 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
             } else {
                 udpPackets++;
             }
-            if (!p.fragmented) {
+            if (!p.fragmented && !decoder.hasInner()) {
                 stamps[pending] = nextStamp;
                 if (++pending == BATCH) {
                     flush();
                 }
                 return;
             }
+        } else {
+            countFrame(kind, p);
+        }
+        if (tunnels != TunnelMode.OUTER && decoder.hasInner()) {
+            decapsulate(kind, p, buffer);
+            return;
         }
         other(kind, p);
     }
 
-    /** Every packet but an unfragmented TCP or UDP one: handled at once, after the batch. */
-    private void other(int kind, DecodedPacket p) {
-        if (merging) {
-            flush();
+    /**
+     * A frame that carries a tunnel, its totals counted as it is on the wire: with {@code --tunnels both}
+     * its outer packet is tracked as any packet, and each packet inside (nested tunnels one after the
+     * other) as a packet of its own; with {@code inner} only the innermost. Each inner packet is decoded
+     * into the ring's next packet (the decoder keeps what it needs of the one before, which may be the
+     * same object); the decoder's depth limit bounds the loop.
+     */
+    private void decapsulate(int kind, DecodedPacket p, ByteBuffer buffer) {
+        final boolean both = tunnels == TunnelMode.BOTH;
+        if (both) {
+            other(kind, p);
         }
+        while (decoder.hasInner()) {
+            final DecodedPacket q = ring[pending];
+            final int k = decoder.decodeInner(buffer, q);
+            if (both || !decoder.hasInner()) {
+                other(k, q);
+            }
+        }
+    }
+
+    /** Counts a frame that is not TCP or UDP in the totals (TCP and UDP are counted on the fast path). */
+    private void countFrame(int kind, DecodedPacket p) {
         switch (kind) {
-            case DecodedPacket.KIND_TRANSPORT -> { // the first fragment of a datagram
+            case DecodedPacket.KIND_FRAGMENT -> {
+                countIp(p);
+                fragmentPackets++;
+            }
+            case DecodedPacket.KIND_OTHER_IP -> {
+                countIp(p);
+                otherIpPackets++;
+            }
+            case DecodedPacket.KIND_NON_IP -> nonIpPackets++;
+            default -> {
+                if (p.ipLength > 0) {
+                    countIp(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Tracks a packet that is counted in the totals already (or is inside a tunnel): an unfragmented TCP
+     * or UDP one goes into the batch, anything else is handled at once, after the batch.
+     */
+    private void other(int kind, DecodedPacket p) {
+        switch (kind) {
+            case DecodedPacket.KIND_TRANSPORT -> {
+                if (!p.fragmented) {
+                    stamps[pending] = nextStamp;
+                    if (++pending == BATCH) {
+                        flush();
+                    }
+                    return;
+                }
+                // the first fragment of a datagram
                 flush();
                 long pendingFragments = fragments.onFirstFragment(p);
                 int slot = transport(p, flows.track(p));
@@ -379,8 +442,6 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
                 }
             }
             case DecodedPacket.KIND_FRAGMENT -> {
-                countIp(p);
-                fragmentPackets++;
                 if (p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP) {
                     flush();
                     if (fragments.onLaterFragment(p)) {
@@ -389,18 +450,12 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
                 }
             }
             case DecodedPacket.KIND_OTHER_IP -> {
-                countIp(p);
-                otherIpPackets++;
                 if (detectIn != null && p.hasQuoted) {
                     flush();
                     Detection.icmp(detectIn, p);
                 }
             }
-            case DecodedPacket.KIND_NON_IP -> nonIpPackets++;
             default -> {
-                if (p.ipLength > 0) {
-                    countIp(p);
-                }
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.portwatch.app.cli;
 
+import io.portwatch.analysis.TunnelMode;
 import io.portwatch.capture.flow.FlowConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -36,6 +37,21 @@ public final class FlowOptions {
                     + "(past a fixed few hundred bytes a port); past it they degrade, say so (memory_limited) and "
                     + "stay truthful. Default: ${DEFAULT-VALUE}.")
     int portMemory;
+
+    @Option(names = "--tunnels", paramLabel = "outer|inner|both", defaultValue = "both",
+            description = "Traffic in VXLAN, Geneve, GRE, ERSPAN, IP-in-IP and GTP-U tunnels: its flows (inner), "
+                    + "the tunnel's own (outer), or both, as Zeek counts them. A frame counts once in the packet "
+                    + "totals whatever the mode. Default: ${DEFAULT-VALUE}.")
+    String tunnels;
+
+    /** What {@code --tunnels} says; a usage error naming the option for anything but outer, inner or both. */
+    TunnelMode tunnels(CommandLine cmd) {
+        TunnelMode m = TunnelMode.parse(tunnels);
+        if (m == null) {
+            throw new CommandLine.ParameterException(cmd, "--tunnels must be outer, inner or both: " + tunnels);
+        }
+        return m;
+    }
 
     /** What {@code --port-memory} says; a usage error when it is too small to mean anything. */
     long portMemory(CommandLine cmd) {

@@ -160,7 +160,8 @@ public final class LiveCommand implements Callable<Integer> {
         AnalyzerConfig config = new AnalyzerConfig(intervalNanos, flowOptions.toConfig(spec.commandLine()),
                 output.flows || ipfix.enabled(), detection).withTopTalkers(output.topTalkers(spec.commandLine()))
                 .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()))
-                .withPortMemory(flowOptions.portMemory(spec.commandLine()));
+                .withPortMemory(flowOptions.portMemory(spec.commandLine()))
+                .withTunnels(flowOptions.tunnels(spec.commandLine()));
         output.alerts = detect.enabled();
         output.validate(spec.commandLine());
         ipfix.validate(spec.commandLine());

@@ -143,7 +143,8 @@ public final class ReadCommand implements Callable<Integer> {
                 flowOptions.toConfig(spec.commandLine()), output.flows || ipfix.enabled(), detection)
                 .withTopTalkers(output.topTalkers(spec.commandLine()))
                 .withFleetKey(fleetKey.key(spec.commandLine(), System.getenv()))
-                .withPortMemory(flowOptions.portMemory(spec.commandLine()));
+                .withPortMemory(flowOptions.portMemory(spec.commandLine()))
+                .withTunnels(flowOptions.tunnels(spec.commandLine()));
 
         BpfFilterSet filters = null;
         if (filter != null || reader == Reader.libpcap) {

@@ -162,6 +162,11 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeNumberField("bytes", f.bytes());
         g.writeNumberField("packets", f.packets());
         g.writeStringField("community_id", f.communityId());
+        if (f.vlanId() != FlowRecord.NO_VLAN) {
+            g.writeObjectFieldStart("vlan");
+            g.writeStringField("id", Integer.toString(f.vlanId())); // a keyword in ECS
+            g.writeEndObject();
+        }
         g.writeEndObject();
         g.writeObjectFieldStart("related");
         g.writeArrayFieldStart("ip");
@@ -176,6 +181,13 @@ final class EcsRecordEncoder extends RecordEncoder {
         g.writeStringField("state", f.state());
         g.writeStringField("end_reason", f.endReason().key());
         RecordFields.tcpFlags(g, f);
+        if (f.tunnel() != null) { // ECS has no tunnel fields (network.inner is an inner VLAN): portwatch's own
+            g.writeObjectFieldStart("tunnel");
+            g.writeStringField("kind", f.tunnel().kind().key());
+            g.writeStringField("outer_source_ip", f.tunnel().outerSource());
+            g.writeStringField("outer_destination_ip", f.tunnel().outerDestination());
+            g.writeEndObject();
+        }
         g.writeEndObject();
         g.writeEndObject();
     }

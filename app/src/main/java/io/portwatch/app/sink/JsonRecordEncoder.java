@@ -100,6 +100,16 @@ final class JsonRecordEncoder extends RecordEncoder {
         RecordFields.tcpFlags(gen, f);
         gen.writeStringField("state", f.state());
         gen.writeStringField("end_reason", f.endReason().key());
+        if (f.vlanId() != FlowRecord.NO_VLAN) {
+            gen.writeNumberField("vlan", f.vlanId());
+        }
+        if (f.tunnel() != null) {
+            gen.writeObjectFieldStart("tunnel");
+            gen.writeStringField("kind", f.tunnel().kind().key());
+            gen.writeStringField("outer_source_ip", f.tunnel().outerSource());
+            gen.writeStringField("outer_destination_ip", f.tunnel().outerDestination());
+            gen.writeEndObject();
+        }
         gen.writeEndObject();
     }
 

@@ -474,6 +474,19 @@ public final class EcsChecks {
                     assertEquals(json.get("tcp_flags"), pw.get("tcp_flags"));
                     want.add("portwatch.tcp_flags");
                 }
+                if (json.has("vlan")) { // ECS's network.vlan.id is a keyword
+                    assertEquals(json.get("vlan").asText(), net.get("vlan").get("id").textValue());
+                    want.add("network.vlan.id");
+                } else {
+                    assertFalse(net.has("vlan"), ecs.toString());
+                }
+                if (json.has("tunnel")) {
+                    assertEquals(json.get("tunnel"), pw.get("tunnel"));
+                    want.addAll(List.of("portwatch.tunnel.kind", "portwatch.tunnel.outer_source_ip",
+                            "portwatch.tunnel.outer_destination_ip"));
+                } else {
+                    assertFalse(pw.has("tunnel"), ecs.toString());
+                }
                 for (String s : List.of("source", "destination", "client", "server")) {
                     for (String f : List.of("ip", "port", "bytes", "packets")) {
                         want.add(s + "." + f);

@@ -583,6 +583,7 @@ class JsonLinesSinkTest {
             s.window(SampleRecords.window(SampleRecords.T0, SampleRecords.mixedPorts()));
             s.flow(SampleRecords.tcpFlow());
             s.flow(SampleRecords.udpFlow());
+            s.flow(SampleRecords.tunnelledFlow());
             SampleRecords.alerts().forEach(s::alert);
             s.window(SampleRecords.window(SampleRecords.T0 + SampleRecords.MINUTE, List.of()));
             s.window(SampleRecords.fileWindow(SampleRecords.T0 + 2 * SampleRecords.MINUTE,

@@ -54,7 +54,7 @@ class RecordSchemaTest {
         // the sketches are required unless memory_limited (a condition of their own: see wrongOrMissingFields...)
         Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers",
                         "clients_hll", "servers_hll", "hll_key", "memory_limited"),
-                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture", "memory_limited_ports"),
+                "flow", Set.of("tcp_flags", "vlan", "tunnel"), "summary", Set.of(), "window", Set.of("capture", "memory_limited_ports"),
                 "service", Set.of(), "scan_evidence", Set.of());
         Set<String> all = new HashSet<>(optional.keySet());
         all.add("alert");
@@ -68,6 +68,7 @@ class RecordSchemaTest {
             checkObject(def, defs.get(def), optional.get(def));
         }
         checkObject("port_stats.tcp", defs.get("port_stats").get("properties").get("tcp"), Set.of());
+        checkObject("flow.tunnel", defs.get("flow").get("properties").get("tunnel"), Set.of());
         checkObject("window.capture", defs.get("window").get("properties").get("capture"), Set.of());
         checkObject("window.memory_limited_ports", defs.get("window").get("properties").get("memory_limited_ports"),
                 Set.of());

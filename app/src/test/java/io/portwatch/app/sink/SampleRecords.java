@@ -12,11 +12,13 @@ import io.portwatch.analysis.output.TopTalkers;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.TcpCounts;
 import io.portwatch.analysis.output.Transport;
+import io.portwatch.analysis.output.Tunnel;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.analysis.ports.AddressSketch;
 import io.portwatch.analysis.ports.FleetKey;
 import io.portwatch.analysis.ports.PortClass;
 import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.decode.TunnelKind;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.source.CaptureStats;
 
@@ -193,6 +195,14 @@ final class SampleRecords {
                 CorpusRecords.communityId(17, "2001:db8::33", 60887, "2001:db8::10", 5353), Transport.UDP, "2001:db8::33",
                 60887, "2001:db8::10", 5353, T0 + 2_000, T0 + 2_000 + 123_000L, 1, 1, 88, 104, 0, "SF",
                 EndReason.IDLE);
+    }
+
+    /** A flow seen inside VXLAN on VLAN 30: the inner 5-tuple, with its VLAN id and tunnel. */
+    static FlowRecord tunnelledFlow() {
+        return new FlowRecord("vxlan.pcap", CorpusRecords.communityId(6, "10.0.0.1", 40000, "10.0.0.2", 443),
+                Transport.TCP, "10.0.0.1", 40000, "10.0.0.2", 443, T0 + 5_000, T0 + 9_000, 3, 2, 164, 112,
+                DecodedPacket.TCP_SYN | DecodedPacket.TCP_ACK, "S1", EndReason.END_OF_INPUT, 30,
+                new Tunnel(TunnelKind.VXLAN, "192.0.2.1", "2001:db8::2"));
     }
 
     static Summary summary() {

@@ -24,7 +24,13 @@ public enum DecodeError {
     /** UDP length below 8 or past the IP payload. A length of 0 is accepted in IPv6 (jumbograms) and for IPv4 payloads over 65535 bytes (GSO). */
     BAD_UDP_HEADER,
     /** The frame carries too many VLAN tags (more than a sane QinQ stack). */
-    TOO_MANY_VLAN_TAGS;
+    TOO_MANY_VLAN_TAGS,
+    /** A tunnel's header (VXLAN, Geneve, GRE, ERSPAN, GTP-U) is cut short: its inner frame is not decoded. */
+    TRUNCATED_TUNNEL,
+    /** A tunnel's header states lengths past its payload (Geneve options, GRE fields, GTP-U extensions). */
+    BAD_TUNNEL_HEADER,
+    /** Tunnels nested deeper than the decoder opens (4): the innermost one is counted here, not decoded. */
+    TUNNEL_TOO_DEEP;
 
     /** The lower-case name used in output, e.g. {@code truncated_ip}. */
     public String key() {

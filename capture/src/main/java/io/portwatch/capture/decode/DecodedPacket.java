@@ -23,6 +23,9 @@ public final class DecodedPacket {
     /** The link type is not one the decoder knows; counted and named once. */
     public static final int KIND_UNKNOWN_LINK = 5;
 
+    /** {@link #vlanId} of a frame without a VLAN tag. */
+    public static final int NO_VLAN = -1;
+
     public static final int PROTO_ICMP = 1;
     public static final int PROTO_TCP = 6;
     public static final int PROTO_UDP = 17;
@@ -90,6 +93,22 @@ public final class DecodedPacket {
     public int quotedSrcPort;
     public int quotedDstPort;
 
+    /** The outermost 802.1Q/802.1ad VLAN id of the frame (0-4095), or {@link #NO_VLAN}. */
+    public int vlanId;
+    /**
+     * For a packet decoded from inside a tunnel ({@link PacketDecoder#decodeInner}): the tunnel that
+     * carried it (the innermost one); null for a frame's outer packet.
+     */
+    public TunnelKind tunnel;
+    /** How many tunnels deep the packet was: 0 for a frame's outer packet. */
+    public int tunnelDepth;
+    /** The IP header that carried {@link #tunnel}: its version (0 when no tunnel) and addresses. */
+    public int outerIpVersion;
+    public long outerSrcHi;
+    public long outerSrcLo;
+    public long outerDstHi;
+    public long outerDstLo;
+
 
     /** Resets every field to its empty value; the decoder calls it first. */
     public void clear() {
@@ -115,6 +134,11 @@ public final class DecodedPacket {
         quotedProtocol = 0;
         quotedSrcHi = quotedSrcLo = quotedDstHi = quotedDstLo = 0;
         quotedSrcPort = quotedDstPort = 0;
+        vlanId = NO_VLAN;
+        tunnel = null;
+        tunnelDepth = 0;
+        outerIpVersion = 0;
+        outerSrcHi = outerSrcLo = outerDstHi = outerDstLo = 0;
     }
 
     public boolean isTcp() {

@@ -45,6 +45,9 @@ public final class EtherType {
             if (c.remaining() < VlanTag.LENGTH) {
                 return FrameCursor.fail(out, DecodeError.TRUNCATED_LINK);
             }
+            if (out.vlanId == DecodedPacket.NO_VLAN) {
+                out.vlanId = VlanTag.vlanId(buf, c.pos);
+            }
             type = VlanTag.encapsulatedType(buf, c.pos);
             c.pos += VlanTag.LENGTH;
         }

@@ -11,10 +11,18 @@ import java.nio.ByteBuffer;
  * decoded comes back as {@link DecodedPacket#KIND_ERROR} with a reason. Counts errors, non-IP frames,
  * other-IP frames and unknown link types into its {@link DecodeStats}; TRANSPORT and FRAGMENT frames
  * are left to the caller to count. Not thread-safe: one decoder per decoding thread.
+ *
+ * <p>Tunnels: a frame is decoded as it is on the wire (VXLAN is UDP to port 4789, GRE is IP protocol
+ * 47). When its payload is a tunnel ({@link Decapsulation}), the decoder notes where the inner frame
+ * starts ({@link #hasInner()}); a caller that wants the traffic inside decodes it with
+ * {@link #decodeInner} into a packet of its own, before the next frame, and again for a tunnel inside
+ * that one. The decoder keeps what it needs of the outer packet, so the inner frame may be decoded
+ * into any packet, the outer one's included. Errors of inner frames are counted as any frame's.
  */
 public final class PacketDecoder {
     private final DecodeStats stats;
     private final FrameCursor cursor = new FrameCursor();
+    private final InnerFrame inner = new InnerFrame();
 
     public PacketDecoder(DecodeStats stats) {
         if (stats == null) {
@@ -55,6 +63,61 @@ public final class PacketDecoder {
 
         int kind = decodeFrame(linkType, buf, cursor, out);
         out.kind = kind;
+        count(kind, linkType, out);
+        Decapsulation.find(buf, cursor, out, 0, inner);
+        return kind;
+    }
+
+    /** True when the packet decoded last carries a tunnel whose inner frame {@link #decodeInner} decodes. */
+    public boolean hasInner() {
+        return inner.link != InnerFrame.NONE;
+    }
+
+    /**
+     * Clears {@code out} and decodes into it the inner frame of the tunnel in the packet decoded last
+     * (see {@link #hasInner()}), as a packet of its own: same timestamp, the frame's outermost VLAN id,
+     * and the tunnel's kind, depth and outer IP header. Afterwards {@link #hasInner()} tells whether this
+     * packet carries a tunnel in turn. Without an inner frame, returns {@link DecodedPacket#KIND_NON_IP}
+     * and counts nothing.
+     *
+     * @param buf the buffer the frame was decoded from, unchanged since
+     */
+    public int decodeInner(ByteBuffer buf, DecodedPacket out) {
+        final InnerFrame t = inner;
+        out.clear();
+        if (t.link == InnerFrame.NONE) {
+            return DecodedPacket.KIND_NON_IP;
+        }
+        int linkType = t.link == InnerFrame.ETHERNET ? LinkType.ETHERNET : LinkType.RAW;
+        out.linkType = linkType;
+        out.timestampNanos = t.timestampNanos;
+        out.vlanId = t.vlanId;
+        out.tunnel = t.kind;
+        out.tunnelDepth = t.depth;
+        out.outerIpVersion = t.outerIpVersion;
+        out.outerSrcHi = t.outerSrcHi;
+        out.outerSrcLo = t.outerSrcLo;
+        out.outerDstHi = t.outerDstHi;
+        out.outerDstLo = t.outerDstLo;
+        int kind;
+        if (t.link == InnerFrame.ERROR) {
+            kind = FrameCursor.fail(out, t.error);
+        } else {
+            out.frameLength = t.wireLength;
+            cursor.reset(t.offset, t.end - t.offset, t.wireLength);
+            kind = decodeFrame(linkType, buf, cursor, out);
+        }
+        out.kind = kind;
+        count(kind, linkType, out);
+        if (kind == DecodedPacket.KIND_ERROR) {
+            t.link = InnerFrame.NONE;
+        } else {
+            Decapsulation.find(buf, cursor, out, t.depth, t);
+        }
+        return kind;
+    }
+
+    private void count(int kind, int linkType, DecodedPacket out) {
         switch (kind) {
             case DecodedPacket.KIND_ERROR:
                 stats.countError(out.error);
@@ -71,7 +134,6 @@ public final class PacketDecoder {
             default:
                 break;
         }
-        return kind;
     }
 
     /** True for the link types {@link #decode} understands. */

@@ -15,8 +15,16 @@ public final class TcpHeader {
     public static final int URGENT_POINTER_OFFSET = 18;
     /** The header without options. */
     public static final int MIN_LENGTH = 20;
-    /** What must be captured to report the packet: ports through flags. */
-    public static final int REQUIRED_LENGTH = 14;
+    /** The ports. */
+    public static final int PORTS_LENGTH = 4;
+    /** Ports through flags. */
+    public static final int FLAGS_LENGTH = 14;
+    /**
+     * What must be captured to report the packet: the ports, as for UDP. A header cut by the snap
+     * length after them still counts its flow (tcpdump prints it as {@code [|tcp]}, tshark shows its
+     * ports), with its flags unknown: 0, which changes no TCP state but "seen".
+     */
+    public static final int REQUIRED_LENGTH = PORTS_LENGTH;
 
     private TcpHeader() {
     }
@@ -53,7 +61,11 @@ public final class TcpHeader {
         return FrameCursor.u16(buf, offset + WINDOW_OFFSET);
     }
 
-    /** Fills ports, flags and payload length; KIND_TRANSPORT or an error. */
+    /**
+     * Fills ports, flags and payload length; KIND_TRANSPORT or an error. When the capture ends after
+     * the ports but before the flags, the flags are 0 and the payload is the IP payload less a
+     * minimal header (the data offset may not be captured either).
+     */
     static int decode(ByteBuffer buf, FrameCursor c, DecodedPacket out) {
         int p = c.pos;
         int ipPayload = c.ipRemaining();
@@ -61,12 +73,14 @@ public final class TcpHeader {
             return FrameCursor.fail(out, DecodeError.BAD_TCP_HEADER);
         }
         int captured = c.end - p;
-        if (captured >= 4) {
-            out.srcPort = sourcePort(buf, p);
-            out.dstPort = destinationPort(buf, p);
-        }
-        if (captured < REQUIRED_LENGTH) {
+        if (captured < PORTS_LENGTH) {
             return FrameCursor.fail(out, DecodeError.TRUNCATED_TRANSPORT);
+        }
+        out.srcPort = sourcePort(buf, p);
+        out.dstPort = destinationPort(buf, p);
+        if (captured < FLAGS_LENGTH) {
+            out.payloadLength = ipPayload - MIN_LENGTH;
+            return DecodedPacket.KIND_TRANSPORT;
         }
         out.tcpFlags = flags(buf, p);
         int headerLength = headerLength(buf, p);

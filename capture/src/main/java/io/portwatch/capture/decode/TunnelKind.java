@@ -10,6 +10,8 @@ public enum TunnelKind {
     GENEVE,
     /** GRE (RFC 2784, 2890): IP or Ethernet (transparent bridging) inside. */
     GRE,
+    /** ERSPAN type I over GRE (protocol 0x88BE without a sequence number, no ERSPAN header): Ethernet inside. */
+    ERSPAN_I,
     /** ERSPAN type II over GRE: Ethernet inside. */
     ERSPAN_II,
     /** ERSPAN type III over GRE: Ethernet inside. */

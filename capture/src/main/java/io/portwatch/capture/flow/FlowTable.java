@@ -1,6 +1,7 @@
 package io.portwatch.capture.flow;
 
 import io.portwatch.capture.decode.DecodedPacket;
+import io.portwatch.capture.decode.TunnelKind;
 
 import java.util.Arrays;
 
@@ -13,7 +14,7 @@ import java.util.Arrays;
  * entry of 4 longs (the two 128-bit addresses) read only when a flow starts or ends, or when its
  * addresses are asked for. Open addressing with linear probing and backward-shift deletion: a flow
  * costs 96 bytes divided by the load factor, at most 0.75, so at most 128 bytes a flow at the
- * {@link FlowConfig#maxFlows()} limit, and nothing else. The table starts at up to 2<sup>16</sup> slots
+ * {@link FlowConfig#maxFlows()} limit, and nothing else but the tags below. The table starts at up to 2<sup>16</sup> slots
  * and grows fourfold, to at most {@code maxFlows / 0.75} slots; a slot's home follows its hash in
  * order, so growing copies the entries as a stream. When {@code maxFlows} are tracked, expired flows
  * are swept out and then the longest-idle sixteenth is evicted ({@link EndReason#EVICTED}).
@@ -24,6 +25,12 @@ import java.util.Arrays;
  * alone, and IPv4 flows never touch the cold array. Other flows keep a 64-bit hash of the 5-tuple in
  * the key word, and a packet that matches it is then compared with the full addresses in the cold
  * array: a hash collision costs one more read, never a wrong flow.
+ *
+ * <p>Tags ({@link FlowTags}): the outermost VLAN id of a flow's first packet, and for a flow seen inside a
+ * tunnel the tunnel's kind and outer addresses, are kept in arrays beside the slots, allocated only once
+ * a flow has them (2 bytes a slot for VLANs, 40 for tunnels): the common flow, untagged and not
+ * tunnelled, costs nothing more. They are not part of the key: a flow is its 5-tuple, whatever VLAN or
+ * tunnel its packets came in.
  *
  * <p>Packet counters are 32 bits a direction: a flow part about to count a 2<sup>32</sup>th packet one
  * way is cut first ({@link EndReason#ACTIVE}), as if its active timeout had passed.
@@ -132,6 +139,7 @@ public final class FlowTable {
 
     private long[] hot;
     private long[] cold;
+    private FlowTags tags;
     private int capacity;
     private int size;
     private int growAt;
@@ -164,6 +172,7 @@ public final class FlowTable {
         this.maxCapacity = (int) Math.min(Integer.MAX_VALUE / HOT - 1,
                 Math.max(MIN_CAPACITY, (long) Math.ceil(config.maxFlows() / MAX_LOAD) + 1));
         allocate(Math.min(maxCapacity, INITIAL_CAPACITY));
+        tags = new FlowTags(capacity);
     }
 
     private void allocate(int cap) {
@@ -189,7 +198,7 @@ public final class FlowTable {
 
     /** Bytes the table holds now, for memory accounting. */
     public long memoryBytes() {
-        return ((long) hot.length + cold.length) * Long.BYTES;
+        return ((long) hot.length + cold.length) * Long.BYTES + tags.memoryBytes();
     }
 
     public long flowsStarted() {
@@ -437,6 +446,7 @@ public final class FlowTable {
         hot[b + BYTES_TO_SERVER] = 0;
         hot[b + BYTES_TO_CLIENT] = 0;
         hot[b + STATE] = 0;
+        tags.set(slot, p);
         if (!exact) {
             final long[] cold = this.cold;
             final int c = slot * COLD;
@@ -496,8 +506,10 @@ public final class FlowTable {
 
     private void grow() {
         final long[] oldHot = hot, oldCold = cold;
+        final FlowTags oldTags = tags;
         final int oldCap = capacity;
         allocate((int) Math.min(maxCapacity, (long) oldCap * GROWTH));
+        tags = oldTags.resized(capacity);
         final long[] hot = this.hot, cold = this.cold;
         int overlong = 0;
         // Slots map to the new table in order (the index is monotone in the hash), so the copy streams.
@@ -520,17 +532,21 @@ public final class FlowTable {
             if ((oldHot[ob + META] & EXACT) == 0) {
                 System.arraycopy(oldCold, j * COLD, cold, i * COLD, COLD);
             }
+            tags.copy(oldTags, j, i);
         }
         if (overlong > 0) { // evicted, told from the old arrays where they still are
             final long[] newHot = this.hot, newCold = this.cold;
+            final FlowTags newTags = this.tags;
             this.hot = oldHot;
             this.cold = oldCold;
+            this.tags = oldTags;
             final int[] order = expiry.ordered(overlong);
             for (int k = 0; k < overlong; k++) {
                 onEnd.onFlowEnd(this, order[k], EndReason.EVICTED);
             }
             this.hot = newHot;
             this.cold = newCold;
+            this.tags = newTags;
             flowsEvicted += overlong;
             size -= overlong;
         }
@@ -650,6 +666,7 @@ public final class FlowTable {
             if ((hot[jb + META] & EXACT) == 0) {
                 System.arraycopy(cold, j * COLD, cold, hole * COLD, COLD);
             }
+            tags.copy(tags, j, hole);
             hole = j;
         }
         Arrays.fill(hot, BASE + hole * HOT, BASE + hole * HOT + HOT, 0L);
@@ -742,6 +759,37 @@ public final class FlowTable {
     public long serverLo(int slot) {
         final int b = BASE + slot * HOT;
         return (hot[b + META] & EXACT) != 0 ? MAPPED | hot[b + KEY] & LOW32 : cold[slot * COLD + SERVER_LO];
+    }
+
+    /** The outermost VLAN id of the flow's first packet, or {@link DecodedPacket#NO_VLAN}. */
+    public int vlanId(int slot) {
+        return tags.vlanId(slot);
+    }
+
+    /** The tunnel the flow's first packet came in (the innermost one), or null. */
+    public TunnelKind tunnel(int slot) {
+        return tags.tunnel(slot);
+    }
+
+    /** The IP version of the header that carried the flow's tunnel (0 when not tunnelled). */
+    public int outerIpVersion(int slot) {
+        return tags.outerIpVersion(slot);
+    }
+
+    public long outerSrcHi(int slot) {
+        return tags.outer(slot, 0);
+    }
+
+    public long outerSrcLo(int slot) {
+        return tags.outer(slot, 1);
+    }
+
+    public long outerDstHi(int slot) {
+        return tags.outer(slot, 2);
+    }
+
+    public long outerDstLo(int slot) {
+        return tags.outer(slot, 3);
     }
 
     public long startNanos(int slot) {

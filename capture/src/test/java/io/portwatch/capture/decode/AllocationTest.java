@@ -63,4 +63,55 @@ class AllocationTest {
         assertTrue(allocated < 4096, allocated + " bytes allocated decoding " + frames + " frames");
         assertEquals(0, stats.unknownLinkTypeFrames(), "unknown link types are the one path that boxes (DecodeStats)");
     }
+
+    /** Frames carrying every tunnel kind, their inner frames decoded too (as the analyzer does). */
+    @Test
+    void decapsulatingAllocatesNothing() {
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no allocation counter");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
+        threads.setThreadAllocatedMemoryEnabled(true);
+        byte[] ip = io.portwatch.testkit.FrameBuilder.ip("10.0.0.1", "10.0.0.2", 6, io.portwatch.testkit.FrameBuilder.tcp(1, 2, 2, 0));
+        byte[] eth = io.portwatch.testkit.FrameBuilder.ethernet(ip);
+        List<byte[]> frames = List.of(
+                io.portwatch.testkit.FrameBuilder.ip("192.0.2.1", "192.0.2.2", 17,
+                        io.portwatch.testkit.FrameBuilder.udp(1, 4789, io.portwatch.testkit.TunnelBuilder.vxlan(1, eth))),
+                io.portwatch.testkit.FrameBuilder.ip("192.0.2.1", "192.0.2.2", 17,
+                        io.portwatch.testkit.FrameBuilder.udp(1, 6081, io.portwatch.testkit.TunnelBuilder.geneve(2, 0x6558, 1, eth))),
+                io.portwatch.testkit.FrameBuilder.ip("192.0.2.1", "192.0.2.2", 17, io.portwatch.testkit.FrameBuilder.udp(1, 2152,
+                        io.portwatch.testkit.TunnelBuilder.gtpU(true, new int[] {1, 1}, ip))),
+                io.portwatch.testkit.FrameBuilder.ip("2001:db8::1", "2001:db8::2", 47,
+                        io.portwatch.testkit.TunnelBuilder.gre(0x3000, 0x22EB, io.portwatch.testkit.TunnelBuilder.erspanIII(true, eth))),
+                io.portwatch.testkit.FrameBuilder.ip("192.0.2.1", "192.0.2.2", 4,
+                        io.portwatch.testkit.FrameBuilder.ip("192.0.2.3", "192.0.2.4", 47,
+                                io.portwatch.testkit.TunnelBuilder.gre(0x2000, 0x0800, ip))));
+        ByteBuffer[] bufs = new ByteBuffer[frames.size() * 2];
+        int[] lengths = new int[bufs.length];
+        for (int i = 0; i < bufs.length; i++) {
+            byte[] f = frames.get(i / 2);
+            int len = i % 2 == 0 ? f.length : f.length - 30; // whole, and cut inside the inner frame
+            bufs[i] = ByteBuffer.allocateDirect(len).put(f, 0, len).clear();
+            lengths[i] = len;
+        }
+        PacketDecoder decoder = new PacketDecoder(new DecodeStats());
+        DecodedPacket out = new DecodedPacket();
+        long checksum = 0;
+        long before = 0;
+        long thread = Thread.currentThread().getId();
+        for (int round = 0; round < 25_000; round++) {
+            if (round == 20_000) { // warmed up
+                before = threads.getThreadAllocatedBytes(thread);
+            }
+            for (int k = 0; k < bufs.length; k++) {
+                checksum += decoder.decode(LinkType.RAW, round, bufs[k], 0, lengths[k], lengths[k], out);
+                while (decoder.hasInner()) {
+                    checksum += decoder.decodeInner(bufs[k], out) + out.tunnelDepth;
+                }
+            }
+        }
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        assertTrue(checksum > 0);
+        assertTrue(allocated < 4096, allocated + " bytes allocated decapsulating");
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portwatch.testkit.Bytes;
 import io.portwatch.testkit.FrameBuilder;
+import io.portwatch.testkit.TunnelBuilder;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,6 +59,27 @@ class DecoderFuzzTest {
         byte[] jumbo = new FrameBuilder.Ip6().next(0).payloadLength(0).build(Bytes.concat(
                 new Bytes().u8(17).u8(0).u8(0xC2).u8(4).u32(8 + 8 + 100).toArray(), FrameBuilder.udp(1, 2, 0, 100)));
         seeds.add(layout(LinkType.IPV6, jumbo));
+        // tunnels: their inner frames are decoded too (see the loop), nested ones to the depth limit and past it
+        byte[] eth = FrameBuilder.ethernet(ip4);
+        byte[] v6udp = new FrameBuilder.Ip6().next(17).build(FrameBuilder.udp(1, 2, 10));
+        seeds.add(layout(LinkType.ETHERNET, FrameBuilder.ethernet(FrameBuilder.ip("192.0.2.1", "192.0.2.2", 17,
+                FrameBuilder.udp(1, TunnelBuilder.VXLAN_PORT, TunnelBuilder.vxlan(5, eth))))));
+        seeds.add(layout(LinkType.RAW, FrameBuilder.ip("2001:db8::1", "2001:db8::2", 17,
+                FrameBuilder.udp(1, TunnelBuilder.GENEVE_PORT, TunnelBuilder.geneve(3, EtherType.IPV6, 5, v6udp)))));
+        seeds.add(layout(LinkType.RAW, FrameBuilder.ip("192.0.2.1", "192.0.2.2", 17,
+                FrameBuilder.udp(1, TunnelBuilder.GTP_U_PORT, TunnelBuilder.gtpU(true, new int[] {1, 2}, ip4)))));
+        seeds.add(layout(LinkType.RAW, FrameBuilder.ip("192.0.2.1", "192.0.2.2", 47, TunnelBuilder.gre(
+                TunnelBuilder.GRE_CHECKSUM | TunnelBuilder.GRE_KEY | TunnelBuilder.GRE_SEQUENCE, EtherType.IPV4, ip4))));
+        seeds.add(layout(LinkType.RAW, FrameBuilder.ip("192.0.2.1", "192.0.2.2", 47, TunnelBuilder.gre(
+                TunnelBuilder.GRE_SEQUENCE, TunnelBuilder.ETHERTYPE_ERSPAN_III, TunnelBuilder.erspanIII(true, eth)))));
+        seeds.add(layout(LinkType.RAW, FrameBuilder.ip("192.0.2.1", "192.0.2.2", 47, TunnelBuilder.gre(
+                TunnelBuilder.GRE_SEQUENCE, TunnelBuilder.ETHERTYPE_ERSPAN_II, TunnelBuilder.erspanII(eth)))));
+        byte[] nested = ip4;
+        for (int depth = 0; depth < 5; depth++) {
+            nested = FrameBuilder.ip("192.0.2.1", "192.0.2.2", depth % 2 == 0 ? 4 : 47,
+                    depth % 2 == 0 ? nested : TunnelBuilder.gre(0, EtherType.IPV4, nested));
+        }
+        seeds.add(layout(LinkType.RAW, nested));
         return seeds;
     }
 
@@ -89,6 +111,10 @@ class DecoderFuzzTest {
             DecodedPacket p = h.run(link, f, captured, lyingLength(rnd, f.length));
             record(p, reasons, kinds);
             frames++;
+            for (DecodedPacket q = h.inner(); q != null; q = h.inner()) { // bounded by the decoder's depth limit
+                record(q, reasons, kinds);
+                frames++;
+            }
             if (i % 10 == 0) {
                 String first = digest(p);
                 assertEquals(first, digest(h.run(link, f, captured, p.frameLength)), "deterministic, seed " + SEED);
@@ -100,7 +126,7 @@ class DecoderFuzzTest {
 
         DecodeStats s = h.stats;
         assertEquals(frames, s.totalErrors() + s.nonIp() + s.otherIp() + s.unknownLinkTypeFrames()
-                + kinds[DecodedPacket.KIND_TRANSPORT] + kinds[DecodedPacket.KIND_FRAGMENT], "every frame counted once");
+                + kinds[DecodedPacket.KIND_TRANSPORT] + kinds[DecodedPacket.KIND_FRAGMENT], "every frame (and inner frame) counted once");
         for (int k = 0; k < kinds.length; k++) {
             assertTrue(kinds[k] > 0, "kind " + k + " reached");
         }

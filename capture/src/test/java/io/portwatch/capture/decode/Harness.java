@@ -14,6 +14,8 @@ final class Harness {
     final DecodeStats stats = new DecodeStats();
     final PacketDecoder decoder = new PacketDecoder(stats);
     final DecodedPacket out = new DecodedPacket();
+    /** Where {@link #inner()} decodes. */
+    final DecodedPacket inner = new DecodedPacket();
     private ByteBuffer buffer = ByteBuffer.allocate(4096);
 
     DecodedPacket run(int linkType, byte[] frame) {
@@ -40,6 +42,24 @@ final class Harness {
         return out;
     }
 
+    /**
+     * Decodes the inner frame of the tunnel in the packet decoded last (by {@link #run} or by this) into
+     * {@link #inner} and checks the invariants on it; null when that packet carries no tunnel.
+     */
+    DecodedPacket inner() {
+        if (!decoder.hasInner()) {
+            return null;
+        }
+        Snapshot before = new Snapshot(stats);
+        int kind = decoder.decodeInner(buffer, inner);
+        if (kind != inner.kind) {
+            throw new AssertionError("returned kind " + kind + " but inner.kind " + inner.kind);
+        }
+        checkInvariants(inner.linkType, inner, before, stats);
+        check(inner.tunnel != null && inner.tunnelDepth >= 1 && inner.outerIpVersion != 0, "inner packet has its tunnel");
+        return inner;
+    }
+
     /** The counters the decoder keeps, to check that each frame moves exactly the right one. */
     record Snapshot(long[] errors, long nonIp, long otherIp, long unknown) {
         Snapshot(DecodeStats s) {
@@ -63,6 +83,8 @@ final class Harness {
         String ctx = " (kind " + p.kind + ", error " + p.error + ", link " + linkType + ")";
 
         check(p.linkType == linkType, "linkType copied" + ctx);
+        check(p.vlanId >= DecodedPacket.NO_VLAN && p.vlanId <= 0xFFF, "VLAN id" + ctx);
+        check((p.tunnel == null) == (p.tunnelDepth == 0), "tunnel iff depth" + ctx);
         check((p.kind == DecodedPacket.KIND_ERROR) == (p.error != null), "error set iff KIND_ERROR" + ctx);
         check(p.kind >= DecodedPacket.KIND_NON_IP && p.kind <= DecodedPacket.KIND_UNKNOWN_LINK, "kind range" + ctx);
         check(totalErrorDelta == (p.kind == DecodedPacket.KIND_ERROR ? 1 : 0), "one error counted" + ctx);
@@ -119,6 +141,8 @@ final class Harness {
                     case BAD_IPV6_EXTENSION -> check(p.ipVersion == 6, "extension error is IPv6" + ctx);
                     case BAD_TCP_HEADER -> check(p.ipVersion != 0 && p.isTcp(), "TCP error is TCP" + ctx);
                     case BAD_UDP_HEADER -> check(p.ipVersion != 0 && p.isUdp(), "UDP error is UDP" + ctx);
+                    case TRUNCATED_TUNNEL, BAD_TUNNEL_HEADER, TUNNEL_TOO_DEEP -> check(p.tunnel != null && p.ipVersion == 0,
+                            "tunnel errors only on inner frames, before their IP header" + ctx);
                     case TRUNCATED_TRANSPORT -> check(p.ipVersion != 0 && (p.isTcp() || p.isUdp()),
                             "truncated transport is TCP/UDP" + ctx);
                     default -> throw new AssertionError("unexpected reason" + ctx);

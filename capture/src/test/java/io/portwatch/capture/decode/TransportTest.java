@@ -79,18 +79,42 @@ class TransportTest {
     }
 
     @Test
-    void tcpNeedsFourteenCapturedBytes() {
-        byte[] frame = v4(6, FrameBuilder.tcp(1000, 2000, DecodedPacket.TCP_RST, 0));
-        for (int cut = 20; cut < 20 + TcpHeader.REQUIRED_LENGTH; cut++) {
+    void tcpNeedsOnlyThePortsCaptured() {
+        byte[] frame = v4(6, FrameBuilder.tcp(1000, 2000, DecodedPacket.TCP_RST, 10));
+        for (int cut = 20; cut < 20 + TcpHeader.PORTS_LENGTH; cut++) {
             DecodedPacket p = h.run(LinkType.IPV4, frame, cut, frame.length);
             assertEquals(DecodeError.TRUNCATED_TRANSPORT, p.error, "cut " + cut);
-            assertEquals(40, p.ipLength);
+            assertEquals(50, p.ipLength);
             assertEquals(DecodedPacket.PROTO_TCP, p.protocol);
+        }
+        // cut after the ports, before the flags: counted as tcpdump and tshark read it, flags unknown (0)
+        for (int cut = 20 + TcpHeader.PORTS_LENGTH; cut < 20 + TcpHeader.FLAGS_LENGTH; cut++) {
+            DecodedPacket p = h.run(LinkType.IPV4, frame, cut, frame.length);
+            assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind, "cut " + cut + ", error " + p.error);
+            assertEquals(1000, p.srcPort);
+            assertEquals(2000, p.dstPort);
+            assertEquals(0, p.tcpFlags, "cut " + cut);
+            assertEquals(10, p.payloadLength, "cut " + cut + ": the IP payload less a minimal header");
         }
         DecodedPacket p = h.run(LinkType.IPV4, frame, 34, frame.length);
         assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind);
         assertEquals(DecodedPacket.TCP_RST, p.tcpFlags);
-        assertEquals(0, p.payloadLength);
+        assertEquals(10, p.payloadLength);
+    }
+
+    /** tcpdump's tcp_header_heapoverflow.pcap: 12 bytes of TCP captured; tcpdump and tshark show its ports. */
+    @Test
+    void tcpdumpsTruncatedTcpHeaderIsCounted() throws java.io.IOException {
+        java.util.List<CaptureFiles.Frame> frames =
+                CaptureFiles.read(io.portwatch.testkit.Corpus.file("tcpdump-tests", "tcp_header_heapoverflow.pcap"));
+        assertEquals(1, frames.size());
+        CaptureFiles.Frame f = frames.get(0);
+        DecodedPacket p = h.run(f.linkType(), f.data(), f.data().length, f.originalLength());
+        assertEquals(DecodedPacket.KIND_TRANSPORT, p.kind, "error " + p.error);
+        assertEquals(12336, p.srcPort);
+        assertEquals(12336, p.dstPort);
+        assertEquals(0, p.tcpFlags);
+        assertEquals(12336, p.ipLength);
     }
 
     @Test
