@@ -43,7 +43,10 @@ final class MergingStage extends Stage {
     private int flushes;
     private final List<Summary> summaries = new ArrayList<>();
     private final boolean[] contributed;
-    /** The time of the capture's first frame, which the threads' summaries do not know (read at the end). */
+    /**
+     * The time of the capture's first frame, which the threads' summaries do not know (read at the end); null
+     * when the earliest of theirs is it (threads that each read their packets in time order).
+     */
     private final java.util.function.LongSupplier firstNanos;
 
     /**
@@ -52,17 +55,20 @@ final class MergingStage extends Stage {
      * @param threads       packet threads, one link each
      * @param events        each link's ring, in events (a power of two)
      * @param talkersBudget what a window's merged top talkers may grow into
+     * @param firstNanos    the time of the capture's first frame, asked for at the end
+     * @param threadsTick   whether each thread ticks the detectors' clock on its own schedule (a share of a live
+     *                      interface; the detectors take each tick once), or is told when
      */
     MergingStage(Detection detection, PortPeers peers, RecordSink sink, String name, int threads, int events,
-                 long talkersBudget, java.util.function.LongSupplier firstNanos) {
+                 long talkersBudget, java.util.function.LongSupplier firstNanos, boolean threadsTick) {
         super(detection, peers, sink, name);
         this.firstNanos = firstNanos;
         this.links = new StageLink[threads];
         for (int i = 0; i < threads; i++) {
-            links[i] = new StageLink(this, events, true);
+            links[i] = new StageLink(this, events, !threadsTick);
         }
         this.contributed = new boolean[threads];
-        this.window = new WindowMerge(talkersBudget);
+        this.window = new WindowMerge(threads, talkersBudget);
         start();
     }
 
@@ -175,7 +181,7 @@ final class MergingStage extends Stage {
                 // the detectors close their window once, with the merged record (emitWindow)
             }
             case DetectionEvents.WINDOW_DRAFT -> {
-                window.add((WindowDraft) ref, stamp);
+                window.add(link, (WindowDraft) ref, stamp);
                 contributed[link] = true;
                 if (window.drafts() == links.length) {
                     emitWindow();
@@ -193,7 +199,7 @@ final class MergingStage extends Stage {
                     if (window.drafts() > 0) {
                         emitWindow();
                     }
-                    sink.summary(merge(summaries, firstNanos.getAsLong()));
+                    sink.summary(merge(summaries, firstNanos != null ? firstNanos.getAsLong() : earliest(summaries)));
                 }
             }
             case DetectionEvents.FLUSH -> {
@@ -217,6 +223,16 @@ final class MergingStage extends Stage {
                 links[j].windowDone();
             }
         }
+    }
+
+    private static long earliest(List<Summary> parts) {
+        long first = 0;
+        for (Summary s : parts) {
+            if (s.packets() > 0 && (first == 0 || s.firstNanos() < first)) {
+                first = s.firstNanos();
+            }
+        }
+        return first;
     }
 
     /** The threads' summaries as one: counts added, the capture's first packet time, the latest of all. */

@@ -36,7 +36,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * the stage need not wait for it: no thread waits on another but through a full ring.
  *
  * <p>Frames other than IP (ARP, ...) all go to the first thread. A pair of hosts that carries most of a
- * capture keeps one thread busy: the split is by host pair, not by flow, for the fragments' sake.
+ * capture keeps one thread busy: the split is by host pair, not by flow, for the fragments' sake. A tunnelled
+ * frame goes by its innermost pair of hosts (by its outer one with {@code --tunnels outer}): the flows inside
+ * a tunnel are then those of one thread, but with {@code --tunnels both} the tunnel's own flow is counted by
+ * each thread that had some of its frames (as up to N flows).
  *
  * <p>Used as a {@link PacketSink} on the reading thread; {@link #finish()} once at the end.
  */
@@ -69,6 +72,8 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
     private final long seed = new SecureRandom().nextLong();
     private final long interval;
     private final boolean detecting;
+    /** Whether a tunnelled frame goes to the owner of its innermost addresses (--tunnels inner or both). */
+    private final boolean innermost;
 
     // Reading thread.
     private final PacketDecoder decoder = new PacketDecoder(new DecodeStats());
@@ -105,10 +110,11 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         this.threads = threads;
         this.interval = config.intervalNanos();
         this.detecting = config.detect() != null;
+        this.innermost = config.tunnels() != TunnelMode.OUTER;
         Detection detection = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         PortPeers peers = new PortPeers(config.fleetKey(), new MemoryBudget(config.peersMemory()));
         this.stage = new MergingStage(detection, peers, sink, input, threads, DetectionStage.EVENTS,
-                config.talkersMemory(), () -> firstTimestamp);
+                config.talkersMemory(), () -> firstTimestamp, false);
         AnalyzerConfig share = share(config, threads);
         this.rings = new FrameRing[threads];
         this.analyzers = new TrafficAnalyzer[threads];
@@ -159,6 +165,11 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         }
         timeEvents(seq, timestampNanos);
         decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, decoded);
+        if (innermost) {
+            while (decoder.hasInner()) { // bounded by the decoder's depth limit
+                decoder.decodeInner(buffer, decoded);
+            }
+        }
         final FrameRing r = rings[owner(decoded)];
         if (!r.offer(seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength)) {
             readerIdle.reset();

@@ -90,6 +90,11 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     /** Whether {@link #stage} merges several threads' events: they then carry this thread's time. */
     private final boolean merging;
     /**
+     * Whether this thread stamps its events with packet and clock time itself (a share of a live interface,
+     * {@link FanoutAnalysis}), rather than being told each frame's place ({@link #nextStamp}).
+     */
+    private final boolean clockStamps;
+    /**
      * Where the frame being handed in stands in the capture (its place in the reading thread's order), as the
      * events it causes are stamped for a merging stage; and each batched packet's, in {@link #stamps}.
      */
@@ -153,6 +158,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
         this.stage = detect != null && config.detectionThread()
                 ? new DetectionStage(detect, peers, sink, input).link() : null;
         this.merging = false;
+        this.clockStamps = false;
         this.detectIn = stage != null ? stage : detect;
         this.out = stage != null ? stage : new AnalyzerOutput.Direct(sink, peers, detect);
         for (int i = 0; i < BATCH; i++) {
@@ -168,6 +174,14 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
      * @param config as for the whole capture, but with this share's flow table and talkers' memory
      */
     TrafficAnalyzer(AnalyzerConfig config, String input, StageLink link) {
+        this(config, input, link, false);
+    }
+
+    /**
+     * One thread's share of a capture split by flow, as above; with {@code clockStamps}, a share of a live
+     * interface (one of its fanout sockets) that stamps what it hands on with its packets' time and the clock.
+     */
+    TrafficAnalyzer(AnalyzerConfig config, String input, StageLink link, boolean clockStamps) {
         this.config = config;
         this.emitFlows = config.emitFlows();
         this.tunnels = config.tunnels();
@@ -182,6 +196,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
         this.policy = config.detect() != null && config.detect().policy() != null;
         this.stage = link;
         this.merging = true;
+        this.clockStamps = clockStamps;
         this.detectIn = config.detect() != null ? link : null;
         this.out = link;
         for (int i = 0; i < BATCH; i++) {
@@ -263,6 +278,9 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
             closeWindow();
             openWindow(epochNanos);
         }
+        if (clockStamps && epochNanos - CLOCK_GRACE_NANOS > nextStamp) {
+            nextStamp(epochNanos - CLOCK_GRACE_NANOS); // frames still in the capture's buffer may be that old
+        }
         // lastIdleSweep starts at Long.MIN_VALUE: compared without the subtraction, which would overflow
         if (lastIdleSweep == Long.MIN_VALUE || epochNanos - lastIdleSweep >= IDLE_SWEEP_NANOS) {
             lastIdleSweep = epochNanos;
@@ -272,7 +290,9 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
             detectIn.onTime(epochNanos);
         }
         scheduleTimeEvents();
-        if (stage != null) {
+        if (merging) {
+            stage.watermark(nextStamp);
+        } else if (stage != null) {
             stage.publish();
         }
     }
@@ -284,6 +304,18 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     void nextStamp(long s) {
         nextStamp = s;
         stage.stamp(s);
+    }
+
+    /**
+     * A share of a live interface: what happens at packet time {@code t} before its packet (the detectors'
+     * clock, a window that ends) is stamped {@code t}, or the end of the window that ends (so that it comes
+     * before anything of the next window, and after everything of this one).
+     */
+    private void clockStamp(long t) {
+        final long s = windowOpen && config.intervalNanos() > 0 && t >= windowEnd ? windowEnd - 1 : t;
+        if (s > nextStamp) {
+            nextStamp(s);
+        }
     }
 
     /**
@@ -349,7 +381,13 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     @Override
     public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
                          int originalLength) {
+        if (clockStamps) {
+            clockStamp(timestampNanos);
+        }
         advanceTime(timestampNanos); // may handle the batch first, and close a window: before this frame counts
+        if (clockStamps && timestampNanos > nextStamp) {
+            nextStamp(timestampNanos);
+        }
         final DecodedPacket p = ring[pending];
         final int kind = decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, p);
         packets++;
@@ -487,8 +525,8 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
         }
         if (merging) {
             stage.stamp(nextStamp);
-        }
-        if (stage != null) {
+            stage.watermark(nextStamp); // nothing is waiting in the batch now
+        } else if (stage != null) {
             stage.publish();
         }
     }
@@ -620,6 +658,9 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     }
 
     private void closeWindow() {
+        if (clockStamps && !finished && config.intervalNanos() > 0 && windowEnd - 1 > nextStamp) {
+            nextStamp(windowEnd - 1); // the window's last moment: before anything of the next one
+        }
         if (detectIn != null) {
             detectIn.onWindowClose();
         }

@@ -33,7 +33,6 @@ final class WindowMerge {
     private long end;
     private long packets;
     private long bytes;
-    private long activeFlows;
     private long decodeErrors;
     private CaptureStats capture;
     private PortTalkers talkers;
@@ -41,9 +40,19 @@ final class WindowMerge {
     /** The stamp the drafts of this window carry: the window is whole once the stage is past it. */
     private long closeStamp;
 
-    /** @param talkersBudget what the merged window's top talkers may grow into */
-    WindowMerge(long talkersBudget) {
+    /**
+     * Each thread's flows tracked at the end of its last window: a thread without a draft of a window (it had
+     * no packet in it, and its clock passed it at once) still tracked those at its end.
+     */
+    private final long[] lastActive;
+
+    /**
+     * @param threads       the threads whose drafts come together
+     * @param talkersBudget what the merged window's top talkers may grow into
+     */
+    WindowMerge(int threads, long talkersBudget) {
         this.talkersBudget = talkersBudget;
+        this.lastActive = new long[threads];
     }
 
     /** The window's port slots: where the distinct counts of its flows go. */
@@ -61,7 +70,8 @@ final class WindowMerge {
     }
 
     /** Adds one thread's draft of the window; its talkers are folded here (the thread gets its log back). */
-    void add(WindowDraft d, long stamp) {
+    void add(int thread, WindowDraft d, long stamp) {
+        lastActive[thread] = d.activeFlows();
         if (drafts == 0) {
             input = d.input();
             start = d.start();
@@ -80,10 +90,9 @@ final class WindowMerge {
         drafts++;
         packets += d.packets();
         bytes += d.bytes();
-        activeFlows += d.activeFlows();
         decodeErrors += d.decodeErrors();
         if (d.capture() != null) {
-            capture = capture == null ? d.capture() : capture.plus(d.capture());
+            capture = capture == null ? d.capture() : together(capture, d.capture());
         }
         PortTable.Counts counts = d.counts();
         if (d.talkers() != null) {
@@ -99,13 +108,27 @@ final class WindowMerge {
         slots.addAll(counts);
     }
 
+    /**
+     * Two sockets of one interface over the same window: their frames and drops add up; the time the interface
+     * was away, and its comebacks, each saw alike.
+     */
+    private static CaptureStats together(CaptureStats a, CaptureStats b) {
+        return new CaptureStats(a.received() + b.received(), a.droppedByKernel() + b.droppedByKernel(),
+                a.droppedByInterface() + b.droppedByInterface(), Math.max(a.downNanos(), b.downNanos()),
+                Math.max(a.reattached(), b.reattached()));
+    }
+
     /** The whole window's draft; this merge is empty afterwards, ready for the next window. */
     WindowDraft take() {
+        long activeFlows = 0;
+        for (int t = 0; t < lastActive.length; t++) {
+            activeFlows += lastActive[t];
+        }
         WindowTalkers merged = talkers == null ? null : new WindowTalkers(talkers, emptyLog, noSpare);
         WindowDraft d = new WindowDraft(input, start, end, slots.drainCounts(), packets, bytes, activeFlows,
                 decodeErrors, capture, merged, topTalkers);
         drafts = 0;
-        packets = bytes = activeFlows = decodeErrors = 0;
+        packets = bytes = decodeErrors = 0;
         capture = null;
         talkers = null;
         return d;

@@ -5,6 +5,7 @@ import io.portwatch.analysis.CaptureAnalysis;
 import io.portwatch.analysis.CollectingSink;
 import io.portwatch.analysis.PartitionedAnalyzer;
 import io.portwatch.analysis.TrafficAnalyzer;
+import io.portwatch.analysis.TunnelMode;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.PeerSketches;
 import io.portwatch.analysis.output.PortStats;
@@ -39,7 +40,8 @@ class PartitionedAgreementTest {
     void corpusCapturesGiveTheRecordsOfOneThread() throws Exception {
         List<Path> files = BatchOrderTest.corpusCaptures();
         for (long interval : new long[] {0, DetectConfig.SECOND}) {
-            AnalyzerConfig c = BatchOrderTest.config(interval).withTopTalkers(5);
+            // --tunnels inner: with both, a tunnel's own flow is counted by each thread that saw some of it
+            AnalyzerConfig c = BatchOrderTest.config(interval).withTopTalkers(5).withTunnels(TunnelMode.INNER);
             CollectingSink first = new CollectingSink();
             CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
             for (int threads : new int[] {2, 3}) {
@@ -48,6 +50,16 @@ class PartitionedAgreementTest {
                 assertSame(one, many, "interval " + interval + ", " + threads + " threads");
             }
         }
+    }
+
+    @Test
+    void corpusCapturesGiveTheRecordsOfOneThreadWithTunnelsOuter() throws Exception {
+        List<Path> files = BatchOrderTest.corpusCaptures();
+        AnalyzerConfig c = BatchOrderTest.config(DetectConfig.SECOND).withTunnels(TunnelMode.OUTER);
+        CollectingSink first = new CollectingSink();
+        CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
+        CollectingSink out = new CollectingSink();
+        assertSame(one, read(files, new PartitionedAnalyzer(c, "corpus", out, 2), out), "tunnels outer");
     }
 
     @Test
