@@ -93,7 +93,7 @@ public final class RingFanout {
                 options.filter());
         for (int attempt = 1; ; attempt++) {
             try {
-                RingLiveSource member = RingLiveSource.open(iface, share, id | (MODE << 16));
+                RingLiveSource member = RingLiveSource.open(iface, share, id | ((long) MODE << 16));
                 joined++;
                 return member;
             } catch (RingUnavailableException e) {

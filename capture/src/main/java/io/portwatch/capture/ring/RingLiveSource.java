@@ -78,8 +78,8 @@ public final class RingLiveSource implements LiveCapture {
         return open(iface, options, -1);
     }
 
-    /** As {@link #open(String, LiveOptions)}, joining a fanout group ({@code PACKET_FANOUT}'s argument) or not (-1). */
-    static RingLiveSource open(String iface, LiveOptions options, int fanout) throws CaptureException {
+    /** As {@link #open(String, LiveOptions)}, joining a fanout group ({@code PACKET_FANOUT}'s argument, unsigned) or not (-1). */
+    static RingLiveSource open(String iface, LiveOptions options, long fanout) throws CaptureException {
         Objects.requireNonNull(iface, "iface");
         Objects.requireNonNull(options, "options");
         RingSocket socket = RingSocket.open(iface, options, fanout);

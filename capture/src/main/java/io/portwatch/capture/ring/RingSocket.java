@@ -70,12 +70,13 @@ final class RingSocket {
     /**
      * Opens the interface with a ring shaped for the options.
      *
-     * @param fanout {@code id | (mode | flags) << 16} for {@code PACKET_FANOUT}, or -1 for none
+     * @param fanout {@code id | (mode | flags) << 16} for {@code PACKET_FANOUT} (an unsigned 32-bit value), or -1
+     *               for none
      * @throws InterfaceNotThereException when there is no such interface or it is down
      * @throws RingUnavailableException   when the ring cannot capture it here (then libpcap may)
      * @throws CaptureException           when the filter is invalid
      */
-    static RingSocket open(String iface, LiveOptions options, int fanout) throws CaptureException {
+    static RingSocket open(String iface, LiveOptions options, long fanout) throws CaptureException {
         if (!RingLibc.available()) {
             throw new RingUnavailableException(iface + ": the kernel ring needs Linux and a 64-bit JVM");
         }
@@ -131,7 +132,7 @@ final class RingSocket {
                 promiscuous(fd, index, iface);
             }
             if (fanout >= 0) {
-                setInt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT, fanout, iface, "fanout group");
+                setInt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT, (int) fanout, iface, "fanout group");
                 attach(fd, filter, iface);
             }
             return new RingSocket(iface, fd, index, hardware == RingLibc.ARPHRD_LOOPBACK, g, map);
