@@ -20,6 +20,11 @@ public interface LiveCapture extends PacketSource {
     /** The capture's counters now, since it was opened; after {@link #close()} the last known ones. */
     CaptureStats health();
 
+    /** How it captures, in a few words for the "listening on" line, e.g. {@code libpcap}. */
+    default String method() {
+        return "libpcap";
+    }
+
     /** Opens an interface for capture with the given options; how a capture is made again after a fault. */
     @FunctionalInterface
     interface Opener {

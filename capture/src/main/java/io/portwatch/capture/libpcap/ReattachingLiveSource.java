@@ -41,6 +41,7 @@ public final class ReattachingLiveSource implements PacketSource {
     private final Consumer<String> notices;
     private final int linkType;
     private final String warning;
+    private final String method;
     /** Counted down by the first {@link #stop()}: cuts a wait between attempts short. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -62,6 +63,7 @@ public final class ReattachingLiveSource implements PacketSource {
         this.current = first;
         this.linkType = first.linkType();
         this.warning = first.warning();
+        this.method = first.method();
     }
 
     /**
@@ -103,6 +105,11 @@ public final class ReattachingLiveSource implements PacketSource {
     /** libpcap's warning on the first activation, or null. */
     public String warning() {
         return warning;
+    }
+
+    /** How the first capture captures ({@link LiveCapture#method()}); later ones are opened the same way. */
+    public String method() {
+        return method;
     }
 
     /** Whether the interface is being captured now (false while it is away, and once stopped). */

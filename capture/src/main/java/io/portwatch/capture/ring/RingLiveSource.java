@@ -107,6 +107,13 @@ public final class RingLiveSource implements LiveCapture {
         return null;
     }
 
+    /** {@code kernel ring, 32 blocks of 1024 KiB}. */
+    @Override
+    public String method() {
+        RingGeometry g = socket.geometry();
+        return "kernel ring, " + g.blockCount() + " blocks of " + g.blockSize() / 1024 + " KiB";
+    }
+
     /** The ring's shape: blocks, block size, block timeout. */
     public RingGeometry geometry() {
         return socket.geometry();
