@@ -25,6 +25,14 @@ public interface LiveCapture extends PacketSource {
         return "libpcap";
     }
 
+    /**
+     * What to do about a permission failure, as every live capture says it: {@code run as root, or grant the
+     * capabilities with: setcap cap_net_raw,cap_net_admin=eip <this java binary>}.
+     */
+    static String permissionAdvice() {
+        return LiveActivation.permissionAdvice();
+    }
+
     /** Opens an interface for capture with the given options; how a capture is made again after a fault. */
     @FunctionalInterface
     interface Opener {

@@ -8,6 +8,7 @@ import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.libpcap.BpfCompiler;
 import io.portwatch.capture.libpcap.CaptureInterfaces;
 import io.portwatch.capture.libpcap.InterfaceNotThereException;
+import io.portwatch.capture.libpcap.LiveCapture;
 import io.portwatch.capture.libpcap.LiveOptions;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.CaptureException;
@@ -90,8 +91,9 @@ final class RingSocket {
             fd = RingLibc.socket(RingLibc.AF_PACKET, RingLibc.SOCK_RAW, 0);
         } catch (LastErrorException e) {
             int errno = e.getErrorCode();
-            throw new RingUnavailableException(iface + ": cannot open a packet socket ("
-                    + (errno == RingLibc.EPERM || errno == RingLibc.EACCES ? "no permission" : "errno " + errno) + ")");
+            throw new RingUnavailableException(errno == RingLibc.EPERM || errno == RingLibc.EACCES
+                    ? iface + ": no permission to capture: " + LiveCapture.permissionAdvice()
+                    : iface + ": cannot open a packet socket (errno " + errno + ")");
         }
         Pointer map = null;
         RingGeometry g = RingGeometry.of(options, pageSize());
