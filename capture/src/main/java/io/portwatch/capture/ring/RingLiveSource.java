@@ -109,7 +109,7 @@ public final class RingLiveSource implements LiveCapture {
         return null;
     }
 
-    /** {@code kernel ring, 32 blocks of 1024 KiB}. */
+    /** {@code kernel ring, 64 blocks of 512 KiB}. */
     @Override
     public String method() {
         RingGeometry g = socket.geometry();

@@ -167,9 +167,11 @@ class PacketRingTest {
     @Test
     void geometryFollowsTheBufferAndSnapshotLength() {
         RingGeometry d = RingGeometry.of(LiveOptions.defaults(), 4096);
-        assertEquals(new RingGeometry(1 << 20, 32, 352, 50), d, "32 MiB: 32 blocks of 1 MiB");
+        assertEquals(new RingGeometry(512 << 10, 64, 352, 50), d, "32 MiB: 64 blocks of 512 KiB");
         RingGeometry small = RingGeometry.of(new LiveOptions(256, true, 4 << 20, false, 50, null), 4096);
-        assertEquals(new RingGeometry(512 << 10, 8, 352, 50), small);
+        assertEquals(new RingGeometry(64 << 10, 64, 352, 50), small);
+        RingGeometry big = RingGeometry.of(new LiveOptions(256, true, 256 << 20, false, 50, null), 4096);
+        assertEquals(new RingGeometry(1 << 20, 256, 352, 50), big, "blocks of 1 MiB at most");
         RingGeometry tiny = RingGeometry.of(new LiveOptions(256, true, 1, true, 50, null), 4096);
         assertEquals(new RingGeometry(4096, 2, 352, 1), tiny, "at least two pages; immediate: 1 ms");
         RingGeometry jumbo = RingGeometry.of(new LiveOptions(262144, true, 4 << 20, false, 50, null), 4096);
