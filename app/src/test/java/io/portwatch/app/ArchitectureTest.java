@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The modules keep to their jobs, and the arrows between them go down only (app, then analysis, then
  * capture): capture is packets in and knows nothing of what is made of them; analysis is pure Java,
  * without libpcap, JNA, Kafka, Micrometer or the command line. Inside capture, libpcap (pcap4j and JNA)
- * is the package {@code io.portwatch.capture.libpcap} alone, and the pure-Java core (readers, decoding,
+ * is the package {@code io.portwatch.capture.libpcap} alone (with {@code .ring}, the kernel ring, which
+ * uses JNA and libpcap's compiler), and the pure-Java core (readers, decoding,
  * flows, the BPF interpreter) never reaches into it, so that reading with the Java reader needs no JNA;
  * only app uses both. Checked on the main classes of every module; {@link #theRulesCatchACrossingImport}
  * and {@link #theLibpcapRulesCatchACrossingImport} show the rules failing on a class that crosses.
@@ -36,14 +37,15 @@ class ArchitectureTest {
             .because("analysis turns flows and packets into statistics and detections, with no I/O");
 
     static final ArchRule ONLY_LIBPCAP_USES_JNA = noClasses().that()
-            .resideOutsideOfPackage("io.portwatch.capture.libpcap..")
+            .resideOutsideOfPackages("io.portwatch.capture.libpcap..", "io.portwatch.capture.ring..")
             .should().dependOnClassesThat().resideInAnyPackage("org.pcap4j..", "com.sun.jna..")
-            .because("libpcap and JNA are the package io.portwatch.capture.libpcap alone");
+            .because("libpcap and JNA are the packages io.portwatch.capture.libpcap and .ring (the kernel ring) alone");
 
     static final ArchRule CAPTURE_CORE_NEEDS_NO_LIBPCAP = noClasses().that()
             .resideInAnyPackage("io.portwatch.capture..", "io.portwatch.analysis..")
-            .and().resideOutsideOfPackage("io.portwatch.capture.libpcap..")
-            .should().dependOnClassesThat().resideInAPackage("io.portwatch.capture.libpcap..")
+            .and().resideOutsideOfPackages("io.portwatch.capture.libpcap..", "io.portwatch.capture.ring..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.portwatch.capture.libpcap..",
+                    "io.portwatch.capture.ring..")
             .because("the pure-Java core (readers, decoding, flows, the BPF interpreter) runs without JNA; "
                     + "only app chooses libpcap");
 

@@ -74,6 +74,13 @@ public final class LiveCommand implements Callable<Integer> {
                     + "Default: off.")
     boolean immediate;
 
+    @Option(names = "--capture", paramLabel = "METHOD",
+            description = "How to capture: ring (Linux: the kernel's packet ring, read in place with no call per "
+                    + "packet; where it cannot be set up, e.g. not Linux or an interface that is not "
+                    + "Ethernet-like, portwatch says so and uses libpcap) or libpcap. Default: ring on Linux, "
+                    + "libpcap elsewhere.")
+    String capture;
+
     @Option(names = "--queue", paramLabel = "N", defaultValue = "65536",
             description = "Records that may wait for the output; beyond it they are dropped and counted. Default: ${DEFAULT-VALUE}.")
     int queueCapacity;
@@ -134,6 +141,10 @@ public final class LiveCommand implements Callable<Integer> {
         if (snaplen < 64 || snaplen > 262144) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--snaplen must be 64 to 262144: " + snaplen);
         }
+        if (capture != null && !capture.equals("ring") && !capture.equals("libpcap")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--capture must be ring or libpcap: " + capture);
+        }
+        boolean ring = capture == null ? System.getProperty("os.name", "").startsWith("Linux") : capture.equals("ring");
         if (queueCapacity < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--queue must be at least 1: " + queueCapacity);
         }
@@ -175,6 +186,7 @@ public final class LiveCommand implements Callable<Integer> {
         return new LiveRun(interfaces, options, config, queueCapacity, output, metricsOptions, web, spec.commandLine())
                 .ipfix(ipfix)
                 .runAs(runAs)
+                .ring(ring)
                 .run(() -> detect.saveBaseline(detection, err));
     }
 

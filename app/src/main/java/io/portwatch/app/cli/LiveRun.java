@@ -18,9 +18,13 @@ import io.portwatch.app.web.WebOptions;
 import io.portwatch.app.web.WebServer;
 import io.portwatch.app.web.WebSink;
 import io.portwatch.capture.decode.LinkType;
+import io.portwatch.capture.libpcap.InterfaceNotThereException;
+import io.portwatch.capture.libpcap.LibpcapLiveSource;
 import io.portwatch.capture.libpcap.LiveOptions;
 import io.portwatch.capture.libpcap.ReattachingLiveSource;
 import io.portwatch.capture.libpcap.ReopenBackoff;
+import io.portwatch.capture.ring.RingLiveSource;
+import io.portwatch.capture.ring.RingUnavailableException;
 import io.portwatch.capture.source.CaptureException;
 import picocli.CommandLine;
 import sun.misc.Signal;
@@ -42,6 +46,10 @@ import java.util.function.IntSupplier;
  * go to the output through a bounded hand-off ({@link QueuedSink}), so output never runs on a capture
  * thread. SIGINT/SIGTERM stops capture (breakLoop, join, close), closes the open window and flows
  * (end_of_input), flushes the output; a second signal exits at once.
+ *
+ * <p>On Linux an interface is captured from the kernel's packet ring read in place ({@link RingLiveSource},
+ * {@code --capture ring}, the default there), else, or where the ring cannot be set up (said on one line),
+ * or with {@code --capture libpcap}, through libpcap.
  *
  * <p>An interface that goes down or away while captured is opened again once it is back
  * ({@link ReattachingLiveSource}, every second backing off to five): one line says so each way, the
@@ -67,6 +75,7 @@ final class LiveRun {
 
     private PrivilegeDrop.Target runAs;
     private IpfixOptions ipfix;
+    private boolean ring;
     private final List<ReattachingLiveSource> sources = new ArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -106,6 +115,15 @@ final class LiveRun {
     }
 
     /**
+     * Captures from the kernel ring ({@link RingLiveSource}) where it can be set up, else (saying so on one
+     * line) with libpcap; false: with libpcap.
+     */
+    LiveRun ring(boolean useRing) {
+        this.ring = useRing;
+        return this;
+    }
+
+    /**
      * Captures until stopped (a signal, or the output going away), then closes everything.
      *
      * @param saveBaseline called once the output has closed in good order: saves what detection learned
@@ -137,7 +155,7 @@ final class LiveRun {
             installSignalHandlers();
             for (ReattachingLiveSource s : sources) {
                 err.println("portwatch: listening on " + s.name() + ", link-type " + LinkType.name(s.linkType())
-                        + ", snapshot length " + options.snaplen() + " bytes"
+                        + ", snapshot length " + options.snaplen() + " bytes, " + s.method()
                         + (s.warning() != null ? " (" + s.warning() + ")" : ""));
             }
             err.flush();
@@ -335,7 +353,19 @@ final class LiveRun {
     /** The interfaces opened so far, closed (again: closing is idempotent) whatever happens. */
     private final class Interfaces implements AutoCloseable {
         void open(String iface) throws CaptureException {
-            sources.add(ReattachingLiveSource.open(iface, options, ReopenBackoff.DEFAULT, LiveRun.this::notice));
+            if (ring) {
+                try {
+                    sources.add(ReattachingLiveSource.open(iface, options, RingLiveSource::open, ReopenBackoff.DEFAULT,
+                            LiveRun.this::notice));
+                    return;
+                } catch (RingUnavailableException e) {
+                    notice(e.getMessage() + "; capturing with libpcap instead");
+                } catch (InterfaceNotThereException e) {
+                    // not a network interface the ring knows (e.g. nflog), or down: libpcap's own answer follows
+                }
+            }
+            sources.add(ReattachingLiveSource.open(iface, options, LibpcapLiveSource::open, ReopenBackoff.DEFAULT,
+                    LiveRun.this::notice));
         }
 
         @Override

@@ -49,7 +49,7 @@ public final class CaptureInterfaces {
     }
 
     /** The names of {@link #list()}, joined with {@code ", "}; null when they cannot be listed. */
-    static String namesOrNull() {
+    public static String namesOrNull() {
         try {
             List<InterfaceInfo> all = list();
             StringBuilder sb = new StringBuilder();

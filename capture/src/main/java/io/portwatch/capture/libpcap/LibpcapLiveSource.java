@@ -7,7 +7,6 @@ import com.sun.jna.Pointer;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureStats;
 import io.portwatch.capture.source.PacketSink;
-import io.portwatch.capture.source.PacketSource;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -40,7 +39,7 @@ import java.util.Objects;
  * and checking the interface {@link LiveWait}'s, and the handle's lifecycle (stop, close, release)
  * {@link PcapHandle}'s.
  */
-public final class LibpcapLiveSource implements PacketSource {
+public final class LibpcapLiveSource implements LiveCapture {
 
     /** The longest wait for frames, hence the longest time between idle calls and a stop's latency. */
     static final int IDLE_MILLIS = PacketSink.IDLE_MILLIS;
@@ -118,6 +117,7 @@ public final class LibpcapLiveSource implements PacketSource {
     }
 
     /** The link type of the frames, as {@link PacketSink#onPacket} reports it (e.g. 1 for Ethernet). */
+    @Override
     public int linkType() {
         return linkType;
     }
@@ -128,6 +128,7 @@ public final class LibpcapLiveSource implements PacketSource {
     }
 
     /** libpcap's warning on activation (e.g. promiscuous mode not supported), or null. */
+    @Override
     public String warning() {
         return warning;
     }
@@ -288,6 +289,7 @@ public final class LibpcapLiveSource implements PacketSource {
      * The capture's counters now ({@code pcap_stats}, a system call on Linux): cheap enough to call
      * once per report window. After {@link #close()}, or if libpcap cannot tell, the last known ones.
      */
+    @Override
     public CaptureStats health() {
         return handle.health();
     }

@@ -33,9 +33,9 @@ final class LiveActivation {
      * The interface is not there to capture: no such interface, or it is down. What opening an interface
      * that went away gives until it is back, which {@link ReattachingLiveSource} does not report.
      */
-    static final class NotThere extends CaptureException {
+    static final class NotThere extends InterfaceNotThereException {
         NotThere(String message) {
-            super(Reason.USAGE, message);
+            super(message);
         }
     }
 

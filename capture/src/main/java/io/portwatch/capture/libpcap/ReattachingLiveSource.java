@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * Captures an interface for as long as it is asked to, through its going down or away: when a capture
- * ({@link LibpcapLiveSource}) fails, its handle is closed (its last counters kept), and the interface is
+ * ({@link LibpcapLiveSource}, or the kernel ring's) fails, its handle is closed (its last counters kept), and the interface is
  * opened again on a {@link ReopenBackoff schedule}, with the same options and filter, until it can be (it
  * is up again, or made again with the same name) or until {@link #stop()}. Suricata's af-packet does the
  * same (it reopens the socket every half second, whatever the read error was); tcpdump and Zeek end
@@ -36,30 +36,34 @@ public final class ReattachingLiveSource implements PacketSource {
 
     private final String iface;
     private final LiveOptions options;
+    private final LiveCapture.Opener opener;
     private final ReopenBackoff backoff;
     private final Consumer<String> notices;
     private final int linkType;
     private final String warning;
+    private final String method;
     /** Counted down by the first {@link #stop()}: cuts a wait between attempts short. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** The capture, or null while the interface is not captured; replaced under this object's lock. */
-    private volatile LibpcapLiveSource current;
+    private volatile LiveCapture current;
     /** The last counters of the handles closed so far, added up; under this object's lock. */
     private CaptureStats closedHandles = CaptureStats.NONE;
     private volatile boolean stopRequested;
     /** Attempts failed so far, carried over a capture that failed again soon (capture thread only). */
     private int failures;
 
-    private ReattachingLiveSource(String iface, LiveOptions options, ReopenBackoff backoff, Consumer<String> notices,
-                                  LibpcapLiveSource first) {
+    private ReattachingLiveSource(String iface, LiveOptions options, LiveCapture.Opener opener, ReopenBackoff backoff,
+                                  Consumer<String> notices, LiveCapture first) {
         this.iface = iface;
         this.options = options;
+        this.opener = opener;
         this.backoff = backoff;
         this.notices = notices;
         this.current = first;
         this.linkType = first.linkType();
         this.warning = first.warning();
+        this.method = first.method();
     }
 
     /**
@@ -71,9 +75,21 @@ public final class ReattachingLiveSource implements PacketSource {
      */
     public static ReattachingLiveSource open(String iface, LiveOptions options, ReopenBackoff backoff,
                                              Consumer<String> notices) throws CaptureException {
+        return open(iface, options, LibpcapLiveSource::open, backoff, notices);
+    }
+
+    /**
+     * Opens an interface for capture with {@code opener} (libpcap's, or the kernel ring's), and again with it
+     * after each fault.
+     *
+     * @throws CaptureException as the opener: the interface must be there now
+     */
+    public static ReattachingLiveSource open(String iface, LiveOptions options, LiveCapture.Opener opener,
+                                             ReopenBackoff backoff, Consumer<String> notices) throws CaptureException {
+        Objects.requireNonNull(opener, "opener");
         Objects.requireNonNull(backoff, "backoff");
         Objects.requireNonNull(notices, "notices");
-        return new ReattachingLiveSource(iface, options, backoff, notices, LibpcapLiveSource.open(iface, options));
+        return new ReattachingLiveSource(iface, options, opener, backoff, notices, opener.open(iface, options));
     }
 
     @Override
@@ -91,6 +107,11 @@ public final class ReattachingLiveSource implements PacketSource {
         return warning;
     }
 
+    /** How the first capture captures ({@link LiveCapture#method()}); later ones are opened the same way. */
+    public String method() {
+        return method;
+    }
+
     /** Whether the interface is being captured now (false while it is away, and once stopped). */
     public boolean capturing() {
         return current != null && !stopRequested;
@@ -104,7 +125,7 @@ public final class ReattachingLiveSource implements PacketSource {
     @Override
     public void run(PacketSink sink) throws CaptureException {
         Objects.requireNonNull(sink, "sink");
-        LibpcapLiveSource capture = current;
+        LiveCapture capture = current;
         if (capture == null) {
             throw new CaptureException(iface + ": source is closed");
         }
@@ -136,7 +157,7 @@ public final class ReattachingLiveSource implements PacketSource {
     }
 
     /** Closes a capture that failed and keeps its last counters. */
-    private synchronized void retire(LibpcapLiveSource capture) {
+    private synchronized void retire(LiveCapture capture) {
         capture.close();
         closedHandles = closedHandles.plus(capture.health());
         current = null;
@@ -146,18 +167,18 @@ public final class ReattachingLiveSource implements PacketSource {
      * Opens the interface again once it is there, waiting as the backoff says between attempts, the
      * clock going on meanwhile; null when stopped first.
      */
-    private LibpcapLiveSource reopen(PacketSink sink) {
+    private LiveCapture reopen(PacketSink sink) {
         boolean said = false;
         for (;;) {
             if (!idle(sink, backoff.delayNanos(failures))) {
                 return null;
             }
-            LibpcapLiveSource opened;
+            LiveCapture opened;
             try {
-                opened = LibpcapLiveSource.open(iface, options);
+                opened = opener.open(iface, options);
             } catch (CaptureException e) {
                 failures = Math.min(failures + 1, 62);
-                if (!said && !(e instanceof LiveActivation.NotThere)) {
+                if (!said && !(e instanceof InterfaceNotThereException)) {
                     said = true;
                     notices.accept(e.getMessage() + "; trying again " + backoff.describe() + " until stopped");
                 }
@@ -207,7 +228,7 @@ public final class ReattachingLiveSource implements PacketSource {
      * call on Linux).
      */
     public synchronized CaptureStats health() {
-        LibpcapLiveSource c = current;
+        LiveCapture c = current;
         return c == null ? closedHandles : closedHandles.plus(c.health());
     }
 

@@ -88,6 +88,18 @@ public final class BpfFilter {
     }
 
     /**
+     * The program as the kernel's array of {@code struct sock_filter} ({@code u16 code; u8 jt; u8 jf; u32 k}, 8
+     * bytes each) in {@code order}, for {@code SO_ATTACH_FILTER}: the same instructions, run by the kernel.
+     */
+    public byte[] sockFilter(ByteOrder order) {
+        ByteBuffer b = ByteBuffer.allocate(code.length * 8).order(order);
+        for (int i = 0; i < code.length; i++) {
+            b.putShort(code[i]).put(jt[i]).put(jf[i]).putInt(k[i]);
+        }
+        return b.array();
+    }
+
+    /**
      * Runs the program on one frame.
      *
      * @param buf            holds the frame (absolute reads, big-endian whatever its order; bytes

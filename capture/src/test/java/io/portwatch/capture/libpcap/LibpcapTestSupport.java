@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Shared helpers for the libpcap tests: the corpus, the external tools, and libpcap's presence. */
-final class LibpcapTestSupport {
+public final class LibpcapTestSupport {
 
     private static final List<String> LIB_DIRS = List.of("/lib", "/usr/lib", "/lib64", "/usr/lib64",
             "/usr/local/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
@@ -36,7 +36,7 @@ final class LibpcapTestSupport {
      * Skips the test when libpcap is truly not installed (no libpcap.so* in the ld cache or the library
      * directories); otherwise loads it, so that a loading bug fails the test instead of skipping it.
      */
-    static void requireLibpcap() throws CaptureException {
+    public static void requireLibpcap() throws CaptureException {
         assumeTrue(libpcapInstalled(),
                 "libpcap is not installed (no libpcap.so* in `ldconfig -p` or the usual library directories)");
         Libpcap.load();
@@ -65,7 +65,7 @@ final class LibpcapTestSupport {
     }
 
     /** The shared corpus's captures/ ({@link Corpus}: skips when absent, fails under CI). */
-    static Path captures() {
+    public static Path captures() {
         return Corpus.captures();
     }
 
@@ -103,7 +103,7 @@ final class LibpcapTestSupport {
         return Long.parseLong(m.group(1));
     }
 
-    static boolean hasTool(String name) {
+    public static boolean hasTool(String name) {
         String path = System.getenv("PATH");
         if (path == null) {
             return false;
@@ -116,10 +116,10 @@ final class LibpcapTestSupport {
         return false;
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
+    public record Result(int exitCode, String stdout, String stderr) {
     }
 
-    static Result run(List<String> command) {
+    public static Result run(List<String> command) {
         try {
             Path err = Files.createTempFile("portwatch-test-", ".err");
             try {
@@ -189,7 +189,7 @@ final class LibpcapTestSupport {
     }
 
     /** Runs {@code ip ARGS...}; fails the test with its error when it fails. */
-    static void ip(String... args) {
+    public static void ip(String... args) {
         List<String> c = new ArrayList<>(List.of("ip"));
         c.addAll(List.of(args));
         Result r = run(c);
@@ -199,7 +199,7 @@ final class LibpcapTestSupport {
     }
 
     /** A third octet x such that no host address is in 10.77.x.0/24 yet (for a veth pair's /30). */
-    static int freeSubnet() {
+    public static int freeSubnet() {
         String used = run(List.of("ip", "-o", "-4", "addr", "show")).stdout();
         int start = (int) (ProcessHandle.current().pid() % 200) + 20;
         for (int k = 0; k < 230; k++) {
