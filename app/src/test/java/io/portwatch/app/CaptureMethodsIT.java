@@ -96,29 +96,46 @@ class CaptureMethodsIT {
         }
     }
 
-    private Process start(String method, Path out, Path err) throws IOException {
+    private Process start(String method, Path out, Path err, String... more) throws IOException {
         Path jar = Path.of(System.getProperty("portwatch.root", "..")).resolve("app/target/portwatch.jar");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "live", "-i", host, "--capture", method, "--interval", "1m",
-                "--format", "json", "--flows")
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                "--format", "json", "--flows"));
+        cmd.addAll(List.of(more));
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         running.add(p);
         return p;
     }
 
     @Test
     void theRingAndLibpcapReportTheSameRecordsOfOneReplay() throws Exception {
-        Path corpus = Corpus.captures();
-        Path ringOut = tmp.resolve("ring.jsonl");
         Path ringErr = tmp.resolve("ring.err");
-        Path pcapOut = tmp.resolve("libpcap.jsonl");
         Path pcapErr = tmp.resolve("libpcap.err");
-        Process ring = start("ring", ringOut, ringErr);
-        Process pcap = start("libpcap", pcapOut, pcapErr);
+        sameRecords(start("ring", tmp.resolve("ring.jsonl"), ringErr), tmp.resolve("ring.jsonl"), ringErr,
+                start("libpcap", tmp.resolve("libpcap.jsonl"), pcapErr), tmp.resolve("libpcap.jsonl"), pcapErr,
+                ", kernel ring, ", ", libpcap");
+    }
+
+    /**
+     * {@code live --threads 2}: two rings in one fanout group, a thread and a flow table each, their records
+     * merged, report what one ring reports of the same replay.
+     */
+    @Test
+    void twoFanoutThreadsReportTheRecordsOfOne() throws Exception {
+        Path oneErr = tmp.resolve("one.err");
+        Path twoErr = tmp.resolve("two.err");
+        sameRecords(start("ring", tmp.resolve("two.jsonl"), twoErr, "--threads", "2"), tmp.resolve("two.jsonl"), twoErr,
+                start("ring", tmp.resolve("one.jsonl"), oneErr), tmp.resolve("one.jsonl"), oneErr,
+                ", 2 threads (fanout)", ", kernel ring");
+    }
+
+    private void sameRecords(Process ring, Path ringOut, Path ringErr, Process pcap, Path pcapOut, Path pcapErr,
+                             String ringSays, String pcapSays) throws Exception {
+        Path corpus = Corpus.captures();
         Await.until(Duration.ofSeconds(30), () -> Files.readString(ringErr).contains("listening on")
                 && Files.readString(pcapErr).contains("listening on"), "both capturing");
-        assertTrue(Files.readString(ringErr).contains(", kernel ring, "), Files.readString(ringErr));
-        assertTrue(Files.readString(pcapErr).contains(", libpcap"), Files.readString(pcapErr));
+        assertTrue(Files.readString(ringErr).contains(ringSays), Files.readString(ringErr));
+        assertTrue(Files.readString(pcapErr).contains(pcapSays), Files.readString(pcapErr));
         List<String> replay = new ArrayList<>(List.of("ip", "netns", "exec", ns, "tcpreplay", "-i", peer,
                 "--pps", "20000"));
         for (String c : CAPTURES) {

@@ -81,6 +81,13 @@ public final class LiveCommand implements Callable<Integer> {
                     + "libpcap elsewhere.")
     String capture;
 
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = {"Threads per interface, each with a kernel ring of its own in one packet fanout group "
+                    + "that sends both directions of a flow to the same ring (its share of --buffer-size and of "
+                    + "--max-flows); their records are merged into those of one capture. Needs --capture ring "
+                    + "(with libpcap, one thread). Default: ${DEFAULT-VALUE}."})
+    int threads;
+
     @Option(names = "--queue", paramLabel = "N", defaultValue = "65536",
             description = "Records that may wait for the output; beyond it they are dropped and counted. Default: ${DEFAULT-VALUE}.")
     int queueCapacity;
@@ -145,6 +152,9 @@ public final class LiveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--capture must be ring or libpcap: " + capture);
         }
         boolean ring = capture == null ? System.getProperty("os.name", "").startsWith("Linux") : capture.equals("ring");
+        if (threads < 1 || threads > 64) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be 1 to 64: " + threads);
+        }
         if (queueCapacity < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--queue must be at least 1: " + queueCapacity);
         }
@@ -187,6 +197,7 @@ public final class LiveCommand implements Callable<Integer> {
                 .ipfix(ipfix)
                 .runAs(runAs)
                 .ring(ring)
+                .threads(threads)
                 .run(() -> detect.saveBaseline(detection, err));
     }
 

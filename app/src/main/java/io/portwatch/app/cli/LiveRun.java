@@ -2,6 +2,7 @@ package io.portwatch.app.cli;
 
 import io.portwatch.capture.libpcap.PrivilegeDrop;
 import io.portwatch.analysis.AnalyzerConfig;
+import io.portwatch.analysis.FanoutAnalysis;
 import io.portwatch.analysis.TrafficAnalyzer;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.app.Main;
@@ -23,6 +24,7 @@ import io.portwatch.capture.libpcap.LibpcapLiveSource;
 import io.portwatch.capture.libpcap.LiveOptions;
 import io.portwatch.capture.libpcap.ReattachingLiveSource;
 import io.portwatch.capture.libpcap.ReopenBackoff;
+import io.portwatch.capture.ring.RingFanout;
 import io.portwatch.capture.ring.RingLiveSource;
 import io.portwatch.capture.ring.RingUnavailableException;
 import io.portwatch.capture.source.CaptureException;
@@ -76,7 +78,10 @@ final class LiveRun {
     private PrivilegeDrop.Target runAs;
     private IpfixOptions ipfix;
     private boolean ring;
+    private int threads = 1;
     private final List<ReattachingLiveSource> sources = new ArrayList<>();
+    /** Each interface's sources: one, or the members of its fanout group ({@code --threads}). */
+    private final java.util.Map<String, List<ReattachingLiveSource>> byInterface = new java.util.LinkedHashMap<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     /**
@@ -123,6 +128,12 @@ final class LiveRun {
         return this;
     }
 
+    /** Threads (and rings in one fanout group) per interface, with the ring; libpcap's capture has one. */
+    LiveRun threads(int n) {
+        this.threads = n;
+        return this;
+    }
+
     /**
      * Captures until stopped (a signal, or the output going away), then closes everything.
      *
@@ -153,9 +164,11 @@ final class LiveRun {
             }
             // before "listening" is said: whoever then sends a signal (a script, a test) finds the stop in place
             installSignalHandlers();
-            for (ReattachingLiveSource s : sources) {
+            for (List<ReattachingLiveSource> members : byInterface.values()) {
+                ReattachingLiveSource s = members.get(0);
                 err.println("portwatch: listening on " + s.name() + ", link-type " + LinkType.name(s.linkType())
                         + ", snapshot length " + options.snaplen() + " bytes, " + s.method()
+                        + (members.size() > 1 ? ", " + members.size() + " threads (fanout)" : "")
                         + (s.warning() != null ? " (" + s.warning() + ")" : ""));
             }
             err.flush();
@@ -266,16 +279,28 @@ final class LiveRun {
         // Each interface's detectors (and its calls to the output) on a thread of their own, beside its
         // capture thread, while there are processors for them.
         AnalyzerConfig each = config.withDetectionThread(Runtime.getRuntime().availableProcessors() > sources.size());
-        for (ReattachingLiveSource source : sources) {
+        List<FanoutAnalysis> fanouts = new ArrayList<>();
+        for (List<ReattachingLiveSource> members : byInterface.values()) {
+            ReattachingLiveSource first = members.get(0);
             if (metrics != null) {
-                metrics.captureUp(source.name(), source::capturing);
+                metrics.captureUp(first.name(), () -> members.stream().allMatch(ReattachingLiveSource::capturing));
             }
-            TrafficAnalyzer analyzer = new TrafficAnalyzer(each, source.name(), sink);
-            analyzer.captureStats(source::health);
-            analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
-            Thread t = new Thread(() -> capture(source, analyzer, exit), "capture-" + source.name());
-            threads.add(t);
-            t.start();
+            FanoutAnalysis fanout = members.size() > 1 ? new FanoutAnalysis(config, first.name(), sink, members.size())
+                    : null;
+            if (fanout != null) {
+                fanouts.add(fanout);
+            }
+            for (int i = 0; i < members.size(); i++) {
+                ReattachingLiveSource source = members.get(i);
+                TrafficAnalyzer analyzer = fanout != null ? fanout.share(i)
+                        : new TrafficAnalyzer(each, source.name(), sink);
+                analyzer.captureStats(source::health);
+                analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
+                Thread t = new Thread(() -> capture(source, analyzer, exit),
+                        "capture-" + source.name() + (fanout != null ? "-" + i : ""));
+                threads.add(t);
+                t.start();
+            }
         }
         for (Thread t : threads) {
             while (t.isAlive()) {
@@ -284,6 +309,9 @@ final class LiveRun {
                     stopAll(); // the output went away (a closed pipe): nothing more can be reported
                 }
             }
+        }
+        for (FanoutAnalysis f : fanouts) {
+            f.join(); // every share finished: the merged records are handed on
         }
         sources.forEach(ReattachingLiveSource::close);
         return exit.get();
@@ -354,18 +382,44 @@ final class LiveRun {
     private final class Interfaces implements AutoCloseable {
         void open(String iface) throws CaptureException {
             if (ring) {
+                List<ReattachingLiveSource> members = new ArrayList<>();
                 try {
-                    sources.add(ReattachingLiveSource.open(iface, options, RingLiveSource::open, ReopenBackoff.DEFAULT,
-                            LiveRun.this::notice));
+                    if (threads > 1) {
+                        RingFanout group = RingFanout.create(threads);
+                        for (int i = 0; i < threads; i++) {
+                            members.add(add(ReattachingLiveSource.open(iface, options, group::open,
+                                    ReopenBackoff.DEFAULT, LiveRun.this::notice)));
+                        }
+                    } else {
+                        members.add(add(ReattachingLiveSource.open(iface, options, RingLiveSource::open,
+                                ReopenBackoff.DEFAULT, LiveRun.this::notice)));
+                    }
+                    byInterface.put(iface, members);
                     return;
                 } catch (RingUnavailableException e) {
+                    drop(members);
                     notice(e.getMessage() + "; capturing with libpcap instead");
                 } catch (InterfaceNotThereException e) {
+                    drop(members);
                     // not a network interface the ring knows (e.g. nflog), or down: libpcap's own answer follows
                 }
             }
-            sources.add(ReattachingLiveSource.open(iface, options, LibpcapLiveSource::open, ReopenBackoff.DEFAULT,
-                    LiveRun.this::notice));
+            if (threads > 1) {
+                notice(iface + ": --threads needs the kernel ring (--capture ring); one thread with libpcap");
+            }
+            byInterface.put(iface, List.of(add(ReattachingLiveSource.open(iface, options, LibpcapLiveSource::open,
+                    ReopenBackoff.DEFAULT, LiveRun.this::notice))));
+        }
+
+        /** Members of a fanout group opened before one failed: closed, for libpcap to capture instead. */
+        private void drop(List<ReattachingLiveSource> members) {
+            members.forEach(ReattachingLiveSource::close);
+            sources.removeAll(members);
+        }
+
+        private ReattachingLiveSource add(ReattachingLiveSource s) {
+            sources.add(s);
+            return s;
         }
 
         @Override

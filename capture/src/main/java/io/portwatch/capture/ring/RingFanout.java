@@ -11,11 +11,12 @@ import java.util.List;
 /**
  * One {@code PACKET_FANOUT} group on one interface: N ring sources ({@link RingLiveSource}) among which the
  * kernel spreads the interface's frames by flow, each to be run by a thread of its own
- * ({@code live -i IF --threads N}). The mode is {@code PACKET_FANOUT_HASH} with
- * {@code PACKET_FANOUT_FLAG_DEFRAG}: the kernel hashes each frame's flow (on Linux 6.x
- * {@code fanout_demux_hash} takes {@code __skb_get_hash_symmetric}, so both directions of a connection go to
- * the same source, as RingFanoutNamespaceTest checks), and reassembles IP fragments first, so that the
- * fragments of a datagram go together.
+ * ({@code live -i IF --threads N}). The mode is {@code PACKET_FANOUT_CBPF}: the group's {@link FanoutProgram}
+ * hashes each frame's pair of IP addresses, the same both ways (as RingFanoutNamespaceTest checks), so that
+ * both directions of a connection, the fragments of a datagram and the ICMP errors between two hosts go to
+ * the same source, each frame as it was on the wire. (The kernel's own {@code PACKET_FANOUT_HASH} is
+ * symmetric too, {@code __skb_get_hash_symmetric} on Linux 6.x, but hashes fragments apart from their flow
+ * unless it reassembles them first: see {@link FanoutProgram}.)
  *
  * <p>The group id is random (16 bits): groups are per network namespace, and one that another process made
  * with the same id and another mode refuses the first member, which is then tried again with another id. The
@@ -26,14 +27,16 @@ import java.util.List;
  */
 public final class RingFanout {
 
-    /** {@code PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG}. */
-    static final int MODE = RingLibc.PACKET_FANOUT_HASH | RingLibc.PACKET_FANOUT_FLAG_DEFRAG;
+    /** {@code PACKET_FANOUT_CBPF}. */
+    static final int MODE = RingLibc.PACKET_FANOUT_CBPF;
     /** Most members of a group: the kernel's {@code PACKET_FANOUT_MAX} is 65,536; this is plenty. */
     public static final int MAX_MEMBERS = 256;
     private static final int ID_ATTEMPTS = 8;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final int members;
+    /** The group's program: its multiplier drawn for the group, so that traffic cannot pick its member. */
+    private final byte[] program = FanoutProgram.of(RANDOM.nextInt());
     private volatile int id;
     /** Members opened so far (under this object's lock): once one has, the id is the group's for good. */
     private int joined;
@@ -93,7 +96,7 @@ public final class RingFanout {
                 options.filter());
         for (int attempt = 1; ; attempt++) {
             try {
-                RingLiveSource member = RingLiveSource.open(iface, share, id | ((long) MODE << 16));
+                RingLiveSource member = RingLiveSource.open(iface, share, id | ((long) MODE << 16), program);
                 joined++;
                 return member;
             } catch (RingUnavailableException e) {

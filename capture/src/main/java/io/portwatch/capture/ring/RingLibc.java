@@ -25,6 +25,8 @@ final class RingLibc {
 
     static final int SO_ERROR = 4;
     static final int SO_ATTACH_FILTER = 26;
+    /** Asks for nanosecond timestamps: the kernel then stamps every frame on arrival (net_enable_timestamp). */
+    static final int SO_TIMESTAMPNS = 35;
     static final int PACKET_ADD_MEMBERSHIP = 1;
     static final int PACKET_RX_RING = 5;
     static final int PACKET_STATISTICS = 6;
@@ -36,6 +38,9 @@ final class RingLibc {
     static final int PACKET_MR_PROMISC = 1;
 
     static final int PACKET_FANOUT_HASH = 0;
+    /** The member a classic BPF program ({@code PACKET_FANOUT_DATA}) picks. */
+    static final int PACKET_FANOUT_CBPF = 6;
+    static final int PACKET_FANOUT_DATA = 22;
     static final int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
 
     static final int PROT_READ = 1;

@@ -77,14 +77,18 @@ public final class RingLiveSource implements LiveCapture {
      * @throws CaptureException           when the filter is invalid; messages start with the interface name
      */
     public static RingLiveSource open(String iface, LiveOptions options) throws CaptureException {
-        return open(iface, options, -1);
+        return open(iface, options, -1, null);
     }
 
-    /** As {@link #open(String, LiveOptions)}, joining a fanout group ({@code PACKET_FANOUT}'s argument, unsigned) or not (-1). */
-    static RingLiveSource open(String iface, LiveOptions options, long fanout) throws CaptureException {
+    /**
+     * As {@link #open(String, LiveOptions)}, joining a fanout group ({@code PACKET_FANOUT}'s argument, unsigned)
+     * or not (-1), with the group's program (or null: the mode needs none).
+     */
+    static RingLiveSource open(String iface, LiveOptions options, long fanout, byte[] fanoutProgram)
+            throws CaptureException {
         Objects.requireNonNull(iface, "iface");
         Objects.requireNonNull(options, "options");
-        RingSocket socket = RingSocket.open(iface, options, fanout);
+        RingSocket socket = RingSocket.open(iface, options, fanout, fanoutProgram);
         try {
             return new RingLiveSource(iface, socket, options);
         } catch (RuntimeException | Error e) {

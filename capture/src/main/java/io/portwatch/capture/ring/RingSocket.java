@@ -73,11 +73,13 @@ final class RingSocket {
      *
      * @param fanout {@code id | (mode | flags) << 16} for {@code PACKET_FANOUT} (an unsigned 32-bit value), or -1
      *               for none
+     * @param fanoutProgram the group's classic BPF program ({@code PACKET_FANOUT_CBPF}), or null
      * @throws InterfaceNotThereException when there is no such interface or it is down
      * @throws RingUnavailableException   when the ring cannot capture it here (then libpcap may)
      * @throws CaptureException           when the filter is invalid
      */
-    static RingSocket open(String iface, LiveOptions options, long fanout) throws CaptureException {
+    static RingSocket open(String iface, LiveOptions options, long fanout, byte[] fanoutProgram)
+            throws CaptureException {
         if (!RingLibc.available()) {
             throw new RingUnavailableException(iface + ": the kernel ring needs Linux and a 64-bit JVM");
         }
@@ -113,6 +115,10 @@ final class RingSocket {
                 throw new InterfaceNotThereException(iface + ": the interface is down");
             }
             setInt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_VERSION, RingLibc.TPACKET_V3, iface, "TPACKET_V3");
+            // The kernel stamps each frame as it arrives, once for every socket that sees it; without a socket that
+            // asks, each ring stamped a frame as it copied it in, so that two rings' times of one frame differed
+            // by hundreds of nanoseconds (a fanout group's members and a plain ring, CaptureMethodsIT).
+            setInt(fd, RingLibc.SOL_SOCKET, RingLibc.SO_TIMESTAMPNS, 1, iface, "timestamps");
             attach(fd, fanout >= 0 ? DROP_ALL : filter, iface);
             try (Memory req = TpacketReq3.of(g)) {
                 RingLibc.setsockopt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_RX_RING, req, TpacketReq3.LENGTH);
@@ -135,6 +141,10 @@ final class RingSocket {
             }
             if (fanout >= 0) {
                 setInt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT, (int) fanout, iface, "fanout group");
+                if (fanoutProgram != null) {
+                    program(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT_DATA, fanoutProgram, iface,
+                            "the fanout program");
+                }
                 attach(fd, filter, iface);
             }
             return new RingSocket(iface, fd, index, hardware == RingLibc.ARPHRD_LOOPBACK, g, map);
@@ -242,15 +252,22 @@ final class RingSocket {
     }
 
     private static void attach(int fd, byte[] program, String iface) throws CaptureException {
+        program(fd, RingLibc.SOL_SOCKET, RingLibc.SO_ATTACH_FILTER, program, iface, "the filter");
+    }
+
+    /** Gives the kernel a classic BPF program ({@code struct sock_fprog}) through this socket option. */
+    private static void program(int fd, int level, int option, byte[] program, String iface, String what)
+            throws CaptureException {
         int n = program.length / 8;
         try (Memory insns = new Memory(program.length); Memory fprog = new Memory(RingLibc.SOCK_FPROG_SIZE)) {
             insns.write(0, program, 0, program.length);
             fprog.clear();
             fprog.setShort(RingLibc.SOCK_FPROG_LEN_OFFSET, (short) n);
             fprog.setPointer(RingLibc.SOCK_FPROG_FILTER_OFFSET, insns);
-            RingLibc.setsockopt(fd, RingLibc.SOL_SOCKET, RingLibc.SO_ATTACH_FILTER, fprog, RingLibc.SOCK_FPROG_SIZE);
+            RingLibc.setsockopt(fd, level, option, fprog, RingLibc.SOCK_FPROG_SIZE);
         } catch (LastErrorException e) {
-            throw new RingUnavailableException(iface + ": the kernel refused the filter (errno " + e.getErrorCode() + ")");
+            throw new RingUnavailableException(iface + ": the kernel refused " + what + " (errno " + e.getErrorCode()
+                    + ")");
         }
     }
 

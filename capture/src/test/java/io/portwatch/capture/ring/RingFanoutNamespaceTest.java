@@ -30,17 +30,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@link RingFanout}: two members of one {@code PACKET_FANOUT_HASH} group on the host end of a veth pair.
- * The kernel's hash is symmetric (on this kernel {@code fanout_demux_hash} calls
- * {@code __skb_get_hash_symmetric}, i.e. {@code __skb_get_hash_symmetric_net}): every frame of a TCP
- * connection, both directions, goes to one member; the connections are spread over both; together the
- * members see each frame once, as a plain ring on the same interface does. With
- * {@code PACKET_FANOUT_FLAG_DEFRAG} the kernel reassembles IP fragments before it hashes, and the member
- * gets the datagram whole, once. Needs root; skips otherwise.
+ * {@link RingFanout}: two members of one {@code PACKET_FANOUT_CBPF} group on the host end of a veth pair,
+ * whose {@link FanoutProgram} hashes the pair of addresses the same both ways: every frame of a TCP
+ * connection, both directions, goes to one member; connections from {@value #SOURCES} source addresses are
+ * spread over both; together the members see each frame once, as a plain ring on the same interface does,
+ * a fragmented datagram's fragments as they were on the wire (the kernel's {@code PACKET_FANOUT_HASH} would
+ * have needed {@code PACKET_FANOUT_FLAG_DEFRAG}, and then delivered the datagram reassembled). Needs root;
+ * skips otherwise.
  */
 class RingFanoutNamespaceTest {
 
     private static final int CONNECTIONS = 24;
+    /** Source addresses the connections come from, in turn (the members are chosen by pair of hosts). */
+    private static final int SOURCES = 16;
 
     private VethPair pair;
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -140,9 +142,16 @@ class RingFanoutNamespaceTest {
         }, "server");
         server.setDaemon(true);
         server.start();
+        String net = "198.19." + (1 + new java.util.Random().nextInt(250)) + ".";
+        for (int i = 1; i <= SOURCES; i++) {
+            io.portwatch.capture.libpcap.LibpcapTestSupport.ip("-n", pair.namespace, "addr", "add", net + i + "/32",
+                    "dev", pair.nsEnd);
+        }
+        io.portwatch.capture.libpcap.LibpcapTestSupport.ip("route", "add", net + "0/27", "dev", pair.hostEnd);
         pair.nsRun("python3", "-c", "import socket\n"
                 + "for i in range(" + CONNECTIONS + "):\n"
-                + "    c = socket.create_connection(('" + pair.hostAddress + "', 7100))\n"
+                + "    c = socket.create_connection(('" + pair.hostAddress + "', 7100), source_address=('" + net
+                + "' + str(1 + i % " + SOURCES + "), 0))\n"
                 + "    c.sendall(bytes(100))\n"
                 + "    n = 0\n"
                 + "    while n < 3100:\n"
@@ -176,10 +185,10 @@ class RingFanoutNamespaceTest {
             int onMember = seen[0].snapshot().getOrDefault(c, 0) + seen[1].snapshot().getOrDefault(c, 0);
             assertEquals(all.snapshot().get(c), onMember, "every frame of " + c);
         }
-        // the plain ring sees the first fragment (its ports match the filter); the group the datagram whole
+        // the datagram's first fragment (its ports match the filter), as on the wire: not reassembled
         List<Integer> udp = new ArrayList<>(seen[0].udpLengths);
         udp.addAll(seen[1].udpLengths);
-        assertEquals(List.of(14 + 20 + 8 + 3000), udp, "PACKET_FANOUT_FLAG_DEFRAG: reassembled before the hash");
+        assertEquals(List.of(14 + 1500), udp, "the first fragment as it was on the wire");
         assertEquals(List.of(14 + 1500), all.udpLengths, "without fanout: the first fragment");
     }
 }
