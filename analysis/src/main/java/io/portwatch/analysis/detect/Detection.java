@@ -35,6 +35,8 @@ public final class Detection implements DetectionInput {
     private final Episode.Reporter reporter;
     private final ScanDetector scans;
     private final TrwDetector trw;
+    /** Null when the slow scan walk is off. */
+    private final SlowScanDetector slow;
     private final SynFloodDetector floods;
     private final ServiceInventory services;
     private List<ServiceStats> windowServices = List.of();
@@ -59,10 +61,12 @@ public final class Detection implements DetectionInput {
         this.config = config;
         this.sink = sink;
         Consumer<Alert> out = this::emit;
-        long share = config.maxStateBytes() / (config.scanEvidence() > 0 ? 7 : 6);
+        long share = config.maxStateBytes()
+                / (6 + (config.scanEvidence() > 0 ? 1 : 0) + (config.slowWindowNanos() > 0 ? 1 : 0));
         this.reporter = new Episode.Reporter(out, input, config.windowNanos());
         this.scans = new ScanDetector(config, reporter, share);
         this.trw = config.trw() ? new TrwDetector(config, reporter, share) : null;
+        this.slow = config.slowWindowNanos() > 0 ? new SlowScanDetector(config, reporter, share) : null;
         this.floods = new SynFloodDetector(config, input, out, share);
         this.services = new ServiceInventory(config, input, out, share);
         this.policy = config.policy() != null ? new PolicyDetector(config, input, out, share) : null;
@@ -141,6 +145,9 @@ public final class Detection implements DetectionInput {
         if (trw != null) {
             trw.contact(cHi, cLo, sHi, sLo, port, true, kind, t);
         }
+        if (slow != null) {
+            slow.contact(cHi, cLo, sHi, sLo, port, true, kind, false, t);
+        }
         if (evidence != null) {
             evidence.contact(DecodedPacket.PROTO_TCP, cHi, cLo, sHi, sLo, port, true);
         }
@@ -171,9 +178,12 @@ public final class Detection implements DetectionInput {
 
     @Override
     public void failure(int proto, long cHi, long cLo, long sHi, long sLo, int port, int kind, long t) {
-        scans.failure(proto, cHi, cLo, sHi, sLo, port, kind, t);
+        boolean flagged = scans.failure(proto, cHi, cLo, sHi, sLo, port, kind, t);
         if (trw != null && proto == DecodedPacket.PROTO_TCP) {
-            trw.contact(cHi, cLo, sHi, sLo, port, false, kind, t);
+            flagged |= trw.contact(cHi, cLo, sHi, sLo, port, false, kind, t);
+        }
+        if (slow != null && proto == DecodedPacket.PROTO_TCP) {
+            slow.contact(cHi, cLo, sHi, sLo, port, false, kind, flagged, t);
         }
         if (evidence != null) {
             evidence.contact(proto, cHi, cLo, sHi, sLo, port, false);
@@ -277,6 +287,9 @@ public final class Detection implements DetectionInput {
             if (trw != null) {
                 trw.expire(nanos);
             }
+            if (slow != null) {
+                slow.expire(nanos);
+            }
             if (policy != null) {
                 policy.expire(nanos);
             }
@@ -335,13 +348,13 @@ public final class Detection implements DetectionInput {
 
     public DetectionStats stats() {
         long evictions = scans.evictions() + floods.evictions() + services.evictions()
-                + (trw != null ? trw.evictions() : 0) + (policy != null ? policy.evictions() : 0)
+                + (trw != null ? trw.evictions() : 0) + (slow != null ? slow.evictions() : 0) + (policy != null ? policy.evictions() : 0)
                 + (evidence != null ? evidence.evictions() : 0);
         long entries = scans.entries() + floods.entries() + services.entries()
-                + (trw != null ? trw.entries() : 0) + (policy != null ? policy.entries() : 0)
+                + (trw != null ? trw.entries() : 0) + (slow != null ? slow.entries() : 0) + (policy != null ? policy.entries() : 0)
                 + (evidence != null ? evidence.entries() : 0);
         long bytes = scans.bytes() + floods.bytes() + services.bytes()
-                + (trw != null ? trw.bytes() : 0) + (policy != null ? policy.bytes() : 0)
+                + (trw != null ? trw.bytes() : 0) + (slow != null ? slow.bytes() : 0) + (policy != null ? policy.bytes() : 0)
                 + (evidence != null ? evidence.bytes() : 0);
         return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],
                 sent[Alert.Kind.NEW_SERVICE.ordinal()], sent[Alert.Kind.POLICY_VIOLATION.ordinal()],

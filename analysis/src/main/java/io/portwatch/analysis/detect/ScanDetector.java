@@ -39,8 +39,12 @@ final class ScanDetector {
         this.horizontal = new LruTable<>(Integer.MAX_VALUE, bytesEach, reporter::report);
     }
 
-    /** A failed attempt from s to d:port (rejected, unreachable or never answered). */
-    void failure(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
+    /**
+     * A failed attempt from s to d:port (rejected, unreachable or never answered).
+     *
+     * @return whether s is flagged, vertically against d or horizontally on the port, in its window
+     */
+    boolean failure(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
         final long w = cfg.windowNanos();
         final int value = PortSet.value(proto, port);
 
@@ -77,6 +81,7 @@ final class ScanDetector {
             }
             horizontal.update(h);
         }
+        return v.status != Episode.COUNTING || h.status != Episode.COUNTING;
     }
 
     /** d answered a probe from s on port: the port is open (noted when s is already a suspect). */
