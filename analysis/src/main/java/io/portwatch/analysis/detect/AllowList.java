@@ -2,9 +2,6 @@ package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.InetText;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,12 +52,7 @@ public final class AllowList {
      * @throws PolicyException when the file cannot be read
      */
     public static List<Network> read(Path file) throws PolicyException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new PolicyException(file.toString(), 0, "cannot read: " + e.getMessage());
-        }
+        List<String> lines = ServiceBaseline.readLines(file);
         List<Network> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String s = lines.get(i);

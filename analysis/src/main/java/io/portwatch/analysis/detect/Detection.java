@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.AllowedAlerts;
 import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.ports.IanaServices;
@@ -45,6 +46,10 @@ public final class Detection implements DetectionInput {
     private List<ScanEvidence> windowEvidence = List.of();
     private final PolicyDetector policy;
     private final long[] sent = new long[Alert.Kind.values().length];
+    /** Alerts held back by the allow-list, by kind: in all, and in the reporting window open now. */
+    private final long[] allowed = new long[Alert.Kind.values().length];
+    private final long[] windowAllowed = new long[Alert.Kind.values().length];
+    private AllowedAlerts closedAllowed = AllowedAlerts.NONE;
 
     private long started = Long.MIN_VALUE;
     private long nextTick = Long.MIN_VALUE;
@@ -78,6 +83,13 @@ public final class Detection implements DetectionInput {
     }
 
     private void emit(Alert a) {
+        AllowList allow = config.allow();
+        if ((a.kind() == Alert.Kind.PORT_SCAN && allow.scanner(a.source()))
+                || (a.kind() == Alert.Kind.SYN_FLOOD && allow.floodTarget(a.target()))) {
+            allowed[a.kind().ordinal()]++;
+            windowAllowed[a.kind().ordinal()]++;
+            return;
+        }
         sent[a.kind().ordinal()]++;
         sink.accept(a);
     }
@@ -308,6 +320,22 @@ public final class Detection implements DetectionInput {
         if (evidence != null) {
             windowEvidence = evidence.takeWindow();
         }
+        closedAllowed = new AllowedAlerts(windowAllowed[Alert.Kind.PORT_SCAN.ordinal()],
+                windowAllowed[Alert.Kind.SYN_FLOOD.ordinal()]);
+        java.util.Arrays.fill(windowAllowed, 0);
+    }
+
+    /**
+     * The alerts the allow-list held back in the window last closed (once; then none until the next
+     * closes), or null when there is no allow-list.
+     */
+    public AllowedAlerts takeWindowAllowed() {
+        if (config.allow().isEmpty()) {
+            return null;
+        }
+        AllowedAlerts a = closedAllowed;
+        closedAllowed = AllowedAlerts.NONE;
+        return a;
     }
 
     /** The scan evidence of the window last closed, strongest first (once; then none until the next closes). */
@@ -359,6 +387,6 @@ public final class Detection implements DetectionInput {
         return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],
                 sent[Alert.Kind.NEW_SERVICE.ordinal()], sent[Alert.Kind.POLICY_VIOLATION.ordinal()],
                 policy != null ? policy.suppressed() : 0, evictions, entries, bytes, config.maxStateBytes(),
-                services.entries());
+                services.entries(), allowed[Alert.Kind.PORT_SCAN.ordinal()], allowed[Alert.Kind.SYN_FLOOD.ordinal()]);
     }
 }
