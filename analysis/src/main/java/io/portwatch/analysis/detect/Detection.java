@@ -35,6 +35,7 @@ public final class Detection implements DetectionInput {
     private final Consumer<Alert> sink;
     private final Episode.Reporter reporter;
     private final ScanDetector scans;
+    private final AnswerCache answers;
     private final TrwDetector trw;
     /** Null when the slow scan walk is off. */
     private final SlowScanDetector slow;
@@ -69,9 +70,10 @@ public final class Detection implements DetectionInput {
         long share = config.maxStateBytes()
                 / (6 + (config.scanEvidence() > 0 ? 1 : 0) + (config.slowWindowNanos() > 0 ? 1 : 0));
         this.reporter = new Episode.Reporter(out, input, config.windowNanos());
-        this.scans = new ScanDetector(config, reporter, share);
+        this.answers = new AnswerCache(share / 8);
+        this.scans = new ScanDetector(config, reporter, share - answers.bytes(), answers);
         this.trw = config.trw() ? new TrwDetector(config, reporter, share) : null;
-        this.slow = config.slowWindowNanos() > 0 ? new SlowScanDetector(config, reporter, share) : null;
+        this.slow = config.slowWindowNanos() > 0 ? new SlowScanDetector(config, reporter, share, answers) : null;
         this.floods = new SynFloodDetector(config, input, out, share);
         this.services = new ServiceInventory(config, input, out, share);
         this.policy = config.policy() != null ? new PolicyDetector(config, input, out, share) : null;
@@ -381,7 +383,7 @@ public final class Detection implements DetectionInput {
         long entries = scans.entries() + floods.entries() + services.entries()
                 + (trw != null ? trw.entries() : 0) + (slow != null ? slow.entries() : 0) + (policy != null ? policy.entries() : 0)
                 + (evidence != null ? evidence.entries() : 0);
-        long bytes = scans.bytes() + floods.bytes() + services.bytes()
+        long bytes = scans.bytes() + answers.bytes() + floods.bytes() + services.bytes()
                 + (trw != null ? trw.bytes() : 0) + (slow != null ? slow.bytes() : 0) + (policy != null ? policy.bytes() : 0)
                 + (evidence != null ? evidence.bytes() : 0);
         return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],

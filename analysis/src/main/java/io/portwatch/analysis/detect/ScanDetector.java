@@ -18,7 +18,9 @@ import java.util.TreeSet;
  * first failure are kept as the open ports or hosts found. A TCP scan and a UDP scan of one host are
  * two findings (nmap runs them as two, and they answer differently), so a vertical scan is kept per
  * source, target and transport, and every port in an alert's evidence is written with its transport
- * ({@code tcp/22}). Single writer.
+ * ({@code tcp/22}). Ports the target answered before the source's first failure on it, within the window,
+ * are taken from the {@link AnswerCache} when the first failure comes, so that every port probed counts.
+ * Single writer.
  */
 final class ScanDetector {
 
@@ -31,10 +33,13 @@ final class ScanDetector {
     private final Episode.Reporter reporter;
     private final LruTable<TargetScan> vertical;
     private final LruTable<PortSweep> horizontal;
+    private final AnswerCache answers;
 
-    ScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytesEach) {
+    /** @param answers where the ports answered before a source's first failure on a target wait */
+    ScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytesEach, AnswerCache answers) {
         this.cfg = cfg;
         this.reporter = reporter;
+        this.answers = answers;
         this.vertical = new LruTable<>(Integer.MAX_VALUE, bytesEach, reporter::report);
         this.horizontal = new LruTable<>(Integer.MAX_VALUE, bytesEach, reporter::report);
     }
@@ -49,12 +54,18 @@ final class ScanDetector {
         final int value = PortSet.value(proto, port);
 
         TargetScan v = vertical.get(sHi, sLo, dHi, dLo, proto);
+        boolean fresh = v == null;
         if (v != null && v.over(t, w)) {
             reporter.report(v);
             v.reset(t);
+            fresh = true;
         }
         if (v == null) {
             v = vertical.add(sHi, sLo, dHi, dLo, proto, new TargetScan(t));
+        }
+        if (fresh) { // the ports the target answered before: probed too
+            final TargetScan scan = v;
+            answers.read(proto, sHi, sLo, dHi, dLo, t - w, (p, k, at) -> scan.answered(proto, p, k, at));
         }
         v.touch(t, kind);
         if (v.failed.add(value)) {
@@ -87,18 +98,13 @@ final class ScanDetector {
     /** d answered a probe from s on port: the port is open (noted when s is already a suspect). */
     void answered(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
         final long w = cfg.windowNanos();
-        if (!vertical.isEmpty()) {
-            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, proto);
-            if (v != null && !v.over(t, w)) {
-                v.touch(t, kind);
-                if (v.open == null) {
-                    v.open = new PortSet();
-                }
-                if (v.open.add(PortSet.value(proto, port))) {
-                    v.port(port);
-                    vertical.update(v);
-                }
+        TargetScan v = vertical.isEmpty() ? null : vertical.get(sHi, sLo, dHi, dLo, proto);
+        if (v != null && !v.over(t, w)) {
+            if (v.answered(proto, port, kind, t)) {
+                vertical.update(v);
             }
+        } else {
+            answers.answered(proto, sHi, sLo, dHi, dLo, port, kind, t);
         }
         if (!horizontal.isEmpty()) {
             PortSweep h = horizontal.get(sHi, sLo, 0, 0, Key.protoPort(proto, port));
@@ -175,6 +181,19 @@ final class ScanDetector {
         void port(int p) {
             minPort = Math.min(minPort, p);
             maxPort = Math.max(maxPort, p);
+        }
+
+        /** The target answered a probe of port at t: an open port; true when new. */
+        boolean answered(int proto, int p, int kind, long t) {
+            touch(t, kind);
+            if (open == null) {
+                open = new PortSet();
+            }
+            if (open.add(PortSet.value(proto, p))) {
+                port(p);
+                return true;
+            }
+            return false;
         }
 
         @Override

@@ -51,7 +51,11 @@ final class SlowScanDetector {
     /** New sources not admitted: the sketch counted no more failures for them than for the weakest kept. */
     private long rejected;
 
-    SlowScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytes) {
+    private final AnswerCache answers;
+
+    /** @param answers the ports answered before a source's first failure (read, not written) */
+    SlowScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytes, AnswerCache answers) {
+        this.answers = answers;
         this.cfg = cfg;
         this.reporter = reporter;
         this.horizon = cfg.slowWindowNanos();
@@ -68,9 +72,11 @@ final class SlowScanDetector {
                  long t) {
         Trail e = trails.isEmpty() && success ? null : trails.get(sHi, sLo, 0, 0, 0);
         final int count = success ? 0 : failures.add(sHi, sLo);
+        boolean fresh = false;
         if (e != null && e.over(t, horizon)) {
             reporter.report(e);
             e.reset(t);
+            fresh = !success;
         }
         if (e == null) {
             if (success) {
@@ -81,12 +87,27 @@ final class SlowScanDetector {
                 return;
             }
             e = trails.add(sHi, sLo, 0, 0, 0, new Trail(t, horizon));
+            fresh = true;
+        }
+        if (fresh) { // the ports this target answered before: first contacts of the walk too
+            final Trail trail = e;
+            answers.read(DecodedPacket.PROTO_TCP, sHi, sLo, dHi, dLo, t - horizon,
+                    (p, k, at) -> step(trail, dHi, dLo, p, true, k, at));
         }
         if (flagged) {
             e.status = Episode.REPORTED; // the fast detectors reported it, or will
         }
+        if (step(e, dHi, dLo, port, success, kind, t)
+                && e.status == Episode.COUNTING && e.llr >= UPPER - 1e-9 && e.last - e.first > cfg.windowNanos()) {
+            reporter.pend(e);
+        }
+        trails.update(e);
+    }
+
+    /** A contact's step of the walk; false when it is not a first contact with its pair. */
+    private static boolean step(Trail e, long dHi, long dLo, int port, boolean success, int kind, long t) {
         if (!e.pairs.add(PAIR_KEY.hash(dHi, dLo, port), port)) {
-            return; // not a first contact with the pair
+            return false;
         }
         e.touch(t, kind);
         int v = PortSet.value(DecodedPacket.PROTO_TCP, port);
@@ -102,10 +123,7 @@ final class SlowScanDetector {
         if (e.llr <= TrwDetector.LOWER + 1e-9) {
             e.llr = 0; // benign for now: the walk starts again
         }
-        if (e.status == Episode.COUNTING && e.llr >= UPPER - 1e-9 && e.last - e.first > cfg.windowNanos()) {
-            reporter.pend(e);
-        }
-        trails.update(e);
+        return true;
     }
 
     /** Whether the source has a slow walk (tests). */

@@ -125,7 +125,7 @@ class SlowScanTest {
         DetectConfig cfg = DetectConfig.defaults().withSlowScan(DetectConfig.DEFAULT_SLOW_WINDOW, bound);
         List<Alert> alerts = new java.util.ArrayList<>();
         Episode.Reporter reporter = new Episode.Reporter(alerts::add, "crafted", cfg.windowNanos());
-        SlowScanDetector d = new SlowScanDetector(cfg, reporter, 8L << 20);
+        SlowScanDetector d = new SlowScanDetector(cfg, reporter, 8L << 20, new AnswerCache(1 << 20));
         long t = 1_714_557_600_000_000_000L;
         long scanner = 0xFFFF_0A09_0942L; // 10.9.9.66, IPv4-mapped
         long target = 0xFFFF_0A00_000AL;
