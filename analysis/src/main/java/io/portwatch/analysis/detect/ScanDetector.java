@@ -28,6 +28,8 @@ final class ScanDetector {
     private static final int OPEN_LIST = 50;
     private static final int HOSTS_PER_SWEEP = 1 << 16;
     private static final int OPEN_HOSTS = 1024;
+    /** How far apart the first and the last probes of a decoy and its scan may be. */
+    static final long SAME_MOMENT_NANOS = 2 * DetectConfig.SECOND;
 
     private final DetectConfig cfg;
     private final Episode.Reporter reporter;
@@ -199,6 +201,51 @@ final class ScanDetector {
         @Override
         long retainedBytes() {
             return 72 + failed.retainedBytes() + (open != null ? open.retainedBytes() : 0);
+        }
+
+        /**
+         * A decoy of this scan, or this one of its: another source's vertical scan of the same target and
+         * transport that started and ended within {@value #SAME_MOMENT_NANOS} ns of it, over nearly the same
+         * ports (nine in ten of the larger set in both). nmap's decoys ({@code -D}) send each probe from
+         * every decoy address in turn, microseconds apart, so each source makes an alert of its own.
+         */
+        @Override
+        boolean sameCampaign(Episode other) {
+            if (!(other instanceof TargetScan o) || o.n != n || o.bLo != bLo || o.bHi != bHi
+                    || Math.abs(o.first - first) > SAME_MOMENT_NANOS || Math.abs(o.last - last) > SAME_MOMENT_NANOS) {
+                return false;
+            }
+            int[] a = ports();
+            int[] b = o.ports();
+            int common = 0;
+            for (int i = 0, j = 0; i < a.length && j < b.length; ) {
+                if (a[i] == b[j]) {
+                    common++;
+                    i++;
+                    j++;
+                } else if (a[i] < b[j]) {
+                    i++;
+                } else {
+                    j++;
+                }
+            }
+            return common * 10L >= 9L * Math.max(a.length, b.length);
+        }
+
+        /** Every port probed, ascending. */
+        private int[] ports() {
+            int[] f = failed.smallest(Integer.MAX_VALUE);
+            if (open == null) {
+                return f;
+            }
+            TreeSet<Integer> all = new TreeSet<>();
+            for (int x : f) {
+                all.add(x);
+            }
+            for (int x : open.smallest(Integer.MAX_VALUE)) {
+                all.add(x);
+            }
+            return all.stream().mapToInt(Integer::intValue).toArray();
         }
 
         @Override
