@@ -389,6 +389,7 @@ public final class Detection implements DetectionInput {
         return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],
                 sent[Alert.Kind.NEW_SERVICE.ordinal()], sent[Alert.Kind.POLICY_VIOLATION.ordinal()],
                 policy != null ? policy.suppressed() : 0, evictions, entries, bytes, config.maxStateBytes(),
-                services.entries(), allowed[Alert.Kind.PORT_SCAN.ordinal()], allowed[Alert.Kind.SYN_FLOOD.ordinal()]);
+                services.entries(), allowed[Alert.Kind.PORT_SCAN.ordinal()], allowed[Alert.Kind.SYN_FLOOD.ordinal()],
+                slow != null ? slow.entries() : 0, slow != null ? slow.bytes() : 0, slow != null ? slow.evictions() : 0);
     }
 }

@@ -133,8 +133,10 @@ final class SlowScanDetector {
 
     /**
      * Makes room for a new source that failed {@code count} times lately (by the sketch): the weakest of a
-     * few entries drawn at random is evicted if the sketch counts fewer failures for it; else the new source
-     * is not admitted.
+     * few entries drawn at random (the lowest ratio, then the least recently active) is evicted if the sketch
+     * counts fewer failures for it (TinyLFU's admission); else the new source is not followed. (Drawing the
+     * victim by the sketch instead keeps the sources whose counters the flood happened to fill most, against
+     * which a slow scanner cannot win: measured, bench/results/memory-2026-12-07-2.md.)
      */
     private boolean admit(int count) {
         Trail victim = null;
