@@ -23,10 +23,15 @@ final class FailureSketch {
     private final int shift;
     private final long resetAt;
     private long added;
+    private int epoch;
 
-    /** @param bytes memory for the counters (at least 256 counters a row, at most 65,536) */
+    /** Odd multipliers that spread the keyed hash over each row's counters. */
+    private static final long[] SPREAD = {0x9E37_79B9_7F4A_7C15L, 0xBF58_476D_1CE4_E5B9L, 0x94D0_49BB_1331_11EBL,
+            0xD6E8_FEB8_6659_FD93L};
+
+    /** @param bytes memory for the counters (at least 256 counters a row, at most 2<sup>20</sup>) */
     FailureSketch(long bytes) {
-        long perRow = Math.max(256, Math.min(1 << 16, bytes / (4L * ROWS)));
+        long perRow = Math.max(256, Math.min(1 << 20, bytes / (4L * ROWS)));
         this.width = Integer.highestOneBit((int) perRow);
         this.shift = Integer.numberOfTrailingZeros(width);
         this.counts = new int[ROWS * width];
@@ -65,15 +70,29 @@ final class FailureSketch {
         return min;
     }
 
+    /**
+     * What the other sources add to a source's estimate, at most on average: the failures counted since the
+     * last aging, per counter of a row.
+     */
+    int noise() {
+        return (int) (added / width);
+    }
+
     long bytes() {
         return 16 + 4L * counts.length + 48;
     }
 
     private int slot(long h, int row) {
-        return row * width + (int) (h >>> (row * 16)) & (width - 1);
+        return row * width + (int) ((h * SPREAD[row]) >>> (64 - shift));
+    }
+
+    /** How many times the counters were halved so far. */
+    int epoch() {
+        return epoch;
     }
 
     private void age() {
+        epoch++;
         for (int i = 0; i < counts.length; i++) {
             counts[i] >>>= 1;
         }

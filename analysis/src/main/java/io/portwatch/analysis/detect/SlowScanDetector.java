@@ -23,15 +23,15 @@ import java.util.SplittableRandom;
  * (a vertical or horizontal scan, TRW) is not reported again by this walk until its window ends.
  *
  * <p>Memory: the strongest {@link DetectConfig#slowSources()} sources. When a new source would pass the
- * bound, the weakest of {@value #SAMPLE} entries drawn at random (the lowest ratio, then the least recently
- * active) gives way if a {@link FailureSketch} of every source's recent failures counts more for the new
- * one (TinyLFU's admission); else the new source is not followed. Both are counted as evictions. A flood
- * of random sources, each with one failure, so displaces neither the slow scanner nor its own kind, and a
- * slow scanner gets in on the probe after the flood's sources' counts (its first probes are then not in
- * its evidence). Each source keeps at most {@value #PAIRS} pairs told apart
- * (past it, every pair counts as new) and the table is bounded by bytes too (least recently used
- * evicted). Only TCP: a P2P-like UDP client fails on many peers over an hour without scanning. Single
- * writer.
+ * bound, the weakest of {@value #SAMPLE} entries drawn at random gives way only if a {@link FailureSketch} of
+ * every source's recent failures, its noise taken off, counts more for the new source than the weakest has
+ * (TinyLFU's admission); else the new source is not followed; both are counted as evictions. A flood of
+ * random sources with one failure each so displaces its own kind, not a slow scanner, which gets in once
+ * its recent failures stand out of the sketch's noise (its first probes are then not in its evidence; at
+ * 625 to 1,250 new failing sources a second, a scan a probe a minute was still found; at 2,500, not:
+ * bench/results/memory-2026-12-07-2.md). Each source keeps at most {@value #PAIRS} pairs told apart (past
+ * it, every pair counts as new) and the table is bounded by bytes too (least recently used evicted). Only
+ * TCP: a P2P-like UDP client fails on many peers over an hour without scanning. Single writer.
  */
 final class SlowScanDetector {
 
@@ -59,7 +59,7 @@ final class SlowScanDetector {
         this.cfg = cfg;
         this.reporter = reporter;
         this.horizon = cfg.slowWindowNanos();
-        this.failures = new FailureSketch(bytes / 8);
+        this.failures = new FailureSketch(bytes / 4);
         this.trails = new LruTable<>(Integer.MAX_VALUE, bytes - failures.bytes(), reporter::report);
     }
 
@@ -82,11 +82,14 @@ final class SlowScanDetector {
             if (success) {
                 return;
             }
-            if (trails.size() >= cfg.slowSources() && !admit(count)) {
+            final int prior = Math.max(1, count - failures.noise());
+            if (trails.size() >= cfg.slowSources() && !admit(prior)) {
                 rejected++;
                 return;
             }
             e = trails.add(sHi, sLo, 0, 0, 0, new Trail(t, horizon));
+            e.prior = prior;
+            e.priorEpoch = failures.epoch();
             fresh = true;
         }
         if (fresh) { // the ports this target answered before: first contacts of the walk too
@@ -132,14 +135,18 @@ final class SlowScanDetector {
     }
 
     /**
-     * Makes room for a new source that failed {@code count} times lately (by the sketch): the weakest of a
-     * few entries drawn at random (the lowest ratio, then the least recently active) is evicted if the sketch
-     * counts fewer failures for it (TinyLFU's admission); else the new source is not followed. (Drawing the
-     * victim by the sketch instead keeps the sources whose counters the flood happened to fill most, against
-     * which a slow scanner cannot win: measured, bench/results/memory-2026-12-07-2.md.)
+     * Makes room for a new source whose recent failures the sketch counts {@code count} (TinyLFU's admission,
+     * with the sketch's noise taken off): of a few entries drawn at random, the weakest (the fewest failures,
+     * counting those the sketch knew of when it was admitted, halved each time the sketch ages, then the lowest
+     * ratio, then the least recently active) is evicted if the new source has more; else the new source is not followed. The victims'
+     * strength is their own, not the sketch's estimate now: drawn and compared by the sketch, the table keeps
+     * the sources whose counters the flood happened to fill most, against which a slow scanner cannot win
+     * (measured: bench/results/memory-2026-12-07-2.md).
      */
-    private boolean admit(int count) {
+    private boolean admit(int prior) {
+        final int epoch = failures.epoch();
         Trail victim = null;
+        long weakest = 0;
         int limit = trails.idLimit();
         for (int tries = 0, found = 0; tries < 4 * SAMPLE && found < SAMPLE; tries++) {
             Trail e = trails.atId(random.nextInt(limit));
@@ -147,11 +154,14 @@ final class SlowScanDetector {
                 continue;
             }
             found++;
-            if (victim == null || e.llr < victim.llr || (e.llr == victim.llr && e.last < victim.last)) {
+            long s = e.strength(epoch);
+            if (victim == null || s < weakest || (s == weakest
+                    && (e.llr < victim.llr || (e.llr == victim.llr && e.last < victim.last)))) {
                 victim = e;
+                weakest = s;
             }
         }
-        if (victim == null || failures.estimate(victim.aHi, victim.aLo) >= count) {
+        if (victim == null || weakest >= prior) {
             return false;
         }
         trails.evictEntry(victim);
@@ -188,6 +198,10 @@ final class SlowScanDetector {
         long failed;
         long answered;
         double llr;
+        /** Failures the sketch knew of (its noise taken off) when the source was admitted, this one included. */
+        int prior = 1;
+        /** The sketch's {@link FailureSketch#epoch()} then: the prior halves as the sketch's counters do. */
+        int priorEpoch;
 
         Trail(long t, long horizon) {
             this.horizon = horizon;
@@ -206,6 +220,12 @@ final class SlowScanDetector {
             failed = 0;
             answered = 0;
             llr = 0;
+            prior = 1;
+        }
+
+        /** Failures to rank it by: those the walk counted, and those the sketch knew of before, aged as the sketch. */
+        long strength(int epoch) {
+            return Math.max(1, prior >> Math.min(31, epoch - priorEpoch)) - 1 + failed;
         }
 
         void target(long hi, long lo) {
