@@ -24,7 +24,8 @@ record WindowDraft(String input, long start, long end, PortTable.Counts counts, 
 
     /**
      * The window's record, with the services the detectors saw in it, its scan evidence and the alerts an
-     * allow-list held back in it (none without detectors: {@code detection} null); {@code peers} is cleared for the next window.
+     * allow-list held back in it (none without detectors: {@code detection} null); {@code peers} is cleared for
+     * the next window.
      */
     WindowReport report(PortPeers peers, Detection detection) {
         PortTalkers folded = talkers == null ? null : talkers.fold();

@@ -81,10 +81,11 @@ public final class SlowScanMemory {
                     (System.nanoTime() - t0) / 1e9);
             analyzer.finish();
             DetectionStats d = analyzer.detection().stats();
-            System.out.printf(Locale.ROOT, "  detectors          %10s of %s (--detect-memory), %,d entries, %,d evictions%n",
-                    HeapMeter.mib(mid.stateBytes()), HeapMeter.mib(mid.maxStateBytes()), mid.entries(), mid.evictions());
-            System.out.printf(Locale.ROOT, "  slow scan walk     %10s  %,d sources followed (at most %,d), %,d evicted or "
-                            + "not admitted%n", HeapMeter.mib(mid.slowScanBytes()), mid.slowScanSources(),
+            System.out.printf(Locale.ROOT, "  detectors          %10s of %s (--detect-memory), %,d entries, "
+                    + "%,d evictions%n", HeapMeter.mib(mid.stateBytes()), HeapMeter.mib(mid.maxStateBytes()),
+                    mid.entries(), mid.evictions());
+            System.out.printf(Locale.ROOT, "  slow scan walk     %10s  %,d sources followed (at most %,d), "
+                    + "%,d evicted or not admitted%n", HeapMeter.mib(mid.slowScanBytes()), mid.slowScanSources(),
                     detect.slowSources(), d.slowScanEvictions());
             Alert a = slow.stream().filter(x -> "10.9.9.66".equals(x.source())).findFirst().orElse(null);
             System.out.println("  slow scan alert: " + (a == null ? "none" : "ports " + a.details().get("ports")
@@ -125,7 +126,8 @@ public final class SlowScanMemory {
     }
 
     /** A SYN and the RST that refuses it. */
-    private static void probe(TrafficAnalyzer analyzer, FrameWriter f, int src, int sport, int dst, int dport, long ts) {
+    private static void probe(TrafficAnalyzer analyzer, FrameWriter f, int src, int sport, int dst, int dport,
+                              long ts) {
         f.src4 = src;
         f.dst4 = dst;
         f.srcPort = sport;

@@ -122,33 +122,39 @@ public record DetectConfig(long windowNanos, int scanPorts, int scanHosts, boole
 
     public DetectConfig withScan(long window, int ports, int hosts, boolean withTrw) {
         return new DetectConfig(window, ports, hosts, withTrw, floodWindowNanos, floodRate, floodRatio, policy,
-                baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, slow(window), slowSources, allow);
+                baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, slow(window), slowSources,
+                allow);
     }
 
     public DetectConfig withFlood(long window, int rate, double ratio) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, window, rate, ratio, policy, baseline,
-                learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, slowWindowNanos, slowSources, allow);
+                learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     public DetectConfig withPolicy(PortPolicy p, int maxAlerts) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio, p,
-                baseline, learnNanos, recorder, maxStateBytes, maxAlerts, scanEvidence, slowWindowNanos, slowSources, allow);
+                baseline, learnNanos, recorder, maxStateBytes, maxAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     public DetectConfig withServices(ServiceBaseline known, long learn, BaselineRecorder saveTo) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, known, learn, saveTo, maxStateBytes, maxPolicyAlerts, scanEvidence, slowWindowNanos, slowSources, allow);
+                policy, known, learn, saveTo, maxStateBytes, maxPolicyAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     public DetectConfig withMaxStateBytes(long bytes) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, baseline, learnNanos, recorder, bytes, maxPolicyAlerts, scanEvidence, slowWindowNanos, slowSources, allow);
+                policy, baseline, learnNanos, recorder, bytes, maxPolicyAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     /** This configuration reporting the scan evidence of at most {@code sources} sources a window (0: none). */
     public DetectConfig withScanEvidence(int sources) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, sources, slowWindowNanos, slowSources, allow);
+                policy, baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, sources, slowWindowNanos,
+                slowSources, allow);
     }
 
     /**

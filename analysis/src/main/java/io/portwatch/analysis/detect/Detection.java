@@ -378,18 +378,22 @@ public final class Detection implements DetectionInput {
 
     public DetectionStats stats() {
         long evictions = scans.evictions() + floods.evictions() + services.evictions()
-                + (trw != null ? trw.evictions() : 0) + (slow != null ? slow.evictions() : 0) + (policy != null ? policy.evictions() : 0)
+                + (trw != null ? trw.evictions() : 0) + (slow != null ? slow.evictions() : 0)
+                + (policy != null ? policy.evictions() : 0)
                 + (evidence != null ? evidence.evictions() : 0);
         long entries = scans.entries() + floods.entries() + services.entries()
-                + (trw != null ? trw.entries() : 0) + (slow != null ? slow.entries() : 0) + (policy != null ? policy.entries() : 0)
+                + (trw != null ? trw.entries() : 0) + (slow != null ? slow.entries() : 0)
+                + (policy != null ? policy.entries() : 0)
                 + (evidence != null ? evidence.entries() : 0);
         long bytes = scans.bytes() + answers.bytes() + floods.bytes() + services.bytes()
-                + (trw != null ? trw.bytes() : 0) + (slow != null ? slow.bytes() : 0) + (policy != null ? policy.bytes() : 0)
+                + (trw != null ? trw.bytes() : 0) + (slow != null ? slow.bytes() : 0)
+                + (policy != null ? policy.bytes() : 0)
                 + (evidence != null ? evidence.bytes() : 0);
         return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],
                 sent[Alert.Kind.NEW_SERVICE.ordinal()], sent[Alert.Kind.POLICY_VIOLATION.ordinal()],
                 policy != null ? policy.suppressed() : 0, evictions, entries, bytes, config.maxStateBytes(),
                 services.entries(), allowed[Alert.Kind.PORT_SCAN.ordinal()], allowed[Alert.Kind.SYN_FLOOD.ordinal()],
-                slow != null ? slow.entries() : 0, slow != null ? slow.bytes() : 0, slow != null ? slow.evictions() : 0);
+                slow != null ? slow.entries() : 0, slow != null ? slow.bytes() : 0,
+                slow != null ? slow.evictions() : 0);
     }
 }

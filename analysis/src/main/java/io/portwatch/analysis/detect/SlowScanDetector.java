@@ -135,13 +135,13 @@ final class SlowScanDetector {
     }
 
     /**
-     * Makes room for a new source whose recent failures the sketch counts {@code count} (TinyLFU's admission,
-     * with the sketch's noise taken off): of a few entries drawn at random, the weakest (the fewest failures,
-     * counting those the sketch knew of when it was admitted, halved each time the sketch ages, then the lowest
-     * ratio, then the least recently active) is evicted if the new source has more; else the new source is not followed. The victims'
-     * strength is their own, not the sketch's estimate now: drawn and compared by the sketch, the table keeps
-     * the sources whose counters the flood happened to fill most, against which a slow scanner cannot win
-     * (measured: bench/results/memory-2026-12-07-2.md).
+     * Makes room for a new source whose recent failures the sketch counts {@code prior}, its noise taken off
+     * (TinyLFU's admission): of a few entries drawn at random, the weakest (the fewest failures, counting those
+     * the sketch knew of when it was admitted, halved each time the sketch ages; then the lowest ratio, then
+     * the least recently active) is evicted if the new source has more; else the new source is not followed.
+     * The victims' strength is their own, not the sketch's estimate now: drawn and compared by the sketch, the
+     * table keeps the sources whose counters the flood happened to fill most, against which a slow scanner
+     * cannot win (measured: bench/results/memory-2026-12-07-2.md).
      */
     private boolean admit(int prior) {
         final int epoch = failures.epoch();

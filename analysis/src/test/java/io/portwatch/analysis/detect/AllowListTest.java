@@ -17,6 +17,8 @@ import static io.portwatch.analysis.detect.ScanDetectionTest.TARGET;
 import static io.portwatch.analysis.detect.ScanDetectionTest.probe;
 import static io.portwatch.analysis.detect.ScanDetectionTest.range;
 import static io.portwatch.analysis.detect.ScanDetectionTest.run;
+import static io.portwatch.testkit.FrameBuilder.ACK;
+import static io.portwatch.testkit.FrameBuilder.RST;
 import static io.portwatch.testkit.FrameBuilder.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,7 +41,7 @@ class AllowListTest {
         range(1, 30).forEach(p -> probe(w, TARGET, p, SYN, false));
         for (int p : range(1, 30)) {
             w.tcp("10.9.8.7", 50000, TARGET, p, SYN);
-            w.tcp(TARGET, p, "10.9.8.7", 50000, io.portwatch.testkit.FrameBuilder.RST | io.portwatch.testkit.FrameBuilder.ACK);
+            w.tcp(TARGET, p, "10.9.8.7", 50000, RST | ACK);
             w.advanceMillis(1);
         }
         long window = 10 * DetectConfig.SECOND;
@@ -52,7 +54,8 @@ class AllowListTest {
         DetectConfig cfg = DetectConfig.defaults().withAllow(allow(List.of("10.9.9.0/24"), List.of()));
         CollectingSink out = run(cfg, TRAFFIC);
         List<Alert> scans = out.alertsOf(Alert.Kind.PORT_SCAN);
-        assertEquals(List.of("10.9.8.7"), scans.stream().map(Alert::source).toList(), "the other scanner still: " + out);
+        assertEquals(List.of("10.9.8.7"), scans.stream().map(Alert::source).toList(),
+                "the other scanner still: " + out);
         assertEquals(1, out.alertsOf(Alert.Kind.SYN_FLOOD).size(), out.toString());
         WindowReport w = out.windows.get(out.windows.size() - 1);
         assertEquals(new AllowedAlerts(1, 0), w.allowedAlerts());

@@ -100,8 +100,8 @@ class CorpusLabelsTest {
     void corpusScansCountEveryPortProbed() throws Exception {
         for (String[] c : new String[][] {{"nmap-syn-scan.pcap", "127.0.0.66", "1026"},
                 {"nmap-connect-scan.pcap", "127.0.0.1", "202"}}) {
-            CollectingSink out = Captures.analyze(Corpus.file("captures", c[0]), Captures.config(DetectConfig.defaults()))
-                    .sink();
+            CollectingSink out = Captures.analyze(Corpus.file("captures", c[0]),
+                    Captures.config(DetectConfig.defaults())).sink();
             Alert scan = out.alertsOf(Alert.Kind.PORT_SCAN).stream().filter(a -> c[1].equals(a.source()))
                     .findFirst().orElseThrow(() -> new AssertionError(c[0] + ": no scan from " + c[1] + "; " + out));
             assertEquals(Integer.parseInt(c[2]), scan.details().get("ports"), c[0] + ": " + scan);

@@ -86,7 +86,8 @@ class DetectOptionsTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(!r.out().contains("\"kind\":\"port_scan\""), r.out());
         assertTrue(r.out().contains("\"alerts_allowed\":{\"port_scan\":1,\"syn_flood\":0}"), r.out());
-        r = portwatch(dir, "read", "--format", "json", "--scanner-allow", "10.0.0.0/8,127.77.0.0/16", sample().toString());
+        r = portwatch(dir, "read", "--format", "json", "--scanner-allow", "10.0.0.0/8,127.77.0.0/16",
+                sample().toString());
         assertTrue(r.out().contains("\"alerts_allowed\":{\"port_scan\":1,\"syn_flood\":0}"), r.out());
         r = portwatch(dir, "read", "--scanner-allow", "127.77.0.0/40", sample().toString());
         assertEquals(2, r.status());

@@ -54,7 +54,8 @@ class RecordSchemaTest {
         // the sketches are required unless memory_limited (a condition of their own: see wrongOrMissingFields...)
         Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers",
                         "clients_hll", "servers_hll", "hll_key", "memory_limited"),
-                "flow", Set.of("tcp_flags"), "summary", Set.of(), "window", Set.of("capture", "memory_limited_ports", "alerts_allowed"),
+                "flow", Set.of("tcp_flags"), "summary", Set.of(),
+                "window", Set.of("capture", "memory_limited_ports", "alerts_allowed"),
                 "service", Set.of(), "scan_evidence", Set.of());
         Set<String> all = new HashSet<>(optional.keySet());
         all.add("alert");
