@@ -31,8 +31,9 @@ record WindowDraft(String input, long start, long end, PortTable.Counts counts, 
     }
 
     /**
-     * The window's record, with the services the detectors saw in it and its scan evidence (none without
-     * detectors: {@code detection} null); {@code peers} is cleared for the next window.
+     * The window's record, with the services the detectors saw in it, its scan evidence and the alerts an
+     * allow-list held back in it (none without detectors: {@code detection} null); {@code peers} is cleared for
+     * the next window.
      */
     WindowReport report(PortPeers peers, Detection detection) {
         PortTalkers folded = talkers == null ? null : talkers.fold();
@@ -41,6 +42,7 @@ record WindowDraft(String input, long start, long end, PortTable.Counts counts, 
         List<ServiceStats> services = detection != null ? counts.withTraffic(detection.takeWindowServices(), folded)
                 : List.of();
         return new WindowReport(input, start, end, ports, packets, bytes, activeFlows, decodeErrors, capture, 0,
-                services, detection != null ? detection.takeWindowEvidence() : List.of(), limited);
+                services, detection != null ? detection.takeWindowEvidence() : List.of(), limited,
+                detection != null ? detection.takeWindowAllowed() : null);
     }
 }

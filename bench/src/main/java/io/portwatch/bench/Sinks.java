@@ -17,7 +17,7 @@ final class Sinks {
     }
 
     /** Keeps only the last summary, and counts the port records of the windows. */
-    static final class Last implements RecordSink {
+    static class Last implements RecordSink {
         Summary summary;
         private long ports;
 

@@ -27,14 +27,23 @@ package io.portwatch.analysis.detect;
  * @param maxPolicyAlerts  policy alerts per window at most; more are counted, not sent (default 1,000)
  * @param scanEvidence     sources whose scan evidence (TRW's, of their first contacts) each reporting window
  *                         reports at most, the strongest; 0 for none (default 100)
+ * @param slowWindowNanos  how long a source's failed first contacts with (target, port) pairs are kept for the
+ *                         slow scan walk, which finds scans slower than the scan window (default 1 h; 0: off)
+ * @param slowSources      sources the slow scan walk follows at most: past it the weakest are evicted (default 4,096)
+ * @param allow            the organisation's own scanners and busy flood targets, whose alerts are counted, not sent
+ *                         ({@link AllowList#NONE} for none)
  */
 public record DetectConfig(long windowNanos, int scanPorts, int scanHosts, boolean trw, long floodWindowNanos,
                            int floodRate, double floodRatio, PortPolicy policy, ServiceBaseline baseline,
                            long learnNanos, BaselineRecorder recorder, long maxStateBytes, int maxPolicyAlerts,
-                           int scanEvidence) {
+                           int scanEvidence, long slowWindowNanos, int slowSources, AllowList allow) {
 
     /** Sources a window reports the scan evidence of, by default. */
     public static final int DEFAULT_SCAN_EVIDENCE = 100;
+    /** How long the slow scan walk keeps a source's evidence, by default. */
+    public static final long DEFAULT_SLOW_WINDOW = 3600 * 1_000_000_000L;
+    /** Sources the slow scan walk follows at most, by default. */
+    public static final int DEFAULT_SLOW_SCAN_SOURCES = 4096;
 
     public static final long SECOND = 1_000_000_000L;
 
@@ -66,6 +75,25 @@ public record DetectConfig(long windowNanos, int scanPorts, int scanHosts, boole
         if (scanEvidence < 0) {
             throw new IllegalArgumentException("the scan evidence limit must not be negative");
         }
+        if (slowWindowNanos != 0 && slowWindowNanos <= windowNanos) {
+            throw new IllegalArgumentException("the slow scan window must be longer than the scan window (or 0: off)");
+        }
+        if (slowSources < 1) {
+            throw new IllegalArgumentException("the slow scan sources must be at least 1");
+        }
+        if (allow == null) {
+            allow = AllowList.NONE;
+        }
+    }
+
+    /** With no slow scan walk options given: the defaults (1 h, 4,096 sources), and nothing allowed. */
+    public DetectConfig(long windowNanos, int scanPorts, int scanHosts, boolean trw, long floodWindowNanos,
+                        int floodRate, double floodRatio, PortPolicy policy, ServiceBaseline baseline,
+                        long learnNanos, BaselineRecorder recorder, long maxStateBytes, int maxPolicyAlerts,
+                        int scanEvidence) {
+        this(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio, policy, baseline,
+                learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence,
+                windowNanos < DEFAULT_SLOW_WINDOW ? DEFAULT_SLOW_WINDOW : 0, DEFAULT_SLOW_SCAN_SOURCES, AllowList.NONE);
     }
 
     /** With the default scan evidence (the strongest 100 sources a window). */
@@ -94,32 +122,60 @@ public record DetectConfig(long windowNanos, int scanPorts, int scanHosts, boole
 
     public DetectConfig withScan(long window, int ports, int hosts, boolean withTrw) {
         return new DetectConfig(window, ports, hosts, withTrw, floodWindowNanos, floodRate, floodRatio, policy,
-                baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence);
+                baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, slow(window), slowSources,
+                allow);
     }
 
     public DetectConfig withFlood(long window, int rate, double ratio) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, window, rate, ratio, policy, baseline,
-                learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence);
+                learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     public DetectConfig withPolicy(PortPolicy p, int maxAlerts) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio, p,
-                baseline, learnNanos, recorder, maxStateBytes, maxAlerts, scanEvidence);
+                baseline, learnNanos, recorder, maxStateBytes, maxAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     public DetectConfig withServices(ServiceBaseline known, long learn, BaselineRecorder saveTo) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, known, learn, saveTo, maxStateBytes, maxPolicyAlerts, scanEvidence);
+                policy, known, learn, saveTo, maxStateBytes, maxPolicyAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     public DetectConfig withMaxStateBytes(long bytes) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, baseline, learnNanos, recorder, bytes, maxPolicyAlerts, scanEvidence);
+                policy, baseline, learnNanos, recorder, bytes, maxPolicyAlerts, scanEvidence, slowWindowNanos,
+                slowSources, allow);
     }
 
     /** This configuration reporting the scan evidence of at most {@code sources} sources a window (0: none). */
     public DetectConfig withScanEvidence(int sources) {
         return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
-                policy, baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, sources);
+                policy, baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, sources, slowWindowNanos,
+                slowSources, allow);
+    }
+
+    /**
+     * This configuration with the slow scan walk keeping evidence {@code window} long (0: off) for at most
+     * {@code sources} sources.
+     */
+    public DetectConfig withSlowScan(long window, int sources) {
+        return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
+                policy, baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, window, sources,
+                allow);
+    }
+
+    /** This configuration with these scanners and flood targets allowed. */
+    public DetectConfig withAllow(AllowList a) {
+        return new DetectConfig(windowNanos, scanPorts, scanHosts, trw, floodWindowNanos, floodRate, floodRatio,
+                policy, baseline, learnNanos, recorder, maxStateBytes, maxPolicyAlerts, scanEvidence, slowWindowNanos,
+                slowSources, a);
+    }
+
+    /** The slow scan window kept with a new scan window: off when the scan window is as long. */
+    private long slow(long window) {
+        return slowWindowNanos > window ? slowWindowNanos : 0;
     }
 }

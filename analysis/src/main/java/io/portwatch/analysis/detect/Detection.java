@@ -1,6 +1,7 @@
 package io.portwatch.analysis.detect;
 
 import io.portwatch.analysis.output.Alert;
+import io.portwatch.analysis.output.AllowedAlerts;
 import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.ServiceStats;
 import io.portwatch.analysis.ports.IanaServices;
@@ -34,7 +35,10 @@ public final class Detection implements DetectionInput {
     private final Consumer<Alert> sink;
     private final Episode.Reporter reporter;
     private final ScanDetector scans;
+    private final AnswerCache answers;
     private final TrwDetector trw;
+    /** Null when the slow scan walk is off. */
+    private final SlowScanDetector slow;
     private final SynFloodDetector floods;
     private final ServiceInventory services;
     private List<ServiceStats> windowServices = List.of();
@@ -43,6 +47,10 @@ public final class Detection implements DetectionInput {
     private List<ScanEvidence> windowEvidence = List.of();
     private final PolicyDetector policy;
     private final long[] sent = new long[Alert.Kind.values().length];
+    /** Alerts held back by the allow-list, by kind: in all, and in the reporting window open now. */
+    private final long[] allowed = new long[Alert.Kind.values().length];
+    private final long[] windowAllowed = new long[Alert.Kind.values().length];
+    private AllowedAlerts closedAllowed = AllowedAlerts.NONE;
 
     private long started = Long.MIN_VALUE;
     private long nextTick = Long.MIN_VALUE;
@@ -59,10 +67,13 @@ public final class Detection implements DetectionInput {
         this.config = config;
         this.sink = sink;
         Consumer<Alert> out = this::emit;
-        long share = config.maxStateBytes() / (config.scanEvidence() > 0 ? 7 : 6);
+        long share = config.maxStateBytes()
+                / (6 + (config.scanEvidence() > 0 ? 1 : 0) + (config.slowWindowNanos() > 0 ? 1 : 0));
         this.reporter = new Episode.Reporter(out, input, config.windowNanos());
-        this.scans = new ScanDetector(config, reporter, share);
+        this.answers = new AnswerCache(share / 8);
+        this.scans = new ScanDetector(config, reporter, share - answers.bytes(), answers);
         this.trw = config.trw() ? new TrwDetector(config, reporter, share) : null;
+        this.slow = config.slowWindowNanos() > 0 ? new SlowScanDetector(config, reporter, share, answers) : null;
         this.floods = new SynFloodDetector(config, input, out, share);
         this.services = new ServiceInventory(config, input, out, share);
         this.policy = config.policy() != null ? new PolicyDetector(config, input, out, share) : null;
@@ -74,6 +85,13 @@ public final class Detection implements DetectionInput {
     }
 
     private void emit(Alert a) {
+        AllowList allow = config.allow();
+        if ((a.kind() == Alert.Kind.PORT_SCAN && allow.scanner(a.source()))
+                || (a.kind() == Alert.Kind.SYN_FLOOD && allow.floodTarget(a.target()))) {
+            allowed[a.kind().ordinal()]++;
+            windowAllowed[a.kind().ordinal()]++;
+            return;
+        }
         sent[a.kind().ordinal()]++;
         sink.accept(a);
     }
@@ -141,6 +159,9 @@ public final class Detection implements DetectionInput {
         if (trw != null) {
             trw.contact(cHi, cLo, sHi, sLo, port, true, kind, t);
         }
+        if (slow != null) {
+            slow.contact(cHi, cLo, sHi, sLo, port, true, kind, false, t);
+        }
         if (evidence != null) {
             evidence.contact(DecodedPacket.PROTO_TCP, cHi, cLo, sHi, sLo, port, true);
         }
@@ -171,9 +192,12 @@ public final class Detection implements DetectionInput {
 
     @Override
     public void failure(int proto, long cHi, long cLo, long sHi, long sLo, int port, int kind, long t) {
-        scans.failure(proto, cHi, cLo, sHi, sLo, port, kind, t);
+        boolean flagged = scans.failure(proto, cHi, cLo, sHi, sLo, port, kind, t);
         if (trw != null && proto == DecodedPacket.PROTO_TCP) {
-            trw.contact(cHi, cLo, sHi, sLo, port, false, kind, t);
+            flagged |= trw.contact(cHi, cLo, sHi, sLo, port, false, kind, t);
+        }
+        if (slow != null && proto == DecodedPacket.PROTO_TCP) {
+            slow.contact(cHi, cLo, sHi, sLo, port, false, kind, flagged, t);
         }
         if (evidence != null) {
             evidence.contact(proto, cHi, cLo, sHi, sLo, port, false);
@@ -277,6 +301,9 @@ public final class Detection implements DetectionInput {
             if (trw != null) {
                 trw.expire(nanos);
             }
+            if (slow != null) {
+                slow.expire(nanos);
+            }
             if (policy != null) {
                 policy.expire(nanos);
             }
@@ -295,6 +322,22 @@ public final class Detection implements DetectionInput {
         if (evidence != null) {
             windowEvidence = evidence.takeWindow();
         }
+        closedAllowed = new AllowedAlerts(windowAllowed[Alert.Kind.PORT_SCAN.ordinal()],
+                windowAllowed[Alert.Kind.SYN_FLOOD.ordinal()]);
+        java.util.Arrays.fill(windowAllowed, 0);
+    }
+
+    /**
+     * The alerts the allow-list held back in the window last closed (once; then none until the next
+     * closes), or null when there is no allow-list.
+     */
+    public AllowedAlerts takeWindowAllowed() {
+        if (config.allow().isEmpty()) {
+            return null;
+        }
+        AllowedAlerts a = closedAllowed;
+        closedAllowed = AllowedAlerts.NONE;
+        return a;
     }
 
     /** The scan evidence of the window last closed, strongest first (once; then none until the next closes). */
@@ -335,17 +378,22 @@ public final class Detection implements DetectionInput {
 
     public DetectionStats stats() {
         long evictions = scans.evictions() + floods.evictions() + services.evictions()
-                + (trw != null ? trw.evictions() : 0) + (policy != null ? policy.evictions() : 0)
+                + (trw != null ? trw.evictions() : 0) + (slow != null ? slow.evictions() : 0)
+                + (policy != null ? policy.evictions() : 0)
                 + (evidence != null ? evidence.evictions() : 0);
         long entries = scans.entries() + floods.entries() + services.entries()
-                + (trw != null ? trw.entries() : 0) + (policy != null ? policy.entries() : 0)
+                + (trw != null ? trw.entries() : 0) + (slow != null ? slow.entries() : 0)
+                + (policy != null ? policy.entries() : 0)
                 + (evidence != null ? evidence.entries() : 0);
-        long bytes = scans.bytes() + floods.bytes() + services.bytes()
-                + (trw != null ? trw.bytes() : 0) + (policy != null ? policy.bytes() : 0)
+        long bytes = scans.bytes() + answers.bytes() + floods.bytes() + services.bytes()
+                + (trw != null ? trw.bytes() : 0) + (slow != null ? slow.bytes() : 0)
+                + (policy != null ? policy.bytes() : 0)
                 + (evidence != null ? evidence.bytes() : 0);
         return new DetectionStats(sent[Alert.Kind.PORT_SCAN.ordinal()], sent[Alert.Kind.SYN_FLOOD.ordinal()],
                 sent[Alert.Kind.NEW_SERVICE.ordinal()], sent[Alert.Kind.POLICY_VIOLATION.ordinal()],
                 policy != null ? policy.suppressed() : 0, evictions, entries, bytes, config.maxStateBytes(),
-                services.entries());
+                services.entries(), allowed[Alert.Kind.PORT_SCAN.ordinal()], allowed[Alert.Kind.SYN_FLOOD.ordinal()],
+                slow != null ? slow.entries() : 0, slow != null ? slow.bytes() : 0,
+                slow != null ? slow.evictions() : 0);
     }
 }

@@ -3,7 +3,9 @@ package io.portwatch.analysis.detect;
 import io.portwatch.analysis.output.Alert;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -50,6 +52,14 @@ abstract class Episode extends LruTable.Entry {
     /** The alert this episode makes now. */
     abstract Alert alert(String input, long windowNanos);
 
+    /**
+     * Whether this episode and another are one campaign: their sources did the same thing to the same
+     * target at the same moments (nmap's decoys). None by default.
+     */
+    boolean sameCampaign(Episode other) {
+        return false;
+    }
+
     /** ISO-8601 text of a time in ns since the epoch. */
     static String iso(long nanos) {
         return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L))
@@ -63,6 +73,9 @@ abstract class Episode extends LruTable.Entry {
 
     /** Pending episodes of one analysis, and their reporting. Single writer. */
     static final class Reporter {
+        /** Pending episodes a report looks through for its campaign, at most. */
+        static final int CAMPAIGN_SEARCH = 4096;
+
         private final List<Episode> pending = new ArrayList<>();
         private final Consumer<Alert> out;
         private final String input;
@@ -82,12 +95,55 @@ abstract class Episode extends LruTable.Entry {
             }
         }
 
-        /** Reports the episode if it is pending (and only once). */
+        /**
+         * Reports the episode if it is pending (and only once), together with the pending episodes of its
+         * campaign ({@link Episode#sameCampaign}), if any: their alerts share a {@code campaign} id. Looked for
+         * among at most {@value #CAMPAIGN_SEARCH} pending episodes, so that a flood of them costs no more than
+         * a linear pass each.
+         */
         void report(Episode e) {
-            if (e.status == PENDING) {
-                e.status = REPORTED;
-                out.accept(e.alert(input, window));
+            if (e.status != PENDING) {
+                return;
             }
+            e.status = REPORTED;
+            List<Episode> campaign = null;
+            if (pending.size() <= CAMPAIGN_SEARCH) {
+                for (Episode o : pending) {
+                    if (o != e && o.status == PENDING && e.sameCampaign(o)) {
+                        if (campaign == null) {
+                            campaign = new ArrayList<>();
+                            campaign.add(e);
+                        }
+                        o.status = REPORTED;
+                        campaign.add(o);
+                    }
+                }
+            }
+            if (campaign == null) {
+                out.accept(e.alert(input, window));
+                return;
+            }
+            long first = Long.MAX_VALUE;
+            for (Episode c : campaign) {
+                first = Math.min(first, c.first);
+            }
+            String id = campaignId(e.bHi, e.bLo, e.n, first);
+            for (Episode c : campaign) {
+                Alert a = c.alert(input, window);
+                Map<String, Object> d = new LinkedHashMap<>(a.details());
+                d.put("campaign", id);
+                out.accept(new Alert(a.input(), a.kind(), a.timeNanos(), a.source(), a.target(), a.transport(),
+                        a.port(), a.severity(), d));
+            }
+        }
+
+        /** A campaign's id, from its target, transport and first moment: the same for each of its alerts. */
+        static String campaignId(long hi, long lo, int n, long first) {
+            long h = hi * 0x9E3779B97F4A7C15L ^ lo;
+            h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L ^ n;
+            h = (h ^ (h >>> 29)) * 0x94D049BB133111EBL ^ first;
+            h ^= h >>> 32;
+            return String.format("c-%016x", h);
         }
 
         /** Reports the pending episodes whose window has ended by {@code now}, or all of them. */

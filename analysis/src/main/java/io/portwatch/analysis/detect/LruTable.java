@@ -259,6 +259,26 @@ final class LruTable<V extends LruTable.Entry> {
         return evictions;
     }
 
+    /** One past the highest id an entry may have now: ids of {@link #atId} run from 0 to it. */
+    int idLimit() {
+        return nextId;
+    }
+
+    /** The entry of an id, or null when the id is free: for a caller that picks its own victims. */
+    @SuppressWarnings("unchecked")
+    V atId(int id) {
+        return (V) byId[id];
+    }
+
+    /** Evicts an entry of the table (counted as an eviction), and tells the remove listener. */
+    void evictEntry(V e) {
+        remove(e);
+        bytes -= e.accounted;
+        evictions++;
+        skipStale();
+        onRemove.accept(e);
+    }
+
     /** The entries now kept, least recently used first. */
     List<V> values() {
         List<V> out = new ArrayList<>(size);

@@ -328,7 +328,7 @@ public final class PortPolicy {
     }
 
     /** {hi, lo, prefix length in 128-bit space}. */
-    private static long[] parseNetwork(String name, int line, String text) throws PolicyException {
+    static long[] parseNetwork(String name, int line, String text) throws PolicyException {
         int slash = text.indexOf('/');
         String addr = slash < 0 ? text : text.substring(0, slash);
         long[] a;

@@ -18,7 +18,9 @@ import java.util.TreeSet;
  * first failure are kept as the open ports or hosts found. A TCP scan and a UDP scan of one host are
  * two findings (nmap runs them as two, and they answer differently), so a vertical scan is kept per
  * source, target and transport, and every port in an alert's evidence is written with its transport
- * ({@code tcp/22}). Single writer.
+ * ({@code tcp/22}). Ports the target answered before the source's first failure on it, within the window,
+ * are taken from the {@link AnswerCache} when the first failure comes, so that every port probed counts.
+ * Single writer.
  */
 final class ScanDetector {
 
@@ -26,31 +28,46 @@ final class ScanDetector {
     private static final int OPEN_LIST = 50;
     private static final int HOSTS_PER_SWEEP = 1 << 16;
     private static final int OPEN_HOSTS = 1024;
+    /** How far apart the first and the last probes of a decoy and its scan may be. */
+    static final long SAME_MOMENT_NANOS = 2 * DetectConfig.SECOND;
 
     private final DetectConfig cfg;
     private final Episode.Reporter reporter;
     private final LruTable<TargetScan> vertical;
     private final LruTable<PortSweep> horizontal;
+    private final AnswerCache answers;
 
-    ScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytesEach) {
+    /** @param answers where the ports answered before a source's first failure on a target wait */
+    ScanDetector(DetectConfig cfg, Episode.Reporter reporter, long bytesEach, AnswerCache answers) {
         this.cfg = cfg;
         this.reporter = reporter;
+        this.answers = answers;
         this.vertical = new LruTable<>(Integer.MAX_VALUE, bytesEach, reporter::report);
         this.horizontal = new LruTable<>(Integer.MAX_VALUE, bytesEach, reporter::report);
     }
 
-    /** A failed attempt from s to d:port (rejected, unreachable or never answered). */
-    void failure(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
+    /**
+     * A failed attempt from s to d:port (rejected, unreachable or never answered).
+     *
+     * @return whether s is flagged, vertically against d or horizontally on the port, in its window
+     */
+    boolean failure(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
         final long w = cfg.windowNanos();
         final int value = PortSet.value(proto, port);
 
         TargetScan v = vertical.get(sHi, sLo, dHi, dLo, proto);
+        boolean fresh = v == null;
         if (v != null && v.over(t, w)) {
             reporter.report(v);
             v.reset(t);
+            fresh = true;
         }
         if (v == null) {
             v = vertical.add(sHi, sLo, dHi, dLo, proto, new TargetScan(t));
+        }
+        if (fresh) { // the ports the target answered before: probed too
+            final TargetScan scan = v;
+            answers.read(proto, sHi, sLo, dHi, dLo, t - w, (p, k, at) -> scan.answered(proto, p, k, at));
         }
         v.touch(t, kind);
         if (v.failed.add(value)) {
@@ -77,23 +94,19 @@ final class ScanDetector {
             }
             horizontal.update(h);
         }
+        return v.status != Episode.COUNTING || h.status != Episode.COUNTING;
     }
 
     /** d answered a probe from s on port: the port is open (noted when s is already a suspect). */
     void answered(int proto, long sHi, long sLo, long dHi, long dLo, int port, int kind, long t) {
         final long w = cfg.windowNanos();
-        if (!vertical.isEmpty()) {
-            TargetScan v = vertical.get(sHi, sLo, dHi, dLo, proto);
-            if (v != null && !v.over(t, w)) {
-                v.touch(t, kind);
-                if (v.open == null) {
-                    v.open = new PortSet();
-                }
-                if (v.open.add(PortSet.value(proto, port))) {
-                    v.port(port);
-                    vertical.update(v);
-                }
+        TargetScan v = vertical.isEmpty() ? null : vertical.get(sHi, sLo, dHi, dLo, proto);
+        if (v != null && !v.over(t, w)) {
+            if (v.answered(proto, port, kind, t)) {
+                vertical.update(v);
             }
+        } else {
+            answers.answered(proto, sHi, sLo, dHi, dLo, port, kind, t);
         }
         if (!horizontal.isEmpty()) {
             PortSweep h = horizontal.get(sHi, sLo, 0, 0, Key.protoPort(proto, port));
@@ -172,9 +185,67 @@ final class ScanDetector {
             maxPort = Math.max(maxPort, p);
         }
 
+        /** The target answered a probe of port at t: an open port; true when new. */
+        boolean answered(int proto, int p, int kind, long t) {
+            touch(t, kind);
+            if (open == null) {
+                open = new PortSet();
+            }
+            if (open.add(PortSet.value(proto, p))) {
+                port(p);
+                return true;
+            }
+            return false;
+        }
+
         @Override
         long retainedBytes() {
             return 72 + failed.retainedBytes() + (open != null ? open.retainedBytes() : 0);
+        }
+
+        /**
+         * A decoy of this scan, or this one of its: another source's vertical scan of the same target and
+         * transport that started and ended within {@value #SAME_MOMENT_NANOS} ns of it, over nearly the same
+         * ports (nine in ten of the larger set in both). nmap's decoys ({@code -D}) send each probe from
+         * every decoy address in turn, microseconds apart, so each source makes an alert of its own.
+         */
+        @Override
+        boolean sameCampaign(Episode other) {
+            if (!(other instanceof TargetScan o) || o.n != n || o.bLo != bLo || o.bHi != bHi
+                    || Math.abs(o.first - first) > SAME_MOMENT_NANOS || Math.abs(o.last - last) > SAME_MOMENT_NANOS) {
+                return false;
+            }
+            int[] a = ports();
+            int[] b = o.ports();
+            int common = 0;
+            for (int i = 0, j = 0; i < a.length && j < b.length; ) {
+                if (a[i] == b[j]) {
+                    common++;
+                    i++;
+                    j++;
+                } else if (a[i] < b[j]) {
+                    i++;
+                } else {
+                    j++;
+                }
+            }
+            return common * 10L >= 9L * Math.max(a.length, b.length);
+        }
+
+        /** Every port probed, ascending. */
+        private int[] ports() {
+            int[] f = failed.smallest(Integer.MAX_VALUE);
+            if (open == null) {
+                return f;
+            }
+            TreeSet<Integer> all = new TreeSet<>();
+            for (int x : f) {
+                all.add(x);
+            }
+            for (int x : open.smallest(Integer.MAX_VALUE)) {
+                all.add(x);
+            }
+            return all.stream().mapToInt(Integer::intValue).toArray();
         }
 
         @Override

@@ -46,8 +46,8 @@ final class TrwDetector {
         this.walks = new LruTable<>(Integer.MAX_VALUE, bytes, reporter::report);
     }
 
-    /** The outcome of a TCP contact from s to d:port. */
-    void contact(long sHi, long sLo, long dHi, long dLo, int port, boolean success, int kind, long t) {
+    /** The outcome of a TCP contact from s to d:port; returns whether the source is flagged in its window. */
+    boolean contact(long sHi, long sLo, long dHi, long dLo, int port, boolean success, int kind, long t) {
         Walk w = walks.isEmpty() && success ? null : walks.get(sHi, sLo, 0, 0, 0);
         if (w != null && w.over(t, cfg.windowNanos())) {
             reporter.report(w);
@@ -55,12 +55,12 @@ final class TrwDetector {
         }
         if (w == null) {
             if (success) {
-                return;
+                return false;
             }
             w = walks.add(sHi, sLo, 0, 0, 0, new Walk(t));
         }
         if (!w.contacted.add(dHi, dLo)) {
-            return; // not a first contact
+            return w.status != Episode.COUNTING; // not a first contact
         }
         w.touch(t, kind);
         if (success) {
@@ -78,6 +78,7 @@ final class TrwDetector {
             }
         }
         walks.update(w);
+        return w.status != Episode.COUNTING;
     }
 
     void expire(long now) {

@@ -16,7 +16,11 @@
  * that fails on 15 distinct ports of one host (vertical) or on one port of 25 distinct hosts
  * (horizontal) within the scan window (5 min) is reported, once per source, host and transport (or
  * per source and port) and window: a TCP scan and a UDP scan of one host are two findings. {@code TrwDetector} adds the Threshold Random Walk of Jung et
- * al. (2004) over each source's first contacts. Alerts are sent when the analyzer closes a reporting
+ * al. (2004) over each source's first contacts with hosts, {@code SlowScanDetector} a stricter walk over
+ * first TCP contacts with (host, port) pairs kept an hour, for scans slower than the window (method
+ * {@code slow_trw}). Ports a target answered before the source's first failure on it count too
+ * ({@code AnswerCache}). Alerts of allowed scanners and flood targets ({@link
+ * io.portwatch.analysis.detect.AllowList}) are counted, not sent. Alerts are sent when the analyzer closes a reporting
  * window (for {@code read} without {@code --interval}, at the end of the input), when the scan window
  * ends, or when the state is evicted, so that they carry the whole scan seen so far: ports touched
  * (count, sample, range), open ports found, first and last time; every port written with its

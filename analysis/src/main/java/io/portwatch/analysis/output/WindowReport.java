@@ -24,11 +24,13 @@ import java.util.List;
  *                      strongest evidence first, at most as many as the detectors are told to report
  * @param memoryLimited the ports whose per-port structures ran short of memory in the window
  *                      ({@link MemoryLimited#NONE} when none did)
+ * @param allowedAlerts the alerts of the window an allow-list held back, or null when the detectors have no
+ *                      allow-list
  */
 public record WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports,
                            long packets, long bytes, long activeFlows, long decodeErrors, CaptureStats capture,
                            long outputDropped, List<ServiceStats> services, List<ScanEvidence> scanEvidence,
-                           MemoryLimited memoryLimited)
+                           MemoryLimited memoryLimited, AllowedAlerts allowedAlerts)
         implements Record {
     public WindowReport {
         ports = busiestFirst(ports);
@@ -37,6 +39,14 @@ public record WindowReport(String input, long startNanos, long endNanos, List<Po
         if (memoryLimited == null) {
             memoryLimited = MemoryLimited.NONE;
         }
+    }
+
+    /** A window of detectors without an allow-list. */
+    public WindowReport(String input, long startNanos, long endNanos, List<PortStats> ports, long packets, long bytes,
+                        long activeFlows, long decodeErrors, CaptureStats capture, long outputDropped,
+                        List<ServiceStats> services, List<ScanEvidence> scanEvidence, MemoryLimited memoryLimited) {
+        this(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors, capture, outputDropped,
+                services, scanEvidence, memoryLimited, null);
     }
 
     /** A window whose ports had the memory they needed. */
@@ -82,6 +92,6 @@ public record WindowReport(String input, long startNanos, long endNanos, List<Po
     /** This report with the output's drop count. */
     public WindowReport withOutputDropped(long dropped) {
         return new WindowReport(input, startNanos, endNanos, ports, packets, bytes, activeFlows, decodeErrors,
-                capture, dropped, services, scanEvidence, memoryLimited);
+                capture, dropped, services, scanEvidence, memoryLimited, allowedAlerts);
     }
 }

@@ -91,6 +91,27 @@ class CorpusLabelsTest {
         checkAgainstTshark(sample, scan);
     }
 
+    /**
+     * Issue 20: the exact port counts of the corpus's scans, as its README describes them, whether or not
+     * tshark is installed: nmap -sS over ports 1-1024, 5432 and 8080 (three open), nmap -sT -sV over ports
+     * 1-200, 5432 and 8080; every port probed counts, the open ones found before the first failure too.
+     */
+    @Test
+    void corpusScansCountEveryPortProbed() throws Exception {
+        for (String[] c : new String[][] {{"nmap-syn-scan.pcap", "127.0.0.66", "1026"},
+                {"nmap-connect-scan.pcap", "127.0.0.1", "202"}}) {
+            CollectingSink out = Captures.analyze(Corpus.file("captures", c[0]),
+                    Captures.config(DetectConfig.defaults())).sink();
+            Alert scan = out.alertsOf(Alert.Kind.PORT_SCAN).stream().filter(a -> c[1].equals(a.source()))
+                    .findFirst().orElseThrow(() -> new AssertionError(c[0] + ": no scan from " + c[1] + "; " + out));
+            assertEquals(Integer.parseInt(c[2]), scan.details().get("ports"), c[0] + ": " + scan);
+            @SuppressWarnings("unchecked")
+            List<String> open = (List<String>) scan.details().get("open_ports");
+            assertEquals(Integer.parseInt(c[2]) - open.size(), scan.details().get("failed_ports"), c[0] + ": " + scan);
+            assertTrue(open.contains("tcp/8080"), c[0] + ": " + scan);
+        }
+    }
+
     /** The alert's port counts equal what tshark reads: SYNs from source to target, SYN+ACKs back. */
     private static void checkAgainstTshark(Path capture, Alert scan) throws Exception {
         List<Integer> probed = Tshark.ports(capture, "ip.src==" + scan.source() + " && ip.dst==" + scan.target()

@@ -1,5 +1,6 @@
 package io.portwatch.app.cli;
 
+import io.portwatch.analysis.detect.AllowList;
 import io.portwatch.analysis.detect.BaselineRecorder;
 import io.portwatch.analysis.detect.DetectConfig;
 import io.portwatch.analysis.detect.PolicyException;
@@ -12,6 +13,8 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Security detection options, shared by the commands that analyse traffic: port scans, SYN floods,
@@ -56,6 +59,37 @@ public final class DetectOptions {
                     + DEFAULT_SCAN_EVIDENCE + " with --kafka (where a fleet reads it), else 0 (it costs about a "
                     + "quarter more CPU on a busy link).")
     Integer scanEvidence;
+
+    @Option(names = "--slow-scan-window", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "1h",
+            description = "How long each source's failed first contacts with (host, port) pairs are kept, to find "
+                    + "TCP scans slower than --scan-window (a random walk over the pairs; method slow_trw); "
+                    + "0 turns it off. Default: ${DEFAULT-VALUE}.")
+    long slowScanWindow;
+
+    @Option(names = "--slow-scan-sources", paramLabel = "N", defaultValue = "4096",
+            description = "Sources the slow scan walk follows at most, the strongest; the weakest are evicted "
+                    + "(counted). Default: ${DEFAULT-VALUE}.")
+    int slowScanSources;
+
+    @Option(names = "--scanner-allow", paramLabel = "NETWORK", split = ",",
+            description = "The organisation's own scanners and monitoring systems (e.g. 10.1.2.3,192.0.2.0/24): "
+                    + "their traffic is analysed as any other, but a port_scan they cause is counted "
+                    + "(window record alerts_allowed, metric portwatch_alerts_allowed_total), not sent.")
+    List<String> scannerAllow = new ArrayList<>();
+
+    @Option(names = "--scanner-allow-file", paramLabel = "FILE",
+            description = "Networks of --scanner-allow from a file, one a line (# comments).")
+    Path scannerAllowFile;
+
+    @Option(names = "--flood-allow", paramLabel = "NETWORK", split = ",",
+            description = "Flood targets known to be busy: a syn_flood against them is counted (as --scanner-allow's "
+                    + "scans are), not sent.")
+    List<String> floodAllow = new ArrayList<>();
+
+    @Option(names = "--flood-allow-file", paramLabel = "FILE",
+            description = "Networks of --flood-allow from a file, one a line (# comments).")
+    Path floodAllowFile;
 
     /** Scan evidence records a window when the records go to Kafka and --scan-evidence is not given. */
     static final int DEFAULT_SCAN_EVIDENCE = 100;
@@ -117,7 +151,10 @@ public final class DetectOptions {
     DetectConfig toConfig(CommandLine cmd, boolean live, boolean toKafka) throws PolicyException {
         if (!on) {
             for (Object[] o : new Object[][] {{"--policy", policy}, {"--baseline", baseline},
-                    {"--save-baseline", saveBaseline}, {"--learn", learn}}) {
+                    {"--save-baseline", saveBaseline}, {"--learn", learn}, {"--scanner-allow-file", scannerAllowFile},
+                    {"--flood-allow-file", floodAllowFile},
+                    {"--scanner-allow", scannerAllow.isEmpty() ? null : scannerAllow},
+                    {"--flood-allow", floodAllow.isEmpty() ? null : floodAllow}}) {
                 if (o[1] != null) {
                     throw new CommandLine.ParameterException(cmd, o[0] + " needs detection (drop --no-detect)");
                 }
@@ -132,6 +169,9 @@ public final class DetectOptions {
         require(cmd, floodRatio >= 0 && floodRatio <= 1, "--flood-ratio must be 0 to 1: " + floodRatio);
         require(cmd, policyAlerts >= 0, "--policy-alerts must not be negative: " + policyAlerts);
         require(cmd, memory >= (1 << 20), "--detect-memory must be at least 1MiB");
+        require(cmd, slowScanWindow == 0 || slowScanWindow > scanWindow,
+                "--slow-scan-window must be longer than --scan-window (or 0: off)");
+        require(cmd, slowScanSources >= 1, "--slow-scan-sources must be at least 1: " + slowScanSources);
         int evidence = scanEvidence != null ? scanEvidence : toKafka ? DEFAULT_SCAN_EVIDENCE : 0;
         require(cmd, evidence >= 0, "--scan-evidence must not be negative: " + evidence);
         long learnNanos;
@@ -149,8 +189,23 @@ public final class DetectOptions {
         PortPolicy p = policy != null ? PortPolicy.load(policy) : null;
         ServiceBaseline known = baseline != null ? ServiceBaseline.load(baseline) : null;
         BaselineRecorder recorder = saveBaseline != null ? new BaselineRecorder(known) : null;
+        AllowList allow = AllowList.of(networks("--scanner-allow", scannerAllow, scannerAllowFile),
+                networks("--flood-allow", floodAllow, floodAllowFile));
         return new DetectConfig(scanWindow, scanPorts, scanHosts, trw, floodWindow, floodRate, floodRatio, p, known,
-                learnNanos, recorder, memory, policyAlerts, evidence);
+                learnNanos, recorder, memory, policyAlerts, evidence, slowScanWindow, slowScanSources, allow);
+    }
+
+    /** The networks of an option and of its file. */
+    private static List<AllowList.Network> networks(String option, List<String> given, Path file)
+            throws PolicyException {
+        List<AllowList.Network> out = new ArrayList<>();
+        for (String g : given) {
+            out.add(new AllowList.Network(option, 0, g.strip()));
+        }
+        if (file != null) {
+            out.addAll(AllowList.read(file));
+        }
+        return out;
     }
 
     /**

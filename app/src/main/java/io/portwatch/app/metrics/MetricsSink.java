@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>window: {@code portwatch_top_port_packets{interface, rank, transport, port}}, the packets of the
  *       N busiest ports of the interface's last window; a port that leaves the top N loses its series;</li>
  *   <li>flow: {@code portwatch_flows_ended_total{end_reason}}; alert: {@code portwatch_alerts_total{kind}};
+ *       window: {@code portwatch_alerts_allowed_total{kind}}, the alerts an allow-list held back;
  *       summary: {@code portwatch_flows_evicted_total}.</li>
  * </ul>
  * Thread-safe; meant to be called by one output thread. One MetricsSink per registry.
@@ -62,6 +63,8 @@ public final class MetricsSink implements RecordSink {
     private final Counter[][] trafficFlows = new Counter[Transport.values().length][PortClass.values().length];
     private final Map<EndReason, Counter> flowsEnded = new EnumMap<>(EndReason.class);
     private final Map<Alert.Kind, Counter> alerts = new EnumMap<>(Alert.Kind.class);
+    private final Counter allowedScans;
+    private final Counter allowedFloods;
     private final Counter flowsEvicted;
 
     /**
@@ -96,6 +99,12 @@ public final class MetricsSink implements RecordSink {
             alerts.put(k, Counter.builder("portwatch.alerts").tag("kind", k.key())
                     .description("Alerts raised, by kind").register(registry));
         }
+        allowedScans = Counter.builder("portwatch.alerts.allowed").tag("kind", Alert.Kind.PORT_SCAN.key())
+                .description("Alerts an allow-list held back (--scanner-allow, --flood-allow), by kind")
+                .register(registry);
+        allowedFloods = Counter.builder("portwatch.alerts.allowed").tag("kind", Alert.Kind.SYN_FLOOD.key())
+                .description("Alerts an allow-list held back (--scanner-allow, --flood-allow), by kind")
+                .register(registry);
         flowsEvicted = Counter.builder("portwatch.flows.evicted")
                 .description("Flows evicted because the flow table was full").register(registry);
     }
@@ -159,6 +168,10 @@ public final class MetricsSink implements RecordSink {
         add(m.limitedUnique, w.memoryLimited().uniqueCounts());
         add(m.limitedTalkers, w.memoryLimited().topTalkers());
         add(m.limitedSketches, w.memoryLimited().sketches());
+        if (w.allowedAlerts() != null) {
+            add(allowedScans, w.allowedAlerts().portScans());
+            add(allowedFloods, w.allowedAlerts().synFloods());
+        }
         for (PortStats p : w.ports()) {
             int t = p.transport().ordinal();
             int c2 = p.portClass().ordinal();

@@ -1,6 +1,7 @@
 package io.portwatch.app.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.portwatch.analysis.output.AllowedAlerts;
 import io.portwatch.analysis.output.FlowRecord;
 import io.portwatch.analysis.output.MemoryLimited;
 import io.portwatch.analysis.output.PeerSketches;
@@ -39,7 +40,8 @@ final class RecordFields {
      * A window's counts: {@code ports}, {@code active_flows}, {@code decode_errors}, the capture's
      * statistics when it has some ({@code capture}: libpcap's counters, and the time the interface was not
      * captured, in whole milliseconds, and the times it was captured again), {@code output_dropped}, and when
-     * some ports ran short of {@code --port-memory} how many, by what it cost them ({@code memory_limited_ports}).
+     * some ports ran short of {@code --port-memory} how many, by what it cost them ({@code memory_limited_ports}),
+     * and with an allow-list the alerts it held back ({@code alerts_allowed}).
      */
     static void windowCounts(JsonGenerator g, WindowReport w) throws IOException {
         g.writeNumberField("ports", w.ports().size());
@@ -61,6 +63,13 @@ final class RecordFields {
             g.writeNumberField("unique_counts", m.uniqueCounts());
             g.writeNumberField("top_talkers", m.topTalkers());
             g.writeNumberField("sketches", m.sketches());
+            g.writeEndObject();
+        }
+        AllowedAlerts a = w.allowedAlerts();
+        if (a != null) {
+            g.writeObjectFieldStart("alerts_allowed");
+            g.writeNumberField("port_scan", a.portScans());
+            g.writeNumberField("syn_flood", a.synFloods());
             g.writeEndObject();
         }
     }

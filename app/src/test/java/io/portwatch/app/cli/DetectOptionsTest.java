@@ -73,6 +73,27 @@ class DetectOptionsTest {
         assertTrue(r.err().startsWith("portwatch: --scan-ports must be at least 2: 1"), r.err());
     }
 
+    /** Issue 20: the sample's scanner allowed: no port_scan alert, and the window record counts it. */
+    @Test
+    void anAllowedScannerIsCountedNotAlerted(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.exists(sample()));
+        Run r = portwatch(dir, "read", "--format", "json", sample().toString());
+        assertTrue(r.out().contains("\"kind\":\"port_scan\""), r.out());
+        assertTrue(!r.out().contains("alerts_allowed"), "no allow-list, no count");
+        Path file = dir.resolve("scanners.txt");
+        Files.write(file, List.of("# the vulnerability scanner", "127.77.0.66"));
+        r = portwatch(dir, "read", "--format", "json", "--scanner-allow-file", file.toString(), sample().toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(!r.out().contains("\"kind\":\"port_scan\""), r.out());
+        assertTrue(r.out().contains("\"alerts_allowed\":{\"port_scan\":1,\"syn_flood\":0}"), r.out());
+        r = portwatch(dir, "read", "--format", "json", "--scanner-allow", "10.0.0.0/8,127.77.0.0/16",
+                sample().toString());
+        assertTrue(r.out().contains("\"alerts_allowed\":{\"port_scan\":1,\"syn_flood\":0}"), r.out());
+        r = portwatch(dir, "read", "--scanner-allow", "127.77.0.0/40", sample().toString());
+        assertEquals(2, r.status());
+        assertEquals("portwatch: --scanner-allow: prefix length of '127.77.0.0/40' must be 0-32\n", r.err());
+    }
+
     @Test
     void savedBaselineHoldsTheServicesSeen(@TempDir Path dir) throws Exception {
         assumeTrue(Files.exists(sample()));

@@ -215,6 +215,21 @@ class MetricsSinkTest {
         assertEquals(0, s.value("portwatch_memory_limited_total", "interface", "eth0", "part", "sketches"));
     }
 
+    /** Issue 20: the alerts an allow-list held back, from the window records, by kind (not by port). */
+    @Test
+    void alertsAnAllowListHeldBackAreCounted() throws Exception {
+        MetricsSink sink = new MetricsSink(new CollectingSink(), metrics, 3);
+        for (int i = 1; i <= 3; i++) {
+            WindowReport w = window("eth0", i, ports(new Random(3), 5, 100), null);
+            sink.window(new WindowReport(w.input(), w.startNanos(), w.endNanos(), w.ports(), w.packets(), w.bytes(),
+                    w.activeFlows(), w.decodeErrors(), w.capture(), 0, List.of(), List.of(), MemoryLimited.NONE,
+                    new io.portwatch.analysis.output.AllowedAlerts(i, i == 2 ? 1 : 0)));
+        }
+        Scrape s = Scrape.of(server.port());
+        assertEquals(6, s.value("portwatch_alerts_allowed_total", "kind", "port_scan"));
+        assertEquals(1, s.value("portwatch_alerts_allowed_total", "kind", "syn_flood"));
+    }
+
     @Test
     void captureCountersAddUpPerInterface() throws Exception {
         CollectingSink out = new CollectingSink();

@@ -54,7 +54,8 @@ class RecordSchemaTest {
         // the sketches are required unless memory_limited (a condition of their own: see wrongOrMissingFields...)
         Map<String, Set<String>> optional = Map.of("port_stats", Set.of("tcp", "top_clients", "top_servers",
                         "clients_hll", "servers_hll", "hll_key", "memory_limited"),
-                "flow", Set.of("tcp_flags", "vlan", "tunnel"), "summary", Set.of(), "window", Set.of("capture", "memory_limited_ports"),
+                "flow", Set.of("tcp_flags", "vlan", "tunnel"), "summary", Set.of(),
+                "window", Set.of("capture", "memory_limited_ports", "alerts_allowed"),
                 "service", Set.of(), "scan_evidence", Set.of());
         Set<String> all = new HashSet<>(optional.keySet());
         all.add("alert");
@@ -72,6 +73,7 @@ class RecordSchemaTest {
         checkObject("window.capture", defs.get("window").get("properties").get("capture"), Set.of());
         checkObject("window.memory_limited_ports", defs.get("window").get("properties").get("memory_limited_ports"),
                 Set.of());
+        checkObject("window.alerts_allowed", defs.get("window").get("properties").get("alerts_allowed"), Set.of());
         for (String top : new String[] {"top_clients", "top_servers"}) {
             JsonNode t = defs.get("port_stats").get("properties").get(top);
             checkObject("port_stats." + top, t, Set.of("max_overcount_packets", "max_overcount_bytes"));
@@ -211,6 +213,9 @@ class RecordSchemaTest {
                 JSON.objectNode().put("unique_counts", 1).put("top_talkers", 0))));
         bad.put("window with a negative memory_limited_ports count", edit(fileWindow, o -> o.set("memory_limited_ports",
                 JSON.objectNode().put("unique_counts", -1).put("top_talkers", 0).put("sketches", 0))));
+        bad.put("window with alerts_allowed missing one", edit(fileWindow, o -> o.set("alerts_allowed",
+                JSON.objectNode().put("port_scan", 1))));
+        bad.put("alert with a campaign not of the detectors' form", edit(scan, o -> o.put("campaign", "decoys")));
         bad.put("sketch key not fleet or public", edit(udpPort, o -> o.put("hll_key", "secret")));
         bad.put("sketch not base64", edit(tcpPort, o -> o.put("clients_hll", "AgEHDAMIBgg!")));
         bad.put("sketch in url-safe base64", edit(tcpPort, o -> o.put("servers_hll", "AgEHDAMIBgg-_w==")));
