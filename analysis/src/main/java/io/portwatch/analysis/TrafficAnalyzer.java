@@ -48,10 +48,16 @@ import java.util.function.Supplier;
  * as it was on the wire; its outer packet and the packets inside its tunnels are tracked as
  * {@link AnalyzerConfig#tunnels()} says, each inner one decoded into the ring as a packet of its own.
  *
- * <p>Why one class of about 540 lines: it is where the order of everything that happens to one capture is
- * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, flow ends,
- * the end of the input, a live interface's gap); the work itself is the flow table's, the port table's,
- * the detectors', the gap's and the output's, each a class of its own.
+ * <p>A thread with a share of a capture split by flow ({@link PartitionedAnalyzer}, {@link FanoutAnalysis})
+ * runs one too, its detectors, distinct counts and records at a {@link MergingStage}: each event it hands on
+ * carries a stamp (its frame's place in the capture, or its packet time), so that the stage can take the
+ * threads' events in the capture's order.
+ *
+ * <p>Why one class of about 730 lines: it is where the order of everything that happens to one capture is
+ * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, tunnels, flow
+ * ends, the end of the input, a live interface's gap, a share's stamps); the work itself is the flow table's,
+ * the port table's, the detectors', the gap's and the output's, each a class of its own. Past 700 lines it is
+ * due a split (the stamps of a share and the tunnels' decapsulation are the parts that stand apart).
  */
 public final class TrafficAnalyzer implements CaptureAnalysis {
 
@@ -144,26 +150,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
      * folded at {@code logLimit} entries (when above 0).
      */
     TrafficAnalyzer(AnalyzerConfig config, String input, RecordSink sink, int ticketLimit, int logLimit) {
-        this.config = config;
-        this.emitFlows = config.emitFlows();
-        this.tunnels = config.tunnels();
-        this.input = input;
-        this.decoder = new PacketDecoder(new DecodeStats());
-        this.flowRecords = new FlowRecords(input);
-        this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
-        this.peers = new PortPeers(config.fleetKey(), new MemoryBudget(config.peersMemory()));
-        this.marks = new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), ticketLimit, logLimit);
-        this.detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
-        this.policy = detect != null && config.detect().policy() != null;
-        this.stage = detect != null && config.detectionThread()
-                ? new DetectionStage(detect, peers, sink, input).link() : null;
-        this.merging = false;
-        this.clockStamps = false;
-        this.detectIn = stage != null ? stage : detect;
-        this.out = stage != null ? stage : new AnalyzerOutput.Direct(sink, peers, detect);
-        for (int i = 0; i < BATCH; i++) {
-            ring[i] = new DecodedPacket();
-        }
+        this(config, input, Wiring.own(config, input, sink), ticketLimit, logLimit);
     }
 
     /**
@@ -182,6 +169,10 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
      * interface (one of its fanout sockets) that stamps what it hands on with its packets' time and the clock.
      */
     TrafficAnalyzer(AnalyzerConfig config, String input, StageLink link, boolean clockStamps) {
+        this(config, input, Wiring.share(config, link, clockStamps), WindowMarks.TICKET_LIMIT, 0);
+    }
+
+    private TrafficAnalyzer(AnalyzerConfig config, String input, Wiring w, int ticketLimit, int logLimit) {
         this.config = config;
         this.emitFlows = config.emitFlows();
         this.tunnels = config.tunnels();
@@ -189,18 +180,37 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
         this.decoder = new PacketDecoder(new DecodeStats());
         this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
-        this.peers = null;
-        this.marks = new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), WindowMarks.TICKET_LIMIT,
-                0);
-        this.detect = null;
+        this.marks = new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), ticketLimit, logLimit);
+        this.peers = w.peers();
+        this.detect = w.detect();
         this.policy = config.detect() != null && config.detect().policy() != null;
-        this.stage = link;
-        this.merging = true;
-        this.clockStamps = clockStamps;
-        this.detectIn = config.detect() != null ? link : null;
-        this.out = link;
+        this.stage = w.stage();
+        this.merging = w.merging();
+        this.clockStamps = w.clockStamps();
+        this.detectIn = w.detectIn();
+        this.out = w.out();
         for (int i = 0; i < BATCH; i++) {
             ring[i] = new DecodedPacket();
+        }
+    }
+
+    /** Where an analyzer's detectors, distinct counts and records live: its own, or a merging stage's. */
+    private record Wiring(PortPeers peers, Detection detect, StageLink stage, DetectionInput detectIn,
+                          AnalyzerOutput out, boolean merging, boolean clockStamps) {
+
+        /** Its own detectors and distinct counters, on a stage's thread beside it when the config asks. */
+        static Wiring own(AnalyzerConfig config, String input, RecordSink sink) {
+            PortPeers peers = new PortPeers(config.fleetKey(), new MemoryBudget(config.peersMemory()));
+            Detection detect = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
+            StageLink stage = detect != null && config.detectionThread()
+                    ? new DetectionStage(detect, peers, sink, input).link() : null;
+            return new Wiring(peers, detect, stage, stage != null ? stage : detect,
+                    stage != null ? stage : new AnalyzerOutput.Direct(sink, peers, detect), false, false);
+        }
+
+        /** A share of a capture: everything goes to the merging stage through its link. */
+        static Wiring share(AnalyzerConfig config, StageLink link, boolean clockStamps) {
+            return new Wiring(null, null, link, config.detect() != null ? link : null, link, true, clockStamps);
         }
     }
 
