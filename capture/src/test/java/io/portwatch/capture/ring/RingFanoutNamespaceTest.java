@@ -27,7 +27,6 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link RingFanout}: two members of one {@code PACKET_FANOUT_CBPF} group on the host end of a veth pair,
@@ -91,23 +90,12 @@ class RingFanoutNamespaceTest {
 
     @BeforeEach
     void pair() throws CaptureException {
-        LibpcapTestSupport.requireLibpcap();
-        try {
-            RingLiveSource.open("lo", LiveOptions.defaults()).close();
-        } catch (RingUnavailableException e) {
-            assumeTrue(false, "the ring cannot capture here: " + e.getMessage());
-        }
-        pair = VethPair.create();
+        pair = VethPair.forRing();
     }
 
     @AfterEach
     void remove() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        if (pair != null) {
-            pair.close();
-        }
+        VethPair.closeAll(toClose, pair);
     }
 
     @Test
@@ -144,10 +132,10 @@ class RingFanoutNamespaceTest {
         server.start();
         String net = "198.19." + (1 + new java.util.Random().nextInt(250)) + ".";
         for (int i = 1; i <= SOURCES; i++) {
-            io.portwatch.capture.libpcap.LibpcapTestSupport.ip("-n", pair.namespace, "addr", "add", net + i + "/32",
+            LibpcapTestSupport.ip("-n", pair.namespace, "addr", "add", net + i + "/32",
                     "dev", pair.nsEnd);
         }
-        io.portwatch.capture.libpcap.LibpcapTestSupport.ip("route", "add", net + "0/27", "dev", pair.hostEnd);
+        LibpcapTestSupport.ip("route", "add", net + "0/27", "dev", pair.hostEnd);
         pair.nsRun("python3", "-c", "import socket\n"
                 + "for i in range(" + CONNECTIONS + "):\n"
                 + "    c = socket.create_connection(('" + pair.hostAddress + "', 7100), source_address=('" + net

@@ -114,23 +114,12 @@ class RingNamespaceTest {
 
     @BeforeEach
     void pair() throws CaptureException {
-        LibpcapTestSupport.requireLibpcap();
-        try {
-            RingLiveSource.open("lo", LiveOptions.defaults()).close();
-        } catch (RingUnavailableException e) {
-            assumeTrue(false, "the ring cannot capture here: " + e.getMessage());
-        }
-        pair = VethPair.create();
+        pair = VethPair.forRing();
     }
 
     @AfterEach
     void remove() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        if (pair != null) {
-            pair.close();
-        }
+        VethPair.closeAll(toClose, pair);
     }
 
     private <T extends AutoCloseable> T closing(T c) {

@@ -80,4 +80,25 @@ final class VethPair implements AutoCloseable {
         }
         LibpcapTestSupport.run(List.of("ip", "netns", "del", namespace));
     }
+
+    /** A pair for a ring test: skips the test when libpcap (for the filters) or the ring cannot be had here. */
+    static VethPair forRing() throws io.portwatch.capture.source.CaptureException {
+        io.portwatch.capture.libpcap.LibpcapTestSupport.requireLibpcap();
+        try {
+            RingLiveSource.open("lo", io.portwatch.capture.libpcap.LiveOptions.defaults()).close();
+        } catch (RingUnavailableException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "the ring cannot capture here: " + e.getMessage());
+        }
+        return create();
+    }
+
+    /** Closes what a test opened, last first, then the pair (when there is one). */
+    static void closeAll(java.util.List<AutoCloseable> opened, VethPair pair) throws Exception {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            opened.get(i).close();
+        }
+        if (pair != null) {
+            pair.close();
+        }
+    }
 }
