@@ -191,9 +191,39 @@ public class IpfixIT {
         assertTrue(r.err().strip().startsWith("portwatch: --ipfix: cannot reach the collector at tcp://"), r.err());
     }
 
+    /**
+     * Over loopback UDP a burst can lose a datagram before the collector's socket (the kernel's backlog of
+     * 1,000 packets a CPU, on a busy machine): seen once in a clean CI run, as a gap in the sequence numbers.
+     * Such a run says nothing of the messages; the check is made on a run without a gap, at the third try at
+     * the latest.
+     */
     @Test
     void tsharkDecodesEveryMessageWithoutAnError() throws Exception {
-        List<byte[]> messages = new ArrayList<>();
+        for (int attempt = 1; ; attempt++) {
+            List<byte[]> messages = new ArrayList<>();
+            ReadCommandIT.Run run = exportTo(messages);
+            if (!hasGap(messages) || attempt == 3) {
+                checkMessages(messages, run);
+                return;
+            }
+        }
+    }
+
+    /** Whether a message's sequence number says that data records before it never came. */
+    private static boolean hasGap(List<byte[]> messages) {
+        long sequence = 0;
+        for (byte[] m : messages) {
+            ByteBuffer b = ByteBuffer.wrap(m);
+            if ((b.getInt(8) & 0xFFFFFFFFL) != sequence) {
+                return true;
+            }
+            sequence += dataRecords(b);
+        }
+        return false;
+    }
+
+    /** Reads the corpus with --ipfix to a socket of the test's; the messages it received, in order. */
+    private ReadCommandIT.Run exportTo(List<byte[]> messages) throws Exception {
         ReadCommandIT.Run run;
         try (DatagramSocket collector = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             collector.setReceiveBufferSize(8 << 20);
@@ -222,6 +252,10 @@ public class IpfixIT {
             collector.close();
             receiver.join(5000);
         }
+        return run;
+    }
+
+    private void checkMessages(List<byte[]> messages, ReadCommandIT.Run run) throws Exception {
         long records = flows(run.out()).stream()
                 .mapToLong(f -> (f.get("packets_to_server").asLong() > 0 ? 1 : 0) + (f.get("packets_to_client").asLong() > 0 ? 1 : 0))
                 .sum();
