@@ -35,6 +35,8 @@ final class FrameRing {
     static final int MARK_WINDOW = 2;
     /** A mark: the detectors' clock ticks at its time, before the frame of its sequence number. */
     static final int MARK_TICK = 3;
+    /** A mark: the clock reached its time with no frame (a quiet live pipe), before the frame of its number. */
+    static final int MARK_IDLE = 4;
 
     /** What the consumer hands frames and marks to. */
     interface Frames {
@@ -42,7 +44,7 @@ final class FrameRing {
         void frame(long sequence, int linkType, long timestampNanos, ByteBuffer buf, int offset, int capturedLength,
                    int originalLength);
 
-        /** A mark ({@link #MARK_WINDOW} or {@link #MARK_TICK}) before the frame of {@code sequence}. */
+        /** A mark ({@link #MARK_WINDOW}, {@link #MARK_TICK}, {@link #MARK_IDLE}) before the frame of {@code sequence}. */
         void mark(long sequence, int kind, long timestampNanos);
     }
     private static final int ALIGN = 8;
@@ -80,7 +82,7 @@ final class FrameRing {
 
     // ------------------------------------------------------------------ producer
 
-    /** Writes a mark ({@link #MARK_WINDOW}, {@link #MARK_TICK}); false when the ring has no room for it now. */
+    /** Writes a mark ({@link #MARK_WINDOW}, {@link #MARK_TICK}, {@link #MARK_IDLE}); false when there is no room now. */
     boolean offerMark(long sequence, int kind, long timestampNanos) {
         return write(sequence, kind, 0, timestampNanos, null, 0, 0, 0);
     }

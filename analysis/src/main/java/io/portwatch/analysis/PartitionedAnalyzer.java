@@ -204,6 +204,32 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         }
     }
 
+    /**
+     * A quiet live pipe: the clock reached {@code epochNanos} with no frame. Every thread is told, before the next
+     * frame, as one thread's analyzer is ({@link TrafficAnalyzer#onIdle}: a window past its grace closes, flows
+     * time out); then the detectors' clock, when due, ticks after the window that closed (one place later).
+     */
+    @Override
+    public void onIdle(long epochNanos) {
+        // the idle clock takes a place of its own in the capture's order, as a frame would: its marks before that
+        // place, its tick at it, and whatever comes next after both
+        final long next = ++sequence;
+        if (interval > 0 && windowOpen && epochNanos >= windowEnd + TrafficAnalyzer.CLOCK_GRACE_NANOS) {
+            windowEnd = Math.floorDiv(epochNanos, interval) * interval + interval;
+        }
+        for (FrameRing r : rings) {
+            mark(r, next, FrameRing.MARK_IDLE, epochNanos);
+        }
+        if (detecting && epochNanos >= nextTick) {
+            nextTick = epochNanos + Detection.TICK_NANOS;
+            mark(rings[0], next, IDLE_TICK, epochNanos);
+        }
+        READER_SEQUENCE.setRelease(this, sequence);
+    }
+
+    /** A tick after an idle mark: stamped at the idle clock's place, after the window it may have closed. */
+    private static final int IDLE_TICK = 5;
+
     private void mark(FrameRing r, long seq, int kind, long ts) {
         if (!r.offerMark(seq, kind, ts)) {
             readerIdle.reset();
@@ -293,11 +319,11 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
 
             @Override
             public void mark(long seq, int kind, long ts) {
-                a.nextStamp(2 * seq - 1);
-                if (kind == FrameRing.MARK_TICK) {
-                    a.tick(ts);
-                } else {
-                    a.windowEnds(ts);
+                a.nextStamp(kind == IDLE_TICK ? 2 * seq : 2 * seq - 1);
+                switch (kind) {
+                    case FrameRing.MARK_TICK, IDLE_TICK -> a.tick(ts);
+                    case FrameRing.MARK_IDLE -> a.onIdle(ts);
+                    default -> a.windowEnds(ts);
                 }
             }
         };

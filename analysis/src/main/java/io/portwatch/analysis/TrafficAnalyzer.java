@@ -110,7 +110,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     private final AnalyzerOutput out;
 
     /** How long after a window's end the clock closes it, for packets still in the capture buffer. */
-    private static final long CLOCK_GRACE_NANOS = 250_000_000L;
+    static final long CLOCK_GRACE_NANOS = 250_000_000L;
     private static final long IDLE_SWEEP_NANOS = 1_000_000_000L;
 
     private Supplier<CaptureStats> captureStats;
