@@ -65,14 +65,8 @@ public final class FanoutAnalysis {
     public void join() {
         stage.join();
         Throwable t = stage.takeFailure();
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
         if (t != null) {
-            throw new IllegalStateException(t);
+            Stage.rethrow(t);
         }
     }
 }

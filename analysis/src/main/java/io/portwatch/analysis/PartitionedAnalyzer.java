@@ -67,7 +67,8 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
     private final FrameRing[] rings;
     private final TrafficAnalyzer[] analyzers;
     private final Thread[] workers;
-    private final Throwable[] failures;
+    /** What failed on each thread (read by the reading thread while they run). */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Throwable> failures;
     private final Queue<String> inputErrors = new ConcurrentLinkedQueue<>();
     private final long seed = new SecureRandom().nextLong();
     private final long interval;
@@ -119,7 +120,7 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         this.rings = new FrameRing[threads];
         this.analyzers = new TrafficAnalyzer[threads];
         this.workers = new Thread[threads];
-        this.failures = new Throwable[threads];
+        this.failures = new java.util.concurrent.atomic.AtomicReferenceArray<>(threads);
         for (int i = 0; i < threads; i++) {
             rings[i] = new FrameRing(FRAME_RING_BYTES);
             analyzers[i] = new TrafficAnalyzer(share, input, stage.link(i));
@@ -257,51 +258,28 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         finished = true;
         DONE.setRelease(this, true);
         for (Thread w : workers) {
-            join(w);
+            Stage.join(w);
         }
         stage.join();
-        for (Throwable t : failures) {
+        for (int i = 0; i < threads; i++) {
+            Throwable t = failures.get(i);
             if (t != null) {
-                rethrow(t);
+                Stage.rethrow(t);
             }
         }
         Throwable t = stage.takeFailure();
         if (t != null) {
-            rethrow(t);
+            Stage.rethrow(t);
         }
-    }
-
-    private static void rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException(t);
     }
 
     /** A thread that failed stops the read: its frames would wait in its ring for ever. */
     private void checkWorkers() {
         for (int i = 0; i < threads; i++) {
-            if (failures[i] != null || stage.failed()) {
+            if (failures.get(i) != null || stage.failed()) {
                 finished = true;
-                throw new IllegalStateException("a thread of the analysis failed", failures[i]);
+                throw new IllegalStateException("a thread of the analysis failed", failures.get(i));
             }
-        }
-    }
-
-    private static void join(Thread t) {
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -356,7 +334,7 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
             }
             a.finish();
         } catch (Throwable t) {
-            failures[k] = t;
+            failures.set(k, t);
             try {
                 stage.link(k).stop(); // the stage takes no more of this thread's events
             } catch (Throwable ignored) {

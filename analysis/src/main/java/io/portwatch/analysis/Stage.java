@@ -77,10 +77,15 @@ abstract class Stage {
 
     /** Waits for the stage's thread to end. */
     final void join() {
+        join(thread);
+    }
+
+    /** Waits for a thread to end, an interrupt kept for after. */
+    static void join(Thread t) {
         boolean interrupted = false;
-        while (thread.isAlive()) {
+        while (t.isAlive()) {
             try {
-                thread.join();
+                t.join();
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -88,6 +93,17 @@ abstract class Stage {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Throws what failed on another thread on this one: as it is when unchecked, else wrapped. */
+    static void rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
     }
 
     /**

@@ -142,13 +142,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
         Throwable t = stage.takeFailure();
         if (t != null) {
             stopped = true;
-            if (t instanceof RuntimeException r) {
-                throw r;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(t);
+            Stage.rethrow(t);
         }
     }
 
