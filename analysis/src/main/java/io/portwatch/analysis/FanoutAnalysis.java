@@ -48,11 +48,6 @@ public final class FanoutAnalysis {
         }
     }
 
-    /** The sockets' threads. */
-    public int threads() {
-        return shares.length;
-    }
-
     /** Thread {@code i}'s analyzer: only that thread may call it, from its first packet to its finish. */
     public TrafficAnalyzer share(int i) {
         return shares[i];

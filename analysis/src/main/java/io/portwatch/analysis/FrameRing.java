@@ -132,11 +132,6 @@ final class FrameRing {
         return true;
     }
 
-    /** Whether every frame offered has been read (an acquiring read of the consumer's position). */
-    boolean drained() {
-        return (long) LONGS.getAcquire(ctl, HEAD) == tail;
-    }
-
     // ------------------------------------------------------------------ consumer
 
     /** Whether a frame is waiting (an acquiring read of the producer's position). */

@@ -141,11 +141,6 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
                 c.topTalkers(), c.fleetKey(), Math.max(1, c.portMemory() / threads), c.tunnels());
     }
 
-    /** The threads with a share of the flows. */
-    public int threads() {
-        return threads;
-    }
-
     /** Which thread owns the flows between these two addresses: the same both ways. */
     int owner(DecodedPacket p) {
         if (p.ipVersion == 0) {

@@ -51,8 +51,6 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
 
     final EventRing ring;
     private final Stage stage;
-    /** Whether the detectors' clock ticks come from elsewhere than {@link #onTime} (a merging stage's threads are told). */
-    private final boolean stageTicks;
 
     // Packet thread.
     private final IdleStrategy producerIdle = new BackoffIdleStrategy();
@@ -72,10 +70,10 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
     @SuppressWarnings("unused")
     private volatile long windowsDone;
 
+    /** @param stageTicks whether the detectors' ticks come from elsewhere than {@link #onTime} (a merging stage's threads are told) */
     StageLink(Stage stage, int events, boolean stageTicks) {
         this.ring = new EventRing(events);
         this.stage = stage;
-        this.stageTicks = stageTicks;
         if (stageTicks) {
             nextTick = Long.MAX_VALUE;
         }
@@ -324,9 +322,5 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
     /** The stage's thread made the record of one more window of this thread's. */
     void windowDone() {
         WINDOWS_DONE.setRelease(this, (long) WINDOWS_DONE.getOpaque(this) + 1);
-    }
-
-    boolean stageTicks() {
-        return stageTicks;
     }
 }
