@@ -70,7 +70,10 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
     @SuppressWarnings("unused")
     private volatile long windowsDone;
 
-    /** @param stageTicks whether the detectors' ticks come from elsewhere than {@link #onTime} (a merging stage's threads are told) */
+    /**
+     * @param stageTicks whether the detectors' ticks come from elsewhere than {@link #onTime} (a merging stage's
+     *                   threads are told when)
+     */
     StageLink(Stage stage, int events, boolean stageTicks) {
         this.ring = new EventRing(events);
         this.stage = stage;
