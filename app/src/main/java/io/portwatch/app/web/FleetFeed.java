@@ -109,9 +109,14 @@ public final class FleetFeed implements AutoCloseable {
      */
     public static FleetFeed start(Properties kafka, Topics topics, WebModel model, String input,
                                   Consumer<String> warn) {
-        FleetFeed f = new FleetFeed(new KafkaConsumer<>(consumerConfig(kafka)), topics, model, input, warn);
+        FleetFeed f = open(kafka, topics, model, input, warn);
         f.thread.start();
         return f;
+    }
+
+    /** A feed not yet reading: its steps ({@link #assign()}, {@link #poll()}) are run by the caller (tests). */
+    static FleetFeed open(Properties kafka, Topics topics, WebModel model, String input, Consumer<String> warn) {
+        return new FleetFeed(new KafkaConsumer<>(consumerConfig(kafka)), topics, model, input, warn);
     }
 
     /** The consumer's settings: the Kafka settings it knows, then its own. */
@@ -153,14 +158,7 @@ public final class FleetFeed implements AutoCloseable {
                         Thread.sleep(POLL.toMillis());
                         continue;
                     }
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                        take(r);
-                    }
-                    for (FleetWindows.Window w : windows.due(System.nanoTime())) {
-                        model.window(w.input(), w.endNanos(), w.record(), w.ports(), w.portsTotal());
-                    }
-                    badPorts.set(windows.bad());
-                    stale.set(windows.stale());
+                    poll();
                     lastProblem = null;
                 } catch (WakeupException e) {
                     return;
@@ -184,7 +182,7 @@ public final class FleetFeed implements AutoCloseable {
      * not exist yet (the job makes them after the view starts) would wait out the whole timeout. Never a
      * seek on an empty list: Kafka takes that for every partition assigned. True when every topic is there.
      */
-    private boolean assign() {
+    boolean assign() {
         Map<String, List<PartitionInfo>> all = consumer.listTopics(Duration.ofSeconds(30));
         List<TopicPartition> beginning = new ArrayList<>();
         Map<TopicPartition, Long> since = new HashMap<>();
@@ -209,6 +207,11 @@ public final class FleetFeed implements AutoCloseable {
         // where the history starts, asked before anything is assigned: when the broker does not answer in
         // time, nothing is, and the next round asks again (assigned without a seek, a partition would be
         // read from its beginning: auto.offset.reset, hours of records before the history; seen under load)
+        // the ends are asked first: a partition with no committed record since the history's start is read
+        // from its end as it was then, not as it is when the consumer next polls: a transaction committed in
+        // between, its markers still on their way when the times were looked up, would be skipped whole
+        Map<TopicPartition, Long> ends = since.isEmpty() ? Map.of()
+                : consumer.endOffsets(since.keySet(), Duration.ofSeconds(30));
         Map<TopicPartition, OffsetAndTimestamp> at = since.isEmpty() ? Map.of()
                 : consumer.offsetsForTimes(since, Duration.ofSeconds(30));
         assigned.addAll(beginning);
@@ -217,19 +220,23 @@ public final class FleetFeed implements AutoCloseable {
         if (!beginning.isEmpty()) {
             consumer.seekToBeginning(beginning);
         }
-        List<TopicPartition> toEnd = new ArrayList<>();
         for (TopicPartition tp : since.keySet()) {
             OffsetAndTimestamp o = at.get(tp);
-            if (o == null) {
-                toEnd.add(tp); // nothing written since
-            } else {
-                consumer.seek(tp, o.offset());
-            }
-        }
-        if (!toEnd.isEmpty()) {
-            consumer.seekToEnd(toEnd);
+            consumer.seek(tp, o != null ? o.offset() : ends.get(tp)); // null: nothing committed since
         }
         return present == 3;
+    }
+
+    /** Reads what has come and shows the windows whose records have settled. */
+    void poll() {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+            take(r);
+        }
+        for (FleetWindows.Window w : windows.due(System.nanoTime())) {
+            model.window(w.input(), w.endNanos(), w.record(), w.ports(), w.portsTotal());
+        }
+        badPorts.set(windows.bad());
+        stale.set(windows.stale());
     }
 
     private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -314,6 +321,10 @@ public final class FleetFeed implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (thread.getState() == Thread.State.NEW) {
+            consumer.close(Duration.ofSeconds(5)); // opened, never started: the caller ran its steps
+            return;
+        }
         consumer.wakeup();
         try {
             thread.join(10_000);

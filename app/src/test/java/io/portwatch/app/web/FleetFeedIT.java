@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portwatch.app.EmbeddedKafka;
 import io.portwatch.testkit.Await;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -166,6 +168,41 @@ class FleetFeedIT {
             assertEquals("10.0.0.10", state.at("/services/0/address").asText(), "the inventory from its beginning");
             assertEquals(0, feed.stale());
             assertTrue(warnings.isEmpty(), warnings.toString());
+        }
+    }
+
+    /**
+     * A transaction committed while the feed looks up where the history starts: the times are looked up
+     * before its markers are written (nothing committed since the start, by the broker's answer), and its
+     * records are read all the same (the feed seeked to the end lazily before: resolved at its first poll,
+     * after the commit, past them).
+     */
+    @Test
+    void aTransactionCommittedWhileTheStartIsLookedUpIsRead() throws Exception {
+        FleetFeed.Topics topics = new FleetFeed.Topics("race.ports", "race.services", "race.alerts");
+        kafka.createTopics(1, topics.ports(), topics.services(), topics.alerts());
+        WebModel model = new WebModel(WebModel.Limits.live(), "fleet", "it", TimeUnit.MINUTES.toNanos(1));
+        Properties settings = new Properties();
+        settings.put("bootstrap.servers", kafka.bootstrap());
+        int n = 5;
+        try (KafkaProducer<String, String> p = producer("race");
+             FleetFeed feed = FleetFeed.open(settings, topics, model, "it", w -> { })) {
+            p.beginTransaction();
+            for (int i = 0; i < n; i++) {
+                send(p, topics.ports(), System.currentTimeMillis(), port(W1, W2, 4000 + i));
+            }
+            p.flush();
+            assertTrue(feed.assign(), "every topic there");
+            p.commitTransaction();
+            try (KafkaConsumer<byte[], byte[]> committed = new KafkaConsumer<>(FleetFeed.consumerConfig(settings))) {
+                TopicPartition tp = new TopicPartition(topics.ports(), 0);
+                Await.until(Duration.ofSeconds(30), () -> committed.endOffsets(List.of(tp)).get(tp) > n,
+                        "the transaction's markers written"); // the feed has not polled yet
+            }
+            Await.until(Duration.ofSeconds(30), () -> {
+                feed.poll();
+                return feed.records() == n;
+            }, () -> "records read of the transaction committed after the start was looked up: " + feed.records());
         }
     }
 
