@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KafkaRestartIT {
 
-    private static final int CYCLES = Integer.getInteger("portwatch.restart.cycles", 20);
+    private static final int CYCLES = Integer.getInteger("portwatch.restart.cycles", 8);
     private static final String IN_FLIGHT = System.getProperty("portwatch.restart.inflight", "");
     /** Ports (keys) of a phase: one in each window in turn; the windows' own key is one more. */
     private static final int PORTS = 3;
