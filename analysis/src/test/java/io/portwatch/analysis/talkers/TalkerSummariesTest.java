@@ -72,15 +72,34 @@ class TalkerSummariesTest {
         return new long[] {hi, lo, p, b, r.nextInt(2)};
     }
 
+    /**
+     * Flat weights: every host a packet or none (a flow whose packets were all counted in an earlier part)
+     * and as many bytes: ties everywhere, so that the host giving way is the first of the smallest.
+     */
+    private static long[] flat(Random r, int hosts) {
+        int host = r.nextInt(hosts);
+        long p = r.nextInt(3) == 0 ? 0 : 1;
+        return new long[] {0, 0x0000_FFFF_0C00_0000L + host, p, p * 100, 1};
+    }
+
     @Test
     void eachRankingKeepsWhatPlainSpaceSavingKeeps() {
+        keepsWhatPlainSpaceSavingKeeps(TalkerSummariesTest::update);
+    }
+
+    @Test
+    void withTiesAndUpdatesOfNoWeightTooTheSameHostGivesWay() {
+        keepsWhatPlainSpaceSavingKeeps(TalkerSummariesTest::flat);
+    }
+
+    private static void keepsWhatPlainSpaceSavingKeeps(java.util.function.BiFunction<Random, Integer, long[]> stream) {
         for (int hosts : new int[] {1, 2, 3, 8, 9, 40, 64, 65, 500, 20_000}) {
             Random r = new Random(hosts * 31L);
             TalkerSummaries t = new TalkerSummaries(MemoryBudget.unlimited());
             Plain[] ref = {new Plain(PACKETS), new Plain(BYTES)};
             int side = 300; // past the columns' first size
             for (int k = 0; k < 30_000; k++) {
-                long[] u = update(r, hosts);
+                long[] u = stream.apply(r, hosts);
                 t.add(side, u[0], u[1], u[2], u[3], u[4]);
                 ref[0].add(u[0], u[1], u[2], u[3], u[4]);
                 ref[1].add(u[0], u[1], u[2], u[3], u[4]);
