@@ -383,16 +383,19 @@ final class TalkerSummaries {
         final int ranked = rank == PACKETS ? PK : BY;
         final int k = Math.min(count, size);
         int[] idx = new int[k];
-        boolean[] taken = new boolean[size];
-        for (int t = 0; t < k; t++) {
-            int best = -1;
-            for (int i = 0; i < size; i++) {
-                if (!taken[i] && (best < 0 || heavier(e, (base + i) * ROW, (base + best) * ROW, ranked))) {
-                    best = i;
-                }
+        int filled = 0;
+        // one pass, each row put in its place among the heaviest so far (hosts differ: a strict order)
+        for (int i = 0; i < size; i++) {
+            final int row = base + i;
+            if (filled == k && !heavier(e, row * ROW, idx[k - 1] * ROW, ranked)) {
+                continue;
             }
-            taken[best] = true;
-            idx[t] = base + best;
+            int j = filled < k ? filled++ : k - 1;
+            while (j > 0 && heavier(e, row * ROW, idx[j - 1] * ROW, ranked)) {
+                idx[j] = idx[j - 1];
+                j--;
+            }
+            idx[j] = row;
         }
         return idx;
     }

@@ -125,6 +125,45 @@ class TalkerSummariesTest {
         }
     }
 
+    /** The top rows: heaviest first, ties to the lower address (unsigned), as a full sort orders them. */
+    @Test
+    void theTopRowsAreTheHeaviestInOrderTiesToTheLowerAddress() {
+        for (int hosts : new int[] {1, 7, 64, 65, 3_000}) {
+            for (boolean ties : new boolean[] {false, true}) {
+                Random r = new Random(hosts + (ties ? 1 : 0));
+                TalkerSummaries t = new TalkerSummaries(MemoryBudget.unlimited());
+                for (int k = 0; k < 5_000; k++) {
+                    long[] u = ties ? flat(r, hosts) : update(r, hosts);
+                    long hi = r.nextInt(4) == 0 ? -1L - u[1] : u[0]; // a few above 2^63: unsigned order counts
+                    t.add(0, hi, u[1], u[2], u[3], u[4]);
+                }
+                for (int rank : new int[] {PACKETS, BYTES}) {
+                    List<Integer> rows = new ArrayList<>();
+                    for (int i = 0; i < t.size(0); i++) {
+                        rows.add(t.row(0, rank, i));
+                    }
+                    rows.sort((a, b) -> {
+                        long ca = rank == PACKETS ? t.packets(0, a) : t.bytes(0, a);
+                        long cb = rank == PACKETS ? t.packets(0, b) : t.bytes(0, b);
+                        if (ca != cb) {
+                            return Long.compare(cb, ca);
+                        }
+                        int c = Long.compareUnsigned(t.hi(0, a), t.hi(0, b));
+                        return c != 0 ? c : Long.compareUnsigned(t.lo(0, a), t.lo(0, b));
+                    });
+                    for (int n : new int[] {1, 5, 10, 64, 100}) {
+                        List<Integer> got = new ArrayList<>();
+                        for (int row : t.top(0, rank, n)) {
+                            got.add(row);
+                        }
+                        assertEquals(rows.subList(0, Math.min(n, rows.size())), got,
+                                hosts + " hosts, ties " + ties + ", rank " + rank + ", top " + n);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void shortOfMemoryEveryCountStaysWithinTheBoundItReports() {
         // budgets for no row past the first two, for four, for 64 but not for the two rankings' own 64 each
