@@ -209,7 +209,8 @@ public final class FleetFeed implements AutoCloseable {
         // read from its beginning: auto.offset.reset, hours of records before the history; seen under load)
         // the ends are asked first: a partition with no committed record since the history's start is read
         // from its end as it was then, not as it is when the consumer next polls: a transaction committed in
-        // between, its markers still on their way when the times were looked up, would be skipped whole
+        // between, its markers still on their way when the times were looked up, would be skipped whole. Its
+        // records from before the history are read then, and passed over (see take)
         Map<TopicPartition, Long> ends = since.isEmpty() ? Map.of()
                 : consumer.endOffsets(since.keySet(), Duration.ofSeconds(30));
         Map<TopicPartition, OffsetAndTimestamp> at = since.isEmpty() ? Map.of()
@@ -240,6 +241,9 @@ public final class FleetFeed implements AutoCloseable {
     }
 
     private void take(ConsumerRecord<byte[], byte[]> r) {
+        if (r.timestamp() < historyStart && !r.topic().equals(topics.services())) {
+            return; // before the history: read where a partition's start was its end as it stood (see assign)
+        }
         records.incrementAndGet();
         if (r.value() == null) {
             return; // a tombstone of the compacted inventory: the view keeps what it has
@@ -302,7 +306,7 @@ public final class FleetFeed implements AutoCloseable {
         }
     }
 
-    /** Records read (tombstones included). */
+    /** Records read of the history and the inventory (tombstones included; older ones passed over are not). */
     public long records() {
         return records.get();
     }

@@ -188,6 +188,9 @@ class FleetFeedIT {
         try (KafkaProducer<String, String> p = producer("race");
              FleetFeed feed = FleetFeed.open(settings, topics, model, "it", w -> { })) {
             p.beginTransaction();
+            long twoHoursAgo = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(2);
+            send(p, topics.ports(), twoHoursAgo, port(OLD, "2026-11-24T16:01:00Z", 22)); // before the history
+            send(p, topics.alerts(), twoHoursAgo, scan("10.0.0.1", OLD, "2026-11-24T16:01:00Z"));
             for (int i = 0; i < n; i++) {
                 send(p, topics.ports(), System.currentTimeMillis(), port(W1, W2, 4000 + i));
             }
@@ -196,13 +199,25 @@ class FleetFeedIT {
             p.commitTransaction();
             try (KafkaConsumer<byte[], byte[]> committed = new KafkaConsumer<>(FleetFeed.consumerConfig(settings))) {
                 TopicPartition tp = new TopicPartition(topics.ports(), 0);
-                Await.until(Duration.ofSeconds(30), () -> committed.endOffsets(List.of(tp)).get(tp) > n,
+                Await.until(Duration.ofSeconds(30), () -> committed.endOffsets(List.of(tp)).get(tp) > n + 1,
                         "the transaction's markers written"); // the feed has not polled yet
             }
             Await.until(Duration.ofSeconds(30), () -> {
                 feed.poll();
                 return feed.records() == n;
             }, () -> "records read of the transaction committed after the start was looked up: " + feed.records());
+            Await.until(Duration.ofSeconds(30), () -> {
+                feed.poll();
+                return model.windows() == 1;
+            }, () -> "the window shown: " + model.state());
+            for (int i = 0; i < 10; i++) {
+                feed.poll(); // whatever else there is to read
+            }
+            JsonNode state = JSON.readTree(model.state());
+            assertEquals(1, model.windows(), "the window of the history only: " + state);
+            assertEquals(W1, state.at("/windows/0/window/window_start").asText());
+            assertEquals(0, state.get("alerts").size(), "the scan before the history: " + state.get("alerts"));
+            assertEquals(n, feed.records(), "the records of the history");
         }
     }
 
