@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>Memory: the summaries grow into one {@link MemoryBudget} of this window's; past it they keep
  * Space-Saving in the rows they have ({@link #memoryLimited}). What the budget is not charged for is
- * {@link #SLOT_BYTES} a slot at most (31 MiB at the 131,072 slots of every TCP and UDP port; a random-port
+ * {@link #SLOT_BYTES} a slot at most (30 MiB at the 131,072 slots of every TCP and UDP port; a random-port
  * flood of 2 million packets in one window made four summaries a port hold 372 MiB before, and 73 MiB with
  * the default budget of 43 MiB). Made by the packet thread for each window, then handed with the window to
  * the thread that makes its record: one writer at a time.

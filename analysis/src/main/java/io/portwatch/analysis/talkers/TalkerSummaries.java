@@ -1,7 +1,6 @@
 package io.portwatch.analysis.talkers;
 
 import io.portwatch.analysis.ports.MemoryBudget;
-import io.portwatch.capture.flow.HashKey;
 
 import java.util.Arrays;
 
@@ -31,14 +30,13 @@ import java.util.Arrays;
  * ({@link #memoryLimited}). Its counts stay within the bound it reports, which is then at most the total
  * divided by {@code k / 2}.
  *
- * <p>Finding a host and the host to give way. While a side is exact, its at most {@value #CAPACITY} rows
- * are scanned. Once it has split, each ranking has an index of its hosts (open addressing, keyed with the
- * run's secret, {@value #INDEX_SLOTS} slots for 64 hosts, so that a lookup reads two slots on average and at
- * most all of them, whatever the addresses) and a min-heap of its rows by ranked count, ties to the lower
- * row: the heap's top is the row the scan for the smallest count found first, so the summaries keep exactly
- * what the scans kept. On the benchmark's capture (7,342 clients over 1,000 ports, a flow per 9 packets)
- * the two scans of 64 rows a ranking, 4 rankings a flow, were a third of the detection thread's CPU. A side
- * parted short of memory keeps scanning (no more memory is taken for it). Single writer.
+ * <p>Hosts are found by a scan of at most {@value #CAPACITY} rows, not by a hash: updates come once per
+ * flow and window (not per packet), and a scan cannot be aimed at by crafted addresses. It is also the
+ * faster here: a keyed index of each ranking's hosts and a min-heap of its rows (keeping exactly the same
+ * hosts) cost the detection thread 10-15% more on a 12M-packet capture of 100,000 concurrent flows in
+ * 1-second windows, as did folding the log port by port: consecutive updates go to different ports, and the
+ * index's, the heap's and the rows' lines were more cache misses than one 64-row scan the hardware streams in.
+ * Single writer.
  */
 final class TalkerSummaries {
 
@@ -58,13 +56,8 @@ final class TalkerSummaries {
     private static final int FIRST_ROWS = 2;
     private static final byte SPLIT = 1;
     private static final byte LIMITED = 2;
-    /** Index slots of a ranking of {@value #CAPACITY} hosts: at most half full. */
-    static final int INDEX_SLOTS = 2 * CAPACITY;
-    /** Ints a ranking's lookup takes: its index, its heap of rows, and each row's place in the heap. */
-    private static final int RANKING_INTS = INDEX_SLOTS + 2 * CAPACITY;
-    private static final HashKey KEY = HashKey.RUN.derive(0x746F_7074_616CL);
     /** Bytes a side holds past the budget: its first two rows, and its place in the columns. */
-    static final long SIDE_BYTES = MemoryBudget.longs(FIRST_ROWS * ROW) + 4 + 4 + 16 + 1 + 4;
+    static final long SIDE_BYTES = MemoryBudget.longs(FIRST_ROWS * ROW) + 4 + 4 + 16 + 1;
 
     private final MemoryBudget budget;
     /** A side's rows: while exact, its hosts [0, n); once split, by packets [0, n) and by bytes [n, 2n). */
@@ -74,12 +67,6 @@ final class TalkerSummaries {
     /** The largest count each ranking of a side took over or dropped: [2s] packets, [2s + 1] bytes. */
     private long[] over = new long[256];
     private byte[] flags = new byte[128];
-    /**
-     * A split side's lookup ({@link #RANKING_INTS} ints a ranking, packets then bytes): per ranking the
-     * index (row + 1 by the host's keyed hash, 0 empty), the heap (rows, smallest ranked count first, ties
-     * to the lower row) and each row's place in the heap. Null while the side is exact, or parted.
-     */
-    private int[][] lookup = new int[128][];
     private int sides;
     /** Where a side's rows are parted when the budget refuses them room. */
     private long[] parted;
@@ -96,7 +83,6 @@ final class TalkerSummaries {
             n = Arrays.copyOf(n, len);
             over = Arrays.copyOf(over, 2 * len);
             flags = Arrays.copyOf(flags, len);
-            lookup = Arrays.copyOf(lookup, len);
         }
         long[] e = rows[s];
         if (e == null) {
@@ -105,14 +91,8 @@ final class TalkerSummaries {
         }
         final int k = n[s];
         if ((flags[s] & SPLIT) != 0) {
-            final int[] x = lookup[s];
-            if (x != null) {
-                addIndexed(s, e, x, 0, 0, PK, h, l, p, b, f);
-                addIndexed(s, e, x, RANKING_INTS, k, BY, h, l, p, b, f);
-            } else {
-                addRanked(s, e, 0, k, PK, h, l, p, b, f);
-                addRanked(s, e, k, k, BY, h, l, p, b, f);
-            }
+            addRanked(s, e, 0, k, PK, h, l, p, b, f);
+            addRanked(s, e, k, k, BY, h, l, p, b, f);
             return;
         }
         final int end = k * ROW;
@@ -139,15 +119,11 @@ final class TalkerSummaries {
             return;
         }
         // a 65th host: each ranking goes its own way from here, from the same 64
-        if (budget.reserve(MemoryBudget.longs(2 * CAPACITY * ROW) - MemoryBudget.longs(e.length)
-                + MemoryBudget.ints(2 * RANKING_INTS))) {
+        if (budget.reserve(MemoryBudget.longs(2 * CAPACITY * ROW) - MemoryBudget.longs(e.length))) {
             long[] t = Arrays.copyOf(e, 2 * CAPACITY * ROW);
             System.arraycopy(e, 0, t, CAPACITY * ROW, CAPACITY * ROW);
             rows[s] = t;
             flags[s] |= SPLIT;
-            int[] x = lookup[s] = new int[2 * RANKING_INTS];
-            index(t, x, 0, 0, PK);
-            index(t, x, RANKING_INTS, CAPACITY, BY);
         } else {
             part(s, e, k);
         }
@@ -180,119 +156,6 @@ final class TalkerSummaries {
         e[victim + ranked] += min;
         final int o = 2 * s + (ranked == PK ? 0 : 1);
         over[o] = Math.max(over[o], min);
-    }
-
-    /**
-     * {@link #addRanked} with the ranking's index and heap (at {@code at} in {@code x}) in place of its two
-     * scans; its {@value #CAPACITY} rows start at row {@code base}. Keeps the same hosts and counts.
-     */
-    private void addIndexed(int s, long[] e, int[] x, int at, int base, int ranked, long h, long l, long p, long b,
-                            long f) {
-        final int mask = INDEX_SLOTS - 1;
-        int i = slot(h, l);
-        for (int probes = 0; probes < INDEX_SLOTS; probes++, i = (i + 1) & mask) {
-            final int q = x[at + i];
-            if (q == 0) {
-                break;
-            }
-            final int r = (base + q - 1) * ROW;
-            if (e[r + LO] == l && e[r + HI] == h) {
-                e[r + PK] += p;
-                e[r + BY] += b;
-                e[r + FL] += f;
-                siftDown(e, x, at, base, ranked, x[at + INDEX_SLOTS + CAPACITY + q - 1]);
-                return;
-            }
-        }
-        final int victim = x[at + INDEX_SLOTS]; // the heap's top: the first row of the smallest count
-        final int r = (base + victim) * ROW;
-        unindex(e, x, at, base, victim, e[r + HI], e[r + LO]);
-        final long min = e[r + ranked];
-        set(e, r, h, l, p, b, f);
-        e[r + ranked] += min;
-        final int o = 2 * s + (ranked == PK ? 0 : 1);
-        over[o] = Math.max(over[o], min);
-        put(e, x, at, base, victim);
-        siftDown(e, x, at, base, ranked, 0);
-    }
-
-    private static int slot(long h, long l) {
-        return (int) KEY.hash(h, l) & (INDEX_SLOTS - 1);
-    }
-
-    /** Indexes and heaps the {@value #CAPACITY} rows of a ranking from row {@code base}. */
-    private static void index(long[] e, int[] x, int at, int base, int ranked) {
-        for (int row = 0; row < CAPACITY; row++) {
-            put(e, x, at, base, row);
-            x[at + INDEX_SLOTS + row] = row;
-            x[at + INDEX_SLOTS + CAPACITY + row] = row;
-        }
-        for (int i = CAPACITY / 2 - 1; i >= 0; i--) {
-            siftDown(e, x, at, base, ranked, i);
-        }
-    }
-
-    /** Puts row {@code row}'s host into the index (it is not there; the index has room). */
-    private static void put(long[] e, int[] x, int at, int base, int row) {
-        final int r = (base + row) * ROW;
-        int i = slot(e[r + HI], e[r + LO]);
-        while (x[at + i] != 0) {
-            i = (i + 1) & (INDEX_SLOTS - 1);
-        }
-        x[at + i] = row + 1;
-    }
-
-    /** Takes row {@code row}'s host (h, l) out of the index: backward-shift deletion, no tombstones. */
-    private static void unindex(long[] e, int[] x, int at, int base, int row, long h, long l) {
-        final int mask = INDEX_SLOTS - 1;
-        int i = slot(h, l);
-        while (x[at + i] != row + 1) {
-            i = (i + 1) & mask;
-        }
-        int gap = i;
-        for (int j = (gap + 1) & mask; x[at + j] != 0; j = (j + 1) & mask) {
-            final int r = (base + x[at + j] - 1) * ROW;
-            final int home = slot(e[r + HI], e[r + LO]);
-            // the entry at j may fill the gap when its home is not within (gap, j], cyclically
-            if (((j - home) & mask) >= ((j - gap) & mask)) {
-                x[at + gap] = x[at + j];
-                gap = j;
-            }
-        }
-        x[at + gap] = 0;
-    }
-
-    /** The heap entry at {@code i} grew: moves it down to its place (smaller ranked count first, then lower row). */
-    private static void siftDown(long[] e, int[] x, int at, int base, int ranked, int i) {
-        final int heap = at + INDEX_SLOTS;
-        final int place = heap + CAPACITY;
-        final int row = x[heap + i];
-        final long c = e[(base + row) * ROW + ranked];
-        while (true) {
-            int child = 2 * i + 1;
-            if (child >= CAPACITY) {
-                break;
-            }
-            int cr = x[heap + child];
-            long cc = e[(base + cr) * ROW + ranked];
-            if (child + 1 < CAPACITY) {
-                final int rr = x[heap + child + 1];
-                final long rc = e[(base + rr) * ROW + ranked];
-                if (rc < cc || rc == cc && rr < cr) {
-                    child++;
-                    cr = rr;
-                    cc = rc;
-                }
-            }
-            if (c < cc || c == cc && row < cr) {
-                break;
-            }
-            x[heap + i] = cr;
-            x[place + cr] = i;
-            i = child;
-        }
-        x[heap + i] = row;
-        x[place + row] = i;
     }
 
     /**
