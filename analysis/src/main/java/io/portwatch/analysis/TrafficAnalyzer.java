@@ -262,6 +262,14 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     }
 
     /**
+     * Live captures: takes the flow table to its largest size now ({@link FlowTable#preallocate}), so that the
+     * capture never pauses to grow it. False when the heap cannot hold it: it then grows as flows come.
+     */
+    public boolean preallocateFlows() {
+        return flows.preallocate();
+    }
+
+    /**
      * Live captures: starts the first window on the clock, so that an idle interface still reports a
      * window each interval.
      */

@@ -10,8 +10,9 @@ import java.util.Arrays;
  * a long flow into parts, sweeps of timed-out flows, eviction of the longest idle when the table is full,
  * and the end of the input. Flows that end together are reported in {@link FlowOrder}'s order.
  *
- * <p>Sweeps visit every slot, so they run as packet time advances at most about once a second and no
- * more often than once per table capacity in packets: at most about one slot visit per packet. Owned by
+ * <p>Sweeps visit every flow (the table's bits of used slots lead them past the empty ones), so they run as
+ * packet time advances at most about once a second and no more often than once per table capacity in
+ * packets: at most about one flow visit per packet. Owned by
  * its table's thread, as the table is.
  */
 final class FlowExpiry {
@@ -116,8 +117,8 @@ final class FlowExpiry {
         packetsSinceSweep = 0;
         final FlowTable t = table;
         int n = 0;
-        for (int i = 0, cap = t.capacity(); i < cap; i++) {
-            if (t.isUsed(i) && reason(i, now) != null) {
+        for (int i = t.nextUsed(0), cap = t.capacity(); i < cap; i = t.nextUsed(i + 1)) {
+            if (reason(i, now) != null) {
                 n = ending(n, i, t.startNanos(i));
             }
         }
@@ -143,18 +144,16 @@ final class FlowExpiry {
         final int cap = t.capacity();
         long[] lasts = new long[t.size()];
         int m = 0;
-        for (int i = 0; i < cap && m < lasts.length; i++) {
-            if (t.isUsed(i)) {
-                lasts[m++] = t.lastNanos(i);
-            }
+        for (int i = t.nextUsed(0); i < cap && m < lasts.length; i = t.nextUsed(i + 1)) {
+            lasts[m++] = t.lastNanos(i);
         }
         if (m == 0) {
             return;
         }
         final long cutoff = select(lasts, m, Math.min(target, m) - 1);
         int n = 0;
-        for (int i = 0; i < cap; i++) {
-            if (t.isUsed(i) && t.lastNanos(i) <= cutoff) {
+        for (int i = t.nextUsed(0); i < cap; i = t.nextUsed(i + 1)) {
+            if (t.lastNanos(i) <= cutoff) {
                 n = ending(n, i, t.lastNanos(i));
             }
         }
@@ -175,10 +174,8 @@ final class FlowExpiry {
     void endAll(EndReason reason) {
         final FlowTable t = table;
         int n = 0;
-        for (int i = 0, cap = t.capacity(); i < cap; i++) {
-            if (t.isUsed(i)) {
-                n = ending(n, i, t.startNanos(i));
-            }
+        for (int i = t.nextUsed(0), cap = t.capacity(); i < cap; i = t.nextUsed(i + 1)) {
+            n = ending(n, i, t.startNanos(i));
         }
         final int[] slots = order.sort(t, endingKeys, endingSlots, n);
         for (int k = 0; k < n; k++) {

@@ -357,4 +357,52 @@ class FlowTableTest {
             assertEquals(plainEnded.get(i), ended.get(i), "ended flow " + i);
         }
     }
+    /**
+     * A table taken to its largest size at once ends the same flows, for the same reasons, in the same order as
+     * one that grows (sweeps, evictions at the limit, FIN, RST, the end of the input), and never grows; in both
+     * the bits of the used slots stay those of the flows, as flows come, move back on removal and go.
+     */
+    @Test
+    void aPreallocatedTableEndsWhatAGrowingOneEndsAndNeverGrows() {
+        FlowConfig c = new FlowConfig(20_000, 40 * S, 10 * S, 2 * S, 20 * S, 0);
+        List<List<Ended>> runs = new ArrayList<>();
+        for (boolean preallocated : new boolean[] {false, true}) {
+            ended.clear();
+            FlowTable t = table(c);
+            int slots = t.capacity();
+            if (preallocated) {
+                assertTrue(t.preallocate());
+                slots = t.capacity();
+                assertEquals((int) Math.ceil(20_000 / 0.75) + 1, slots);
+            }
+            Random rnd = new Random(13);
+            for (int i = 0; i < 400_000; i++) {
+                long ts = i * 200_000L; // 5,000 packets a second: sweeps, idle flows, and the limit reached
+                long client = 0x0000_FFFF_0A00_0000L | rnd.nextInt(60_000);
+                int port = 1024 + rnd.nextInt(4);
+                int kind = rnd.nextInt(10);
+                DecodedPacket p = kind < 3 ? udp(ts, client, port, SERVER, 53, 80)
+                        : tcp(ts, client, port, SERVER, 443, kind == 3 ? TCP_SYN : kind == 4 ? TCP_FIN | TCP_ACK
+                        : kind == 5 ? TCP_RST : TCP_ACK | TCP_PSH, 200);
+                t.track(p);
+                if (preallocated) {
+                    assertEquals(slots, t.capacity(), "grew at packet " + i);
+                }
+                if (i % 50_000 == 0) {
+                    assertTrue(t.usedBitsAgree(), "bits of the used slots at packet " + i);
+                }
+            }
+            assertTrue(t.usedBitsAgree());
+            assertTrue(t.flowsEvicted() > 0, "the limit was reached");
+            t.endAll(EndReason.END_OF_INPUT);
+            assertTrue(t.usedBitsAgree());
+            assertEquals(0, t.size());
+            runs.add(new ArrayList<>(ended));
+        }
+        assertTrue(runs.get(0).size() > 100_000, "flows ended: " + runs.get(0).size());
+        assertEquals(runs.get(0).size(), runs.get(1).size());
+        for (int i = 0; i < runs.get(0).size(); i++) {
+            assertEquals(runs.get(0).get(i), runs.get(1).get(i), "ended flow " + i);
+        }
+    }
 }
