@@ -70,7 +70,7 @@ final class DetectionStage extends Stage {
     @Override
     void consume() {
         final EventRing r = link.ring;
-        final IdleStrategy idle = new BackoffIdleStrategy();
+        final IdleStrategy idle = new BackoffIdleStrategy(BackoffIdleStrategy.STAGE_PARK_NANOS);
         final long[] w = r.words;
         long head = 0;
         long prefetchedTo = 0;

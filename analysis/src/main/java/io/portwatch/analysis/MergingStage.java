@@ -38,7 +38,7 @@ final class MergingStage extends Stage {
 
     private final StageLink[] links;
     private final WindowMerge window;
-    private final IdleStrategy idle = new BackoffIdleStrategy();
+    private final IdleStrategy idle = new BackoffIdleStrategy(BackoffIdleStrategy.STAGE_PARK_NANOS);
     private int finishes;
     private int flushes;
     private final List<Summary> summaries = new ArrayList<>();
