@@ -296,9 +296,10 @@ final class LiveRun {
                         : new TrafficAnalyzer(each, source.name(), sink);
                 analyzer.captureStats(source::health);
                 if (!analyzer.preallocateFlows()) {
-                    err.println("portwatch: " + source.name() + ": the heap cannot hold a flow table of --max-flows "
-                            + config.flows().maxFlows() + " (128 bytes a flow): it grows as flows come, and the capture "
-                            + "may drop packets while it does (raise -Xmx in PORTWATCH_JAVA_OPTS, or lower --max-flows)");
+                    err.println("portwatch: " + source.name() + ": the heap cannot hold a flow table of "
+                            + "--max-flows " + config.flows().maxFlows() + " (128 bytes a flow): it grows as flows "
+                            + "come, and the capture may drop packets while it does (raise -Xmx in "
+                            + "PORTWATCH_JAVA_OPTS, or lower --max-flows)");
                 }
                 analyzer.startClock(System.currentTimeMillis() * 1_000_000L);
                 Thread t = new Thread(() -> capture(source, analyzer, exit),

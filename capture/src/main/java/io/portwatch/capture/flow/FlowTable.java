@@ -14,9 +14,10 @@ import java.util.Arrays;
  * entry of 4 longs (the two 128-bit addresses) read only when a flow starts or ends, or when its
  * addresses are asked for. Open addressing with linear probing and backward-shift deletion: a flow
  * costs 96 bytes divided by the load factor, at most 0.75, so at most 128 bytes a flow at the
- * {@link FlowConfig#maxFlows()} limit, and nothing else but the tags below. The table starts at up to 2<sup>16</sup> slots
- * and grows fourfold, to at most {@code maxFlows / 0.75} slots; a slot's home follows its hash in
- * order, so growing copies the entries as a stream. When {@code maxFlows} are tracked, expired flows
+ * {@link FlowConfig#maxFlows()} limit, and nothing else but a bit a slot (where flows are) and the tags below.
+ * The table starts at up to 2<sup>16</sup> slots and grows fourfold, to at most {@code maxFlows / 0.75} slots (or
+ * is taken there at once, {@link #preallocate}, for a live capture that must not pause); a slot's home follows
+ * its hash in order, so growing copies the entries as a stream. When {@code maxFlows} are tracked, expired flows
  * are swept out and then the longest-idle sixteenth is evicted ({@link EndReason#EVICTED}).
  *
  * <p>The key check is exact. Ports, protocol and IP version are compared in full on the hot line.
