@@ -204,13 +204,13 @@ public final class FleetFeed implements AutoCloseable {
         if (beginning.isEmpty() && since.isEmpty()) {
             return present == 3;
         }
-        // where the history starts, asked before anything is assigned: when the broker does not answer in
+        // Where the history starts, asked before anything is assigned: when the broker does not answer in
         // time, nothing is, and the next round asks again (assigned without a seek, a partition would be
-        // read from its beginning: auto.offset.reset, hours of records before the history; seen under load)
-        // the ends are asked first: a partition with no committed record since the history's start is read
-        // from its end as it was then, not as it is when the consumer next polls: a transaction committed in
-        // between, its markers still on their way when the times were looked up, would be skipped whole. Its
-        // records from before the history are read then, and passed over (see take)
+        // read from its beginning: auto.offset.reset, hours of records before the history; seen under load).
+        // The ends are asked first: a partition with no committed record since the history's start is read
+        // from its end as it was then, not as it is when the consumer next polls (a transaction committed in
+        // between, its markers still on their way when the times were looked up, would be skipped whole); its
+        // records from before the history are then read, and passed over (see take).
         Map<TopicPartition, Long> ends = since.isEmpty() ? Map.of()
                 : consumer.endOffsets(since.keySet(), Duration.ofSeconds(30));
         Map<TopicPartition, OffsetAndTimestamp> at = since.isEmpty() ? Map.of()
