@@ -1,6 +1,7 @@
 package io.portwatch.analysis;
 
 import io.portwatch.capture.source.CaptureStats;
+import io.portwatch.capture.source.Downtime;
 
 /**
  * The time a live interface was not captured (it went down or away, and was opened again), shared out
@@ -55,7 +56,7 @@ final class CaptureGap {
         if (down) {
             d += Math.max(0, Math.min(end, clock) - Math.max(downSince, start));
         }
-        CaptureStats c = counters.withGap(d, windowReattached);
+        CaptureStats c = counters.withGap(new Downtime(d, windowReattached));
         windowDown = 0;
         windowReattached = 0;
         return c;

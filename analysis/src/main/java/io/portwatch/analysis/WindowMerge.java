@@ -6,6 +6,7 @@ import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.analysis.talkers.TalkerLog;
 import io.portwatch.analysis.talkers.WindowTalkers;
 import io.portwatch.capture.source.CaptureStats;
+import io.portwatch.capture.source.Downtime;
 
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -109,13 +110,13 @@ final class WindowMerge {
     }
 
     /**
-     * Two sockets of one interface over the same window: their frames and drops add up; the time the interface
-     * was away, and its comebacks, each saw alike.
+     * Two sockets of one interface over the same window: their frames, drops and ring freezes add up; the time
+     * the interface was away, and its comebacks, each saw alike.
      */
     private static CaptureStats together(CaptureStats a, CaptureStats b) {
         return new CaptureStats(a.received() + b.received(), a.droppedByKernel() + b.droppedByKernel(),
-                a.droppedByInterface() + b.droppedByInterface(), Math.max(a.downNanos(), b.downNanos()),
-                Math.max(a.reattached(), b.reattached()));
+                a.droppedByInterface() + b.droppedByInterface(), a.ringFreezes() + b.ringFreezes(),
+                new Downtime(Math.max(a.downNanos(), b.downNanos()), Math.max(a.reattached(), b.reattached())));
     }
 
     /** The whole window's draft; this merge is empty afterwards, ready for the next window. */

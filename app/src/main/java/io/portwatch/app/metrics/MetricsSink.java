@@ -160,6 +160,7 @@ public final class MetricsSink implements RecordSink {
             add(m.received, c.received());
             add(m.droppedByKernel, c.droppedByKernel());
             add(m.droppedByInterface, c.droppedByInterface());
+            add(m.ringFreezes, c.ringFreezes());
             if (c.downNanos() > 0) {
                 m.downSeconds.increment(c.downNanos() / 1e9);
             }
@@ -207,6 +208,7 @@ public final class MetricsSink implements RecordSink {
         final Counter received;
         final Counter droppedByKernel;
         final Counter droppedByInterface;
+        final Counter ringFreezes;
         final Counter downSeconds;
         final Counter reattached;
         /** Ports that ran short of --port-memory: unique counts, top talkers, sketches. */
@@ -235,6 +237,10 @@ public final class MetricsSink implements RecordSink {
                     .register(registry);
             droppedByInterface = Counter.builder("portwatch.drops").tags(tags).tag("dropped_by", "interface")
                     .description("Packets dropped before portwatch saw them (libpcap's statistics, live only)")
+                    .register(registry);
+            ringFreezes = Counter.builder("portwatch.capture.ring.freezes").tags(tags)
+                    .description("Times the kernel's ring was full, every block still portwatch's: each a burst of"
+                            + " drops (live, --capture ring only)")
                     .register(registry);
             downSeconds = Counter.builder("portwatch.capture.down.seconds").tags(tags)
                     .description("Time the interface was not captured: it went down or away (live only)")

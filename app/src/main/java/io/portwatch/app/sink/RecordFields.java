@@ -38,7 +38,7 @@ final class RecordFields {
 
     /**
      * A window's counts: {@code ports}, {@code active_flows}, {@code decode_errors}, the capture's
-     * statistics when it has some ({@code capture}: libpcap's counters, and the time the interface was not
+     * statistics when it has some ({@code capture}: the kernel's counters, and the time the interface was not
      * captured, in whole milliseconds, and the times it was captured again), {@code output_dropped}, and when
      * some ports ran short of {@code --port-memory} how many, by what it cost them ({@code memory_limited_ports}),
      * and with an allow-list the alerts it held back ({@code alerts_allowed}).
@@ -52,6 +52,7 @@ final class RecordFields {
             g.writeNumberField("received", w.capture().received());
             g.writeNumberField("dropped_kernel", w.capture().droppedByKernel());
             g.writeNumberField("dropped_interface", w.capture().droppedByInterface());
+            g.writeNumberField("ring_freezes", w.capture().ringFreezes());
             g.writeNumberField("down_ms", w.capture().downNanos() / 1_000_000);
             g.writeNumberField("reattached", w.capture().reattached());
             g.writeEndObject();

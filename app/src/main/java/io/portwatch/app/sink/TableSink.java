@@ -100,6 +100,10 @@ public final class TableSink implements RecordSink {
             health.append("received ").append(report.capture().received())
                     .append(INDENT).append("dropped by kernel ").append(report.capture().droppedByKernel())
                     .append(INDENT).append("by interface ").append(report.capture().droppedByInterface());
+            if (report.capture().ringFreezes() > 0) {
+                // the reader fell behind: the kernel's ring was full at least once, each a burst of drops
+                health.append(INDENT).append("ring froze ").append(report.capture().ringFreezes());
+            }
             if (report.capture().downNanos() > 0 || report.capture().reattached() > 0) {
                 // the interface went down or away in the window: how long it was not captured, to the ms
                 long ms = report.capture().downNanos() / 1_000_000;

@@ -14,6 +14,7 @@ import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.CaptureStats;
+import io.portwatch.capture.source.Downtime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +101,7 @@ class MetricsSinkTest {
         assertEquals(0, s.sum("portwatch_drops_total", iface));
         assertEquals(0, s.value("portwatch_capture_down_seconds_total", iface));
         assertEquals(0, s.value("portwatch_capture_reattached_total", iface));
+        assertEquals(0, s.value("portwatch_capture_ring_freezes_total", iface));
 
         // traffic by transport and port class: sums over every port record
         int classesSeen = 0;
@@ -240,10 +242,10 @@ class MetricsSinkTest {
             for (String iface : List.of("eth0", "eth1")) {
                 // the last eth1 window has a negative change (a wrapped libpcap counter): it adds nothing
                 // eth0 goes down in its third window and is captured again in its fifth
-                CaptureStats c = iface.equals("eth1") && i == 5 ? new CaptureStats(-5, -1, -1)
-                        : new CaptureStats(rnd.nextInt(10_000), rnd.nextInt(50), rnd.nextInt(5),
-                        iface.equals("eth0") && i >= 2 && i <= 4 ? rnd.nextInt(1_000_000_000) : 0,
-                        iface.equals("eth0") && i == 4 ? 1 : 0);
+                CaptureStats c = iface.equals("eth1") && i == 5 ? new CaptureStats(-5, -1, -1, -1, Downtime.NONE)
+                        : new CaptureStats(rnd.nextInt(10_000), rnd.nextInt(50), rnd.nextInt(5), rnd.nextInt(3),
+                        new Downtime(iface.equals("eth0") && i >= 2 && i <= 4 ? rnd.nextInt(1_000_000_000) : 0,
+                                iface.equals("eth0") && i == 4 ? 1 : 0));
                 WindowReport w = window(iface, i, ports(rnd, 1 + rnd.nextInt(30), 100), c);
                 sink.window(w);
                 sent.add(w);
@@ -258,6 +260,8 @@ class MetricsSinkTest {
                     s.value("portwatch_drops_total", "interface", iface, "dropped_by", "kernel"));
             assertEquals(cs.stream().mapToLong(c -> Math.max(0, c.droppedByInterface())).sum(),
                     s.value("portwatch_drops_total", "interface", iface, "dropped_by", "interface"));
+            assertEquals(cs.stream().mapToLong(c -> Math.max(0, c.ringFreezes())).sum(),
+                    s.value("portwatch_capture_ring_freezes_total", "interface", iface));
             assertEquals(cs.stream().mapToLong(CaptureStats::downNanos).sum() / 1e9,
                     s.value("portwatch_capture_down_seconds_total", "interface", iface), 1e-6);
             assertEquals(iface.equals("eth0") ? 1 : 0,

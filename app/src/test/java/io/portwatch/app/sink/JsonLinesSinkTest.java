@@ -61,7 +61,7 @@ class JsonLinesSinkTest {
     private static final List<String> WINDOW_FIELDS = List.of("type", "sensor", "input", "window_start",
             "window_end", "packets", "bytes", "ports", "active_flows", "decode_errors", "output_dropped");
     private static final List<String> CAPTURE_FIELDS = List.of("received", "dropped_kernel", "dropped_interface",
-            "down_ms", "reattached");
+            "ring_freezes", "down_ms", "reattached");
     private static final List<String> SUMMARY_FIELDS = List.of("type", "sensor", "input", "start", "end",
             "packets", "bytes", "tcp_packets", "udp_packets", "fragments", "other_ip_packets",
             "non_ip_packets", "flows", "flows_evicted", "decode_errors", "unknown_link_types", "input_errors");
@@ -252,6 +252,7 @@ class JsonLinesSinkTest {
             assertEquals(w.capture().received(), c.get("received").longValue());
             assertEquals(w.capture().droppedByKernel(), c.get("dropped_kernel").longValue());
             assertEquals(w.capture().droppedByInterface(), c.get("dropped_interface").longValue());
+            assertEquals(w.capture().ringFreezes(), c.get("ring_freezes").longValue());
             assertEquals(w.capture().downNanos() / 1_000_000, c.get("down_ms").longValue(), "whole milliseconds");
             assertEquals(w.capture().reattached(), c.get("reattached").longValue());
             c.forEach(v -> assertTrue(v.isIntegralNumber(), "counts are integers: " + c));

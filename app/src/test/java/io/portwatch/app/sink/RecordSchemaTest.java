@@ -195,7 +195,8 @@ class RecordSchemaTest {
         bad.put("window with an empty sensor", edit(fileWindow, o -> o.put("sensor", "")));
         bad.put("window with a null capture", edit(fileWindow, o -> o.putNull("capture")));
         bad.put("window with capture as a number", edit(fileWindow, o -> o.put("capture", 20)));
-        for (String field : List.of("received", "dropped_kernel", "dropped_interface", "down_ms", "reattached")) {
+        for (String field : List.of("received", "dropped_kernel", "dropped_interface", "ring_freezes", "down_ms",
+                "reattached")) {
             bad.put("capture without " + field, edit(liveWindow, o -> ((ObjectNode) o.get("capture")).remove(field)));
             bad.put("capture with a negative " + field,
                     edit(liveWindow, o -> ((ObjectNode) o.get("capture")).put(field, -1)));

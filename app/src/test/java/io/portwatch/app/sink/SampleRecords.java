@@ -21,6 +21,7 @@ import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.decode.TunnelKind;
 import io.portwatch.capture.flow.EndReason;
 import io.portwatch.capture.source.CaptureStats;
+import io.portwatch.capture.source.Downtime;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -160,7 +161,7 @@ final class SampleRecords {
             bytes += p.bytes();
         }
         return new WindowReport(INPUT, start, start + MINUTE, ports, packets + 17, bytes + 1_234,
-                ports.size() + 3L, 2, new CaptureStats(packets + 20, 4, 1, 2_345_678_901L, 1), 6);
+                ports.size() + 3L, 2, new CaptureStats(packets + 20, 4, 1, 2, new Downtime(2_345_678_901L, 1)), 6);
     }
 
     /** The same window as a capture file gives it: no capture counters, nothing dropped, no errors. */

@@ -7,6 +7,7 @@ import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.Transport;
 import io.portwatch.analysis.output.WindowReport;
 import io.portwatch.capture.source.CaptureStats;
+import io.portwatch.capture.source.Downtime;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -160,6 +161,9 @@ class TableSinkTest {
             items.add(Map.entry("received", w.capture().received()));
             items.add(Map.entry("dropped by kernel", w.capture().droppedByKernel()));
             items.add(Map.entry("by interface", w.capture().droppedByInterface()));
+            if (w.capture().ringFreezes() > 0) {
+                items.add(Map.entry("ring froze", w.capture().ringFreezes()));
+            }
             if (w.capture().downNanos() > 0 || w.capture().reattached() > 0) {
                 items.add(Map.entry("down", w.capture().downNanos() / 1_000_000));
                 items.add(Map.entry("reattached", w.capture().reattached()));
@@ -423,8 +427,11 @@ class TableSinkTest {
         cases.put("live, everything", live);
         cases.put("live, capture counters only", with(live, live.capture(), 0, 0));
         cases.put("live, without a gap", with(live, new CaptureStats(5, 1, 1), 0, 0));
-        cases.put("live, down the whole window", with(live, new CaptureStats(0, 0, 0, 60_000_000_000L, 0), 0, 0));
-        cases.put("live, captured again at once", with(live, new CaptureStats(3, 0, 0, 999_999, 1), 0, 0));
+        cases.put("live, down the whole window",
+                with(live, new CaptureStats(0, 0, 0, 0, new Downtime(60_000_000_000L, 0)), 0, 0));
+        cases.put("live, captured again at once",
+                with(live, new CaptureStats(3, 0, 0, 0, new Downtime(999_999, 1)), 0, 0));
+        cases.put("live, the ring froze", with(live, new CaptureStats(900, 40, 0, 3, Downtime.NONE), 0, 0));
         cases.put("live, idle: counters all zero", with(live, new CaptureStats(0, 0, 0), 0, 0));
         cases.put("live, counters beyond 32 bits", with(live,
                 new CaptureStats(9_000_000_050L, 4_294_967_297L, 65_537), 0, 2_147_483_651L));
@@ -450,18 +457,20 @@ class TableSinkTest {
             }
             assertEquals(w.ports().size(), b.rows().size(), c.getKey());
         }
-        // the counts it shows are each the record's own, and every one of the seven is named
+        // the counts it shows are each the record's own, and every one of the eight is named
         WindowReport all = cases.get("live, everything");
         assertEquals(List.of(Map.entry("received", all.capture().received()),
                 Map.entry("dropped by kernel", all.capture().droppedByKernel()),
                 Map.entry("by interface", all.capture().droppedByInterface()),
+                Map.entry("ring froze", all.capture().ringFreezes()),
                 Map.entry("down", all.capture().downNanos() / 1_000_000),
                 Map.entry("reattached", all.capture().reattached()),
                 Map.entry("decode errors", all.decodeErrors()),
                 Map.entry("output dropped", all.outputDropped())),
                 health(blocks(run(0, false, s -> s.window(all))).get(0)));
         assertTrue(all.capture().received() > 0 && all.capture().droppedByKernel() > 0
-                && all.capture().droppedByInterface() > 0 && all.capture().downNanos() > 0
+                && all.capture().droppedByInterface() > 0 && all.capture().ringFreezes() > 0
+                && all.capture().downNanos() > 0
                 && all.capture().reattached() > 0 && all.decodeErrors() > 0 && all.outputDropped() > 0,
                 "the sample sets every count");
     }

@@ -37,7 +37,8 @@ import java.util.Objects;
  *
  * <p>The counters ({@link #health()}) are the kernel's {@code PACKET_STATISTICS}, as libpcap's
  * {@code pcap_stats} reports them on Linux: received counts every frame that passed the filter, the dropped
- * ones among them; a frame the filter refused is not counted.
+ * ones among them; a frame the filter refused is not counted. The ring's freezes (every block was still this
+ * reader's when a frame came) are counted beside them.
  */
 public final class RingLiveSource implements LiveCapture {
 
@@ -204,12 +205,6 @@ public final class RingLiveSource implements LiveCapture {
     @Override
     public CaptureStats health() {
         return socket.health();
-    }
-
-    /** How often the kernel froze the ring because every block was the reader's (a burst of drops each). */
-    public long freezes() {
-        socket.health();
-        return socket.freezes();
     }
 
     /** Blocks handed back early because an offset or length in them did not fit (never seen from a kernel). */

@@ -13,6 +13,7 @@ import io.portwatch.capture.libpcap.LiveOptions;
 import io.portwatch.capture.source.BpfFilter;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureStats;
+import io.portwatch.capture.source.Downtime;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -203,12 +204,7 @@ final class RingSocket {
                 ifdrops = now - ifdropBase;
             }
         }
-        return new CaptureStats(received, dropped, ifdrops);
-    }
-
-    /** How often the kernel froze the ring for want of a free block, since it was opened. */
-    synchronized long freezes() {
-        return freezes;
+        return new CaptureStats(received, dropped, ifdrops, freezes, Downtime.NONE);
     }
 
     /** A pending socket error ({@code SO_ERROR}, which reading clears), or 0. */
