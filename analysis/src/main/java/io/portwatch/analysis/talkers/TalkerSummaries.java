@@ -17,11 +17,11 @@ import java.util.Arrays;
  * the summary is exact, never more than the truth.
  *
  * <p>Compact, for the many ports of a scan with one or two hosts each: a side is one {@code long[]} of
- * rows (host, packets, bytes, flows: 40 bytes a row) starting with two rows and doubling, and a few
- * columns ({@link #SIDE_BYTES} in all at first). While a side is exact its two rankings hold the same hosts
- * with the same counts, so they share its rows; only its 65th host makes them part, each with 64 rows of
- * its own in one array of 128. (Four summaries of five arrays each, a port, held 3.1 KB at 16 hosts a side; this
- * holds 1.3 KB.)
+ * rows (host, packets, bytes, flows: 40 bytes a row) starting with two rows and doubling, and its place in
+ * a few arrays indexed by side ({@link #SIDE_BYTES} in all at first). While a side is exact its two
+ * rankings hold the same hosts with the same counts, so they share its rows; only its 65th host makes them
+ * part, each with 64 rows of its own in one array of 128. (Four summaries of five arrays each, a port,
+ * held 3.1 KB at 16 hosts a side; this holds 1.3 KB.)
  *
  * <p>Memory: rows past a side's first two are reserved from a {@link MemoryBudget}. When it refuses, the
  * side keeps Space-Saving in the rows it has: its {@code k} rows are parted into two rankings of
@@ -29,6 +29,14 @@ import java.util.Arrays;
  * {@link #maxOvercount}, so that every host above it is still listed), and it says so
  * ({@link #memoryLimited}). Its counts stay within the bound it reports, which is then at most the total
  * divided by {@code k / 2}.
+ *
+ * <p>The rows of a ranking are stored column by column: for room for {@code c} hosts, the {@code c} high
+ * halves of their addresses, then the {@code c} low halves, then packets, bytes and flows ({@code c} of
+ * each); once split, the packets ranking's rows so, then the bytes ranking's. An update's scans then read
+ * a column, not whole rows: looking for a host reads the low halves of at most 64 addresses (8 cache
+ * lines, a high half only where a low half matches) where 64 rows of 40 bytes took 40 lines, and the host
+ * giving way is found in the ranked column alone. A row number ({@link #row}, {@link #top}) names a host
+ * across its columns.
  *
  * <p>Hosts are found by a scan of at most {@value #CAPACITY} rows, not by a hash: updates come once per
  * flow and window (not per packet), and a scan cannot be aimed at by crafted addresses. It is also the
@@ -56,11 +64,14 @@ final class TalkerSummaries {
     private static final int FIRST_ROWS = 2;
     private static final byte SPLIT = 1;
     private static final byte LIMITED = 2;
-    /** Bytes a side holds past the budget: its first two rows, and its place in the columns. */
+    /** Bytes a side holds past the budget: its first two rows, and its place in the arrays by side. */
     static final long SIDE_BYTES = MemoryBudget.longs(FIRST_ROWS * ROW) + 4 + 4 + 16 + 1;
 
     private final MemoryBudget budget;
-    /** A side's rows: while exact, its hosts [0, n); once split, by packets [0, n) and by bytes [n, 2n). */
+    /**
+     * A side's rows, by column ({@link #cap} rows a ranking): while exact, its hosts [0, n) in one block;
+     * once split, by packets [0, n) in a first block of n rows and by bytes [n, 2n) in a second.
+     */
     private long[][] rows = new long[128][];
     /** Hosts of a side (of each ranking, once split). */
     private int[] n = new int[128];
@@ -92,33 +103,37 @@ final class TalkerSummaries {
         final int k = n[s];
         if ((flags[s] & SPLIT) != 0) {
             addRanked(s, e, 0, k, PK, h, l, p, b, f);
-            addRanked(s, e, k, k, BY, h, l, p, b, f);
+            addRanked(s, e, ROW * k, k, BY, h, l, p, b, f);
             return;
         }
-        final int end = k * ROW;
-        for (int r = 0; r < end; r += ROW) {
-            if (e[r + LO] == l && e[r + HI] == h) {
-                e[r + PK] += p;
-                e[r + BY] += b;
-                e[r + FL] += f;
+        int c = e.length / ROW;
+        for (int i = 0, lo = LO * c, hi = HI * c; i < k; i++) {
+            if (e[lo + i] == l && e[hi + i] == h) {
+                e[PK * c + i] += p;
+                e[BY * c + i] += b;
+                e[FL * c + i] += f;
                 return;
             }
         }
         if (k < CAPACITY) {
-            if (end == e.length) {
-                int grown = Math.min(CAPACITY, 2 * k) * ROW;
-                if (!budget.reserve(MemoryBudget.longs(grown) - MemoryBudget.longs(e.length))) {
+            if (k == c) {
+                c = Math.min(CAPACITY, 2 * k);
+                if (!budget.reserve(MemoryBudget.longs(c * ROW) - MemoryBudget.longs(e.length))) {
                     part(s, e, k);
                     add(s, h, l, p, b, f);
                     return;
                 }
-                e = rows[s] = Arrays.copyOf(e, grown);
+                long[] t = new long[c * ROW];
+                for (int col = 0; col < ROW; col++) {
+                    System.arraycopy(e, col * k, t, col * c, k);
+                }
+                e = rows[s] = t;
             }
-            set(e, end, h, l, p, b, f);
+            set(e, k, c, h, l, p, b, f);
             n[s] = k + 1;
             return;
         }
-        // a 65th host: each ranking goes its own way from here, from the same 64
+        // a 65th host: each ranking goes its own way from here, from the same 64 (a block of 64 rows each)
         if (budget.reserve(MemoryBudget.longs(2 * CAPACITY * ROW) - MemoryBudget.longs(e.length))) {
             long[] t = Arrays.copyOf(e, 2 * CAPACITY * ROW);
             System.arraycopy(e, 0, t, CAPACITY * ROW, CAPACITY * ROW);
@@ -131,29 +146,31 @@ final class TalkerSummaries {
     }
 
     /**
-     * Space-Saving over the {@code cap} rows of one ranking from row {@code base}: the host's row, or the
-     * place of the one with the smallest ranked count (the first such), whose count the new one inherits.
+     * Space-Saving over the {@code c} rows (all taken) of one ranking, a block from {@code base}: the host's
+     * row, or the place of the one with the smallest ranked count (the first such), whose count the new one
+     * inherits. The look for the host reads the low halves only; the smallest count is looked for after, not
+     * in the same pass, which would read the ranked column too for every host found.
      */
-    private void addRanked(int s, long[] e, int base, int cap, int ranked, long h, long l, long p, long b, long f) {
-        final int from = base * ROW;
-        final int end = from + cap * ROW;
-        for (int r = from; r < end; r += ROW) {
-            if (e[r + LO] == l && e[r + HI] == h) {
-                e[r + PK] += p;
-                e[r + BY] += b;
-                e[r + FL] += f;
+    private void addRanked(int s, long[] e, int base, int c, int ranked, long h, long l, long p, long b, long f) {
+        for (int i = 0, lo = base + LO * c, hi = base + HI * c; i < c; i++) {
+            if (e[lo + i] == l && e[hi + i] == h) {
+                e[base + PK * c + i] += p;
+                e[base + BY * c + i] += b;
+                e[base + FL * c + i] += f;
                 return;
             }
         }
-        int victim = from;
-        for (int r = from + ROW; r < end; r += ROW) {
-            if (e[r + ranked] < e[victim + ranked]) {
-                victim = r;
+        final int col = base + ranked * c;
+        int victim = 0;
+        long min = e[col];
+        for (int i = 1; i < c; i++) {
+            if (e[col + i] < min) {
+                min = e[col + i];
+                victim = i;
             }
         }
-        final long min = e[victim + ranked];
-        set(e, victim, h, l, p, b, f);
-        e[victim + ranked] += min;
+        set(e, base + victim, c, h, l, p, b, f);
+        e[col + victim] += min;
         final int o = 2 * s + (ranked == PK ? 0 : 1);
         over[o] = Math.max(over[o], min);
     }
@@ -171,37 +188,53 @@ final class TalkerSummaries {
         }
         final long[] t = parted;
         keepHeaviest(e, k, cap, PK, t, 0, 2 * s);
-        keepHeaviest(e, k, cap, BY, t, cap * ROW, 2 * s + 1);
+        keepHeaviest(e, k, cap, BY, t, ROW * cap, 2 * s + 1);
         System.arraycopy(t, 0, e, 0, k * ROW);
         n[s] = cap;
         flags[s] |= SPLIT | LIMITED;
     }
 
-    private void keepHeaviest(long[] e, int k, int cap, int ranked, long[] to, int at, int o) {
-        for (int i = 0; i < k; i++) {
-            final long c = e[i * ROW + ranked];
+    /** Copies the {@code cap} heaviest of the {@code k} rows of {@code e} to a block of {@code to} at {@code base}. */
+    private void keepHeaviest(long[] e, int k, int cap, int ranked, long[] to, int base, int o) {
+        final int col = ranked * k;
+        for (int i = 0, at = base; i < k; i++) {
+            final long c = e[col + i];
             int heavier = 0;
             for (int j = 0; j < k; j++) {
-                long d = e[j * ROW + ranked];
+                long d = e[col + j];
                 if (d > c || d == c && j < i) {
                     heavier++;
                 }
             }
             if (heavier < cap) {
-                System.arraycopy(e, i * ROW, to, at, ROW);
-                at += ROW;
+                for (int x = 0; x < ROW; x++) {
+                    to[at + x * cap] = e[x * k + i];
+                }
+                at++;
             } else {
                 over[o] = Math.max(over[o], c);
             }
         }
     }
 
-    private static void set(long[] e, int r, long h, long l, long p, long b, long f) {
-        e[r + HI] = h;
-        e[r + LO] = l;
-        e[r + PK] = p;
-        e[r + BY] = b;
-        e[r + FL] = f;
+    /** Sets the row at {@code at} (its high half's place) of a block of {@code c} rows. */
+    private static void set(long[] e, int at, int c, long h, long l, long p, long b, long f) {
+        e[at + HI * c] = h;
+        e[at + LO * c] = l;
+        e[at + PK * c] = p;
+        e[at + BY * c] = b;
+        e[at + FL * c] = f;
+    }
+
+    /** Rows a ranking of side {@code s} has room for: a block's length in each column. */
+    private int cap(int s) {
+        return (flags[s] & SPLIT) != 0 ? n[s] : rows[s].length / ROW;
+    }
+
+    /** Where column {@code col} of row {@code row} of side {@code s} is (rows past the first block: in the second). */
+    private int at(int s, int row, int col) {
+        final int c = cap(s);
+        return col * c + row + (row < c ? 0 : (ROW - 1) * c);
     }
 
     /** Whether side {@code s} has a host. */
@@ -242,40 +275,48 @@ final class TalkerSummaries {
     int[] top(int s, int rank, int count) {
         final long[] e = rows[s];
         final int size = n[s];
-        final int base = rank == BYTES && (flags[s] & SPLIT) != 0 ? size : 0;
-        final int ranked = rank == PACKETS ? PK : BY;
+        final int c = cap(s);
+        final int first = rank == BYTES && (flags[s] & SPLIT) != 0 ? size : 0;
+        final int base = first == 0 ? 0 : ROW * c;
+        final int ranked = base + (rank == PACKETS ? PK : BY) * c;
+        final int hi = base + HI * c;
+        final int lo = base + LO * c;
         final int k = Math.min(count, size);
         int[] idx = new int[k];
         int filled = 0;
         // one pass, each row put in its place among the heaviest so far (hosts differ: a strict order)
         for (int i = 0; i < size; i++) {
-            final int row = base + i;
-            if (filled == k && !heavier(e, row * ROW, idx[k - 1] * ROW, ranked)) {
+            if (filled == k && !heavier(e, ranked, hi, lo, i, idx[k - 1])) {
                 continue;
             }
             int j = filled < k ? filled++ : k - 1;
-            while (j > 0 && heavier(e, row * ROW, idx[j - 1] * ROW, ranked)) {
+            while (j > 0 && heavier(e, ranked, hi, lo, i, idx[j - 1])) {
                 idx[j] = idx[j - 1];
                 j--;
             }
-            idx[j] = row;
+            idx[j] = i;
+        }
+        for (int j = 0; j < k; j++) {
+            idx[j] += first;
         }
         return idx;
     }
 
-    private static boolean heavier(long[] e, int i, int j, int ranked) {
-        if (e[i + ranked] != e[j + ranked]) {
-            return e[i + ranked] > e[j + ranked];
+    /** Whether row {@code i} of a block is heavier than row {@code j}, given where its columns start. */
+    private static boolean heavier(long[] e, int ranked, int hi, int lo, int i, int j) {
+        if (e[ranked + i] != e[ranked + j]) {
+            return e[ranked + i] > e[ranked + j];
         }
-        int c = Long.compareUnsigned(e[i + HI], e[j + HI]);
-        return c != 0 ? c < 0 : Long.compareUnsigned(e[i + LO], e[j + LO]) < 0;
+        int c = Long.compareUnsigned(e[hi + i], e[hi + j]);
+        return c != 0 ? c < 0 : Long.compareUnsigned(e[lo + i], e[lo + j]) < 0;
     }
 
     /** The row of host (h, l) in side {@code s} while it is exact, or -1 when it is not there. */
     int find(int s, long h, long l) {
         final long[] e = rows[s];
+        final int c = cap(s);
         for (int i = 0; i < n[s]; i++) {
-            if (e[i * ROW + LO] == l && e[i * ROW + HI] == h) {
+            if (e[LO * c + i] == l && e[HI * c + i] == h) {
                 return i;
             }
         }
@@ -283,23 +324,23 @@ final class TalkerSummaries {
     }
 
     long hi(int s, int row) {
-        return rows[s][row * ROW + HI];
+        return rows[s][at(s, row, HI)];
     }
 
     long lo(int s, int row) {
-        return rows[s][row * ROW + LO];
+        return rows[s][at(s, row, LO)];
     }
 
     long packets(int s, int row) {
-        return rows[s][row * ROW + PK];
+        return rows[s][at(s, row, PK)];
     }
 
     long bytes(int s, int row) {
-        return rows[s][row * ROW + BY];
+        return rows[s][at(s, row, BY)];
     }
 
     long flows(int s, int row) {
-        return rows[s][row * ROW + FL];
+        return rows[s][at(s, row, FL)];
     }
 
     /** Bytes held past the budget: {@link #SIDE_BYTES} a side. */

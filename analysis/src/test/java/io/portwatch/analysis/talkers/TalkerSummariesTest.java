@@ -29,10 +29,16 @@ class TalkerSummariesTest {
     private static final class Plain {
         final List<long[]> e = new ArrayList<>(); // hi, lo, packets, bytes, flows
         final int rank;
+        final int capacity;
         long maxOvercount;
 
         Plain(int rank) {
+            this(rank, CAPACITY);
+        }
+
+        Plain(int rank, int capacity) {
             this.rank = rank;
+            this.capacity = capacity;
         }
 
         void add(long h, long l, long p, long b, long f) {
@@ -44,7 +50,7 @@ class TalkerSummariesTest {
                     return;
                 }
             }
-            if (e.size() < CAPACITY) {
+            if (e.size() < capacity) {
                 e.add(new long[] {h, l, p, b, f});
                 return;
             }
@@ -252,6 +258,159 @@ class TalkerSummariesTest {
         assertEquals(sides * TalkerSummaries.SIDE_BYTES, t.fixedBytes());
         for (int s = 0; s < truth.size(); s++) {
             checkBounds("side " + s, t, s, truth.get(s));
+        }
+    }
+
+    /**
+     * A side as specified, over lists: exact in rows that double from two while the budget grants them, then
+     * two plain Space-Savings of 64 hosts from the same 64 when it grants 128 rows, or else its {@code k}
+     * rows parted into two of {@code k / 2}: each ranking's heaviest (ties: the earlier), in their order, the
+     * largest count dropped its bound.
+     */
+    private static final class Side {
+        final int grantedRows;
+        final List<long[]> exact = new ArrayList<>();
+        int rows = 2;
+        Plain[] ranked;
+        boolean limited;
+
+        Side(int grantedRows) {
+            this.grantedRows = grantedRows;
+        }
+
+        void add(long h, long l, long p, long b, long f) {
+            if (ranked == null) {
+                for (long[] x : exact) {
+                    if (x[0] == h && x[1] == l) {
+                        x[2] += p;
+                        x[3] += b;
+                        x[4] += f;
+                        return;
+                    }
+                }
+                if (exact.size() < rows) {
+                    exact.add(new long[] {h, l, p, b, f});
+                    return;
+                }
+                if (2 * rows > grantedRows) {
+                    ranked = new Plain[] {heaviest(PACKETS), heaviest(BYTES)};
+                    limited = true;
+                } else if (rows < CAPACITY) {
+                    rows *= 2;
+                    exact.add(new long[] {h, l, p, b, f});
+                    return;
+                } else {
+                    rows *= 2;
+                    ranked = new Plain[] {new Plain(PACKETS), new Plain(BYTES)};
+                    for (long[] x : exact) {
+                        ranked[0].e.add(x.clone());
+                        ranked[1].e.add(x.clone());
+                    }
+                }
+            }
+            ranked[0].add(h, l, p, b, f);
+            ranked[1].add(h, l, p, b, f);
+        }
+
+        private Plain heaviest(int rank) {
+            Plain kept = new Plain(rank, rows / 2);
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                order.add(i);
+            }
+            order.sort((a, b) -> Long.compare(exact.get(b)[2 + rank], exact.get(a)[2 + rank])); // stable
+            List<Integer> heavy = new ArrayList<>(order.subList(0, rows / 2));
+            heavy.sort(null);
+            for (int i : heavy) {
+                kept.e.add(exact.get(i).clone());
+            }
+            for (int i : order.subList(rows / 2, rows)) {
+                kept.maxOvercount = Math.max(kept.maxOvercount, exact.get(i)[2 + rank]);
+            }
+            return kept;
+        }
+
+        List<long[]> entries(int rank) {
+            return ranked == null ? exact : ranked[rank].e;
+        }
+    }
+
+    private static long hostHi(int host) {
+        return new long[] {0, 0x2001_0db8_0000_0000L, -1L, 1}[host & 3];
+    }
+
+    private static long hostLo(int host) {
+        return 0x0000_FFFF_0A00_0000L + (host >> 2);
+    }
+
+    /**
+     * Every row of a side that grows from 2 rows to what its budget grants (2 to 64, or 128 for the two
+     * rankings' own), then parts or splits, against the side as specified: each host's counts, the order of
+     * its rows, the top rows, the rows found, its bounds and the bytes it reserved. Hosts differ in only the
+     * high or only the low half of their address, and updates may weigh nothing.
+     */
+    @Test
+    void grownSplitOrPartedEveryRowIsWhatTheSpecifiedSideHolds() {
+        for (int granted = 2; granted <= 2 * CAPACITY; granted *= 2) {
+            long limit = MemoryBudget.longs(granted * 5) - MemoryBudget.longs(2 * 5);
+            for (int hosts : new int[] {3, 17, 64, 65, 129, 1_000}) {
+                Random r = new Random(granted * 1_000_003L + hosts);
+                MemoryBudget budget = new MemoryBudget(limit);
+                TalkerSummaries t = new TalkerSummaries(budget);
+                Side m = new Side(granted);
+                final int s = 5;
+                for (int k = 1; k <= 6_000; k++) {
+                    int host = r.nextInt(3) == 0 ? r.nextInt(Math.min(hosts, 6)) : r.nextInt(hosts);
+                    long p = r.nextInt(4);
+                    long b = p == 0 ? 0 : r.nextInt(3) == 0 ? 60 * p : p * (40 + r.nextInt(1460));
+                    long f = r.nextInt(2);
+                    t.add(s, hostHi(host), hostLo(host), p, b, f);
+                    m.add(hostHi(host), hostLo(host), p, b, f);
+                    if (k <= 300 || k % 97 == 0 || k == 6_000) {
+                        String what = "granted " + granted + " rows, " + hosts + " hosts, update " + k;
+                        sameAs(what, t, s, m, budget, k % 970 == 0 || k == 6_000 ? hosts : 0);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void sameAs(String what, TalkerSummaries t, int s, Side m, MemoryBudget budget, int lookUp) {
+        assertEquals(m.ranked == null, t.exact(s), what);
+        assertEquals(m.limited, t.memoryLimited(s), what);
+        assertEquals(MemoryBudget.longs(m.rows * 5) - MemoryBudget.longs(2 * 5), budget.used(), what);
+        for (int rank : new int[] {PACKETS, BYTES}) {
+            List<long[]> es = m.entries(rank);
+            assertEquals(es.size(), t.size(s), what);
+            assertEquals(m.ranked == null ? 0 : m.ranked[rank].maxOvercount, t.maxOvercount(s, rank), what);
+            for (int i = 0; i < es.size(); i++) {
+                long[] x = es.get(i);
+                int row = t.row(s, rank, i);
+                String where = what + ", rank " + rank + ", entry " + i;
+                assertEquals(x[0], t.hi(s, row), where);
+                assertEquals(x[1], t.lo(s, row), where);
+                assertEquals(x[2], t.packets(s, row), where);
+                assertEquals(x[3], t.bytes(s, row), where);
+                assertEquals(x[4], t.flows(s, row), where);
+            }
+            List<long[]> sorted = new ArrayList<>(es);
+            sorted.sort((a, b) -> a[2 + rank] != b[2 + rank] ? Long.compare(b[2 + rank], a[2 + rank])
+                    : a[0] != b[0] ? Long.compareUnsigned(a[0], b[0]) : Long.compareUnsigned(a[1], b[1]));
+            int[] top = t.top(s, rank, 5);
+            assertEquals(Math.min(5, es.size()), top.length, what);
+            for (int i = 0; i < top.length; i++) {
+                assertEquals(sorted.get(i)[0], t.hi(s, top[i]), what + ", rank " + rank + ", top " + i);
+                assertEquals(sorted.get(i)[1], t.lo(s, top[i]), what + ", rank " + rank + ", top " + i);
+            }
+        }
+        for (int host = 0; host < lookUp && m.ranked == null; host++) {
+            int expected = -1;
+            for (int i = 0; i < m.exact.size(); i++) {
+                if (m.exact.get(i)[0] == hostHi(host) && m.exact.get(i)[1] == hostLo(host)) {
+                    expected = i;
+                }
+            }
+            assertEquals(expected, t.find(s, hostHi(host), hostLo(host)), what + ", host " + host);
         }
     }
 }
