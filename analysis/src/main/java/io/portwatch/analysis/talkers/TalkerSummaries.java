@@ -36,7 +36,10 @@ import java.util.Arrays;
  * a column, not whole rows: looking for a host reads the low halves of at most 64 addresses (8 cache
  * lines, a high half only where a low half matches) where 64 rows of 40 bytes took 40 lines, and the host
  * giving way is found in the ranked column alone. A row number ({@link #row}, {@link #top}) names a host
- * across its columns.
+ * across its columns. Measured on {@code read} of a 12M-packet capture of 100,000 concurrent flows (three to four
+ * runs a build, in turns): the detection thread took 2.28 against 2.38 s with 10-s windows, 4.42 against 4.49
+ * with 1-s windows, within the runs' spread: the rows of busy ports mostly stay in the core's cache either way.
+ * The layout is kept for the ports that do not (many ports, each summary read once in a while).
  *
  * <p>Hosts are found by a scan of at most {@value #CAPACITY} rows, not by a hash: updates come once per
  * flow and window (not per packet), and a scan cannot be aimed at by crafted addresses. It is also the
