@@ -8,16 +8,18 @@ import java.util.concurrent.locks.LockSupport;
  * sleeps (as on a quiet interface). The detection stage's ring holds far more than that much traffic, so a
  * waiting thread loses nothing by sleeping and leaves the core to the other thread and the JIT compiler:
  * spinning longer measured no faster on two cores, and cost a tenth more CPU. A stage sleeps longer because
- * each wake-up costs: under {@code live} at 200,000 packets/s, a detection thread woken every 200 µs spent
- * 0.65-0.79 µs of CPU a packet, and 0.39-0.40 woken every millisecond (bench/live, the same run).
+ * each wake-up costs (tens of µs in this VM): under {@code live} at 200,000 packets/s, a detection thread woken
+ * every 200 µs spent 0.65-0.79 µs of CPU a packet, and 0.39-0.40 woken every millisecond (bench/live, the same
+ * run); over a minute at that rate beside tcpdump, 0.34 woken every millisecond and 0.26 every 10 ms
+ * (bench/results/live-2026-12-07-18 and -19). Its events wait no longer than a window's records already do.
  */
 final class BackoffIdleStrategy implements IdleStrategy {
 
     private static final int SPINS = 20;
     private static final int PARKS = 1000;
     private static final long PARK_NANOS = 200_000L;
-    /** A stage's sleeps: a millisecond of events is a few hundred of its ring's 262,144. */
-    static final long STAGE_PARK_NANOS = 1_000_000L;
+    /** A stage's sleeps: 10 ms of events at 200,000 packets/s is a few thousand of its ring's 262,144. */
+    static final long STAGE_PARK_NANOS = 10_000_000L;
     /** After about 0.2 s with nothing to do. */
     private static final long IDLE_PARK_NANOS = 2_000_000L;
 
@@ -41,7 +43,7 @@ final class BackoffIdleStrategy implements IdleStrategy {
         } else if (idle < SPINS + PARKS) {
             LockSupport.parkNanos(parkNanos);
         } else {
-            LockSupport.parkNanos(IDLE_PARK_NANOS); // a quiet live interface: wake up less often
+            LockSupport.parkNanos(Math.max(parkNanos, IDLE_PARK_NANOS)); // a quiet live interface: wake up less often
             return;
         }
         idle++;

@@ -34,6 +34,7 @@ final class DetectionStage extends Stage {
     private static final int AHEAD = 32;
 
     private final StageLink link;
+    private final long parkNanos;
     /** What lookahead reads summed up (stage's thread), so that the reads are not optimized away. */
     private long prefetched;
 
@@ -46,13 +47,17 @@ final class DetectionStage extends Stage {
      * @param name      names the thread
      */
     DetectionStage(Detection detection, PortPeers peers, RecordSink sink, String name) {
-        this(detection, peers, sink, name, EVENTS);
+        this(detection, peers, sink, name, EVENTS, BackoffIdleStrategy.STAGE_PARK_NANOS);
     }
 
-    /** A stage with a ring of {@code events} events, a power of two (tests use small ones, to fill them). */
-    DetectionStage(Detection detection, PortPeers peers, RecordSink sink, String name, int events) {
+    /**
+     * A stage with a ring of {@code events} events, a power of two, whose thread sleeps {@code parkNanos} at a
+     * time while its ring is empty (tests use small rings, to fill them, and long sleeps).
+     */
+    DetectionStage(Detection detection, PortPeers peers, RecordSink sink, String name, int events, long parkNanos) {
         super(detection, peers, sink, name);
         this.link = new StageLink(this, events, false);
+        this.parkNanos = parkNanos;
         start();
     }
 
@@ -70,7 +75,7 @@ final class DetectionStage extends Stage {
     @Override
     void consume() {
         final EventRing r = link.ring;
-        final IdleStrategy idle = new BackoffIdleStrategy(BackoffIdleStrategy.STAGE_PARK_NANOS);
+        final IdleStrategy idle = new BackoffIdleStrategy(parkNanos);
         final long[] w = r.words;
         long head = 0;
         long prefetchedTo = 0;

@@ -4,6 +4,8 @@ import io.portwatch.analysis.detect.Detection;
 import io.portwatch.analysis.output.RecordSink;
 import io.portwatch.analysis.ports.PortPeers;
 
+import java.util.concurrent.locks.LockSupport;
+
 import static io.portwatch.analysis.DetectionEvents.CLIENT_HI;
 import static io.portwatch.analysis.DetectionEvents.CLIENT_LO;
 import static io.portwatch.analysis.DetectionEvents.DETAIL;
@@ -73,6 +75,15 @@ abstract class Stage {
 
     final boolean isAlive() {
         return thread.isAlive();
+    }
+
+    /**
+     * Cuts the stage's sleep short (from a packet thread about to wait for it): a stage sleeps up to
+     * {@link BackoffIdleStrategy#STAGE_PARK_NANOS} between looks at its rings, which a packet thread should not
+     * wait out at every window.
+     */
+    final void wake() {
+        LockSupport.unpark(thread);
     }
 
     /** Waits for the stage's thread to end. */

@@ -121,6 +121,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
     private void awaitRoom() {
         fullRing++;
         publish();
+        stage.wake();
         producerIdle.reset();
         while (ring.isFull()) {
             rethrow();
@@ -150,6 +151,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
     /** Waits until the stage's thread has handled every event written so far. */
     void sync() {
         publish();
+        stage.wake();
         producerIdle.reset();
         while (ring.released() != ring.tail() && stage.isAlive()) {
             rethrow();
@@ -171,6 +173,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
         commit();
         watermark(Long.MAX_VALUE);
         stopped = true;
+        stage.wake();
         stage.linkStopped();
         rethrow();
     }
@@ -286,6 +289,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
     public void window(WindowDraft draft) {
         if (windowsDone() != windowsSent) {
             publish();
+            stage.wake();
             producerIdle.reset();
             while (windowsDone() != windowsSent && stage.isAlive()) {
                 rethrow();

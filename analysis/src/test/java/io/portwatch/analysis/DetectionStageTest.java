@@ -5,10 +5,13 @@ import io.portwatch.analysis.detect.Detection;
 import io.portwatch.analysis.ports.PortPeers;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The stage's ring when it is full: the packet thread waits, and nothing is lost or reordered. */
@@ -31,7 +34,7 @@ class DetectionStageTest {
             }
         };
         DetectionStage detectionStage = new DetectionStage(new Detection(DetectConfig.defaults(), "t", sink::alert),
-                peers, new CountingSink(sink, seen), "t", 64);
+                peers, new CountingSink(sink, seen), "t", 64, BackoffIdleStrategy.STAGE_PARK_NANOS);
         StageLink stage = detectionStage.link();
         final int ports = 8;
         final int clients = 500;
@@ -95,6 +98,33 @@ class DetectionStageTest {
             assertTrue(madeWhenHanded.get(w) >= w, "window " + w + " handed on with " + madeWhenHanded.get(w)
                     + " records made: " + madeWhenHanded);
         }
+    }
+
+    /**
+     * The stage's thread sleeps between looks at an empty ring; a packet thread that must wait for it (a window
+     * handed on while the one before is still being made, a sync, the stop) wakes it rather than wait out the
+     * sleep: with sleeps of an hour, every wait still ends as soon as the work is done.
+     */
+    @Test
+    void aPacketThreadWaitingForTheStageWakesItFromItsSleep() {
+        CollectingSink sink = new CollectingSink();
+        PortPeers peers = new PortPeers();
+        StageLink stage = new DetectionStage(new Detection(DetectConfig.defaults(), "t", sink::alert), peers, sink,
+                "t", 1024, TimeUnit.HOURS.toNanos(1)).link();
+        // on a thread of its own, so that a wait that never ends fails the test instead of hanging the run
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            for (int w = 0; w < 3; w++) {
+                Thread.sleep(50); // the stage's thread has found its ring empty and sleeps
+                stage.peers(w, w, 0, 0xFFFF_0A00_0001L, 0, 0xFFFF_C000_0201L);
+                stage.sync();
+                assertEquals(1, peers.clients(w), "window " + w + "'s event handled once sync returns");
+                stage.window(new WindowDraft("t", w, w + 1, new io.portwatch.analysis.ports.PortTable().drainCounts(),
+                        0, 0, 0, 0, null, null, 0));
+            }
+            Thread.sleep(50);
+            stage.stop();
+        }, "the packet thread waited out the stage's sleep");
+        assertEquals(3, sink.windows.size(), "every window's record made before stop returned");
     }
 
     /** Counts flushes before passing them on, so that the sink sees each one's place. */
