@@ -10,8 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * spinning longer measured no faster on two cores, and cost a tenth more CPU. A stage sleeps longer because
  * each wake-up costs (tens of µs in this VM): under {@code live} at 200,000 packets/s, a detection thread woken
  * every 200 µs spent 0.65-0.79 µs of CPU a packet, and 0.39-0.40 woken every millisecond (bench/live, the same
- * run); over a minute at that rate beside tcpdump, 0.34 woken every millisecond and 0.26 every 10 ms
- * (bench/results/live-2026-12-07-18 and -19). Its events wait no longer than a window's records already do.
+ * run); woken every 10 ms, 0.34 against 0.46 every millisecond (medians of three runs each, builds in turns,
+ * bench/results/live-ab-2026-12-07.md). Ten more milliseconds before an event is handled are nothing beside a
+ * window, and a packet thread that must wait for the stage wakes it ({@link Stage#wake}).
  */
 final class BackoffIdleStrategy implements IdleStrategy {
 
