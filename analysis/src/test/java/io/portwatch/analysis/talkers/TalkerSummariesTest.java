@@ -42,13 +42,8 @@ class TalkerSummariesTest {
         }
 
         void add(long h, long l, long p, long b, long f) {
-            for (long[] x : e) {
-                if (x[0] == h && x[1] == l) {
-                    x[2] += p;
-                    x[3] += b;
-                    x[4] += f;
-                    return;
-                }
+            if (addToListed(e, h, l, p, b, f)) {
+                return;
             }
             if (e.size() < capacity) {
                 e.add(new long[] {h, l, p, b, f});
@@ -66,6 +61,19 @@ class TalkerSummariesTest {
             e.set(victim, x);
             maxOvercount = Math.max(maxOvercount, min);
         }
+    }
+
+    /** Adds the update to host (h, l)'s entry when the list has one; false when it has not. */
+    private static boolean addToListed(List<long[]> entries, long h, long l, long p, long b, long f) {
+        for (long[] x : entries) {
+            if (x[0] == h && x[1] == l) {
+                x[2] += p;
+                x[3] += b;
+                x[4] += f;
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A skewed stream of updates: a few hosts often, the rest seldom; IPv4-mapped and IPv6 addresses. */
@@ -280,13 +288,8 @@ class TalkerSummariesTest {
 
         void add(long h, long l, long p, long b, long f) {
             if (ranked == null) {
-                for (long[] x : exact) {
-                    if (x[0] == h && x[1] == l) {
-                        x[2] += p;
-                        x[3] += b;
-                        x[4] += f;
-                        return;
-                    }
+                if (addToListed(exact, h, l, p, b, f)) {
+                    return;
                 }
                 if (exact.size() < rows) {
                     exact.add(new long[] {h, l, p, b, f});
