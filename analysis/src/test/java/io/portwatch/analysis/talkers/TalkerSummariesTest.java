@@ -63,6 +63,20 @@ class TalkerSummariesTest {
         }
     }
 
+    /** The rows of side {@code s} in ranking {@code rank} are the entries, in their order, host and counts. */
+    private static void assertRows(List<long[]> entries, TalkerSummaries t, int s, int rank, String what) {
+        for (int i = 0; i < entries.size(); i++) {
+            long[] x = entries.get(i);
+            int row = t.row(s, rank, i);
+            String where = what + ", rank " + rank + ", entry " + i;
+            assertEquals(x[0], t.hi(s, row), where);
+            assertEquals(x[1], t.lo(s, row), where);
+            assertEquals(x[2], t.packets(s, row), where);
+            assertEquals(x[3], t.bytes(s, row), where);
+            assertEquals(x[4], t.flows(s, row), where);
+        }
+    }
+
     /** Adds the update to host (h, l)'s entry when the list has one; false when it has not. */
     private static boolean addToListed(List<long[]> entries, long h, long l, long p, long b, long f) {
         for (long[] x : entries) {
@@ -121,16 +135,7 @@ class TalkerSummariesTest {
             for (int rank : new int[] {PACKETS, BYTES}) {
                 Plain p = ref[rank];
                 assertEquals(p.e.size(), t.size(side), hosts + " hosts");
-                for (int i = 0; i < p.e.size(); i++) {
-                    long[] x = p.e.get(i);
-                    int row = t.row(side, rank, i);
-                    String where = hosts + " hosts, rank " + rank + ", entry " + i;
-                    assertEquals(x[0], t.hi(side, row), where);
-                    assertEquals(x[1], t.lo(side, row), where);
-                    assertEquals(x[2], t.packets(side, row), where);
-                    assertEquals(x[3], t.bytes(side, row), where);
-                    assertEquals(x[4], t.flows(side, row), where);
-                }
+                assertRows(p.e, t, side, rank, hosts + " hosts");
                 assertEquals(p.maxOvercount, t.maxOvercount(side, rank), hosts + " hosts, rank " + rank);
             }
             assertEquals(hosts <= CAPACITY, t.exact(side), hosts + " hosts");
@@ -386,16 +391,7 @@ class TalkerSummariesTest {
             List<long[]> es = m.entries(rank);
             assertEquals(es.size(), t.size(s), what);
             assertEquals(m.ranked == null ? 0 : m.ranked[rank].maxOvercount, t.maxOvercount(s, rank), what);
-            for (int i = 0; i < es.size(); i++) {
-                long[] x = es.get(i);
-                int row = t.row(s, rank, i);
-                String where = what + ", rank " + rank + ", entry " + i;
-                assertEquals(x[0], t.hi(s, row), where);
-                assertEquals(x[1], t.lo(s, row), where);
-                assertEquals(x[2], t.packets(s, row), where);
-                assertEquals(x[3], t.bytes(s, row), where);
-                assertEquals(x[4], t.flows(s, row), where);
-            }
+            assertRows(es, t, s, rank, what);
             List<long[]> sorted = new ArrayList<>(es);
             sorted.sort((a, b) -> a[2 + rank] != b[2 + rank] ? Long.compare(b[2 + rank], a[2 + rank])
                     : a[0] != b[0] ? Long.compareUnsigned(a[0], b[0]) : Long.compareUnsigned(a[1], b[1]));
