@@ -259,7 +259,7 @@ class GrafanaFilesTest {
         List<String> wanted = List.of(
                 "portwatch_traffic_packets_total", "portwatch_traffic_bytes_total", "portwatch_traffic_flows_total",
                 "portwatch_top_port_packets",
-                "portwatch_drops_total", "portwatch_output_dropped_total",
+                "portwatch_drops_total", "portwatch_output_dropped_total", "portwatch_capture_ring_freezes_total",
                 "portwatch_decode_errors_total", "portwatch_decode_errors_by_reason_total",
                 "portwatch_kafka_records_sent_total", "portwatch_kafka_records_failed_total",
                 "portwatch_kafka_records_waiting", "portwatch_kafka_records_dropped_total",
