@@ -18,9 +18,13 @@ import java.util.List;
  * symmetric too, {@code __skb_get_hash_symmetric} on Linux 6.x, but hashes fragments apart from their flow
  * unless it reassembles them first: see {@link FanoutProgram}.)
  *
- * <p>The group id is random (16 bits): groups are per network namespace, and one that another process made
- * with the same id and another mode refuses the first member, which is then tried again with another id. The
- * buffer ({@code --buffer-size}) is shared: each member's ring gets its {@code 1/N}th.
+ * <p>The group id is the kernel's to give ({@code PACKET_FANOUT_FLAG_UNIQUEID}): the first member asks for a
+ * group with an id no group of the network namespace has, and the others join it by that id. An id drawn here
+ * instead (16 random bits, as first built) could be one another capture of the same interface had drawn,
+ * and a member that asks for an existing group's id in the same mode joins that group: two sensors would
+ * then share the interface's frames without a word (with 600 groups on one interface, ids drawn at random
+ * collided in most runs; RingFanoutNamespaceTest). The buffer ({@code --buffer-size}) is shared: each member's
+ * ring gets its {@code 1/N}th.
  *
  * <p>A member that fails (its interface went away) is opened again in the same group by {@link #open}, which
  * is a {@link LiveCapture.Opener}: give it to {@code ReattachingLiveSource.open} for each member.
@@ -31,27 +35,24 @@ public final class RingFanout {
     static final int MODE = RingLibc.PACKET_FANOUT_CBPF;
     /** Most members of a group: the kernel's {@code PACKET_FANOUT_MAX} is 65,536; this is plenty. */
     public static final int MAX_MEMBERS = 256;
-    private static final int ID_ATTEMPTS = 8;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final int members;
     /** The group's program: its multiplier drawn for the group, so that traffic cannot pick its member. */
     private final byte[] program = FanoutProgram.of(RANDOM.nextInt());
-    private volatile int id;
-    /** Members opened so far (under this object's lock): once one has, the id is the group's for good. */
-    private int joined;
+    /** The group's id, as the kernel gave it to the first member; -1 until then. */
+    private volatile int id = -1;
 
-    private RingFanout(int members, int id) {
+    private RingFanout(int members) {
         this.members = members;
-        this.id = id;
     }
 
-    /** A group for {@code members} sources, with a random id; nothing is opened yet. */
+    /** A group for {@code members} sources; nothing is opened yet, and the group has no id until one is. */
     public static RingFanout create(int members) {
         if (members < 1 || members > MAX_MEMBERS) {
             throw new IllegalArgumentException("a fanout group has 1 to " + MAX_MEMBERS + " members: " + members);
         }
-        return new RingFanout(members, RANDOM.nextInt(1 << 16));
+        return new RingFanout(members);
     }
 
     /**
@@ -74,7 +75,7 @@ public final class RingFanout {
         }
     }
 
-    /** The group id. */
+    /** The group id the kernel gave, or -1 before the first member is open. */
     public int id() {
         return id;
     }
@@ -86,7 +87,7 @@ public final class RingFanout {
 
     /**
      * Opens one member: a ring source of {@code bufferSizeBytes / members} bytes in this group. The first
-     * to join makes the group; if an unrelated group already holds the id, another id is drawn.
+     * makes the group, with an id the kernel gives; the others join it.
      *
      * @throws CaptureException as {@link RingLiveSource#open}
      */
@@ -94,17 +95,17 @@ public final class RingFanout {
         LiveOptions share = new LiveOptions(options.snaplen(), options.promiscuous(),
                 Math.max(1, options.bufferSizeBytes() / members), options.immediate(), options.timeoutMillis(),
                 options.filter());
-        for (int attempt = 1; ; attempt++) {
-            try {
-                RingLiveSource member = RingLiveSource.open(iface, share, id | ((long) MODE << 16), program);
-                joined++;
-                return member;
-            } catch (RingUnavailableException e) {
-                if (joined > 0 || attempt >= ID_ATTEMPTS || !e.getMessage().contains("fanout group")) {
-                    throw e;
-                }
-                id = RANDOM.nextInt(1 << 16); // taken by a group of another kind
-            }
+        if (id >= 0) {
+            return RingLiveSource.open(iface, share, id | ((long) MODE << 16), program);
         }
+        RingLiveSource first = RingLiveSource.open(iface, share,
+                (long) (MODE | RingLibc.PACKET_FANOUT_FLAG_UNIQUEID) << 16, program);
+        int given = first.fanoutGroup();
+        if (given < 0) {
+            first.close();
+            throw new RingUnavailableException(iface + ": the kernel gave the fanout group no id");
+        }
+        id = given;
+        return first;
     }
 }

@@ -42,6 +42,8 @@ final class RingLibc {
     static final int PACKET_FANOUT_CBPF = 6;
     static final int PACKET_FANOUT_DATA = 22;
     static final int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
+    /** With id 0: the kernel gives the new group an id no group of the namespace has (Linux 4.8 and later). */
+    static final int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
 
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;

@@ -207,6 +207,11 @@ public final class RingLiveSource implements LiveCapture {
         return socket.health();
     }
 
+    /** The id of the fanout group this source is a member of, as the kernel says, or -1. */
+    int fanoutGroup() {
+        return socket.fanoutGroup();
+    }
+
     /** Blocks handed back early because an offset or length in them did not fit (never seen from a kernel). */
     public long malformedBlocks() {
         return ring.malformedBlocks();

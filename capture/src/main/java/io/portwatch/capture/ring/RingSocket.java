@@ -207,6 +207,21 @@ final class RingSocket {
         return new CaptureStats(received, dropped, ifdrops, freezes, Downtime.NONE);
     }
 
+    /**
+     * The id of the fanout group the socket is a member of, as the kernel says ({@code PACKET_FANOUT}: the id in
+     * the low 16 bits, the mode above, 0 for no group: portwatch's mode is never 0), or -1 when it is in none.
+     */
+    int fanoutGroup() {
+        try (Memory value = new Memory(4); Memory length = new Memory(4)) {
+            length.setInt(0, 4);
+            RingLibc.getsockopt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT, value, length);
+            int v = value.getInt(0);
+            return v == 0 ? -1 : v & 0xFFFF;
+        } catch (LastErrorException e) {
+            return -1;
+        }
+    }
+
     /** A pending socket error ({@code SO_ERROR}, which reading clears), or 0. */
     int takeError() {
         try (Memory value = new Memory(4); Memory length = new Memory(4)) {

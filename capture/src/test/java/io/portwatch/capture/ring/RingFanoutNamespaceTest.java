@@ -42,6 +42,8 @@ class RingFanoutNamespaceTest {
     private static final int CONNECTIONS = 24;
     /** Source addresses the connections come from, in turn (the members are chosen by pair of hosts). */
     private static final int SOURCES = 16;
+    /** Fanout groups opened on one interface at once. */
+    private static final int GROUPS = 600;
 
     private VethPair pair;
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -96,6 +98,27 @@ class RingFanoutNamespaceTest {
     @AfterEach
     void remove() throws Exception {
         VethPair.closeAll(toClose, pair);
+    }
+
+    /**
+     * Captures of one interface each make a group of their own, however many: a group whose id another group of
+     * the same kind already had would be that group, and two sensors would share the interface's frames.
+     * {@value #GROUPS} groups: with ids of 16 random bits, two would be alike in about 94 runs out of 100.
+     */
+    @Test
+    @Timeout(120)
+    void everyGroupOnAnInterfaceIsAGroupOfItsOwn() throws Exception {
+        LiveOptions small = new LiveOptions(256, true, 64 * 1024, false, 50, "udp port 7102");
+        Set<Integer> ids = new HashSet<>();
+        for (int g = 0; g < GROUPS; g++) {
+            RingFanout group = RingFanout.create(1);
+            RingLiveSource member = group.open(pair.hostEnd, small);
+            toClose.add(member);
+            int kernels = member.fanoutGroup();
+            assertEquals(group.id(), kernels, "the group's id is the kernel's");
+            assertTrue(ids.add(kernels), "group " + g + " joined group " + kernels + " of an earlier capture");
+        }
+        assertEquals(GROUPS, ids.size());
     }
 
     @Test
