@@ -27,7 +27,9 @@ import java.util.List;
  * ring gets its {@code 1/N}th.
  *
  * <p>A member that fails (its interface went away) is opened again in the same group by {@link #open}, which
- * is a {@link LiveCapture.Opener}: give it to {@code ReattachingLiveSource.open} for each member.
+ * is a {@link LiveCapture.Opener}: give it to {@code ReattachingLiveSource.open} for each member. A group lives
+ * as long as one of its members' sockets: once every one was closed, the next member opened makes a new group,
+ * with a new id from the kernel, since the old one may be another capture's by then.
  */
 public final class RingFanout {
 
@@ -42,6 +44,8 @@ public final class RingFanout {
     private final byte[] program = FanoutProgram.of(RANDOM.nextInt());
     /** The group's id, as the kernel gave it to the first member; -1 until then. */
     private volatile int id = -1;
+    /** The members opened so far (under this object's lock), to tell whether the group still exists. */
+    private final List<RingLiveSource> opened = new ArrayList<>();
 
     private RingFanout(int members) {
         this.members = members;
@@ -95,8 +99,14 @@ public final class RingFanout {
         LiveOptions share = new LiveOptions(options.snaplen(), options.promiscuous(),
                 Math.max(1, options.bufferSizeBytes() / members), options.immediate(), options.timeoutMillis(),
                 options.filter());
+        opened.removeIf(m -> !m.socketOpen());
+        if (opened.isEmpty()) {
+            id = -1; // the group ended with its last member's socket: its id may be another capture's by now
+        }
         if (id >= 0) {
-            return RingLiveSource.open(iface, share, id | ((long) MODE << 16), program);
+            RingLiveSource member = RingLiveSource.open(iface, share, id | ((long) MODE << 16), program);
+            opened.add(member);
+            return member;
         }
         RingLiveSource first = RingLiveSource.open(iface, share,
                 (long) (MODE | RingLibc.PACKET_FANOUT_FLAG_UNIQUEID) << 16, program);
@@ -106,6 +116,7 @@ public final class RingFanout {
             throw new RingUnavailableException(iface + ": the kernel gave the fanout group no id");
         }
         id = given;
+        opened.add(first);
         return first;
     }
 }

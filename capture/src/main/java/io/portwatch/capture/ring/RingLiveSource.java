@@ -207,6 +207,11 @@ public final class RingLiveSource implements LiveCapture {
         return socket.health();
     }
 
+    /** Whether the source's socket is still open (a fanout member then still holds its group). */
+    boolean socketOpen() {
+        return !socket.isClosed();
+    }
+
     /** The id of the fanout group this source is a member of, as the kernel says, or -1. */
     int fanoutGroup() {
         return socket.fanoutGroup();

@@ -233,6 +233,11 @@ final class RingSocket {
         }
     }
 
+    /** Whether the socket was closed. */
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
     /** Keeps the last counters, then unmaps the ring and closes the socket; once. */
     synchronized void close() {
         if (!closed) {

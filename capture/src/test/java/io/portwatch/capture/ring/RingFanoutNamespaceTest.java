@@ -121,6 +121,35 @@ class RingFanoutNamespaceTest {
         assertEquals(GROUPS, ids.size());
     }
 
+    /**
+     * A group whose members were all closed (the interface went away) is gone, and its id free: another capture
+     * may make a group with it meanwhile. The members opened again make a group of their own, with a new id.
+     */
+    @Test
+    @Timeout(60)
+    void membersOpenedAgainAfterTheGroupEndedMakeANewGroup() throws Exception {
+        LiveOptions small = new LiveOptions(256, true, 64 * 1024, false, 50, "udp port 7102");
+        RingFanout group = RingFanout.create(2);
+        RingLiveSource a = group.open(pair.hostEnd, small);
+        RingLiveSource b = group.open(pair.hostEnd, small);
+        int first = group.id();
+        assertEquals(first, b.fanoutGroup());
+        a.close();
+        b.close();
+        // another capture's group takes the id that is free now
+        RingLiveSource other = RingLiveSource.open(pair.hostEnd, small, first | ((long) RingFanout.MODE << 16),
+                FanoutProgram.of(1));
+        toClose.add(other);
+        assertEquals(first, other.fanoutGroup());
+        RingLiveSource again = group.open(pair.hostEnd, small);
+        toClose.add(again);
+        assertTrue(again.fanoutGroup() != first, "opened again into the other capture's group " + first);
+        assertEquals(group.id(), again.fanoutGroup(), "the group's new id is the kernel's");
+        RingLiveSource second = group.open(pair.hostEnd, small);
+        toClose.add(second);
+        assertEquals(group.id(), second.fanoutGroup(), "the next member joins the new group");
+    }
+
     @Test
     @Timeout(120)
     void bothDirectionsOfAConnectionGoToOneMember() throws Exception {
