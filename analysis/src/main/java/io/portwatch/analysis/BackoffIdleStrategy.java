@@ -21,7 +21,7 @@ final class BackoffIdleStrategy implements IdleStrategy {
     private static final long PARK_NANOS = 200_000L;
     /** A stage's sleeps: 10 ms of events at 200,000 packets/s is a few thousand of its ring's 262,144. */
     static final long STAGE_PARK_NANOS = 10_000_000L;
-    /** After about 0.2 s with nothing to do. */
+    /** After a thousand sleeps with nothing to do (0.2 s of the shortest), unless the sleeps are longer. */
     private static final long IDLE_PARK_NANOS = 2_000_000L;
 
     private final long parkNanos;

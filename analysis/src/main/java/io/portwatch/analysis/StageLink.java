@@ -120,8 +120,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
 
     private void awaitRoom() {
         fullRing++;
-        publish();
-        stage.wake();
+        handOver();
         producerIdle.reset();
         while (ring.isFull()) {
             rethrow();
@@ -140,6 +139,12 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
         ring.publish();
     }
 
+    /** Publishes, and wakes the stage's thread: this thread is about to wait for it. */
+    private void handOver() {
+        publish();
+        stage.wake();
+    }
+
     private void rethrow() {
         Throwable t = stage.takeFailure();
         if (t != null) {
@@ -150,8 +155,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
 
     /** Waits until the stage's thread has handled every event written so far. */
     void sync() {
-        publish();
-        stage.wake();
+        handOver();
         producerIdle.reset();
         while (ring.released() != ring.tail() && stage.isAlive()) {
             rethrow();
@@ -288,8 +292,7 @@ final class StageLink implements DetectionInput, AnalyzerOutput {
     @Override
     public void window(WindowDraft draft) {
         if (windowsDone() != windowsSent) {
-            publish();
-            stage.wake();
+            handOver();
             producerIdle.reset();
             while (windowsDone() != windowsSent && stage.isAlive()) {
                 rethrow();

@@ -19,11 +19,10 @@ import java.util.List;
  * unless it reassembles them first: see {@link FanoutProgram}.)
  *
  * <p>The group id is the kernel's to give ({@code PACKET_FANOUT_FLAG_UNIQUEID}): the first member asks for a
- * group with an id no group of the network namespace has, and the others join it by that id. An id drawn here
- * instead (16 random bits, as first built) could be one another capture of the same interface had drawn,
- * and a member that asks for an existing group's id in the same mode joins that group: two sensors would
- * then share the interface's frames without a word (with 600 groups on one interface, ids drawn at random
- * collided in most runs; RingFanoutNamespaceTest). The buffer ({@code --buffer-size}) is shared: each member's
+ * group with an id no group of the network namespace has, and the others join it by that id. An id of 16
+ * random bits could be one another capture of the same interface had drawn, and a member that asks for an
+ * existing group's id in the same mode joins that group: two sensors would then share the interface's frames
+ * without a word (with 600 groups on one interface, random ids collided in most runs; RingFanoutNamespaceTest). The buffer ({@code --buffer-size}) is shared: each member's
  * ring gets its {@code 1/N}th.
  *
  * <p>A member that fails (its interface went away) is opened again in the same group by {@link #open}, which

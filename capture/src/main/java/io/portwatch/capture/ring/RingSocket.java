@@ -212,10 +212,8 @@ final class RingSocket {
      * the low 16 bits, the mode above, 0 for no group: portwatch's mode is never 0), or -1 when it is in none.
      */
     int fanoutGroup() {
-        try (Memory value = new Memory(4); Memory length = new Memory(4)) {
-            length.setInt(0, 4);
-            RingLibc.getsockopt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT, value, length);
-            int v = value.getInt(0);
+        try {
+            int v = intOption(RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT);
             return v == 0 ? -1 : v & 0xFFFF;
         } catch (LastErrorException e) {
             return -1;
@@ -224,12 +222,19 @@ final class RingSocket {
 
     /** A pending socket error ({@code SO_ERROR}, which reading clears), or 0. */
     int takeError() {
-        try (Memory value = new Memory(4); Memory length = new Memory(4)) {
-            length.setInt(0, 4);
-            RingLibc.getsockopt(fd, RingLibc.SOL_SOCKET, RingLibc.SO_ERROR, value, length);
-            return value.getInt(0);
+        try {
+            return intOption(RingLibc.SOL_SOCKET, RingLibc.SO_ERROR);
         } catch (LastErrorException e) {
             return e.getErrorCode();
+        }
+    }
+
+    /** An int socket option ({@code getsockopt}). */
+    private int intOption(int level, int name) {
+        try (Memory value = new Memory(4); Memory length = new Memory(4)) {
+            length.setInt(0, 4);
+            RingLibc.getsockopt(fd, level, name, value, length);
+            return value.getInt(0);
         }
     }
 
