@@ -75,6 +75,11 @@ public record GeneratorConfig(long packets, long seed, int concurrency, long rat
                 servicePorts);
     }
 
+    public GeneratorConfig withRate(long pps) {
+        return new GeneratorConfig(packets, seed, concurrency, pps, snaplen, ipv6Share, vlanShare, sessionsPerClient,
+                servicePorts);
+    }
+
     /** Mean time between two packets of one session, in nanoseconds. */
     public double meanGapNanos() {
         return concurrency * 1e9 / ratePps;

@@ -297,7 +297,7 @@ final class LiveRun {
                 analyzer.captureStats(source::health);
                 if (!analyzer.preallocateFlows()) {
                     err.println("portwatch: " + source.name() + ": the heap cannot hold a flow table of "
-                            + "--max-flows " + config.flows().maxFlows() + " (128 bytes a flow): it grows as flows "
+                            + "--max-flows " + config.flows().maxFlows() + " (129 bytes a flow): it grows as flows "
                             + "come, and the capture may drop packets while it does (raise -Xmx in "
                             + "PORTWATCH_JAVA_OPTS, or lower --max-flows)");
                 }

@@ -75,8 +75,8 @@ public final class ReadCommand implements Callable<Integer> {
                     + "(up to --threads), each by an analysis of its own: the records of different files "
                     + "interleave. Each record names its input; a file's records keep their order, and a "
                     + "window comes with the flows and alerts that ended in it.",
-            "Memory: each analysis at work holds its own flow table (up to --max-flows flows, about 128 "
-                    + "bytes each: 128 MiB at the default) and detector state (up to --detect-memory), so N "
+            "Memory: each analysis at work holds its own flow table (up to --max-flows flows, about 129 "
+                    + "bytes each: 129 MiB at the default) and detector state (up to --detect-memory), so N "
                     + "at once may need N times that heap; lower --threads or --max-flows for large files "
                     + "on a small heap."})
     boolean separate;

@@ -1,6 +1,7 @@
 package io.portwatch.bench.jmh;
 
 import io.portwatch.analysis.ports.IanaServices;
+import io.portwatch.bench.GeneratorConfig;
 import io.portwatch.capture.decode.DecodedPacket;
 import io.portwatch.capture.flow.FlowConfig;
 import io.portwatch.capture.flow.FlowTable;
@@ -18,6 +19,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -44,6 +46,9 @@ public class FlowTableBenchmark {
     public static class Established {
         @Param({"100000", "1000000"})
         int flows;
+        /** Whether the table is taken to its largest size first, as a live capture does. */
+        @Param({"false", "true"})
+        boolean preallocated;
 
         FlowTable table;
         final DecodedPacket p = new DecodedPacket();
@@ -54,6 +59,9 @@ public class FlowTableBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             table = new FlowTable(FlowConfig.defaults(), IanaServices::isServicePort, (t, s, r) -> { });
+            if (preallocated && !table.preallocate()) {
+                throw new IllegalStateException("the heap cannot hold the table at its largest");
+            }
             for (int i = 0; i < flows; i++) {
                 boolean tcp = i % 4 != 0;
                 if (tcp) {
@@ -134,6 +142,77 @@ public class FlowTableBenchmark {
     public int established(Established s) {
         final int k = s.order[s.next++ & (s.order.length - 1)];
         s.load(k >>> 1, (k & 1) == 0, DecodedPacket.TCP_ACK);
+        return s.table.track(s.p);
+    }
+
+    /** A sweep that finds every flow live: the pass a table makes each second, per flow in it. */
+    @Benchmark
+    public int sweep(Sweep s) {
+        return s.table.sweep(s.now);
+    }
+
+    /**
+     * {@code flows} established flows (a quarter UDP) in a table taken to its largest size, as {@code live}
+     * has, none near its timeout: what a sweep costs that ends nothing.
+     */
+    @State(Scope.Thread)
+    public static class Sweep {
+        @Param({"100000", "1000000"})
+        int flows;
+
+        FlowTable table;
+        long now;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            Established e = new Established();
+            e.flows = flows;
+            e.preallocated = true;
+            e.setUp();
+            table = e.table;
+            now = e.now;
+        }
+    }
+
+    /**
+     * The packets of a synthetic capture at 200,000 packets/s with 100,000 sessions open, replayed in order
+     * into a table taken to its largest size first: what {@code live} does on the capture thread of
+     * {@code bench/live}'s replay, sweeps and flow ends included (the handler does nothing).
+     */
+    @State(Scope.Thread)
+    public static class Live {
+        /** Whether the table is taken to its largest size first, as {@code live} does, or grows as flows come. */
+        @Param({"true", "false"})
+        boolean preallocated;
+
+        FlowTable table;
+        Frames.Decoded packets;
+        Frames.Cursor cursor;
+        final DecodedPacket p = new DecodedPacket();
+        long span;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            packets = Frames.generate(GeneratorConfig.defaults().withPackets(4_000_000).withConcurrency(100_000)
+                    .withRate(200_000)).decode();
+            span = packets.spanNanos();
+            cursor = new Frames.Cursor(packets.count);
+            table = new FlowTable(FlowConfig.defaults(), IanaServices::isServicePort, (t, s, r) -> { });
+            if (preallocated && !table.preallocate()) {
+                throw new IllegalStateException("the heap cannot hold the table at its largest");
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void report() {
+            System.out.printf("%n%d slots, %d flows at the end%n", table.capacity(), table.size());
+        }
+    }
+
+    @Benchmark
+    public int live(Live s) {
+        final int i = s.cursor.next();
+        s.packets.load(i, Frames.lapShift(s.cursor.lap(), s.span), s.p);
         return s.table.track(s.p);
     }
 

@@ -37,7 +37,12 @@ final class Frames {
 
     /** Generates {@code packets} frames with the default mix and the given concurrency. */
     static Frames generate(int packets, int concurrency) {
-        GeneratorConfig cfg = GeneratorConfig.defaults().withPackets(packets).withConcurrency(concurrency);
+        return generate(GeneratorConfig.defaults().withPackets(packets).withConcurrency(concurrency));
+    }
+
+    /** Generates the frames of these settings (at most 2^31 - 1 of them). */
+    static Frames generate(GeneratorConfig cfg) {
+        final int packets = Math.toIntExact(cfg.packets());
         ByteBuffer buf = ByteBuffer.allocateDirect(packets * cfg.snaplen()).order(ByteOrder.BIG_ENDIAN);
         int[] offset = new int[packets];
         int[] captured = new int[packets];

@@ -13,8 +13,9 @@ import java.util.Arrays;
  * last time, packet and byte counters, TCP state and mark), that a packet reads and writes, and a cold
  * entry of 4 longs (the two 128-bit addresses) read only when a flow starts or ends, or when its
  * addresses are asked for. Open addressing with linear probing and backward-shift deletion: a flow
- * costs 96 bytes divided by the load factor, at most 0.75, so at most 128 bytes a flow at the
- * {@link FlowConfig#maxFlows()} limit, and nothing else but a bit a slot (where flows are) and the tags below.
+ * costs 96 bytes divided by the load factor, at most 0.75, so about 129 bytes a flow at the
+ * {@link FlowConfig#maxFlows()} limit with what else a slot has: a bit (where flows are), half a byte (the
+ * expiry's bound on when the flows of 8 slots time out) and the tags below.
  * The table starts at up to 2<sup>16</sup> slots and grows fourfold, to at most {@code maxFlows / 0.75} slots (or
  * is taken there at once, {@link #preallocate}, for a live capture that must not pause); a slot's home follows
  * its hash in order, so growing copies the entries as a stream. When {@code maxFlows} are tracked, expired flows
@@ -180,6 +181,7 @@ public final class FlowTable {
                 Math.max(MIN_CAPACITY, (long) Math.ceil(config.maxFlows() / MAX_LOAD) + 1));
         allocate(Math.min(maxCapacity, INITIAL_CAPACITY));
         tags = new FlowTags(capacity);
+        expiry.resize(capacity, true);
     }
 
     private void allocate(int cap) {
@@ -206,7 +208,8 @@ public final class FlowTable {
 
     /** Bytes the table holds now, for memory accounting. */
     public long memoryBytes() {
-        return ((long) hot.length + cold.length) * Long.BYTES + tags.memoryBytes();
+        return ((long) hot.length + cold.length + used.length) * Long.BYTES + tags.memoryBytes()
+                + expiry.memoryBytes();
     }
 
     public long flowsStarted() {
@@ -368,15 +371,18 @@ public final class FlowTable {
             hot[b + PKTS] += TO_CLIENT_PACKET;
             hot[b + BYTES_TO_CLIENT] += p.ipLength;
         }
-        long st = hot[b + STATE];
+        final long before = hot[b + STATE];
+        long st;
         if (proto == DecodedPacket.PROTO_TCP) {
-            long before = st;
-            st = TcpState.transition(st, toServer, p.tcpFlags);
+            st = TcpState.transition(before, toServer, p.tcpFlags);
             events |= TcpState.events(before, st);
         } else {
-            st = TcpState.udpSent(st, toServer);
+            st = TcpState.udpSent(before, toServer);
         }
         hot[b + STATE] = st;
+        if ((events & EV_NEW) != 0 || !TcpState.sameEndpoints(before, st) && expiry.sooner(proto, before, st)) {
+            expiry.scheduled(i, proto, st, hot[b + LAST]);
+        }
         lastToServer = toServer;
         lastEvents = events;
         expiry.afterPacket();
@@ -543,6 +549,7 @@ public final class FlowTable {
         try {
             allocate(newCapacity);
             tags = oldTags.resized(capacity);
+            expiry.resize(capacity, size == 0); // last: when it cannot, the expiry is as it was too
         } catch (OutOfMemoryError e) { // nothing changed: the table stays as it was
             hot = oldHot;
             cold = oldCold;
@@ -603,6 +610,11 @@ public final class FlowTable {
      */
     public int sweep(long now) {
         return expiry.sweep(now);
+    }
+
+    /** Flows that sweeps have read so far. */
+    long sweepReads() {
+        return expiry.sweepReads();
     }
 
     /** Reports the end of the flow in slot (which the caller then removes). */
@@ -711,6 +723,7 @@ public final class FlowTable {
                 System.arraycopy(cold, j * COLD, cold, hole * COLD, COLD);
             }
             tags.copy(tags, j, hole);
+            expiry.moved(j, hole);
             hole = j;
         }
         Arrays.fill(hot, BASE + hole * HOT, BASE + hole * HOT + HOT, 0L);
@@ -799,6 +812,17 @@ public final class FlowTable {
             bits = u[w];
         }
         return (w << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
+    /**
+     * The bits of the slots {@code [from, from + n)} that hold a flow, slot {@code from} in bit 0; from a
+     * multiple of n, and n a power of two up to 64.
+     */
+    long usedBits(int from, int n) {
+        if (from >= capacity) {
+            return 0;
+        }
+        return used[from >>> 6] >>> from & (-1L >>> (64 - n));
     }
 
     /** Whether the bits of the slots that hold a flow are those of the flows there (for tests). */

@@ -59,6 +59,14 @@ public final class TcpState {
         return (int) (st >>> SERVER_STATE_SHIFT) & 0xF;
     }
 
+    /** Bits 16-23: both endpoint states, which alone choose a flow's idle timeout. */
+    private static final long ENDPOINTS = 0xFFL << CLIENT_STATE_SHIFT;
+
+    /** Whether two words have the same endpoint states (and so the same timeout). */
+    static boolean sameEndpoints(long a, long b) {
+        return ((a ^ b) & ENDPOINTS) == 0;
+    }
+
     static int history(long st) {
         return (int) (st >>> HISTORY_SHIFT) & 0xFF;
     }
