@@ -26,6 +26,8 @@ final class FrameRing {
     static final int ORIGINAL_LENGTH_OFFSET = 20;
     static final int SEQUENCE_OFFSET = 24;
     static final int LINK_TYPE_OFFSET = 32;
+    /** Which of a tunnelled frame's layers the consumer tracks ({@link Frames#frame}). */
+    static final int LAYERS_OFFSET = 36;
     static final int HEADER_LENGTH = 40;
     /** Kinds. A captured frame. */
     static final int FRAME = 0;
@@ -40,13 +42,20 @@ final class FrameRing {
 
     /** What the consumer hands frames and marks to. */
     interface Frames {
-        /** A frame, as {@code PacketSink.onPacket} takes it, and its place in the capture. */
+        /**
+         * A frame, as {@code PacketSink.onPacket} takes it, its place in the capture, and the layers whose
+         * packets this consumer tracks: bit d for the packet d tunnels deep, bit 0 (the frame as it is on the
+         * wire) also for the frame's totals; {@link #ALL_LAYERS} for a frame all of whose layers are its.
+         */
         void frame(long sequence, int linkType, long timestampNanos, ByteBuffer buf, int offset, int capturedLength,
-                   int originalLength);
+                   int originalLength, int layers);
 
         /** A mark ({@link #MARK_WINDOW}, {@link #MARK_TICK}, {@link #MARK_IDLE}) before the frame of {@code sequence}. */
         void mark(long sequence, int kind, long timestampNanos);
     }
+
+    /** Every layer of a frame. */
+    static final int ALL_LAYERS = -1;
     private static final int ALIGN = 8;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -84,20 +93,20 @@ final class FrameRing {
 
     /** Writes a mark ({@link #MARK_WINDOW}, {@link #MARK_TICK}, {@link #MARK_IDLE}); false when there is no room now. */
     boolean offerMark(long sequence, int kind, long timestampNanos) {
-        return write(sequence, kind, 0, timestampNanos, null, 0, 0, 0);
+        return write(sequence, kind, 0, timestampNanos, null, 0, 0, 0, 0);
     }
 
     /**
-     * Copies a frame in and makes it visible to the consumer; false when the ring has no room for it now
-     * (nothing is written then).
+     * Copies a frame in, with the layers the consumer tracks of it ({@link Frames#frame}), and makes it visible
+     * to the consumer; false when the ring has no room for it now (nothing is written then).
      */
     boolean offer(long sequence, int linkType, long timestampNanos, ByteBuffer buf, int offset, int capturedLength,
-                  int originalLength) {
-        return write(sequence, FRAME, linkType, timestampNanos, buf, offset, capturedLength, originalLength);
+                  int originalLength, int layers) {
+        return write(sequence, FRAME, linkType, timestampNanos, buf, offset, capturedLength, originalLength, layers);
     }
 
     private boolean write(long sequence, int kind, int linkType, long timestampNanos, ByteBuffer buf, int offset,
-                          int capturedLength, int originalLength) {
+                          int capturedLength, int originalLength, int layers) {
         final int captured = buf == null ? 0 : Math.max(0, Math.min(capturedLength, maxCaptured));
         final int length = aligned(HEADER_LENGTH + captured);
         final int at = (int) (tail & mask);
@@ -120,6 +129,7 @@ final class FrameRing {
         bytes.putInt(p + RECORD_LENGTH_OFFSET, length);
         bytes.putInt(p + KIND_OFFSET, kind);
         bytes.putInt(p + LINK_TYPE_OFFSET, linkType);
+        bytes.putInt(p + LAYERS_OFFSET, layers);
         bytes.putLong(p + TIMESTAMP_OFFSET, timestampNanos);
         bytes.putInt(p + CAPTURED_LENGTH_OFFSET, captured);
         bytes.putInt(p + ORIGINAL_LENGTH_OFFSET, Math.max(originalLength, captured));
@@ -162,7 +172,8 @@ final class FrameRing {
                 sink.mark(sequence, kind, b.getLong(p + TIMESTAMP_OFFSET));
             } else {
                 sink.frame(sequence, b.getInt(p + LINK_TYPE_OFFSET), b.getLong(p + TIMESTAMP_OFFSET), b, p + HEADER_LENGTH,
-                        b.getInt(p + CAPTURED_LENGTH_OFFSET), b.getInt(p + ORIGINAL_LENGTH_OFFSET));
+                        b.getInt(p + CAPTURED_LENGTH_OFFSET), b.getInt(p + ORIGINAL_LENGTH_OFFSET),
+                        b.getInt(p + LAYERS_OFFSET));
             }
             n++;
         }

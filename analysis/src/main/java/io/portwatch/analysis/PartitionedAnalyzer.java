@@ -37,9 +37,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>Frames other than IP (ARP, ...) all go to the first thread. A pair of hosts that carries most of a
  * capture keeps one thread busy: the split is by host pair, not by flow, for the fragments' sake. A tunnelled
- * frame goes by its innermost pair of hosts (by its outer one with {@code --tunnels outer}): the flows inside
- * a tunnel are then those of one thread, but with {@code --tunnels both} the tunnel's own flow is counted by
- * each thread that had some of its frames (as up to N flows).
+ * frame goes by the pair of each packet in it that is tracked: with {@code --tunnels outer} by its outer pair,
+ * with {@code inner} by its innermost, and with {@code both} to the owner of each layer's pair, which tracks
+ * that layer's packet (the owner of the outer pair also counts the frame as it is on the wire, and its
+ * decoding): a tunnel carrying many pairs of hosts is one flow of one thread, each flow inside it is another's,
+ * with the same pair's traffic outside the tunnel. Packets of one frame on two threads bear the same stamp and
+ * reach the detectors in the threads' order, not always the order of the layers as one thread has them.
  *
  * <p>Used as a {@link PacketSink} on the reading thread; {@link #finish()} once at the end.
  */
@@ -73,8 +76,10 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
     private final long seed = new SecureRandom().nextLong();
     private final long interval;
     private final boolean detecting;
-    /** Whether a tunnelled frame goes to the owner of its innermost addresses (--tunnels inner or both). */
-    private final boolean innermost;
+    /** Which packets of a tunnelled frame are tracked, and so where the frame goes. */
+    private final TunnelMode mode;
+    /** Per thread, the layers of the frame at hand whose pairs it owns (bit d: d tunnels deep); reused. */
+    private final int[] layers;
 
     // Reading thread.
     private final PacketDecoder decoder = new PacketDecoder(new DecodeStats());
@@ -111,7 +116,8 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         this.threads = threads;
         this.interval = config.intervalNanos();
         this.detecting = config.detect() != null;
-        this.innermost = config.tunnels() != TunnelMode.OUTER;
+        this.mode = config.tunnels();
+        this.layers = new int[threads];
         Detection detection = config.detect() != null ? new Detection(config.detect(), input, sink::alert) : null;
         PortPeers peers = new PortPeers(config.fleetKey(), new MemoryBudget(config.peersMemory()));
         this.stage = new MergingStage(detection, peers, sink, input, threads, DetectionStage.EVENTS,
@@ -161,20 +167,44 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         }
         timeEvents(seq, timestampNanos);
         decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, decoded);
-        if (innermost) {
+        if (!decoder.hasInner() || mode == TunnelMode.OUTER) {
+            offer(owner(decoded), seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength,
+                    FrameRing.ALL_LAYERS);
+        } else if (mode == TunnelMode.INNER) {
             while (decoder.hasInner()) { // bounded by the decoder's depth limit
                 decoder.decodeInner(buffer, decoded);
             }
+            offer(owner(decoded), seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength,
+                    FrameRing.ALL_LAYERS);
+        } else {
+            // each layer to the owner of its pair; the outer one's owner also counts the frame
+            final int[] layers = this.layers;
+            final int outer = owner(decoded);
+            layers[outer] = 1;
+            for (int depth = 1; decoder.hasInner(); depth++) { // bounded by the decoder's depth limit
+                decoder.decodeInner(buffer, decoded);
+                layers[owner(decoded)] |= 1 << depth;
+            }
+            for (int t = 0; t < threads; t++) {
+                if (layers[t] != 0) {
+                    offer(t, seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength, layers[t]);
+                    layers[t] = 0;
+                }
+            }
         }
-        final FrameRing r = rings[owner(decoded)];
-        if (!r.offer(seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength)) {
+        READER_SEQUENCE.setRelease(this, seq);
+    }
+
+    private void offer(int thread, long seq, int linkType, long timestampNanos, ByteBuffer buffer, int offset,
+                       int capturedLength, int originalLength, int layers) {
+        final FrameRing r = rings[thread];
+        if (!r.offer(seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength, layers)) {
             readerIdle.reset();
             do {
                 checkWorkers();
                 readerIdle.idle();
-            } while (!r.offer(seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength));
+            } while (!r.offer(seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength, layers));
         }
-        READER_SEQUENCE.setRelease(this, seq);
     }
 
     /**
@@ -285,9 +315,10 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         final TrafficAnalyzer a = analyzers[k];
         final FrameRing.Frames frames = new FrameRing.Frames() {
             @Override
-            public void frame(long seq, int linkType, long ts, ByteBuffer buf, int offset, int captured, int original) {
+            public void frame(long seq, int linkType, long ts, ByteBuffer buf, int offset, int captured, int original,
+                              int layers) {
                 a.nextStamp(2 * seq);
-                a.onPacket(linkType, ts, buf, offset, captured, original);
+                a.onPacket(linkType, ts, buf, offset, captured, original, layers);
             }
 
             @Override
@@ -343,7 +374,8 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
     private void drain(FrameRing r) {
         FrameRing.Frames discard = new FrameRing.Frames() {
             @Override
-            public void frame(long seq, int linkType, long ts, ByteBuffer buf, int offset, int captured, int original) {
+            public void frame(long seq, int linkType, long ts, ByteBuffer buf, int offset, int captured, int original,
+                              int layers) {
             }
 
             @Override

@@ -72,6 +72,11 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     private final DecodedPacket[] ring = new DecodedPacket[BATCH];
     private int pending;
     private final PacketDecoder decoder;
+    /**
+     * Decodes the frames of which this thread tracks only packets inside a tunnel ({@link #onPacket(int, long,
+     * ByteBuffer, int, int, int, int)}): their decoding is counted by the thread that counts the frame.
+     */
+    private final PacketDecoder passingDecoder = new PacketDecoder(new DecodeStats());
     private final FlowTable flows;
     /** Which window each flow was last counted in, and its top-talker entry. */
     private final WindowMarks marks;
@@ -131,6 +136,8 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     private long windowBytes;
 
     private long firstNanos;
+    /** Whether a frame came, counted here or not: {@link #firstNanos} is its time. */
+    private boolean timed;
     private long lastNanos;
     private long packets;
     private long bytes;
@@ -399,6 +406,17 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     @Override
     public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
                          int originalLength) {
+        onPacket(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, FrameRing.ALL_LAYERS);
+    }
+
+    /**
+     * A frame of which this analysis tracks the packets of the given layers only: bit d for the packet d
+     * tunnels deep; bit 0 also for the frame's totals and its decoding's counts. The threads of a capture split
+     * by host pair ({@link PartitionedAnalyzer}) each take the layers whose pair they own, so that a tunnel and
+     * the flows inside it are each tracked once, by the thread that has the rest of their traffic.
+     */
+    void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
+                  int originalLength, int layers) {
         if (clockStamps) {
             clockStamp(timestampNanos);
         }
@@ -407,6 +425,14 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
             nextStamp(timestampNanos);
         }
         final DecodedPacket p = ring[pending];
+        if ((layers & 1) == 0) {
+            final int outer = passingDecoder.decode(linkType, timestampNanos, buffer, offset, capturedLength,
+                    originalLength, p);
+            if (tunnels != TunnelMode.OUTER && passingDecoder.hasInner()) {
+                decapsulate(passingDecoder, outer, p, buffer, layers);
+            }
+            return;
+        }
         final int kind = decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, p);
         packets++;
         windowPackets++;
@@ -428,7 +454,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
             countFrame(kind, p);
         }
         if (tunnels != TunnelMode.OUTER && decoder.hasInner()) {
-            decapsulate(kind, p, buffer);
+            decapsulate(decoder, kind, p, buffer, layers);
             return;
         }
         other(kind, p);
@@ -437,19 +463,20 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     /**
      * A frame that carries a tunnel, its totals counted as it is on the wire: with {@code --tunnels both}
      * its outer packet is tracked as any packet, and each packet inside (nested tunnels one after the
-     * other) as a packet of its own; with {@code inner} only the innermost. Each inner packet is decoded
-     * into the ring's next packet (the decoder keeps what it needs of the one before, which may be the
-     * same object); the decoder's depth limit bounds the loop.
+     * other) as a packet of its own; with {@code inner} only the innermost; of each, only those of the
+     * {@code layers} this analysis tracks (bit d: d tunnels deep). Each inner packet is decoded into the
+     * ring's next packet (the decoder keeps what it needs of the one before, which may be the same object);
+     * the decoder's depth limit bounds the loop.
      */
-    private void decapsulate(int kind, DecodedPacket p, ByteBuffer buffer) {
+    private void decapsulate(PacketDecoder d, int kind, DecodedPacket p, ByteBuffer buffer, int layers) {
         final boolean both = tunnels == TunnelMode.BOTH;
-        if (both) {
+        if (both && (layers & 1) != 0) {
             other(kind, p);
         }
-        while (decoder.hasInner()) {
+        for (int depth = 1; d.hasInner(); depth++) {
             final DecodedPacket q = ring[pending];
-            final int k = decoder.decodeInner(buffer, q);
-            if (both || !decoder.hasInner()) {
+            final int k = d.decodeInner(buffer, q);
+            if ((both || !d.hasInner()) && (layers >>> depth & 1) != 0) {
                 other(k, q);
             }
         }
@@ -617,7 +644,8 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     // ---------------------------------------------------------------- windows
 
     private void advanceTime(long ts) {
-        if (packets == 0) {
+        if (!timed) { // the first frame: not always one this thread counts (see onPacket's layers)
+            timed = true;
             firstNanos = ts;
             lastNanos = ts;
         } else if (ts > lastNanos) {

@@ -12,12 +12,16 @@ import io.portwatch.analysis.output.PortStats;
 import io.portwatch.analysis.output.ScanEvidence;
 import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.output.WindowReport;
+import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.CaptureException;
 import io.portwatch.capture.source.CaptureFileSource;
 import io.portwatch.capture.source.PacketSource;
+import io.portwatch.testkit.FrameBuilder;
+import io.portwatch.testkit.TunnelBuilder;
 import org.apache.datasketches.hll.HllSketch;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,8 +44,9 @@ class PartitionedAgreementTest {
     void corpusCapturesGiveTheRecordsOfOneThread() throws Exception {
         List<Path> files = BatchOrderTest.corpusCaptures();
         for (long interval : new long[] {0, DetectConfig.SECOND}) {
-            // --tunnels inner: with both, a tunnel's own flow is counted by each thread that saw some of it
-            AnalyzerConfig c = BatchOrderTest.config(interval).withTopTalkers(5).withTunnels(TunnelMode.INNER);
+            // --tunnels both, the default: the corpus has tunnels, and flows seen both inside and outside one
+            AnalyzerConfig c = BatchOrderTest.config(interval).withTopTalkers(5);
+            assertEquals(TunnelMode.BOTH, c.tunnels());
             CollectingSink first = new CollectingSink();
             CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
             for (int threads : new int[] {2, 3}) {
@@ -50,6 +55,75 @@ class PartitionedAgreementTest {
                 assertSame(one, many, "interval " + interval + ", " + threads + " threads");
             }
         }
+    }
+
+    @Test
+    void corpusCapturesGiveTheRecordsOfOneThreadWithTunnelsInner() throws Exception {
+        List<Path> files = BatchOrderTest.corpusCaptures();
+        AnalyzerConfig c = BatchOrderTest.config(DetectConfig.SECOND).withTunnels(TunnelMode.INNER);
+        CollectingSink first = new CollectingSink();
+        CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
+        CollectingSink out = new CollectingSink();
+        assertSame(one, read(files, new PartitionedAnalyzer(c, "corpus", out, 2), out), "tunnels inner");
+    }
+
+    /**
+     * A VXLAN tunnel carrying the handshakes of 40 pairs of hosts, one of them inside a GRE tunnel in it too,
+     * and the first pair's traffic outside the tunnel as well: with {@code --tunnels both} the tunnel is one
+     * flow however many threads share the pairs inside it, and each flow inside is one flow.
+     */
+    @Test
+    void aTunnelOfManyPairsIsOneFlowWhateverTheThreads() throws Exception {
+        AnalyzerConfig c = BatchOrderTest.config(DetectConfig.SECOND).withTopTalkers(5);
+        CollectingSink first = new CollectingSink();
+        CollectingSink one = feed(tunnelled(), new TrafficAnalyzer(c, "tunnel", first), first);
+        assertEquals(1, one.flows.stream().filter(f -> f.serverPort() == 4789).count(), "flows of the tunnel");
+        assertEquals(1, one.flows.stream().filter(f -> f.serverPort() == 53).count(), "flows of the nested one's pair");
+        assertEquals(40, one.flows.stream().filter(f -> f.serverPort() == 443).count(), "flows inside and beside it");
+        for (int threads : new int[] {2, 3, 4}) {
+            CollectingSink out = new CollectingSink();
+            assertSame(one, feed(tunnelled(), new PartitionedAnalyzer(c, "tunnel", out, threads), out),
+                    threads + " threads");
+        }
+    }
+
+    private static List<byte[]> tunnelled() {
+        int[] flags = {FrameBuilder.SYN, FrameBuilder.SYN | FrameBuilder.ACK, FrameBuilder.ACK};
+        List<byte[]> out = new ArrayList<>();
+        for (int pair = 0; pair < 40; pair++) {
+            String client = "10.1." + pair + ".1";
+            String server = "10.2." + pair + ".2";
+            for (int i = 0; i < 3; i++) {
+                boolean fromClient = i != 1;
+                byte[] ip = FrameBuilder.ip(fromClient ? client : server, fromClient ? server : client, 6,
+                        FrameBuilder.tcp(fromClient ? 40000 + pair : 443, fromClient ? 443 : 40000 + pair, flags[i], 0));
+                if (pair == 7) { // in GRE, in the tunnel: a tunnel two deep
+                    ip = FrameBuilder.ip("203.0.113.1", "203.0.113.2", 47, TunnelBuilder.gre(TunnelBuilder.GRE_KEY,
+                            0x0800, FrameBuilder.ip("172.16.0.1", "172.16.0.2", 17, FrameBuilder.udp(5353, 53, 30))));
+                }
+                out.add(vxlan(ip));
+                if (pair == 0) { // the first pair's traffic also outside the tunnel
+                    out.add(FrameBuilder.ethernet(FrameBuilder.ip(fromClient ? client : server,
+                            fromClient ? server : client, 6, FrameBuilder.tcp(fromClient ? 41000 : 443,
+                                    fromClient ? 443 : 41000, flags[i], 0))));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] vxlan(byte[] innerIp) {
+        return FrameBuilder.ethernet(FrameBuilder.ip("192.0.2.1", "192.0.2.2", 17,
+                FrameBuilder.udp(50001, 4789, TunnelBuilder.vxlan(7, FrameBuilder.ethernet(innerIp)))));
+    }
+
+    private static CollectingSink feed(List<byte[]> frames, CaptureAnalysis a, CollectingSink out) {
+        long ts = 1_000_000_000L;
+        for (byte[] f : frames) {
+            a.onPacket(LinkType.ETHERNET, ts += 1_000_000, ByteBuffer.wrap(f), 0, f.length, f.length);
+        }
+        a.finish();
+        return out;
     }
 
     @Test
