@@ -57,16 +57,6 @@ class PartitionedAgreementTest {
         }
     }
 
-    @Test
-    void corpusCapturesGiveTheRecordsOfOneThreadWithTunnelsInner() throws Exception {
-        List<Path> files = BatchOrderTest.corpusCaptures();
-        AnalyzerConfig c = BatchOrderTest.config(DetectConfig.SECOND).withTunnels(TunnelMode.INNER);
-        CollectingSink first = new CollectingSink();
-        CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
-        CollectingSink out = new CollectingSink();
-        assertSame(one, read(files, new PartitionedAnalyzer(c, "corpus", out, 2), out), "tunnels inner");
-    }
-
     /**
      * A VXLAN tunnel carrying the handshakes of 40 pairs of hosts, one of them inside a GRE tunnel in it too,
      * and the first pair's traffic outside the tunnel as well: with {@code --tunnels both} the tunnel is one
@@ -127,13 +117,15 @@ class PartitionedAgreementTest {
     }
 
     @Test
-    void corpusCapturesGiveTheRecordsOfOneThreadWithTunnelsOuter() throws Exception {
+    void corpusCapturesGiveTheRecordsOfOneThreadWithTunnelsOuterOrInner() throws Exception {
         List<Path> files = BatchOrderTest.corpusCaptures();
-        AnalyzerConfig c = BatchOrderTest.config(DetectConfig.SECOND).withTunnels(TunnelMode.OUTER);
-        CollectingSink first = new CollectingSink();
-        CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
-        CollectingSink out = new CollectingSink();
-        assertSame(one, read(files, new PartitionedAnalyzer(c, "corpus", out, 2), out), "tunnels outer");
+        for (TunnelMode mode : new TunnelMode[] {TunnelMode.OUTER, TunnelMode.INNER}) {
+            AnalyzerConfig c = BatchOrderTest.config(DetectConfig.SECOND).withTunnels(mode);
+            CollectingSink first = new CollectingSink();
+            CollectingSink one = read(files, new TrafficAnalyzer(c, "corpus", first), first);
+            CollectingSink out = new CollectingSink();
+            assertSame(one, read(files, new PartitionedAnalyzer(c, "corpus", out, 2), out), "tunnels " + mode);
+        }
     }
 
     @Test

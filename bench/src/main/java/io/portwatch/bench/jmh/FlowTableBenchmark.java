@@ -117,24 +117,38 @@ public class FlowTableBenchmark {
         }
     }
 
-    /** The decoded packets of a synthetic capture, replayed in order. */
-    @State(Scope.Thread)
-    public static class Capture {
-        @Param({"100000", "400000"})
-        int concurrency;
-
+    /** Decoded packets replayed in order into a table, lap after lap (an hour apart). */
+    abstract static class Replay {
         FlowTable table;
         Frames.Decoded packets;
         Frames.Cursor cursor;
         final DecodedPacket p = new DecodedPacket();
         long span;
 
-        @Setup(Level.Trial)
-        public void setUp() {
-            packets = Frames.generate(2_000_000, concurrency).decode();
+        void start(Frames.Decoded decoded) {
+            packets = decoded;
             span = packets.spanNanos();
             cursor = new Frames.Cursor(packets.count);
             table = new FlowTable(FlowConfig.defaults(), IanaServices::isServicePort, (t, s, r) -> { });
+        }
+
+        /** Tracks the next packet. */
+        int next() {
+            final int i = cursor.next();
+            packets.load(i, Frames.lapShift(cursor.lap(), span), p);
+            return table.track(p);
+        }
+    }
+
+    /** The decoded packets of a synthetic capture, replayed in order. */
+    @State(Scope.Thread)
+    public static class Capture extends Replay {
+        @Param({"100000", "400000"})
+        int concurrency;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            start(Frames.generate(2_000_000, concurrency).decode());
         }
     }
 
@@ -180,24 +194,15 @@ public class FlowTableBenchmark {
      * {@code bench/live}'s replay, sweeps and flow ends included (the handler does nothing).
      */
     @State(Scope.Thread)
-    public static class Live {
+    public static class Live extends Replay {
         /** Whether the table is taken to its largest size first, as {@code live} does, or grows as flows come. */
         @Param({"true", "false"})
         boolean preallocated;
 
-        FlowTable table;
-        Frames.Decoded packets;
-        Frames.Cursor cursor;
-        final DecodedPacket p = new DecodedPacket();
-        long span;
-
         @Setup(Level.Trial)
         public void setUp() {
-            packets = Frames.generate(GeneratorConfig.defaults().withPackets(4_000_000).withConcurrency(100_000)
-                    .withRate(200_000)).decode();
-            span = packets.spanNanos();
-            cursor = new Frames.Cursor(packets.count);
-            table = new FlowTable(FlowConfig.defaults(), IanaServices::isServicePort, (t, s, r) -> { });
+            start(Frames.generate(GeneratorConfig.defaults().withPackets(4_000_000).withConcurrency(100_000)
+                    .withRate(200_000)).decode());
             if (preallocated && !table.preallocate()) {
                 throw new IllegalStateException("the heap cannot hold the table at its largest");
             }
@@ -211,15 +216,11 @@ public class FlowTableBenchmark {
 
     @Benchmark
     public int live(Live s) {
-        final int i = s.cursor.next();
-        s.packets.load(i, Frames.lapShift(s.cursor.lap(), s.span), s.p);
-        return s.table.track(s.p);
+        return s.next();
     }
 
     @Benchmark
     public int capture(Capture s) {
-        final int i = s.cursor.next();
-        s.packets.load(i, Frames.lapShift(s.cursor.lap(), s.span), s.p);
-        return s.table.track(s.p);
+        return s.next();
     }
 }
