@@ -45,7 +45,8 @@ final class FrameRing {
         /**
          * A frame, as {@code PacketSink.onPacket} takes it, its place in the capture, and the layers whose
          * packets this consumer tracks: bit d for the packet d tunnels deep, bit 0 (the frame as it is on the
-         * wire) also for the frame's totals; {@link #ALL_LAYERS} for a frame all of whose layers are its.
+         * wire) also for the frame's totals; {@link TrafficAnalyzer#ALL_LAYERS} for a frame all of whose layers
+         * are its.
          */
         void frame(long sequence, int linkType, long timestampNanos, ByteBuffer buf, int offset, int capturedLength,
                    int originalLength, int layers);
@@ -53,9 +54,6 @@ final class FrameRing {
         /** A mark ({@link #MARK_WINDOW}, {@link #MARK_TICK}, {@link #MARK_IDLE}) before the frame of {@code sequence}. */
         void mark(long sequence, int kind, long timestampNanos);
     }
-
-    /** Every layer of a frame. */
-    static final int ALL_LAYERS = -1;
     private static final int ALIGN = 8;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);

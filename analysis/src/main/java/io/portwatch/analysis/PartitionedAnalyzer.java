@@ -169,13 +169,13 @@ public final class PartitionedAnalyzer implements CaptureAnalysis {
         decoder.decode(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, decoded);
         if (!decoder.hasInner() || mode == TunnelMode.OUTER) {
             offer(owner(decoded), seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength,
-                    FrameRing.ALL_LAYERS);
+                    TrafficAnalyzer.ALL_LAYERS);
         } else if (mode == TunnelMode.INNER) {
             while (decoder.hasInner()) { // bounded by the decoder's depth limit
                 decoder.decodeInner(buffer, decoded);
             }
             offer(owner(decoded), seq, linkType, timestampNanos, buffer, offset, capturedLength, originalLength,
-                    FrameRing.ALL_LAYERS);
+                    TrafficAnalyzer.ALL_LAYERS);
         } else {
             // each layer to the owner of its pair; the outer one's owner also counts the frame
             final int[] layers = this.layers;

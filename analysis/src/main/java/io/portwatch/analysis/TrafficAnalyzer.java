@@ -72,6 +72,8 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     private final DecodedPacket[] ring = new DecodedPacket[BATCH];
     private int pending;
     private final PacketDecoder decoder;
+    /** Every layer of a frame ({@link #onPacket(int, long, ByteBuffer, int, int, int, int)}). */
+    static final int ALL_LAYERS = -1;
     /**
      * Decodes the frames of which this thread tracks only packets inside a tunnel ({@link #onPacket(int, long,
      * ByteBuffer, int, int, int, int)}): their decoding is counted by the thread that counts the frame.
@@ -406,7 +408,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     @Override
     public void onPacket(int linkType, long timestampNanos, ByteBuffer buffer, int offset, int capturedLength,
                          int originalLength) {
-        onPacket(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, FrameRing.ALL_LAYERS);
+        onPacket(linkType, timestampNanos, buffer, offset, capturedLength, originalLength, ALL_LAYERS);
     }
 
     /**

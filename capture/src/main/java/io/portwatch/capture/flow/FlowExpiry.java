@@ -61,7 +61,7 @@ final class FlowExpiry {
     private int[] endingSlots = new int[0];
     private long[] endingKeys = new long[0];
     private final FlowOrder order = new FlowOrder();
-    /** What {@link #endAll} read ahead: kept so that the reads are not optimized away. */
+    /** What sweeps and {@link #endAll} read ahead: kept so that the reads are not optimized away. */
     private long readAhead;
     /**
      * Per group of {@value #GROUP_SLOTS} slots, a tick no flow of the group times out before: a sweep at a
@@ -235,13 +235,7 @@ final class FlowExpiry {
         final int[] visiting = this.visiting;
         int n = 0;
         for (int k = 0; k < m; k++) {
-            if (k % AHEAD == 0) { // the next flows' lines, all at once: their misses overlap
-                long v = 0;
-                for (int j = k, end = Math.min(m, k + AHEAD); j < end; j++) {
-                    v += t.lastNanos(visiting[j]);
-                }
-                readAhead += v;
-            }
+            readAhead(visiting, k, m, false);
             final int i = visiting[k];
             final int proto = t.protocol(i);
             final long st = t.state(i), last = t.lastNanos(i);
@@ -255,7 +249,7 @@ final class FlowExpiry {
         if (n > 0) {
             final int[] slots = order.sort(t, endingKeys, endingSlots, n);
             for (int k = 0; k < n; k++) {
-                readAhead(slots, k, n);
+                readAhead(slots, k, n, true);
                 t.reportEnd(slots[k], reason(slots[k], now));
             }
             t.removeAll(slots, n);
@@ -309,7 +303,7 @@ final class FlowExpiry {
         }
         final int[] slots = order.sort(t, endingKeys, endingSlots, n);
         for (int k = 0; k < n; k++) {
-            readAhead(slots, k, n);
+            readAhead(slots, k, n, true);
             final int i = slots[k];
             EndReason r = reason;
             if (reason == EndReason.END_OF_INPUT && t.protocol(i) == DecodedPacket.PROTO_TCP
@@ -322,14 +316,14 @@ final class FlowExpiry {
     }
 
     /**
-     * Before the k-th of the flows about to end in this order: every {@value #AHEAD} flows, reads the next
-     * ones' entries all at once, so that their cache misses overlap instead of coming one a flow.
+     * Before the k-th of these flows: every {@value #AHEAD} flows, reads the next ones' hot lines (and, for flows
+     * about to end, their addresses) all at once, so that their cache misses overlap instead of coming one a flow.
      */
-    private void readAhead(int[] slots, int k, int n) {
+    private void readAhead(int[] slots, int k, int n, boolean addresses) {
         if (k % AHEAD == 0) {
             long v = 0;
             for (int j = k, end = Math.min(n, k + AHEAD); j < end; j++) {
-                v += table.readEntry(slots[j]);
+                v += addresses ? table.readEntry(slots[j]) : table.lastNanos(slots[j]);
             }
             readAhead += v;
         }
