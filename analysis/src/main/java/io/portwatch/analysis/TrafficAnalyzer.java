@@ -8,7 +8,6 @@ import io.portwatch.analysis.output.Summary;
 import io.portwatch.analysis.ports.IanaServices;
 import io.portwatch.analysis.ports.MemoryBudget;
 import io.portwatch.analysis.ports.PortPeers;
-import io.portwatch.analysis.ports.PortTable;
 import io.portwatch.analysis.talkers.PortTalkers;
 import io.portwatch.capture.decode.DecodeStats;
 import io.portwatch.capture.decode.DecodedPacket;
@@ -53,16 +52,16 @@ import java.util.function.Supplier;
  * carries a stamp (its frame's place in the capture, or its packet time), so that the stage can take the
  * threads' events in the capture's order.
  *
- * <p>Why one class of about 730 lines: it is where the order of everything that happens to one capture is
+ * <p>Why one class of about 710 lines: it is where the order of everything that happens to one capture is
  * decided (a packet's batch, the windows and the detectors' clock that cut into it, fragments, tunnels, flow
  * ends, the end of the input, a live interface's gap, a share's stamps); the work itself is the flow table's,
- * the port table's, the detectors', the gap's and the output's, each a class of its own. Past 700 lines it is
- * due a split (the stamps of a share and the tunnels' decapsulation are the parts that stand apart).
+ * {@link FlowAccounting}'s (what a tracked packet and an ended flow count for), the detectors', the gap's and
+ * the output's, each a class of its own. The stamps of a share and the tunnels' layers are the parts that stand
+ * apart next.
  */
 public final class TrafficAnalyzer implements CaptureAnalysis {
 
     private final AnalyzerConfig config;
-    private final boolean emitFlows;
     /** Which traffic of a tunnelled frame is tracked as flows. */
     private final TunnelMode tunnels;
     private final String input;
@@ -80,20 +79,16 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
      */
     private final PacketDecoder passingDecoder = new PacketDecoder(new DecodeStats());
     private final FlowTable flows;
-    /** Which window each flow was last counted in, and its top-talker entry. */
-    private final WindowMarks marks;
+    /** What each tracked packet and each ended flow count for: ports, window marks and talkers, detectors. */
+    private final FlowAccounting accounting;
     private final FragmentTracker fragments = new FragmentTracker(65_536);
-    private final PortTable ports = new PortTable();
     /** The ports' distinct clients and servers: this thread's, or the stage's when there is one. */
     private final PortPeers peers;
-    private final FlowRecords flowRecords;
     private final List<String> inputErrors = new ArrayList<>();
     /** Null when detection is off, so that it costs one comparison a packet. */
     private final Detection detect;
     /** What the detectors are told: {@link #detect} itself, or the stage that runs it; null when off. */
     private final DetectionInput detectIn;
-    /** Whether new flows matter to the detectors (a port policy is on). */
-    private final boolean policy;
     /**
      * This thread's end of the stage that runs the detectors and the sink on a thread of their own, or null
      * (see {@link AnalyzerConfig#detectionThread()}); of a {@link MergingStage} when this analyzer has a share
@@ -183,21 +178,21 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
 
     private TrafficAnalyzer(AnalyzerConfig config, String input, Wiring w, int ticketLimit, int logLimit) {
         this.config = config;
-        this.emitFlows = config.emitFlows();
         this.tunnels = config.tunnels();
         this.input = input;
         this.decoder = new PacketDecoder(new DecodeStats());
-        this.flowRecords = new FlowRecords(input);
         this.flows = new FlowTable(config.flows(), IanaServices::isServicePort, this::onFlowEnd);
-        this.marks = new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), ticketLimit, logLimit);
         this.peers = w.peers();
         this.detect = w.detect();
-        this.policy = config.detect() != null && config.detect().policy() != null;
         this.stage = w.stage();
         this.merging = w.merging();
         this.clockStamps = w.clockStamps();
         this.detectIn = w.detectIn();
         this.out = w.out();
+        this.accounting = new FlowAccounting(flows,
+                new WindowMarks(flows, config.topTalkers() > 0, config.talkersMemory(), ticketLimit, logLimit), out,
+                detectIn, config.detect() != null && config.detect().policy() != null,
+                config.emitFlows() ? new FlowRecords(input) : null);
         for (int i = 0; i < BATCH; i++) {
             ring[i] = new DecodedPacket();
         }
@@ -244,6 +239,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
     public PortMemory portMemory() {
         detection(); // every packet counted, on the stage's thread too
         MemoryBudget p = peers.budget();
+        final WindowMarks marks = accounting.marks();
         PortTalkers t = marks.talkers();
         MemoryBudget tb = t == null ? null : t.budget();
         return new PortMemory(p.used(), p.limit(), peers.fixedBytes(), p.refusals(), tb == null ? 0 : tb.used(),
@@ -521,16 +517,16 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
                 // the first fragment of a datagram
                 flush();
                 long pendingFragments = fragments.onFirstFragment(p);
-                int slot = transport(p, flows.track(p));
+                int slot = accounting.transport(p, flows.track(p));
                 if (pendingFragments > 0) {
-                    addHeldFragments(slot, pendingFragments, fragments.lastPendingBytes());
+                    accounting.addHeldFragments(slot, pendingFragments, fragments.lastPendingBytes());
                 }
             }
             case DecodedPacket.KIND_FRAGMENT -> {
                 if (p.protocol == DecodedPacket.PROTO_TCP || p.protocol == DecodedPacket.PROTO_UDP) {
                     flush();
                     if (fragments.onLaterFragment(p)) {
-                        transport(p, flows.track(p));
+                        accounting.transport(p, flows.track(p));
                     }
                 }
             }
@@ -563,7 +559,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
             if (merging) {
                 stage.stamp(stamps[i]); // each packet's events at its own place, for the merge
             }
-            transport(r[i], n > 1 ? flows.trackPrefetched(r, 0, i) : flows.track(r[i]));
+            accounting.transport(r[i], n > 1 ? flows.trackPrefetched(r, 0, i) : flows.track(r[i]));
         }
         if (n < BATCH) {
             final DecodedPacket next = r[n];
@@ -583,64 +579,9 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
         windowBytes += p.ipLength;
     }
 
-    /** Counts a packet that the flow table has just tracked to the flow in slot. */
-    private int transport(DecodedPacket p, int slot) {
-        final FlowTable ft = flows;
-        final int events = ft.lastEvents();
-        final boolean toServer = ft.lastToServer();
-        final PortTable pt = ports;
-        final int ps = pt.slot(p.protocol, ft.serverPort(slot));
-        pt.add(ps, PortTable.FLOWS, events & FlowTable.EV_NEW); // 0 or 1: a capture starts with new flows only
-        if (marks.count(slot, ps, p.ipLength)) { // the flow's first packet in this window
-            pt.increment(ps, PortTable.ACTIVE);
-            out.peers(ps, pt.key(ps), ft.clientHi(slot), ft.clientLo(slot), ft.serverHi(slot), ft.serverLo(slot));
-        }
-        if (toServer) {
-            pt.increment(ps, PortTable.PKTS_TO_SERVER);
-            pt.add(ps, PortTable.BYTES_TO_SERVER, p.ipLength);
-        } else {
-            pt.increment(ps, PortTable.PKTS_TO_CLIENT);
-            pt.add(ps, PortTable.BYTES_TO_CLIENT, p.ipLength);
-        }
-        if (detectIn != null) {
-            Detection.transport(detectIn, ft, slot, events, toServer, p, policy);
-        }
-        if (p.protocol == DecodedPacket.PROTO_TCP) {
-            // Each counter adds 0 or 1, without a branch: a capture's first FIN or RST comes after the JIT
-            // compiled this method, and a branch never taken until then would make it compile it again.
-            final int f = p.tcpFlags;
-            final int syn = Integer.bitCount(f & DecodedPacket.TCP_SYN);
-            final int ack = Integer.bitCount(f & DecodedPacket.TCP_ACK);
-            pt.add(ps, PortTable.SYN, syn & (ack ^ 1));
-            pt.add(ps, PortTable.SYN_ACK, syn & ack);
-            pt.add(ps, PortTable.RST, Integer.bitCount(f & DecodedPacket.TCP_RST));
-            pt.add(ps, PortTable.FIN, Integer.bitCount(f & DecodedPacket.TCP_FIN));
-            pt.add(ps, PortTable.ESTABLISHED, Integer.bitCount(events & FlowTable.EV_ESTABLISHED));
-            pt.add(ps, PortTable.REJECTED, Integer.bitCount(events & FlowTable.EV_REJECTED));
-        }
-        return slot;
-    }
-
-    /** Fragments that came before their datagram's first fragment: same direction as the first. */
-    private void addHeldFragments(int slot, long count, long ipBytes) {
-        final boolean toServer = flows.lastToServer();
-        flows.addPackets(slot, toServer, count, ipBytes);
-        int ps = ports.slot(flows.protocol(slot), flows.serverPort(slot));
-        ports.add(ps, toServer ? PortTable.PKTS_TO_SERVER : PortTable.PKTS_TO_CLIENT, count);
-        ports.add(ps, toServer ? PortTable.BYTES_TO_SERVER : PortTable.BYTES_TO_CLIENT, ipBytes);
-    }
-
+    /** The flow table's end handler (no flow ends before {@link #accounting} is set). */
     private void onFlowEnd(FlowTable table, int slot, EndReason reason) {
-        marks.flowEnd(table, slot, reason);
-        if (reason != EndReason.ACTIVE && table.isUnanswered(slot)) {
-            ports.increment(ports.slot(table.protocol(slot), table.serverPort(slot)), PortTable.UNANSWERED);
-        }
-        if (detectIn != null) {
-            Detection.flowEnd(detectIn, table, slot, reason);
-        }
-        if (emitFlows) {
-            out.flow(flowRecords.of(table, slot, reason));
-        }
+        accounting.flowEnd(table, slot, reason);
     }
 
     // ---------------------------------------------------------------- windows
@@ -695,7 +636,7 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
         final long interval = config.intervalNanos();
         windowOpen = true;
         windowOpenedAt = nextStamp;
-        marks.openWindow();
+        accounting.marks().openWindow();
         if (interval > 0) {
             windowStart = Math.floorDiv(ts, interval) * interval;
             windowEnd = windowStart + interval;
@@ -720,9 +661,9 @@ public final class TrafficAnalyzer implements CaptureAnalysis {
             capture = gap.close(now.minus(statsAtWindowStart), windowStart, end);
             statsAtWindowStart = now;
         }
-        WindowDraft draft = new WindowDraft(input, windowStart, end, ports.drainCounts(), windowPackets, windowBytes,
-                trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture,
-                marks.takeTalkers(), config.topTalkers(), windowOpenedAt);
+        WindowDraft draft = new WindowDraft(input, windowStart, end, accounting.ports().drainCounts(), windowPackets,
+                windowBytes, trackedAtEnd >= 0 ? trackedAtEnd : flows.size(), errors - decodeErrorsAtWindowStart, capture,
+                accounting.marks().takeTalkers(), config.topTalkers(), windowOpenedAt);
         out.window(draft);
         decodeErrorsAtWindowStart = errors;
         windowPackets = 0;
