@@ -196,7 +196,7 @@ class CaptureMethodsIT {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue());
         List<String> said = Files.readAllLines(err);
-        assertEquals("portwatch: any: the kernel ring reads one Ethernet-like interface, not this one; capturing "
+        assertEquals("portwatch: any: the kernel ring reads a single interface, not this one; capturing "
                 + "with libpcap instead", said.get(0));
         assertTrue(said.get(1).startsWith("portwatch: listening on any, link-type LINUX_SLL (113), ")
                 && said.get(1).endsWith(", libpcap"), said.get(1));

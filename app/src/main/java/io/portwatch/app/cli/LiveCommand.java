@@ -76,9 +76,9 @@ public final class LiveCommand implements Callable<Integer> {
 
     @Option(names = "--capture", paramLabel = "METHOD",
             description = "How to capture: ring (Linux: the kernel's packet ring, read in place with no call per "
-                    + "packet; where it cannot be set up, e.g. not Linux or an interface that is not "
-                    + "Ethernet-like, portwatch says so and uses libpcap) or libpcap. Default: ring on Linux, "
-                    + "libpcap elsewhere.")
+                    + "packet; where it cannot be set up, e.g. not Linux, 'any', or an interface that is "
+                    + "neither Ethernet-like nor raw IP, portwatch says so and uses libpcap) or libpcap. "
+                    + "Default: ring on Linux, libpcap elsewhere.")
     String capture;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1",

@@ -16,8 +16,9 @@ import java.nio.ByteOrder;
  * unless {@code PACKET_FANOUT_FLAG_DEFRAG} reassembles them first, when the member then sees one packet where
  * the wire carried several (a replay of the corpus with fragments counted 5,561 frames of 5,563).
  *
- * <p>The program runs on the frame from its network header (the kernel's packet handlers see it so): IPv4's
- * addresses at 12 and 16, IPv6's at 8 and 24. A VLAN tag the interface did not strip makes the frame "other".
+ * <p>The program runs on a received frame from its network header (the kernel's packet handlers see it so), on a
+ * sent one from its link-layer header (14 bytes on Ethernet, none on a raw IP device): IPv4's addresses at 12 and
+ * 16 past the network header, IPv6's at 8 and 24. A VLAN tag the interface did not strip makes the frame "other".
  */
 final class FanoutProgram {
 
@@ -44,8 +45,6 @@ final class FanoutProgram {
     private static final int AD_PKTTYPE = -0x1000 + 4;
     /** {@code PACKET_OUTGOING}: a frame this host sent, seen from its link-layer header. */
     private static final int PACKET_OUTGOING = 4;
-    /** Where a sent frame's network header is: after the Ethernet header (the kernel holds VLAN tags apart). */
-    private static final int ETHERNET_HEADER = 14;
     private static final int ETHERTYPE_IPV4 = 0x0800;
     private static final int ETHERTYPE_IPV6 = 0x86DD;
     /** Where the addresses are, from the network header. */
@@ -71,18 +70,19 @@ final class FanoutProgram {
     }
 
     /**
-     * The program for a group whose hash multiplies by {@code multiplier} (made odd). A received frame is seen
-     * from its network header, a sent one from its link-layer header: the base of the loads is kept in a
-     * scratch word.
+     * The program for a group whose hash multiplies by {@code multiplier} (made odd), on an interface whose
+     * link-layer header is {@code linkHeader} bytes (the kernel holds VLAN tags apart). A received frame is seen
+     * from its network header, a sent one from its link-layer header: the base of the loads is kept in a scratch
+     * word.
      */
-    static byte[] of(int multiplier) {
+    static byte[] of(int multiplier, int linkHeader) {
         final int ipv4Words = IPV4_ADDRESS_WORDS * PER_WORD;
         final int ipv6Words = IPV6_ADDRESS_WORDS * PER_WORD;
         ByteBuffer b = ByteBuffer.allocate(64 * INSTRUCTION + (ipv4Words + ipv6Words) * INSTRUCTION)
                 .order(ByteOrder.nativeOrder());
         insn(b, LD_W_ABS, 0, 0, AD_PKTTYPE);
         insn(b, JEQ_K, 0, 2, PACKET_OUTGOING);
-        insn(b, LDX_IMM, 0, 0, ETHERNET_HEADER);                         // sent: after the Ethernet header
+        insn(b, LDX_IMM, 0, 0, linkHeader);                              // sent: after the link-layer header
         insn(b, JA, 0, 0, 1);
         insn(b, LDX_IMM, 0, 0, 0);                                       // received: from the network header
         insn(b, STX, 0, 0, BASE);

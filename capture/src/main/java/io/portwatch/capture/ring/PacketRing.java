@@ -1,5 +1,6 @@
 package io.portwatch.capture.ring;
 
+import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.source.PacketSink;
 
 import java.nio.ByteBuffer;
@@ -40,6 +41,8 @@ final class PacketRing {
     private final int blockCount;
     private final int snaplen;
     private final int linkType;
+    /** Whether a tag the kernel took off goes back in (Ethernet frames; a raw IP frame has no place for one). */
+    private final boolean vlanTags;
     private final boolean skipOutgoing;
     private final int maxFramesPerBlock;
     private int next;
@@ -62,6 +65,7 @@ final class PacketRing {
         this.blockCount = blockCount;
         this.snaplen = snaplen;
         this.linkType = linkType;
+        this.vlanTags = linkType == LinkType.ETHERNET;
         this.skipOutgoing = skipOutgoing;
         this.maxFramesPerBlock = blockSize / MIN_FRAME_STRIDE;
     }
@@ -131,7 +135,7 @@ final class PacketRing {
         int length = Tpacket3Header.len(r, frame);
         int status = Tpacket3Header.status(r, frame);
         int tci = Tpacket3Header.vlanTci(r, frame);
-        if ((tci != 0 || (status & Tpacket3Header.TP_STATUS_VLAN_VALID) != 0) && captured >= VLAN_OFFSET
+        if (vlanTags && (tci != 0 || (status & Tpacket3Header.TP_STATUS_VLAN_VALID) != 0) && captured >= VLAN_OFFSET
                 && mac - VLAN_TAG_LENGTH >= Tpacket3Header.HEADER_AND_ADDRESS) {
             int tpid = (status & Tpacket3Header.TP_STATUS_VLAN_TPID_VALID) != 0
                     ? Tpacket3Header.vlanTpid(r, frame) : ETHERTYPE_8021Q;

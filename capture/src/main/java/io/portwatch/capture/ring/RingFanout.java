@@ -39,8 +39,8 @@ public final class RingFanout {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final int members;
-    /** The group's program: its multiplier drawn for the group, so that traffic cannot pick its member. */
-    private final byte[] program = FanoutProgram.of(RANDOM.nextInt());
+    /** The group's program's multiplier, drawn for the group, so that traffic cannot pick its member. */
+    private final int multiplier = RANDOM.nextInt();
     /** The group's id, as the kernel gave it to the first member; -1 until then. */
     private volatile int id = -1;
     /** The members opened so far (under this object's lock), to tell whether the group still exists. */
@@ -78,6 +78,11 @@ public final class RingFanout {
         }
     }
 
+    /** The group's program for an interface whose link-layer header is {@code linkHeader} bytes. */
+    private byte[] program(int linkHeader) {
+        return FanoutProgram.of(multiplier, linkHeader);
+    }
+
     /** The group id the kernel gave, or -1 before the first member is open. */
     public int id() {
         return id;
@@ -103,12 +108,12 @@ public final class RingFanout {
             id = -1; // the group ended with its last member's socket: its id may be another capture's by now
         }
         if (id >= 0) {
-            RingLiveSource member = RingLiveSource.open(iface, share, id | ((long) MODE << 16), program);
+            RingLiveSource member = RingLiveSource.open(iface, share, id | ((long) MODE << 16), this::program);
             opened.add(member);
             return member;
         }
         RingLiveSource first = RingLiveSource.open(iface, share,
-                (long) (MODE | RingLibc.PACKET_FANOUT_FLAG_UNIQUEID) << 16, program);
+                (long) (MODE | RingLibc.PACKET_FANOUT_FLAG_UNIQUEID) << 16, this::program);
         int given = first.fanoutGroup();
         if (given < 0) {
             first.close();

@@ -65,6 +65,10 @@ final class RingLibc {
     static final int IFF_UP = 0x1;
     static final int ARPHRD_ETHER = 1;
     static final int ARPHRD_LOOPBACK = 772;
+    /** A device without a link-layer header: its frames start with the IP header (tun, WireGuard). */
+    static final int ARPHRD_NONE = 0xFFFE;
+    /** Raw IP (some cellular modems), as ARPHRD_NONE. */
+    static final int ARPHRD_RAWIP = 519;
 
     /** {@code struct sock_fprog}: {@code unsigned short len}, then the pointer to the instructions. */
     static final int SOCK_FPROG_LEN_OFFSET = 0;

@@ -1,6 +1,5 @@
 package io.portwatch.capture.ring;
 
-import io.portwatch.capture.decode.LinkType;
 import io.portwatch.capture.libpcap.InterfaceNotThereException;
 import io.portwatch.capture.libpcap.LiveCapture;
 import io.portwatch.capture.libpcap.LiveOptions;
@@ -10,9 +9,10 @@ import io.portwatch.capture.source.PacketSink;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /**
- * Captures an Ethernet or loopback interface on Linux from the kernel's TPACKET_V3 ring, read in place: the
+ * Captures an Ethernet, loopback or raw IP interface on Linux from the kernel's TPACKET_V3 ring, read in place: the
  * socket and the ring are set up once ({@link RingSocket}), then frames are handed to the sink as slices of
  * the mapping ({@link PacketRing}), with no native call and no copy per frame. libpcap
  * ({@code LibpcapLiveSource}) reads the same kind of ring, but portwatch reaches it through a JNA call and a
@@ -29,9 +29,10 @@ import java.util.Objects;
  * fault (the interface went down or away), so that the frames captured before are delivered.
  *
  * <p>Frames are those libpcap gives on the same interface (the loopback's sent copies skipped, VLAN tags put
- * back, cut at the snapshot length), reported as Ethernet: a packet socket's frames start with the
- * Ethernet header on Ethernet, veth and loopback (zero MACs) interfaces; other hardware types are refused
- * ({@link RingUnavailableException}), and libpcap captures them. Faults are one-line
+ * back, cut at the snapshot length), with libpcap's link type: a packet socket's frames start with the
+ * Ethernet header on Ethernet, veth and loopback (zero MACs) interfaces, and with the IP header on a device
+ * that has no link-layer header (tun, WireGuard: raw IP, {@code DLT_RAW}); other hardware types are refused
+ * ({@link RingUnavailableException}), and libpcap captures them (in its cooked mode, where it has one). Faults are one-line
  * {@link CaptureException}s that start with the interface name; {@code ReattachingLiveSource} opens the
  * interface again after one, with {@link #open} as its opener.
  *
@@ -63,7 +64,7 @@ public final class RingLiveSource implements LiveCapture {
         this.socket = socket;
         RingGeometry g = socket.geometry();
         this.ring = new PacketRing(socket.buffer(), g.blockSize(), g.blockCount(), options.snaplen(),
-                LinkType.ETHERNET, socket.loopback());
+                socket.linkType(), socket.loopback());
         this.wait = new RingWait(socket);
         this.drainNanos = (g.retireMillis() + DRAIN_MARGIN_MILLIS) * 1_000_000L;
     }
@@ -74,7 +75,7 @@ public final class RingLiveSource implements LiveCapture {
      *
      * @throws InterfaceNotThereException when there is no such interface or it is down
      * @throws RingUnavailableException   when the ring cannot capture it here (not Linux, no permission, a
-     *                                    hardware type other than Ethernet or loopback): libpcap may
+     *                                    hardware type other than Ethernet, loopback or raw IP): libpcap may
      * @throws CaptureException           when the filter is invalid; messages start with the interface name
      */
     public static RingLiveSource open(String iface, LiveOptions options) throws CaptureException {
@@ -83,9 +84,10 @@ public final class RingLiveSource implements LiveCapture {
 
     /**
      * As {@link #open(String, LiveOptions)}, joining a fanout group ({@code PACKET_FANOUT}'s argument, unsigned)
-     * or not (-1), with the group's program (or null: the mode needs none).
+     * or not (-1), with the group's program for the interface's link-layer header length (or null: the mode needs
+     * none).
      */
-    static RingLiveSource open(String iface, LiveOptions options, long fanout, byte[] fanoutProgram)
+    static RingLiveSource open(String iface, LiveOptions options, long fanout, IntFunction<byte[]> fanoutProgram)
             throws CaptureException {
         Objects.requireNonNull(iface, "iface");
         Objects.requireNonNull(options, "options");
@@ -103,10 +105,10 @@ public final class RingLiveSource implements LiveCapture {
         return iface;
     }
 
-    /** Always Ethernet: see the class comment. */
+    /** Ethernet, or raw IP on a device without a link-layer header: see the class comment. */
     @Override
     public int linkType() {
-        return LinkType.ETHERNET;
+        return socket.linkType();
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntFunction;
 
 /**
  * A packet socket with a TPACKET_V3 receive ring mapped into this process: set up once with a handful of
@@ -41,6 +42,8 @@ import java.nio.file.Path;
  */
 final class RingSocket {
 
+    /** The Ethernet header's length: where a sent frame's network header is, for the fanout program. */
+    private static final int ETHERNET_HEADER = 14;
     /** {@code ret #0}: drop every frame (until a fanout member has joined its group). */
     private static final byte[] DROP_ALL = sockFilter(0x06, 0);
 
@@ -48,6 +51,8 @@ final class RingSocket {
     private final int fd;
     private final int ifindex;
     private final boolean loopback;
+    /** {@link LinkType#ETHERNET}, or {@link LinkType#RAW} for a device whose frames start with the IP header. */
+    private final int linkType;
     private final RingGeometry geometry;
     private final Pointer mapping;
     private final Memory stats = new Memory(TpacketStatsV3.LENGTH);
@@ -59,11 +64,12 @@ final class RingSocket {
     private long ifdrops;
     private boolean closed;
 
-    private RingSocket(String iface, int fd, int ifindex, boolean loopback, RingGeometry geometry, Pointer mapping) {
+    private RingSocket(String iface, int fd, int ifindex, int hardware, RingGeometry geometry, Pointer mapping) {
         this.iface = iface;
         this.fd = fd;
         this.ifindex = ifindex;
-        this.loopback = loopback;
+        this.loopback = hardware == RingLibc.ARPHRD_LOOPBACK;
+        this.linkType = linkType(hardware);
         this.geometry = geometry;
         this.mapping = mapping;
         this.ifdropBase = interfaceDrops(iface);
@@ -74,21 +80,21 @@ final class RingSocket {
      *
      * @param fanout {@code id | (mode | flags) << 16} for {@code PACKET_FANOUT} (an unsigned 32-bit value), or -1
      *               for none
-     * @param fanoutProgram the group's classic BPF program ({@code PACKET_FANOUT_CBPF}), or null
+     * @param fanoutProgram the group's classic BPF program ({@code PACKET_FANOUT_CBPF}) for frames whose link-layer
+     *                      header is the given number of bytes (14 on Ethernet, 0 on a raw IP device), or null
      * @throws InterfaceNotThereException when there is no such interface or it is down
      * @throws RingUnavailableException   when the ring cannot capture it here (then libpcap may)
      * @throws CaptureException           when the filter is invalid
      */
-    static RingSocket open(String iface, LiveOptions options, long fanout, byte[] fanoutProgram)
+    static RingSocket open(String iface, LiveOptions options, long fanout, IntFunction<byte[]> fanoutProgram)
             throws CaptureException {
         if (!RingLibc.available()) {
             throw new RingUnavailableException(iface + ": the kernel ring needs Linux and a 64-bit JVM");
         }
         byte[] name = iface.getBytes(StandardCharsets.UTF_8);
         if ("any".equals(iface) || name.length >= RingLibc.IFNAMSIZ || name.length == 0) {
-            throw new RingUnavailableException(iface + ": the kernel ring reads one Ethernet-like interface, not this one");
+            throw new RingUnavailableException(iface + ": the kernel ring reads a single interface, not this one");
         }
-        byte[] filter = filterProgram(iface, options);
         int fd;
         try {
             fd = RingLibc.socket(RingLibc.AF_PACKET, RingLibc.SOCK_RAW, 0);
@@ -108,10 +114,11 @@ final class RingSocket {
                         + (names == null ? "" : " (interfaces: " + names + ")"));
             }
             int hardware = ifreqShort(fd, ifreq, name, RingLibc.SIOCGIFHWADDR);
-            if (hardware != RingLibc.ARPHRD_ETHER && hardware != RingLibc.ARPHRD_LOOPBACK) {
+            if (linkType(hardware) < 0) {
                 throw new RingUnavailableException(iface + ": hardware type " + hardware
-                        + " is not read by the kernel ring (Ethernet and loopback are)");
+                        + " is not read by the kernel ring (Ethernet, loopback and raw IP are)");
             }
+            byte[] filter = filterProgram(iface, options, linkType(hardware));
             if ((ifreqShort(fd, ifreq, name, RingLibc.SIOCGIFFLAGS) & RingLibc.IFF_UP) == 0) {
                 throw new InterfaceNotThereException(iface + ": the interface is down");
             }
@@ -143,12 +150,13 @@ final class RingSocket {
             if (fanout >= 0) {
                 setInt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT, (int) fanout, iface, "fanout group");
                 if (fanoutProgram != null) {
-                    program(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT_DATA, fanoutProgram, iface,
+                    program(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT_DATA,
+                            fanoutProgram.apply(linkType(hardware) == LinkType.ETHERNET ? ETHERNET_HEADER : 0), iface,
                             "the fanout program");
                 }
                 attach(fd, filter, iface);
             }
-            return new RingSocket(iface, fd, index, hardware == RingLibc.ARPHRD_LOOPBACK, g, map);
+            return new RingSocket(iface, fd, index, hardware, g, map);
         } catch (CaptureException | RuntimeException | Error e) {
             if (map != null) {
                 RingLibc.munmap(map, g.bytes());
@@ -168,6 +176,11 @@ final class RingSocket {
 
     int ifindex() {
         return ifindex;
+    }
+
+    /** The link type of the frames: {@link LinkType#ETHERNET} or {@link LinkType#RAW}. */
+    int linkType() {
+        return linkType;
     }
 
     /** Whether the interface is a loopback one (what it sends comes again as received). */
@@ -253,13 +266,27 @@ final class RingSocket {
         }
     }
 
-    /** The kernel filter: the expression compiled by libpcap for Ethernet, or {@code ret #snaplen}. */
-    private static byte[] filterProgram(String iface, LiveOptions options) throws CaptureException {
+    /**
+     * The link type of a packet socket's frames on a device of this hardware type ({@code ARPHRD_*}), as the
+     * libpcap path gives it; -1 for a type the ring does not read. Ethernet, veth and loopback frames start with an
+     * Ethernet header (zero MACs on loopback); a device without a link-layer header (tun, WireGuard, raw IP modems)
+     * gives the IP packet alone: raw IP ({@code LINKTYPE_RAW}; libpcap's {@code DLT_RAW}).
+     */
+    static int linkType(int hardware) {
+        return switch (hardware) {
+            case RingLibc.ARPHRD_ETHER, RingLibc.ARPHRD_LOOPBACK -> LinkType.ETHERNET;
+            case RingLibc.ARPHRD_NONE, RingLibc.ARPHRD_RAWIP -> LinkType.RAW;
+            default -> -1;
+        };
+    }
+
+    /** The kernel filter: the expression compiled by libpcap for the link type, or {@code ret #snaplen}. */
+    private static byte[] filterProgram(String iface, LiveOptions options, int linkType) throws CaptureException {
         if (options.filter() == null) {
             return sockFilter(0x06, options.snaplen());
         }
         try {
-            BpfFilter f = BpfCompiler.compile(options.filter(), LinkType.ETHERNET, options.snaplen());
+            BpfFilter f = BpfCompiler.compile(options.filter(), linkType, options.snaplen());
             return f.sockFilter(ByteOrder.nativeOrder());
         } catch (CaptureException e) {
             throw new CaptureException(e.reason(), iface + ": " + e.getMessage());

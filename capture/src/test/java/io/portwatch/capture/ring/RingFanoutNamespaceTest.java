@@ -138,7 +138,7 @@ class RingFanoutNamespaceTest {
         b.close();
         // another capture's group takes the id that is free now
         RingLiveSource other = RingLiveSource.open(pair.hostEnd, small, first | ((long) RingFanout.MODE << 16),
-                FanoutProgram.of(1));
+                linkHeader -> FanoutProgram.of(1, linkHeader));
         toClose.add(other);
         assertEquals(first, other.fanoutGroup());
         RingLiveSource again = group.open(pair.hostEnd, small);
