@@ -4,7 +4,7 @@ import io.portwatch.capture.source.CaptureException;
 
 /**
  * The kernel ring cannot capture this interface here (not Linux, no permission, a hardware type whose frames
- * do not start with an Ethernet header, the kernel refused the ring): a reason to capture with libpcap
+ * start with neither an Ethernet header nor the IP header, the kernel refused the ring): a reason to capture with libpcap
  * instead, which {@code portwatch live} does, saying so on one line.
  */
 public final class RingUnavailableException extends CaptureException {
