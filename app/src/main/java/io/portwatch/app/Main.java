@@ -1,6 +1,7 @@
 package io.portwatch.app;
 
 import io.portwatch.analysis.ports.IanaServices;
+import io.portwatch.analysis.ports.SketchLibrary;
 import io.portwatch.app.cli.HelpText;
 import io.portwatch.app.cli.InterfacesCommand;
 import io.portwatch.app.cli.LiveCommand;
@@ -80,6 +81,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status (what main exits with). */
     public static int run(String... args) {
+        SketchLibrary.ready(); // before any other thread: it sets the version string for a moment on Java 22+
         preload();
         CommandLine cl = commandLine(args);
         // where each option set by a configuration file came from, to name it in usage errors

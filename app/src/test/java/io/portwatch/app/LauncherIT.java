@@ -13,6 +13,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The launcher the build puts beside the jar ({@code app/target/portwatch}, from {@code src/dist/portwatch}):
@@ -55,6 +56,46 @@ class LauncherIT {
         assertFalse(viaLauncher.ofType("port_stats").isEmpty());
         assertFalse(viaLauncher.ofType("alert").isEmpty(), "detection on, on its own thread");
         assertEquals(viaJar.out(), viaLauncher.out());
+    }
+
+    /**
+     * On a Java past 21 (DataSketches' memory library refuses those by their version string: {@code SketchLibrary}):
+     * the sample's records, their distinct-count sketches included, are those of the build's Java, and nothing is
+     * said on standard error (it was a stack trace at the first window's sketches, and Java 25's warnings of JNA's
+     * native calls and of sun.misc.Unsafe).
+     */
+    @Test
+    void aJavaPast21GivesTheSameRecordsAndSaysNothing() throws Exception {
+        Path later = javaPast21();
+        assumeTrue(later != null, "no Java past 21 under /usr/lib/jvm");
+        ReadCommandIT.Run onLater = launch(launcher, Map.of("JAVA_HOME", later.toString()),
+                "read", "--format", "json", "--flows", sample.toString());
+        ReadCommandIT.Run onBuilds = launch(launcher, Map.of(), "read", "--format", "json", "--flows", sample.toString());
+        assertEquals(0, onLater.exit(), later + ": " + onLater.err());
+        assertEquals("", onLater.err(), later.toString());
+        assertTrue(onLater.out().contains("\"clients_hll\":\""), "the records carry their sketches");
+        assertEquals(onBuilds.out(), onLater.out());
+    }
+
+    /** The home of a Java whose feature release is past 21, under /usr/lib/jvm; or null. */
+    private static Path javaPast21() throws java.io.IOException {
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return null;
+        }
+        try (var homes = Files.list(jvms)) {
+            for (Path home : homes.sorted().toList()) {
+                Path release = home.resolve("release");
+                if (!Files.isRegularFile(release) || !Files.isExecutable(home.resolve("bin/java"))) {
+                    continue;
+                }
+                var m = java.util.regex.Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(Files.readString(release));
+                if (m.find() && Integer.parseInt(m.group(1)) > 21) {
+                    return home;
+                }
+            }
+        }
+        return null;
     }
 
     @Test

@@ -25,6 +25,10 @@ public final class AddressSketch {
     /** What the sketch is written with: DataSketches' HLL_4, 4 bits a register. */
     public static final TgtHllType TYPE = TgtHllType.HLL_4;
 
+    static {
+        SketchLibrary.ready(); // before any sketch: DataSketches on a Java past 21
+    }
+
     private final FleetKey key;
     private final HllSketch sketch = new HllSketch(LG_K, TYPE);
     private final long[] address = new long[2];
