@@ -12,6 +12,7 @@ records (racount), pmacctd's printed cache (the sum of its packet counters).
 import csv
 import os
 import re
+import shutil
 import signal
 import subprocess
 
@@ -87,6 +88,28 @@ PEERS = {
     "pmacctd": ("5-tuple accounting (each direction apart), its cache printed as CSV every interval", _pmacctd_cmd,
                 None, signal.SIGINT, None, lambda d, ns: _pmacctd_counts_after(d)),
 }
+
+
+# what each needs installed (Debian's package in brackets), and how it tells its version
+TOOLS = {"softflowd": (("softflowd", "softflowctl"), "softflowd", ["softflowd", "-h"]),
+         "argus": (("argus", "racount"), "argus-server argus-client", ["argus", "-h"]),
+         "pmacctd": (("pmacctd",), "pmacct", ["pmacctd", "-V"])}
+
+
+def missing_tool(peer):
+    """The command a peer needs that is not installed, with the Debian packages that bring it; or None."""
+    commands, packages, _ = TOOLS[peer]
+    for c in commands:
+        if not shutil.which(c):
+            return "%s is not installed (Debian: apt-get install %s)" % (c, packages)
+    return None
+
+
+def version(peer):
+    """The peer's name and version, as it prints them."""
+    out = subprocess.run(TOOLS[peer][2], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    m = re.search(r"(?:version|Version|pmacctd) v?(\d+(?:\.\d+)*(?:-\w+)?)", out)
+    return "%s %s" % (peer, m.group(1) if m else "?")
 
 
 def tree_cpu(pid):
