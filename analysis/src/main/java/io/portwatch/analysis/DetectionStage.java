@@ -28,6 +28,16 @@ import static io.portwatch.analysis.DetectionEvents.SERVER_LO;
 final class DetectionStage extends Stage {
 
     static final int EVENTS = 1 << 18;
+    /**
+     * How long the stage's thread sleeps while its ring is empty. Each wake-up costs it (tens of µs in this VM) and
+     * a longer sleep hands it longer runs of events: under {@code live} at 200,000 packets/s the detection thread
+     * took 0.22-0.26 µs of CPU a packet woken every 40 ms against 0.28-0.32 every 10 ms, the whole process 11.7-12.1x
+     * tcpdump's CPU against 13.2-13.9x (three rounds, builds in turns, bench/results/live-ab-2026-12-08-2.md). 40 ms
+     * of events at that rate is a few thousand of the ring's {@value #EVENTS}, a packet thread that finds the ring
+     * full or must wait for the stage wakes it ({@link Stage#wake}), and 40 ms more before an alert leaves are
+     * nothing beside a window.
+     */
+    static final long PARK_NANOS = 40_000_000L;
     /** Events released to the packet thread at once. */
     private static final int RELEASE_EVERY = 256;
     /** Events whose distinct-client slots the stage's thread reads at once, before handling them. */
@@ -47,7 +57,7 @@ final class DetectionStage extends Stage {
      * @param name      names the thread
      */
     DetectionStage(Detection detection, PortPeers peers, RecordSink sink, String name) {
-        this(detection, peers, sink, name, EVENTS, BackoffIdleStrategy.STAGE_PARK_NANOS);
+        this(detection, peers, sink, name, EVENTS, PARK_NANOS);
     }
 
     /**

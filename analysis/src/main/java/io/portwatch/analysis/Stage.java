@@ -79,8 +79,8 @@ abstract class Stage {
 
     /**
      * Cuts the stage's sleep short (from a packet thread about to wait for it): a stage sleeps up to
-     * {@link BackoffIdleStrategy#STAGE_PARK_NANOS} between looks at its rings, which a packet thread should not
-     * wait out at every window.
+     * {@link DetectionStage#PARK_NANOS} or {@link BackoffIdleStrategy#STAGE_PARK_NANOS} (merging) between looks at
+     * its rings, which a packet thread should not wait out at every window.
      */
     final void wake() {
         LockSupport.unpark(thread);
