@@ -8,9 +8,9 @@ package io.portwatch.analysis.ports;
  * same estimates on both); DataSketches 7 and later, which do not check, need Java 21 or later, and portwatch runs
  * on 17. So on a Java past 21 the version string reads 21 while that one class loads, and its own again at once.
  *
- * <p>Loading this class does it ({@link #ready}), once (on Java 17 and 21, nothing): {@link AddressSketch} does before any sketch, and the
- * command does first thing, before it starts any thread that could read the version string meanwhile (the
- * fleet's sketches, which do not go through {@link AddressSketch}, included).
+ * <p>Loading this class does it ({@link #ready}), once (on Java 17 and 21, nothing): {@link AddressSketch} does
+ * before any sketch, and the command does first thing, before it starts any thread that could read the version
+ * string meanwhile (the fleet's sketches, which do not go through {@link AddressSketch}, included).
  */
 public final class SketchLibrary {
 
