@@ -9,6 +9,7 @@ What each counted is read back from the tool itself, to tell whether it kept up:
 records (racount), pmacctd's printed cache (the sum of its packet counters).
 """
 
+import collections
 import csv
 import os
 import re
@@ -78,36 +79,38 @@ def _pmacctd_counts_after(step_dir):
     return {"captured": total, "dropped_kernel": None}
 
 
-# name: (what it does, command, ready text on its stderr or None, signal that stops it with its last records written,
-#        counts read while it runs or None, counts read after it stopped or None)
+class Peer(collections.namedtuple("Peer", "what command ready stop counts_live counts_after needs packages"
+                                             " version_command")):
+    """A flow meter: what it keeps; its command line (interface, step directory, buffer MiB, interval s); the text
+    its stderr shows once it captures (None: wait 2 s); the signal that stops it with its last records written; its
+    counts, read while it runs or after it stopped (step directory, namespace; None when not that way); the
+    commands it needs, the Debian packages that bring them, and how it tells its version."""
+
+
 PEERS = {
-    "softflowd": ("IPFIX probe: bidirectional 5-tuple flows, TCP flags, timeouts as portwatch's",
-                  _softflowd_cmd, "starting data collection", signal.SIGTERM, _softflowd_counts, None),
-    "argus": ("bidirectional flow records with TCP state, written to a file", _argus_cmd, "started",
-              signal.SIGINT, None, lambda d, ns: _argus_counts_after(d)),
-    "pmacctd": ("5-tuple accounting (each direction apart), its cache printed as CSV every interval", _pmacctd_cmd,
-                None, signal.SIGINT, None, lambda d, ns: _pmacctd_counts_after(d)),
+    "softflowd": Peer("IPFIX probe: bidirectional 5-tuple flows, TCP flags, timeouts as portwatch's",
+                      _softflowd_cmd, "starting data collection", signal.SIGTERM, _softflowd_counts, None,
+                      ("softflowd", "softflowctl"), "softflowd", ["softflowd", "-h"]),
+    "argus": Peer("bidirectional flow records with TCP state, written to a file", _argus_cmd, "started",
+                  signal.SIGINT, None, lambda d, ns: _argus_counts_after(d),
+                  ("argus", "racount"), "argus-server argus-client", ["argus", "-h"]),
+    "pmacctd": Peer("5-tuple accounting (each direction apart), its cache printed as CSV every interval",
+                    _pmacctd_cmd, None, signal.SIGINT, None, lambda d, ns: _pmacctd_counts_after(d),
+                    ("pmacctd",), "pmacct", ["pmacctd", "-V"]),
 }
-
-
-# what each needs installed (Debian's package in brackets), and how it tells its version
-TOOLS = {"softflowd": (("softflowd", "softflowctl"), "softflowd", ["softflowd", "-h"]),
-         "argus": (("argus", "racount"), "argus-server argus-client", ["argus", "-h"]),
-         "pmacctd": (("pmacctd",), "pmacct", ["pmacctd", "-V"])}
 
 
 def missing_tool(peer):
     """The command a peer needs that is not installed, with the Debian packages that bring it; or None."""
-    commands, packages, _ = TOOLS[peer]
-    for c in commands:
+    for c in PEERS[peer].needs:
         if not shutil.which(c):
-            return "%s is not installed (Debian: apt-get install %s)" % (c, packages)
+            return "%s is not installed (Debian: apt-get install %s)" % (c, PEERS[peer].packages)
     return None
 
 
 def version(peer):
     """The peer's name and version, as it prints them."""
-    out = subprocess.run(TOOLS[peer][2], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    out = subprocess.run(PEERS[peer].version_command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
     m = re.search(r"(?:version|Version|pmacctd) v?(\d+(?:\.\d+)*(?:-\w+)?)", out)
     return "%s %s" % (peer, m.group(1) if m else "?")
 

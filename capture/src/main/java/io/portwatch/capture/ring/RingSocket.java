@@ -114,11 +114,12 @@ final class RingSocket {
                         + (names == null ? "" : " (interfaces: " + names + ")"));
             }
             int hardware = ifreqShort(fd, ifreq, name, RingLibc.SIOCGIFHWADDR);
-            if (linkType(hardware) < 0) {
+            int linkType = linkType(hardware);
+            if (linkType < 0) {
                 throw new RingUnavailableException(iface + ": hardware type " + hardware
                         + " is not read by the kernel ring (Ethernet, loopback and raw IP are)");
             }
-            byte[] filter = filterProgram(iface, options, linkType(hardware));
+            byte[] filter = filterProgram(iface, options, linkType);
             if ((ifreqShort(fd, ifreq, name, RingLibc.SIOCGIFFLAGS) & RingLibc.IFF_UP) == 0) {
                 throw new InterfaceNotThereException(iface + ": the interface is down");
             }
@@ -151,7 +152,7 @@ final class RingSocket {
                 setInt(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT, (int) fanout, iface, "fanout group");
                 if (fanoutProgram != null) {
                     program(fd, RingLibc.SOL_PACKET, RingLibc.PACKET_FANOUT_DATA,
-                            fanoutProgram.apply(linkType(hardware) == LinkType.ETHERNET ? ETHERNET_HEADER : 0), iface,
+                            fanoutProgram.apply(linkType == LinkType.ETHERNET ? ETHERNET_HEADER : 0), iface,
                             "the fanout program");
                 }
                 attach(fd, filter, iface);
